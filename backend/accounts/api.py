@@ -1,0 +1,145 @@
+"""HTTP endpoints of the accounts domain (thin: rules live in services.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.params import FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from backend.accounts import services
+from backend.accounts.guards import SESSION_COOKIE, logged_in, staff_only
+from backend.accounts.schemas import (
+    AccountOut,
+    ChangePasswordIn,
+    CreateResidentIn,
+    CreateUserIn,
+    CurrentUser,
+    LoginIn,
+    MeOut,
+    MePatch,
+    ResetRequestIn,
+    SetPasswordIn,
+    TokenIn,
+    TokenInfo,
+)
+from backend.core.security import client_ip
+from backend.customers import services as customers
+from backend.customers.schemas import CustomerSearchRow, StaffAccount
+from backend.settings import Settings, SettingsDep
+
+
+def session_cookie(settings: Settings, value: str, remember: bool) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE, value=value, path="/", httponly=True, samesite="lax",
+        secure=settings.secure_cookies,
+        # "remember me" keeps the cookie across browser restarts; otherwise it dies with the browser
+        max_age=settings.session_remember_days * 86400 if remember else None,
+    )
+
+
+def expired_cookie(settings: Settings) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value="", path="/", httponly=True, samesite="lax",
+                  secure=settings.secure_cookies, max_age=0)
+
+
+async def _logged_in_answer(settings: Settings, request: Request, user_id: Any, remember: bool) -> Response[MeOut]:
+    value = await services.start_session(settings, user_id, remember, request.headers.get("user-agent", ""))
+    return Response(await services.me(user_id), cookies=[session_cookie(settings, value, remember)])
+
+
+class SessionController(Controller):
+    path = "/api/session"
+
+    @post("/", status_code=200)
+    async def log_in(self, data: JSONBody[LoginIn], request: Request, settings: SettingsDep) -> Response[MeOut]:
+        user = await services.login(settings, data.login, data.password, client_ip(request, settings))
+        old: CurrentUser | None = request.scope.get("user")
+        if old:
+            await services.end_session(old.session_id)
+        return await _logged_in_answer(settings, request, user["id"], data.remember and user["role"] == "resident")
+
+    @delete("/", status_code=HTTP_204_NO_CONTENT)
+    async def log_out(self, request: Request, settings: SettingsDep) -> Response[None]:
+        user: CurrentUser | None = request.scope.get("user")
+        if user:
+            await services.end_session(user.session_id)
+        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[expired_cookie(settings)])
+
+
+class MeController(Controller):
+    path = "/api/me"
+    guards = [logged_in]
+
+    @get("/")
+    async def read(self, request: Request) -> MeOut:
+        return await services.me(request.scope["user"].id)
+
+    @patch("/")
+    async def update(self, data: JSONBody[MePatch], request: Request) -> MeOut:
+        await services.set_language(request.scope["user"].id, data.language)
+        return await services.me(request.scope["user"].id)
+
+
+class AccountController(Controller):
+    path = "/api/account"
+
+    @post("/token", status_code=200)
+    async def token(self, data: JSONBody[TokenIn]) -> TokenInfo:
+        row = await services.token_info(data.token)
+        return TokenInfo(purpose=row["purpose"], email=row["user.email"])
+
+    @post("/activate", status_code=200)
+    async def activate(self, data: JSONBody[SetPasswordIn], request: Request, settings: SettingsDep) -> Response[MeOut]:
+        user_id = await services.use_token(settings, data.token, data.password)
+        return await _logged_in_answer(settings, request, user_id, remember=False)
+
+    @post("/password-reset", status_code=HTTP_202_ACCEPTED)
+    async def reset(self, data: JSONBody[ResetRequestIn], request: Request, settings: SettingsDep) -> dict[str, str]:
+        await services.request_reset(settings, data.email, client_ip(request, settings))
+        return {"status": "accepted"}
+
+    @post("/password-reset/confirm", status_code=200)
+    async def reset_confirm(self, data: JSONBody[SetPasswordIn], request: Request, settings: SettingsDep) -> Response[MeOut]:
+        user_id = await services.use_token(settings, data.token, data.password)
+        return await _logged_in_answer(settings, request, user_id, remember=False)
+
+    @post("/password", status_code=200, guards=[logged_in])
+    async def change_password(self, data: JSONBody[ChangePasswordIn], request: Request, settings: SettingsDep) -> Response[MeOut]:
+        user: CurrentUser = request.scope["user"]
+        await services.change_password(settings, user, data.current_password, data.new_password)
+        return await _logged_in_answer(settings, request, user.id, remember=False)
+
+
+class StaffAccountsController(Controller):
+    path = "/api/staff"
+    guards = [staff_only]
+
+    @get("/customers")
+    async def search_customers(self, q: FromQuery[str] = "") -> list[CustomerSearchRow]:
+        rows = await customers.search(q[:100])
+        accounts = await services.accounts_of_customers([str(r["id"]) for r in rows])
+        return [
+            CustomerSearchRow(
+                id=str(r["id"]), number=r["number"], name=r["name"], email=r["email"], town=r["town"],
+                street=r["street"], house_number=r["house_number"],
+                consent_contact_at=r["consent_contact_at"].isoformat() if r["consent_contact_at"] else None,
+                accounts=[StaffAccount(**a) for a in accounts.get(str(r["id"]), [])],
+            )
+            for r in rows
+        ]
+
+    @post("/residents", status_code=HTTP_201_CREATED)
+    async def create_resident(self, data: JSONBody[CreateResidentIn], settings: SettingsDep) -> AccountOut:
+        user_id = await services.create_resident(settings, data.customer_id, data.email, data.name, data.consent)
+        return AccountOut(id=str(user_id), email=services.normalize_email(data.email), active=False)
+
+    @post("/users", status_code=HTTP_201_CREATED)
+    async def create_user(self, data: JSONBody[CreateUserIn], settings: SettingsDep) -> AccountOut:
+        user_id = await services.create_user(settings, data.email, data.name, data.role)
+        return AccountOut(id=str(user_id), email=services.normalize_email(data.email), active=False, role=data.role)
+
+
+controllers = [SessionController, MeController, AccountController, StaffAccountsController]

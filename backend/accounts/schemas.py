@@ -1,0 +1,101 @@
+"""Request and response shapes of the accounts API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+Password = Annotated[str, msgspec.Meta(max_length=1000)]  # policy errors come from the service
+Token = Annotated[str, msgspec.Meta(min_length=10, max_length=100)]
+Language = Literal["pl", "en"]
+Role = Literal["resident", "inspector", "staff"]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class LoginIn(Strict):
+    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    password: Password
+    remember: bool = False
+
+
+class CustomerRef(msgspec.Struct):
+    id: str
+    number: str
+    name: str
+
+
+class MeOut(msgspec.Struct):
+    id: str
+    email: str
+    name: str
+    role: str
+    language: str
+    customers: list[CustomerRef]
+
+
+class MePatch(Strict):
+    language: Language
+
+
+class TokenIn(Strict):
+    token: Token
+
+
+class TokenInfo(msgspec.Struct):
+    purpose: str
+    email: str
+
+
+class SetPasswordIn(Strict):
+    token: Token
+    password: Password
+
+
+class ResetRequestIn(Strict):
+    email: Email
+
+
+class ChangePasswordIn(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class CreateResidentIn(Strict):
+    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
+    email: Email
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    consent: bool
+
+
+class CreateUserIn(Strict):
+    email: Email
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    role: Literal["inspector", "staff"]
+
+
+class AccountOut(msgspec.Struct):
+    id: str
+    email: str
+    active: bool
+    role: str = "resident"
+
+
+class CurrentUser(msgspec.Struct, frozen=True):
+    """Who is asking: loaded from the session on every API request."""
+
+    id: str
+    email: str
+    name: str
+    role: str
+    language: str
+    customer_ids: tuple[str, ...]
+    session_id: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == "staff"

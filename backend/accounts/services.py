@@ -1,0 +1,343 @@
+"""Accounts: login with rate limiting, server-side sessions, activation and reset links,
+password changes. No HTTP here: api.py turns these into answers."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.accounts import passwords
+from backend.accounts.schemas import CurrentUser, CustomerRef, MeOut
+from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User, UserCustomer
+from backend.core.db import is_unique_violation, transaction
+from backend.core.errors import ApiError
+from backend.core.i18n import mail_text
+from backend.core.mail import queue_mail
+from backend.customers import services as customers
+from backend.settings import Settings
+
+SESSION_TOUCH_SECONDS = 60  # write last_seen at most once a minute per session
+RESET_REQUESTS_PER_HOUR = 5
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def digest(secret: str) -> str:
+    """Sessions and tokens are stored as SHA-256: a stolen table does not log anyone in."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def _session_lifetime(settings: Settings, remember: bool) -> timedelta:
+    if remember:
+        return timedelta(days=settings.session_remember_days)
+    return timedelta(minutes=settings.session_idle_minutes)
+
+
+async def start_session(settings: Settings, user_id: Any, remember: bool, user_agent: str = "") -> str:
+    """A new random session id at every login (no fixation); returns the cookie value."""
+    value = secrets.token_urlsafe(32)
+    t = now()
+    await Session.insert(
+        Session(
+            id=digest(value), user=user_id, remember=remember, user_agent=user_agent[:200],
+            created_at=t, last_seen_at=t, expires_at=t + _session_lifetime(settings, remember),
+        )
+    )
+    return value
+
+
+async def load_session(settings: Settings, cookie_value: str) -> CurrentUser | None:
+    if not cookie_value or len(cookie_value) > 100:
+        return None
+    sid = digest(cookie_value)
+    row = await Session.select(
+        Session.id, Session.expires_at, Session.last_seen_at, Session.remember,
+        Session.user.id, Session.user.email, Session.user.name, Session.user.role,
+        Session.user.language, Session.user.active,
+    ).where(Session.id == sid).first()
+    t = now()
+    if not row or row["expires_at"] <= t or not row["user.active"]:
+        return None
+    if (t - row["last_seen_at"]).total_seconds() > SESSION_TOUCH_SECONDS:
+        # sliding idle timeout: each use pushes the expiry forward
+        await Session.update(
+            {Session.last_seen_at: t, Session.expires_at: t + _session_lifetime(settings, row["remember"])}
+        ).where(Session.id == sid)
+    links = await UserCustomer.select(UserCustomer.customer).where(UserCustomer.user == row["user.id"])
+    return CurrentUser(
+        id=str(row["user.id"]), email=row["user.email"], name=row["user.name"], role=row["user.role"],
+        language=row["user.language"], customer_ids=tuple(str(link["customer"]) for link in links),
+        session_id=sid,
+    )
+
+
+async def end_session(session_id: str) -> None:
+    await Session.delete().where(Session.id == session_id)
+
+
+async def end_all_sessions(user_id: Any) -> None:
+    await Session.delete().where(Session.user == user_id)
+
+
+async def purge_expired_sessions() -> int:
+    expired = await Session.delete().where(Session.expires_at < now()).returning(Session.id)
+    return len(expired)
+
+
+# --- login and its rate limit ---------------------------------------------------------------
+
+
+async def _failures(settings: Settings, keys: list[str]) -> tuple[int, datetime | None]:
+    since = now() - timedelta(minutes=settings.login_window_minutes)
+    worst, oldest = 0, None
+    for key in keys:
+        rows = await LoginAttempt.select(LoginAttempt.at).where(
+            LoginAttempt.key == key, LoginAttempt.at > since
+        ).order_by(LoginAttempt.at)
+        if len(rows) > worst:
+            worst = len(rows)
+            # the failure whose expiry brings the count back under the limit
+            oldest = rows[-settings.login_max_failures]["at"] if worst >= settings.login_max_failures else None
+    return worst, oldest
+
+
+async def _check_rate(settings: Settings, keys: list[str]) -> None:
+    count, oldest = await _failures(settings, keys)
+    if count >= settings.login_max_failures and oldest is not None:
+        wait = oldest + timedelta(minutes=settings.login_window_minutes) - now()
+        seconds = max(int(wait.total_seconds()) + 1, 1)
+        raise ApiError(
+            "too_many_attempts", "Too many failed attempts; try again later", 429,
+            headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
+        )
+
+
+async def _record_failure(keys: list[str]) -> None:
+    await LoginAttempt.insert(*(LoginAttempt(key=key) for key in keys))
+
+
+async def _find_user_for_login(login: str) -> dict[str, Any] | None:
+    login = login.strip()
+    if "@" in login:
+        return await User.select().where(User.email == normalize_email(login)).first()
+    customer_id = await customers.customer_id_by_number(login)
+    if not customer_id:
+        return None
+    rows = await User.select().where(
+        User.id.is_in(UserCustomer.select(UserCustomer.user).where(UserCustomer.customer == customer_id)),
+        User.active.eq(True),
+    )
+    return rows[0] if len(rows) == 1 else None  # ambiguous customer number: use the e-mail
+
+
+async def login(settings: Settings, login_name: str, password: str, ip: str) -> dict[str, Any]:
+    keys = [f"login:{login_name.strip().lower()[:250]}", f"ip:{ip}"]
+    await _check_rate(settings, keys)
+    user = await _find_user_for_login(login_name)
+    # verify even for an unknown login so both answers take the same time
+    ok = passwords.verify_password(user["password_hash"] if user else passwords.dummy_hash(), password)
+    if not user or not ok or not user["active"]:
+        await _record_failure(keys)
+        raise ApiError("invalid_credentials", "Wrong login or password", 400)
+    await LoginAttempt.delete().where(LoginAttempt.key == keys[0])
+    if passwords.needs_rehash(user["password_hash"]):
+        await User.update({User.password_hash: passwords.hash_password(password)}).where(User.id == user["id"])
+    return user
+
+
+# --- who am I ---------------------------------------------------------------------------------
+
+
+async def me(user_id: Any) -> MeOut:
+    user = await User.select().where(User.id == user_id).first()
+    if not user:
+        raise ApiError("not_authenticated", "Log in first", 401)
+    links = await UserCustomer.select(UserCustomer.customer).where(UserCustomer.user == user_id)
+    refs = await customers.customers_brief(str(link["customer"]) for link in links)
+    return MeOut(
+        id=str(user["id"]), email=user["email"], name=user["name"], role=user["role"],
+        language=user["language"], customers=[CustomerRef(**r) for r in refs],
+    )
+
+
+async def set_language(user_id: str, language: str) -> None:
+    await User.update({User.language: language}).where(User.id == user_id)
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+def check_policy(settings: Settings, password: str, field: str) -> None:
+    code = passwords.policy_error(password, settings.utility_name)
+    if code:
+        raise ApiError(code, code.replace("_", " "), 400, field=field)
+
+
+async def _set_password(user_id: Any, password: str) -> None:
+    await User.update(
+        {User.password_hash: passwords.hash_password(password), User.password_changed_at: now(),
+         User.active: True}
+    ).where(User.id == user_id)
+
+
+async def change_password(settings: Settings, user: CurrentUser, current: str, new: str) -> None:
+    row = await User.select(User.password_hash).where(User.id == user.id).first()
+    if not row or not passwords.verify_password(row["password_hash"], current):
+        raise ApiError("wrong_password", "The current password is wrong", 400, field="current_password")
+    check_policy(settings, new, "new_password")
+    async with transaction():
+        await _set_password(user.id, new)
+        await end_all_sessions(user.id)  # every device logs in again with the new password
+
+
+# --- single-use links -------------------------------------------------------------------------
+
+TOKEN_LIFETIME = {"activation": "activation_hours", "reset": "reset_minutes"}
+
+
+async def issue_token(settings: Settings, user_id: Any, purpose: str) -> str:
+    raw = secrets.token_urlsafe(16)  # 128 random bits
+    lifetime = (
+        timedelta(hours=settings.activation_hours) if purpose == "activation"
+        else timedelta(minutes=settings.reset_minutes)
+    )
+    # a new link replaces any earlier unused one of the same purpose
+    await OneTimeToken.delete().where(
+        (OneTimeToken.user == user_id) & (OneTimeToken.purpose == purpose) & OneTimeToken.used_at.is_null()
+    )
+    t = now()
+    await OneTimeToken.insert(
+        OneTimeToken(id=digest(raw), user=user_id, purpose=purpose, created_at=t, expires_at=t + lifetime)
+    )
+    return raw
+
+
+async def token_info(token: str) -> dict[str, Any]:
+    row = await OneTimeToken.select(
+        OneTimeToken.id, OneTimeToken.purpose, OneTimeToken.expires_at, OneTimeToken.used_at,
+        OneTimeToken.user.id, OneTimeToken.user.email,
+    ).where(OneTimeToken.id == digest(token)).first()
+    if not row or row["used_at"] is not None or row["expires_at"] <= now():
+        raise ApiError("token_invalid", "The link is unknown, used or expired", 400, field="token")
+    return row
+
+
+async def use_token(settings: Settings, token: str, password: str) -> Any:
+    """Set the password from an activation or reset link; returns the user id."""
+    row = await token_info(token)
+    check_policy(settings, password, "password")
+    async with transaction():
+        used = await OneTimeToken.update({OneTimeToken.used_at: now()}).where(
+            (OneTimeToken.id == row["id"]) & OneTimeToken.used_at.is_null()
+        ).returning(OneTimeToken.id)
+        if not used:  # a concurrent request took it first
+            raise ApiError("token_invalid", "The link is unknown, used or expired", 400, field="token")
+        await _set_password(row["user.id"], password)
+        await end_all_sessions(row["user.id"])
+    return row["user.id"]
+
+
+def _link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.base_url}{path}?token={token}"
+
+
+async def send_activation(settings: Settings, user_id: Any) -> None:
+    user = await User.select(User.email, User.language).where(User.id == user_id).first()
+    assert user
+    token = await issue_token(settings, user_id, "activation")
+    subject, text = mail_text(
+        "activation", user["language"], utility=settings.utility_name, email=user["email"],
+        hours=settings.activation_hours, link=_link(settings, "/aktywacja", token),
+        phone=settings.utility_phone,
+    )
+    await queue_mail(user["email"], subject, text)
+
+
+async def request_reset(settings: Settings, email: str, ip: str) -> None:
+    """Always the same answer to the caller; a link only to an existing active account."""
+    email = normalize_email(email)
+    key = f"reset:{email[:250]}"
+    recent = await LoginAttempt.count().where(
+        (LoginAttempt.key == key) & (LoginAttempt.at > now() - timedelta(hours=1))
+    )
+    if recent >= RESET_REQUESTS_PER_HOUR:  # no mail bombing through the reset form
+        return
+    await LoginAttempt.insert(LoginAttempt(key=key))
+    user = await User.select(User.id, User.email, User.language, User.active).where(User.email == email).first()
+    if not user or not user["active"]:
+        return
+    token = await issue_token(settings, user["id"], "reset")
+    subject, text = mail_text(
+        "reset", user["language"], utility=settings.utility_name, email=user["email"],
+        minutes=settings.reset_minutes, link=_link(settings, "/reset-hasla", token),
+    )
+    await queue_mail(user["email"], subject, text)
+
+
+# --- creating accounts ------------------------------------------------------------------------
+
+
+async def create_user(
+    settings: Settings, email: str, name: str, role: str, customer_id: str | None = None,
+    password: str | None = None, language: str = "pl",
+) -> Any:
+    """A new account; without a password it is inactive and gets an activation link."""
+    email = normalize_email(email)
+    if password is not None:
+        check_policy(settings, password, "password")
+    user_id = uuid.uuid4()
+    try:
+        async with transaction():
+            await User.insert(
+                User(
+                    id=user_id, email=email, name=name.strip(), role=role, language=language,
+                    active=password is not None,
+                    password_hash=passwords.hash_password(password) if password else "",
+                    password_changed_at=now() if password else None,
+                )
+            )
+            if customer_id:
+                await UserCustomer.insert(UserCustomer(user=user_id, customer=customer_id))
+            if password is None:
+                await send_activation(settings, user_id)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise ApiError("email_taken", "An account with this e-mail exists", 409, field="email") from exc
+        raise
+    return user_id
+
+
+async def create_resident(settings: Settings, customer_id: str, email: str, name: str, consent: bool) -> Any:
+    if not consent:
+        raise ApiError("consent_required", "The customer's written consent is required", 400, field="consent")
+    customer = await customers.get_customer(customer_id)
+    if not customer:
+        raise ApiError("not_found", "customer not found", 404, field="customer_id")
+    await customers.record_contact_consent(customer_id)
+    return await create_user(settings, email, name, "resident", customer_id=str(customer["id"]))
+
+
+async def accounts_of_customers(customer_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    if not customer_ids:
+        return {}
+    rows = await UserCustomer.select(
+        UserCustomer.customer, UserCustomer.user.id, UserCustomer.user.email, UserCustomer.user.active
+    ).where(UserCustomer.customer.is_in(customer_ids))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(str(r["customer"]), []).append(
+            {"id": str(r["user.id"]), "email": r["user.email"], "active": r["user.active"]}
+        )
+    return out

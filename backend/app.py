@@ -1,0 +1,62 @@
+"""create_app(settings) -> Litestar: wires the domains, security and the outbox worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+
+from backend.accounts import api as accounts_api
+from backend.accounts.guards import session_middleware_factory
+from backend.core import api as core_api
+from backend.core import db, static
+from backend.core.errors import exception_handlers
+from backend.core.mail import MailDelivery
+from backend.core.outbox import Worker
+from backend.core.security import csrf_config, security_headers_middleware
+from backend.customers import api as customers_api
+from backend.settings import Settings
+
+log = logging.getLogger("ebok")
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Litestar:
+    settings = settings or Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start()
+        if migrate:
+            await db.migrate()
+        worker = None
+        if settings.run_worker:
+            worker = Worker(handlers={"mail": MailDelivery(settings)})
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker:
+                await worker.stop()
+            await db.stop()
+
+    return Litestar(
+        route_handlers=[
+            *core_api.controllers,
+            *accounts_api.controllers,
+            *customers_api.controllers,
+            *static.controllers,
+        ],
+        dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
+        middleware=[security_headers_middleware, session_middleware_factory(settings)],
+        csrf_config=csrf_config(settings),
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema"),
+        request_max_body_size=1024 * 1024,  # JSON bodies are small; uploads raise it per handler
+        debug=False,
+    )

@@ -1,0 +1,169 @@
+"""`ebok serve | demo | migrate | worker | create-user`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import click
+
+os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+
+DEMO_PASSWORD = "demo-ebok-2026"  # noqa: S105 - the published demo logins
+DEMO_LOGINS = [
+    ("mieszkaniec / resident", "anna.nowak@example.com (lub numer klienta 100001)"),
+    ("inkasent / inspector", "inkasent@example.com"),
+    ("biuro / staff", "biuro@example.com"),
+]
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _with_db(coro_fn):  # type: ignore[no-untyped-def]
+    """Run one coroutine with the database pool open (PostgreSQL needs it)."""
+    from backend.core import db
+
+    async def run():  # type: ignore[no-untyped-def]
+        await db.start()
+        try:
+            return await coro_fn()
+        finally:
+            await db.stop()
+
+    return asyncio.run(run())
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from backend.settings import Settings
+
+    settings = Settings.from_env()
+    if not os.environ.get("EBOK_BASE_URL"):
+        # links in e-mails must point at where this server actually listens
+        os.environ["EBOK_BASE_URL"] = f"http://{host}:{port}"
+        if host in ("0.0.0.0", "::"):  # noqa: S104
+            os.environ["EBOK_BASE_URL"] = settings.base_url
+    uvicorn.run(
+        "backend.app:create_app", factory=True, host=host, port=port, workers=workers,
+        proxy_headers=settings.trusted_proxies, log_level="info", server_header=False,
+    )
+
+
+@click.group()
+def main() -> None:
+    """e-BOK: the self-service office of a water and sewage utility."""
+
+
+@main.command()
+def migrate() -> None:
+    """Run the database migrations."""
+    from backend.core import db
+
+    _logging()
+    _with_db(db.migrate)
+    click.echo("Migrations complete.")
+
+
+host_option = click.option("--host", default="127.0.0.1", show_default=True)
+port_option = click.option("--port", default=8000, show_default=True, type=int)
+
+
+@main.command()
+@host_option
+@port_option
+@click.option("--workers", default=1, show_default=True, help="server processes")
+def serve(host: str, port: int, workers: int) -> None:
+    """Migrate, then serve the app (with the outbox worker inside)."""
+    from backend.core import db
+
+    _logging()
+    _with_db(db.migrate)
+    _serve(host, port, workers)
+
+
+@main.command()
+@host_option
+@port_option
+@click.option("--customers", default=300, show_default=True, help="how many demo customers")
+@click.option("--no-serve", is_flag=True, help="load the data and exit")
+def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
+    """Create the database with demo data (once) and serve it."""
+    from backend.core import db
+    from backend.demo.load import load_demo
+    from backend.settings import Settings
+
+    _logging()
+
+    async def prepare():  # type: ignore[no-untyped-def]
+        await db.migrate()
+        return await load_demo(customers)
+
+    result = _with_db(prepare)
+    settings = Settings.from_env()
+    where = settings.database_url.split("@")[-1] if settings.database_url else str(settings.sqlite_path)
+    click.echo(f"\nDemo data: {result} in {where}")
+    url = os.environ.get("EBOK_BASE_URL") or f"http://{host}:{port}"
+    click.echo(f"\n  e-BOK {settings.utility_name}: {url}\n")
+    click.echo(f"  Demo logins (password: {DEMO_PASSWORD}):")
+    for role, login in DEMO_LOGINS:
+        click.echo(f"    {role:24} {login}")
+    click.echo("  Mail goes to var/mail/*.eml unless SMTP_URL is set.\n")
+    sys.stdout.flush()
+    if not no_serve:
+        _serve(host, port, 1)
+
+
+@main.command()
+def worker() -> None:
+    """Process the outbox (mail, push) without serving HTTP; run as many as needed."""
+    from backend.core.mail import MailDelivery
+    from backend.core.outbox import Worker
+    from backend.settings import Settings
+
+    _logging()
+
+    async def run():  # type: ignore[no-untyped-def]
+        w = Worker(handlers={"mail": MailDelivery(Settings.from_env())})
+        await w.run_forever()
+
+    _with_db(run)
+
+
+@main.command("create-user")
+@click.option("--role", type=click.Choice(["staff", "inspector"]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", default="", help="display name (defaults to the e-mail)")
+def create_user(role: str, email: str, name: str) -> None:
+    """Create a staff or inspector account; an activation link is e-mailed."""
+    from backend.accounts import services
+    from backend.core.errors import ApiError
+    from backend.settings import Settings
+
+    _logging()
+    settings = Settings.from_env()
+
+    async def run():  # type: ignore[no-untyped-def]
+        from backend.core import db
+        from backend.core.mail import MailDelivery
+        from backend.core.outbox import Worker
+
+        await db.migrate()
+        user_id = await services.create_user(settings, email, name or email, role)
+        await Worker(handlers={"mail": MailDelivery(settings)}).run_once()  # send the link now
+        return user_id
+
+    try:
+        user_id = _with_db(run)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    where = "sent over SMTP" if settings.smtp_url else f"written to {settings.data_dir / 'mail'}"
+    click.echo(f"Created {role} {email} ({user_id}); activation link {where}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Mail: composed in a request, queued in the outbox, delivered by the worker over SMTP
+(aiosmtplib) or, without SMTP_URL, written as .eml files for the demo."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from backend.core import outbox
+from backend.settings import Settings
+
+log = logging.getLogger("ebok.mail")
+
+
+async def queue_mail(to: str, subject: str, text: str) -> None:
+    """Queue a plain-text message; it is sent after the surrounding transaction commits."""
+    await outbox.enqueue("mail", {"to": to, "subject": subject, "text": text})
+
+
+def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = payload["to"]
+    msg["Subject"] = payload["subject"]
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1].strip(">"))
+    msg.set_content(payload["text"])
+    return msg
+
+
+class MailDelivery:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        msg = build_message(self.settings, payload)
+        if not self.settings.smtp_url:
+            path = self._write_eml(msg)
+            # The path only: the message may hold a single-use link, which must not sit in logs
+            log.warning("mail to %s written to %s (no SMTP_URL set)", _mask(payload["to"]), path)
+            return
+        url = urlsplit(self.settings.smtp_url)
+        try:
+            await aiosmtplib.send(
+                msg,
+                hostname=url.hostname or "localhost",
+                port=url.port or (465 if url.scheme == "smtps" else 25),
+                username=unquote(url.username) if url.username else None,
+                password=unquote(url.password) if url.password else None,
+                use_tls=url.scheme == "smtps",
+                start_tls=True if url.scheme == "smtp+starttls" else None,
+                timeout=30,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise outbox.GiveUp(f"recipient refused: {exc}") from exc
+
+    def _write_eml(self, msg: EmailMessage) -> Path:
+        folder = self.settings.data_dir / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{outbox.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        path.write_bytes(bytes(msg))
+        return path
+
+
+def _mask(address: str) -> str:
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}***@{domain}"

@@ -1,0 +1,152 @@
+"""The database outbox: work that must leave the process (mail, push) is queued in a table
+inside the request's transaction and delivered by a worker, which may run inside `ebok serve`
+or as separate `ebok worker` processes (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.core.db import is_postgres, transaction
+from backend.core.tables import OutboxJob
+
+log = logging.getLogger("ebok.outbox")
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class RetryLater(Exception):  # noqa: N818 - a signal, not an error
+    """A handler asks to be run again no sooner than `delay` seconds from now."""
+
+    def __init__(self, delay: float, reason: str = "") -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class GiveUp(Exception):  # noqa: N818
+    """A handler says retrying cannot help (e.g. the recipient rejected the message)."""
+
+
+MAX_ATTEMPTS = 12
+LEASE = timedelta(minutes=5)  # a job held longer than this by a crashed worker is taken again
+_running: set[Worker] = set()  # workers of this process, woken when a job is queued here
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def enqueue(kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> uuid.UUID:
+    job_id = uuid.uuid4()
+    await OutboxJob.insert(
+        OutboxJob(id=job_id, kind=kind, payload=payload, run_after=run_after or now())
+    )
+    for worker in _running:
+        worker.wake.set()
+    return job_id
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the n-th failure: 5 s doubling, at most one hour."""
+    return float(min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+_CLAIM = """
+UPDATE outbox_job SET status = 'running', locked_until = {}, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM outbox_job
+    WHERE ((status = 'pending' AND run_after <= {}) OR (status = 'running' AND locked_until < {}))
+      AND kind IN (%s)
+    ORDER BY run_after LIMIT {} %s
+)
+RETURNING id, kind, payload, attempts
+"""
+
+
+async def claim(kinds: list[str], limit: int = 20) -> list[dict[str, Any]]:
+    t = now()
+    placeholders = ", ".join("{}" for _ in kinds)
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    sql = _CLAIM % (placeholders, lock)
+    async with transaction():
+        rows = await OutboxJob.raw(sql, t + LEASE, t, t, *kinds, limit)
+    for row in rows:
+        if isinstance(row["payload"], str):
+            import json
+
+            row["payload"] = json.loads(row["payload"])
+    return rows
+
+
+async def _finish(job_id: Any, **values: Any) -> None:
+    await OutboxJob.update(values).where(OutboxJob.id == job_id)
+
+
+async def run_job(job: dict[str, Any], handler: Handler) -> None:
+    try:
+        await handler(job["payload"])
+    except RetryLater as exc:
+        await _finish(job["id"], status="pending", run_after=now() + timedelta(seconds=exc.delay),
+                      last_error=str(exc)[:2000], attempts=OutboxJob.attempts - 1)
+    except GiveUp as exc:
+        log.warning("outbox job %s (%s) given up: %s", job["id"], job["kind"], exc)
+        await _finish(job["id"], status="failed", last_error=str(exc)[:2000], done_at=now())
+    except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
+        attempts = int(job["attempts"])
+        final = attempts >= MAX_ATTEMPTS
+        log.warning("outbox job %s (%s) attempt %s failed: %r", job["id"], job["kind"], attempts, exc)
+        await _finish(
+            job["id"],
+            status="failed" if final else "pending",
+            run_after=now() + timedelta(seconds=backoff(attempts)),
+            last_error=repr(exc)[:2000],
+            done_at=now() if final else None,
+        )
+    else:
+        await _finish(job["id"], status="done", done_at=now(), last_error="")
+
+
+class Worker:
+    """Claims and runs jobs until stopped; several workers in several processes may run at once."""
+
+    def __init__(self, handlers: dict[str, Handler], poll_seconds: float = 2.0, concurrency: int = 8) -> None:
+        self.handlers = handlers
+        self.poll_seconds = poll_seconds
+        self.concurrency = concurrency
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        jobs = await claim(list(self.handlers), limit=self.concurrency)
+        if jobs:
+            await asyncio.gather(*(run_job(job, self.handlers[job["kind"]]) for job in jobs))
+        return len(jobs)
+
+    async def run_forever(self) -> None:
+        while not self._stopping:
+            try:
+                if await self.run_once():
+                    continue
+            except Exception:  # noqa: BLE001 - the worker must survive a database hiccup
+                log.exception("outbox worker loop failed; retrying")
+            self.wake.clear()
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+
+    def start(self) -> None:
+        _running.add(self)
+        self._task = asyncio.create_task(self.run_forever(), name="ebok-outbox-worker")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.wake.set()
+        _running.discard(self)
+        if self._task:
+            await self._task

@@ -1,0 +1,103 @@
+"""Security headers, CSRF configuration and the secret it signs with."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from litestar import Request
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.settings import Settings
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+_STATIC_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), geolocation=(), microphone=(), payment=()"),
+]
+
+
+def security_headers_middleware(app: ASGIApp) -> ASGIApp:
+    """Adds the headers to every response; API answers hold personal data, so `no-store`."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith("/api/")
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in _STATIC_HEADERS:
+                    headers[name.decode()] = value.decode()
+                if is_api and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await app(scope, receive, send_wrapper)
+
+    return middleware
+
+
+def secret_key(settings: Settings) -> str:
+    """EBOK_SECRET_KEY, or one generated once and kept in the data directory (mode 0600).
+    Several instances on separate disks must be given the same EBOK_SECRET_KEY."""
+    from_env = os.environ.get("EBOK_SECRET_KEY")
+    if from_env:
+        return from_env
+    path: Path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:  # atomic: a second process starting at the same moment keeps the first one's key
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=secret_key(settings),
+        cookie_name="csrftoken",
+        header_name="X-CSRFToken",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+    )
+
+
+def client_ip(request: Request, settings: Settings) -> str:
+    if settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,25 @@
+"""The background outbox: mail and push go through here, never from inside a request."""
+
+from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class OutboxJob(Table):
+    id = UUID(primary_key=True)
+    kind = Varchar(length=20, index=True)  # mail | push | ...
+    payload = JSON()
+    status = Varchar(length=10, default="pending", index=True)  # pending | running | done | failed
+    attempts = Integer(default=0)
+    run_after = Timestamptz(default=TimestamptzNow(), index=True)
+    locked_until = Timestamptz(null=True, default=None)
+    last_error = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    done_at = Timestamptz(null=True, default=None)
+
+
+class Setting(Table):
+    """Generated secrets kept across restarts and processes (CSRF secret, VAPID keys)."""
+
+    key = Varchar(length=60, primary_key=True)
+    value = Text()

@@ -1,0 +1,34 @@
+"""The dashboard (Pulpit): what the logged-in resident sees first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get
+
+from backend.accounts.guards import logged_in
+from backend.customers import services
+from backend.customers.schemas import CustomerOut
+from backend.readings import services as readings
+
+
+class DashboardOut(msgspec.Struct):
+    customers: list[CustomerOut]
+    balance: dict[str, int] | None  # filled once settlements exist
+    outages: list[dict[str, Any]]  # filled once outage alerts exist
+
+
+@get("/api/dashboard", guards=[logged_in])
+async def dashboard(request: Request) -> DashboardOut:
+    user = request.scope["user"]
+    registry, meter_ids = await services.registry(user.customer_ids)
+    last = await readings.last_accepted(meter_ids)
+    for customer in registry:
+        for point in customer.service_points:
+            for meter in point.meters:
+                meter.last_reading = last.get(meter.id)
+    return DashboardOut(customers=registry, balance=None, outages=[])
+
+
+controllers = [dashboard]

@@ -1,0 +1,54 @@
+"""The utility's registry: customers, their service points and meters."""
+
+from piccolo.columns import (
+    UUID,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Customer(Table):
+    id = UUID(primary_key=True)
+    number = Varchar(length=20, unique=True)  # data, not a key (DESIGN: IDs are opaque)
+    name = Varchar(length=200)
+    email = Varchar(length=254, index=True)
+    phone = Varchar(length=32)
+    # correspondence address (may differ from the service points)
+    street = Varchar(length=120)
+    house_number = Varchar(length=20)
+    postcode = Varchar(length=6)
+    town = Varchar(length=80)
+    billing_period_months = SmallInt(default=1)  # 1, 2 or 3
+    consent_contact_at = Timestamptz(null=True, default=None)  # written consent to use phone/e-mail
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ServicePoint(Table):
+    id = UUID(primary_key=True)
+    customer = ForeignKey(references=Customer, index=True)
+    street = Varchar(length=120, index=True)
+    house_number = Varchar(length=20)
+    apartment = Varchar(length=20)
+    postcode = Varchar(length=6)
+    town = Varchar(length=80)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Meter(Table):
+    id = UUID(primary_key=True)
+    service_point = ForeignKey(references=ServicePoint, index=True)
+    serial = Varchar(length=40, index=True)
+    kind = Varchar(length=8, default="main")  # main | sub (garden: not returned to sewage)
+    installed_on = Date()
+    verification_due = Date()  # legal verification (legalizacja) expires
+    digits = SmallInt(default=5)  # whole-m³ digits on the register
+    removed_on = Date(null=True, default=None)
+    active = Boolean(default=True)
+    initial_litres = Integer(default=0)  # register value when installed

@@ -1,0 +1,24 @@
+"""Meter readings: a value at a moment, from a source, with a status."""
+
+from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from backend.accounts.tables import User
+from backend.customers.tables import Meter
+
+
+class Reading(Table):
+    id = UUID(primary_key=True)
+    meter = ForeignKey(references=Meter, index=True)
+    value_litres = BigInt()
+    captured_at = Timestamptz(index=True)  # decides the billing period
+    received_at = Timestamptz(default=TimestamptzNow())
+    source = Varchar(length=10, default="resident")  # resident | inspector | estimate | import
+    status = Varchar(length=10, default="accepted")  # accepted | flagged | rejected
+    flags = JSON(default="[]")  # machine-readable reasons when flagged
+    comment = Varchar(length=500)
+    review_note = Varchar(length=500)  # staff note the resident sees
+    photo_hash = Varchar(length=64)
+    submitted_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)

@@ -1,0 +1,238 @@
+"""Accounts over the real API: login, sessions, activation and reset by e-mail, passwords,
+rate limiting, CSRF and the error format."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User
+from tests.support import PASSWORD, link_from, log_in, make_customer, make_user
+
+
+async def test_login_by_email_and_customer_number(client, settings):
+    customer = await make_customer(number="123456")
+    await make_user(settings, "ola@example.com", customer_id=customer["id"])
+    r = await log_in(client, "OLA@example.com ")
+    me = r.json()
+    assert me["email"] == "ola@example.com" and me["role"] == "resident"
+    assert me["customers"] == [{"id": customer["id"], "number": "123456", "name": "Jan Testowy"}]
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age" not in cookie
+    assert "Secure" not in cookie  # plain-http localhost only
+    await client.delete("/api/session")
+    r = await log_in(client, "123456")
+    assert r.json()["email"] == "ola@example.com"
+
+
+async def test_wrong_password_and_unknown_account_answer_the_same(client, settings):
+    await make_user(settings, "ola@example.com")
+    wrong = await client.post("/api/session", json={"login": "ola@example.com", "password": "x" * 12})
+    unknown = await client.post("/api/session", json={"login": "nobody@example.com", "password": "x" * 12})
+    assert wrong.status_code == unknown.status_code == 400
+    assert wrong.json() == unknown.json() == {
+        "code": "invalid_credentials", "message": "Wrong login or password", "field": None}
+    assert (await client.get("/api/me")).status_code == 401
+
+
+async def test_new_session_id_at_login_and_logout_ends_it(client, settings):
+    await make_user(settings, "ola@example.com")
+    first = (await log_in(client, "ola@example.com")).cookies["ebok_session"]
+    second = (await log_in(client, "ola@example.com")).cookies["ebok_session"]
+    assert first != second
+    assert await Session.count() == 1  # logging in again replaced the old session
+    r = await client.delete("/api/session")
+    assert r.status_code == 204
+    assert await Session.count() == 0
+    client.cookies.set("ebok_session", second)
+    assert (await client.get("/api/me")).status_code == 401
+
+
+async def test_remember_me_keeps_the_cookie_30_days(client, settings):
+    await make_user(settings, "ola@example.com")
+    r = await log_in(client, "ola@example.com", remember=True)
+    assert f"Max-Age={30 * 86400}" in r.headers["set-cookie"]
+    session = await Session.select().first()
+    assert session["remember"] is True
+    assert session["expires_at"] - session["created_at"] > timedelta(days=29)
+
+
+async def test_idle_session_expires(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    session = await Session.select().first()
+    assert session["expires_at"] - session["created_at"] <= timedelta(minutes=31)
+    await Session.update({Session.expires_at: session["created_at"] - timedelta(seconds=1)}).where(
+        Session.id == session["id"])
+    r = await client.get("/api/me")
+    assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+
+
+async def test_session_cookie_is_stored_hashed(client, settings):
+    await make_user(settings, "ola@example.com")
+    value = (await log_in(client, "ola@example.com")).cookies["ebok_session"]
+    ids = [s["id"] for s in await Session.select(Session.id)]
+    assert value not in ids and len(ids[0]) == 64
+
+
+async def test_csrf_is_required_on_unsafe_methods(client, settings):
+    await make_user(settings, "ola@example.com")
+    token = client.headers.pop("X-CSRFToken")
+    r = await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD})
+    assert r.status_code == 403 and r.json()["code"] == "csrf"
+    r = await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD},
+                          headers={"X-CSRFToken": token[:-2] + "zz"})
+    assert r.status_code == 403
+    r = await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD},
+                          headers={"X-CSRFToken": token})
+    assert r.status_code == 200
+
+
+async def test_rate_limit_per_account_does_not_reveal_existence(client, settings):
+    await make_user(settings, "ola@example.com")
+    for login in ("ola@example.com", "ghost@example.com"):
+        for _ in range(10):
+            r = await client.post("/api/session", json={"login": login, "password": "wrong-password"})
+            assert r.status_code == 400
+        r = await client.post("/api/session", json={"login": login, "password": PASSWORD})
+        assert r.status_code == 429
+        assert r.json()["code"] == "too_many_attempts"
+        assert 0 < int(r.headers["retry-after"]) <= 15 * 60
+        await LoginAttempt.delete().where(LoginAttempt.key.like("ip:%"))
+    # once the window has passed, the right password works again
+    await LoginAttempt.update({LoginAttempt.at: LoginAttempt.at - timedelta(minutes=16)}, force=True)
+    assert (await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD})).status_code == 200
+
+
+async def test_rate_limit_per_ip_across_accounts(client, settings):
+    await make_user(settings, "ola@example.com")
+    for i in range(10):
+        await client.post("/api/session", json={"login": f"user{i}@example.com", "password": "wrong-password"})
+    r = await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD})
+    assert r.status_code == 429
+
+
+async def test_staff_creates_resident_who_activates_from_the_emailed_link(client, settings, smtp_server):
+    customer = await make_customer(number="100777", email="marta@example.com")
+    await make_user(settings, "biuro@example.com", role="staff")
+    await log_in(client, "biuro@example.com")
+    r = await client.get("/api/staff/customers", params={"q": "100777"})
+    assert [c["number"] for c in r.json()] == ["100777"] and r.json()[0]["consent_contact_at"] is None
+    r = await client.post("/api/staff/residents", json={
+        "customer_id": customer["id"], "email": "Marta@example.com", "name": "Marta Wiśniewska", "consent": True})
+    assert r.status_code == 201 and r.json()["active"] is False
+    r = await client.post("/api/staff/residents", json={
+        "customer_id": customer["id"], "email": "marta@example.com", "name": "M", "consent": True})
+    assert r.status_code == 409 and r.json()["code"] == "email_taken"
+    [mail] = await smtp_server.wait_for("marta@example.com")
+    assert "Aktywacja" in mail["Subject"]
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "hasło" in body.lower() and PASSWORD not in body
+    link = link_from(mail)
+    assert link.startswith("http://127.0.0.1:8000/aktywacja?token=")
+    token = link.split("token=")[1]
+    assert len(token) >= 22  # 128 bits, url-safe base64
+    stored = await OneTimeToken.select().first()
+    assert stored["id"] != token and stored["expires_at"] - stored["created_at"] == timedelta(hours=72)
+
+    await client.delete("/api/session")
+    r = await client.post("/api/account/token", json={"token": token})
+    assert r.json() == {"purpose": "activation", "email": "marta@example.com"}
+    assert (await client.post("/api/session", json={"login": "marta@example.com", "password": PASSWORD})
+            ).status_code == 400  # not active yet
+    r = await client.post("/api/account/activate", json={"token": token, "password": "short"})
+    assert r.status_code == 400 and r.json()["code"] == "password_too_short" and r.json()["field"] == "password"
+    r = await client.post("/api/account/activate", json={"token": token, "password": PASSWORD})
+    assert r.status_code == 200 and r.json()["customers"][0]["number"] == "100777"
+    assert (await client.get("/api/me")).json()["email"] == "marta@example.com"
+    r = await client.post("/api/account/activate", json={"token": token, "password": PASSWORD})
+    assert r.status_code == 400 and r.json()["code"] == "token_invalid"  # single use
+
+
+async def test_resident_account_needs_consent(client, settings):
+    customer = await make_customer()
+    await make_user(settings, "biuro@example.com", role="staff")
+    await log_in(client, "biuro@example.com")
+    r = await client.post("/api/staff/residents", json={
+        "customer_id": customer["id"], "email": "x@example.com", "name": "X", "consent": False})
+    assert r.status_code == 400 and r.json()["code"] == "consent_required"
+
+
+async def test_staff_endpoints_are_hidden_from_residents(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    assert (await client.get("/api/staff/customers")).status_code == 404
+    r = await client.post("/api/staff/users", json={"email": "e@example.com", "name": "E", "role": "staff"})
+    assert r.status_code == 404
+    assert await User.count() == 1
+
+
+async def test_expired_activation_link(client, settings):
+    await client.post("/api/staff/users", json={})  # not logged in: 401, nothing created
+    from backend.accounts import services
+
+    user_id = await services.create_user(settings, "late@example.com", "Late", "inspector")
+    token = await services.issue_token(settings, user_id, "activation")
+    await OneTimeToken.update({OneTimeToken.expires_at: services.now() - timedelta(seconds=1)}, force=True)
+    r = await client.post("/api/account/activate", json={"token": token, "password": PASSWORD})
+    assert r.status_code == 400 and r.json()["code"] == "token_invalid"
+
+
+async def test_password_reset_by_email(client, settings, smtp_server):
+    await make_user(settings, "reset@example.com")
+    other = (await log_in(client, "reset@example.com")).cookies["ebok_session"]
+    r = await client.post("/api/account/password-reset", json={"email": "reset@example.com"})
+    unknown = await client.post("/api/account/password-reset", json={"email": "nobody@example.com"})
+    assert r.status_code == unknown.status_code == 202 and r.json() == unknown.json()
+    [mail] = await smtp_server.wait_for("reset@example.com")
+    token = link_from(mail).split("token=")[1]
+    assert "/reset-hasla?token=" in link_from(mail)
+    stored = await OneTimeToken.select().where(OneTimeToken.purpose == "reset").first()
+    assert stored["expires_at"] - stored["created_at"] == timedelta(minutes=60)
+    new = "Zupelnie-Nowe-Haslo-7"
+    r = await client.post("/api/account/password-reset/confirm", json={"token": token, "password": new})
+    assert r.status_code == 200
+    client.cookies.set("ebok_session", other)  # the session from before the reset is gone
+    assert (await client.get("/api/me")).status_code == 401
+    await client.delete("/api/session")
+    assert (await client.post("/api/session", json={"login": "reset@example.com", "password": PASSWORD})
+            ).status_code == 400
+    await log_in(client, "reset@example.com", new)
+    await asyncio.sleep(0.2)
+    assert smtp_server.to("nobody@example.com") == []
+
+
+async def test_change_password_needs_current_and_ends_other_sessions(client, settings):
+    await make_user(settings, "ola@example.com")
+    old = (await log_in(client, "ola@example.com")).cookies["ebok_session"]
+    r = await client.post("/api/account/password", json={"current_password": "nope-nope-nope",
+                                                          "new_password": "Inne-Dobre-Haslo-9"})
+    assert r.status_code == 400 and r.json()["field"] == "current_password"
+    for bad, code in [("qwertyuiop", "password_too_common"), ("MojeWodociagi2026", "password_contains_utility_name"),
+                      ("krótkie", "password_too_short")]:
+        r = await client.post("/api/account/password", json={"current_password": PASSWORD, "new_password": bad})
+        assert r.json()["code"] == code, bad
+        assert r.json()["field"] == "new_password"
+    r = await client.post("/api/account/password", json={"current_password": PASSWORD,
+                                                          "new_password": "Inne-Dobre-Haslo-9"})
+    assert r.status_code == 200
+    assert r.cookies["ebok_session"] != old
+    assert (await client.get("/api/me")).status_code == 200
+    client.cookies.set("ebok_session", old)
+    assert (await client.get("/api/me")).status_code == 401
+
+
+async def test_language_is_remembered_per_user(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    r = await client.patch("/api/me", json={"language": "en"})
+    assert r.json()["language"] == "en"
+    assert (await client.patch("/api/me", json={"language": "de"})).status_code == 400
+    await client.delete("/api/session")
+    assert (await log_in(client, "ola@example.com")).json()["language"] == "en"
+
+
+async def test_passwords_are_argon2id(client, settings):
+    await make_user(settings, "ola@example.com")
+    row = await User.select(User.password_hash).first()
+    assert row["password_hash"].startswith("$argon2id$")

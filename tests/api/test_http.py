@@ -1,0 +1,94 @@
+"""Security headers, the error format for bad input, and the PWA's files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support import log_in, make_customer, make_user
+
+
+async def test_security_headers_on_every_response(client):
+    for path in ("/", "/api/config", "/static/app/main.js", "/sw.js", "/manifest.json", "/api/nope"):
+        r = await client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "same-origin"
+
+
+async def test_personal_data_is_not_cached(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    for path in ("/api/me", "/api/dashboard"):
+        assert (await client.get(path)).headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"{not json", None),
+        (json.dumps({"login": "a", "password": "b", "admin": True}).encode(), "admin"),
+        (json.dumps({"login": "a" * 300, "password": "b"}).encode(), "login"),
+        (json.dumps({"login": 12, "password": "b"}).encode(), "login"),
+        (json.dumps({"login": "a"}).encode(), "password"),
+        (json.dumps([1, 2]).encode(), None),
+    ],
+)
+async def test_bad_input_is_a_400_with_a_json_error(client, body, field):
+    r = await client.post("/api/session", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    error = r.json()
+    assert error["code"] == "invalid_request" and error["message"]
+    if field:
+        assert error["field"] == field
+
+
+async def test_huge_body_is_refused(client):
+    r = await client.post("/api/session", content=b"x" * (2 * 1024 * 1024), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "too_large"
+
+
+async def test_unknown_api_path_is_json_404_and_app_routes_load_the_shell(client):
+    r = await client.get("/api/does-not-exist")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    for path in ("/", "/odczyty", "/aktywacja", "/konto"):
+        r = await client.get(path)
+        assert r.status_code == 200 and '<script type="module"' in r.text
+    assert (await client.get("/static/missing.js")).status_code == 404
+
+
+async def test_manifest_and_service_worker(client):
+    manifest = (await client.get("/manifest.json")).json()
+    assert manifest["lang"] == "pl" and manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/" and manifest["scope"] == "/"
+    sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+    assert ("192x192", "any") in sizes and ("512x512", "any") in sizes and any(p == "maskable" for _, p in sizes)
+    for icon in manifest["icons"]:
+        r = await client.get(icon["src"])
+        assert r.status_code == 200 and r.content.startswith(b"\x89PNG")
+    r = await client.get("/sw.js")
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.text.startswith("const EBOK_VERSION = ")
+    shell = json.loads(r.text.split("const EBOK_SHELL = ", 1)[1].split(";\n", 1)[0])
+    for url in shell:  # everything the worker precaches must exist, or install fails
+        assert (await client.get(url)).status_code == 200, url
+
+
+async def test_dashboard_shows_only_own_customers(client, settings):
+    mine = await make_customer(number="300001")
+    await make_customer(number="300002")
+    await make_user(settings, "ola@example.com", customer_id=mine["id"])
+    await log_in(client, "ola@example.com")
+    data = (await client.get("/api/dashboard")).json()
+    assert [c["number"] for c in data["customers"]] == ["300001"]
+    [point] = data["customers"][0]["service_points"]
+    assert [m["id"] for m in point["meters"]] == [mine["meter_id"]]
+    assert data["balance"] is None and data["outages"] == []
+
+
+async def test_dashboard_needs_login(client):
+    r = await client.get("/api/dashboard")
+    assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
