@@ -16,7 +16,7 @@ from backend.core import api as core_api
 from backend.core import db, static
 from backend.core.errors import exception_handlers
 from backend.core.mail import MailDelivery
-from backend.core.outbox import Worker
+from backend.core.outbox import Handler, Worker
 from backend.core.security import csrf_config, security_headers_middleware
 from backend.customers import api as customers_api
 from backend.settings import Settings
@@ -24,25 +24,39 @@ from backend.settings import Settings
 log = logging.getLogger("ebok")
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Litestar:
+def outbox_handlers(settings: Settings) -> dict[str, Handler]:
+    return {"mail": MailDelivery(settings)}
+
+
+@asynccontextmanager
+async def resources(settings: Settings) -> AsyncIterator[None]:
+    """The database pool and the in-process outbox worker, bound to the running event loop."""
+    await db.start()
+    worker = None
+    if settings.run_worker:
+        worker = Worker(handlers=outbox_handlers(settings))
+        worker.start()
+    try:
+        yield
+    finally:
+        if worker:
+            await worker.stop()
+        await db.stop()
+
+
+def create_app(settings: Settings | None = None, *, manage_resources: bool = True) -> Litestar:
+    """`manage_resources=False` leaves the pool and worker to the caller: Litestar's test client
+    runs the lifespan on another event loop, where an asyncpg pool would be unusable."""
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start()
-        if migrate:
-            await db.migrate()
-        worker = None
-        if settings.run_worker:
-            worker = Worker(handlers={"mail": MailDelivery(settings)})
-            worker.start()
-        try:
+        if not manage_resources:
             yield
-        finally:
-            if worker:
-                await worker.stop()
-            await db.stop()
+            return
+        async with resources(settings):
+            yield
 
     return Litestar(
         route_handlers=[

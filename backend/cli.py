@@ -128,8 +128,7 @@ def worker() -> None:
     _logging()
 
     async def run():  # type: ignore[no-untyped-def]
-        w = Worker(handlers={"mail": MailDelivery(Settings.from_env())})
-        await w.run_forever()
+        await Worker(handlers=outbox_handlers(Settings.from_env())).run_forever()
 
     _with_db(run)
 
@@ -149,12 +148,12 @@ def create_user(role: str, email: str, name: str) -> None:
 
     async def run():  # type: ignore[no-untyped-def]
         from backend.core import db
-        from backend.core.mail import MailDelivery
+        from backend.app import outbox_handlers
         from backend.core.outbox import Worker
 
         await db.migrate()
         user_id = await services.create_user(settings, email, name or email, role)
-        await Worker(handlers={"mail": MailDelivery(settings)}).run_once()  # send the link now
+        await Worker(handlers=outbox_handlers(settings)).run_once()  # send the link now
         return user_id
 
     try:

@@ -75,12 +75,15 @@ async def clean_db() -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client(settings: Settings, clean_db: None) -> AsyncIterator[Any]:
-    from litestar.testing import AsyncTestClient
+    import httpx
 
-    from backend.app import create_app
+    from backend.app import create_app, resources
 
-    app = create_app(settings)
-    async with AsyncTestClient(app, base_url="http://127.0.0.1:8000") as c:
+    # httpx's ASGI transport runs the app on the test's own event loop; Litestar's AsyncTestClient
+    # runs it on a portal thread's loop, where the asyncpg pool of this loop cannot be used.
+    app = create_app(settings, manage_resources=False)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with resources(settings), httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
         r = await c.get("/api/config")
         assert r.status_code == 200
         c.headers["X-CSRFToken"] = c.cookies["csrftoken"]
