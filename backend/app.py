@@ -19,6 +19,7 @@ from backend.core.mail import MailDelivery
 from backend.core.outbox import Handler, Worker
 from backend.core.security import csrf_config, security_headers_middleware
 from backend.customers import api as customers_api
+from backend.readings import api as readings_api
 from backend.settings import Settings
 
 log = logging.getLogger("ebok")
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
             *core_api.controllers,
             *accounts_api.controllers,
             *customers_api.controllers,
+            *readings_api.controllers,
             *static.controllers,
         ],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},

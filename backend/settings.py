@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_minutes: int = 15
     activation_hours: int = 72
     reset_minutes: int = 60
+    reading_window_days: int = 7  # residents are asked for readings in the last days of a period
+    max_daily_litres: int = 5000  # a household above this per day is flagged whatever its history
     run_worker: bool = True  # the outbox worker inside `ebok serve`
     trusted_proxies: bool = False  # take the client IP from X-Forwarded-For
 
@@ -60,6 +62,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             utility_emergency_phone=_env("EBOK_EMERGENCY_PHONE", d.utility_emergency_phone),
             session_idle_minutes=int(_env("EBOK_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
             login_max_failures=int(_env("EBOK_LOGIN_MAX_FAILURES", str(d.login_max_failures))),
+            reading_window_days=int(_env("EBOK_READING_WINDOW_DAYS", str(d.reading_window_days))),
+            max_daily_litres=int(_env("EBOK_MAX_DAILY_LITRES", str(d.max_daily_litres))),
             run_worker=_env("EBOK_RUN_WORKER", "1") not in ("0", "false", "no"),
             trusted_proxies=_env("EBOK_TRUSTED_PROXIES", "0") in ("1", "true", "yes"),
         )

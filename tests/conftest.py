@@ -18,6 +18,7 @@ from tests.support import RUN_DIR, SmtpServer, database_url_for
 os.environ["PICCOLO_CONF"] = "backend.piccolo_conf"
 os.environ["EBOK_DATA_DIR"] = str(RUN_DIR / "data")
 os.environ.pop("SMTP_URL", None)
+os.environ["EBOK_ARGON2_PROFILE"] = "test"  # still Argon2id, with the cheapest parameters
 
 # The suite runs on PostgreSQL when DATABASE_URL points at one (the given database is only used
 # to create fresh ones), else on SQLite files in a temporary folder.

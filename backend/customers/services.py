@@ -87,3 +87,58 @@ async def registry(customer_ids: Sequence[str]) -> tuple[list[CustomerOut], list
         for c in customers
     ]
     return out, [str(m["id"]) for m in meters]
+
+
+def address(point: dict[str, Any], prefix: str = "") -> str:
+    """'ul. Lipowa 12 m. 3, 19-400 Olecko' from a service point row (keys optionally prefixed)."""
+    apt = point[f"{prefix}apartment"]
+    number = point[f"{prefix}house_number"] + (f" m. {apt}" if apt else "")
+    return f"{point[f'{prefix}street']} {number}, {point[f'{prefix}postcode']} {point[f'{prefix}town']}"
+
+
+_METER_COLUMNS = (
+    Meter.id, Meter.serial, Meter.kind, Meter.digits, Meter.active, Meter.removed_on,
+    Meter.service_point.id, Meter.service_point.street, Meter.service_point.house_number,
+    Meter.service_point.apartment, Meter.service_point.postcode, Meter.service_point.town,
+    Meter.service_point.customer.id, Meter.service_point.customer.number,
+    Meter.service_point.customer.name, Meter.service_point.customer.billing_period_months,
+)
+
+
+def _meter_info(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]), "serial": row["serial"], "kind": row["kind"], "digits": row["digits"],
+        "active": row["active"] and row["removed_on"] is None,
+        "service_point_id": str(row["service_point.id"]),
+        "address": address(row, "service_point."),
+        "customer_id": str(row["service_point.customer.id"]),
+        "customer_number": row["service_point.customer.number"],
+        "customer_name": row["service_point.customer.name"],
+        "billing_period_months": row["service_point.customer.billing_period_months"],
+    }
+
+
+async def meter(meter_id: str) -> dict[str, Any] | None:
+    """One meter with its address and customer, active or not; None for an unknown id."""
+    try:
+        row = await Meter.select(*_METER_COLUMNS).where(Meter.id == meter_id).first()
+    except ValueError:  # not a UUID
+        return None
+    return _meter_info(row) if row else None
+
+
+async def meters_of(customer_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The customers' active meters, main before sub, by address."""
+    if not customer_ids:
+        return []
+    rows = await Meter.select(*_METER_COLUMNS).where(
+        Meter.service_point.customer.is_in(list(customer_ids)), Meter.active.eq(True)
+    ).order_by(Meter.service_point.street).order_by(Meter.service_point.house_number).order_by(Meter.kind)
+    return [_meter_info(r) for r in rows]
+
+
+async def meters_by_ids(meter_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    if not meter_ids:
+        return {}
+    rows = await Meter.select(*_METER_COLUMNS).where(Meter.id.is_in(list(meter_ids)))
+    return {str(r["id"]): _meter_info(r) for r in rows}

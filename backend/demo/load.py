@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ from backend.accounts.passwords import hash_password
 from backend.accounts.tables import User, UserCustomer
 from backend.core.db import is_postgres, is_unique_violation, transaction
 from backend.customers.tables import Customer, Meter, ServicePoint
-from backend.demo.data import DEMO_EMAIL, FIRST_NUMBER, Batch, DemoCustomer, generate
+from backend.demo.data import DEMO_EMAIL, FIRST_NUMBER, Batch, generate
 from backend.readings.tables import Reading
 
 DEMO_PASSWORD = "demo-ebok-2026"  # noqa: S105 - the documented password of the demo accounts
@@ -46,27 +47,31 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
     "customer 100001 exists" check that makes reruns a no-op can never see a partial demo.
     """
     data = generate(customers, seed, today)
+    anna_customer_id = data.customer(0).customers[0].id  # customer 100001, for her account
     password_hash = await asyncio.to_thread(hash_password, DEMO_PASSWORD)  # Argon2: slow on purpose
     try:
         async with transaction() as tx:
             if await _already_loaded():
                 return LoadResult(created=False)
-            counts = [0, 0, 0, 0]
-            anna: DemoCustomer | None = None
+            counts = Counter[str]()
             for batch in data.batches(_CUSTOMERS_PER_BATCH):
-                anna = anna or batch.customers[0]
-                for i, target in enumerate(_TARGETS):
+                for target in _TARGETS:
                     rows = target.rows(batch)
                     await _insert(tx, target.table, target.columns, rows)
-                    counts[i] += len(rows)
-            assert anna is not None and anna.number == str(FIRST_NUMBER)  # noqa: S101
-            users = await _demo_accounts(password_hash, anna.id)
+                    counts[target.field] += len(rows)
+            users = await _demo_accounts(password_hash, anna_customer_id)
     except Exception as exc:
         # Two loads at once on PostgreSQL: the loser trips over the unique customer number.
         if is_unique_violation(exc) and await _already_loaded():
             return LoadResult(created=False)
         raise
-    return LoadResult(*counts, users=users)
+    return LoadResult(
+        customers=counts["customers"],
+        service_points=counts["service_points"],
+        meters=counts["meters"],
+        readings=counts["readings"],
+        users=users,
+    )
 
 
 async def _already_loaded() -> bool:
@@ -76,8 +81,8 @@ async def _already_loaded() -> bool:
 async def _insert(tx: Any, table: type[Table], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Bulk insert on the transaction's own connection: COPY on PostgreSQL, executemany on SQLite.
 
-    Piccolo's Table.insert spends ~250 µs of Python per row (instances, nested query strings),
-    and even one raw multi-row INSERT ~30 µs; this keeps 100,000 customers to a few minutes.
+    Table.insert spends ~150 µs of Python per row (a Table instance, nested query strings): 10,000
+    customers took 63 s on SQLite and 67 s on PostgreSQL that way, 16 s and 12 s this way.
     """
     names = [table._meta.get_column_by_name(c)._meta.db_column_name for c in columns]
     if is_postgres():
@@ -140,7 +145,7 @@ _TARGETS = (
 
 
 async def _demo_accounts(password_hash: str, anna_customer_id: uuid.UUID) -> int:
-    """Create the demo accounts that do not exist yet and give Anna Nowak's her customer."""
+    """Create the demo accounts that do not exist yet and link Anna Nowak's to her customer."""
     emails = [email for email, _, _ in DEMO_ACCOUNTS]
     rows = await User.select(User.id, User.email).where(User.email.is_in(emails))
     ids = {row["email"]: row["id"] for row in rows}

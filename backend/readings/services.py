@@ -1,11 +1,65 @@
-"""Rules and queries about meter readings."""
+"""Rules and queries about meter readings: submission (idempotent), history, photos, review."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
+
+from backend.accounts.schemas import CurrentUser
+from backend.core.db import is_unique_violation, transaction
+from backend.core.errors import ApiError, not_found
+from backend.customers import services as customers
 from backend.customers.schemas import LastReading
-from backend.readings.tables import Reading
+from backend.readings import rules
+from backend.readings.photos import PhotoError, PhotoStore, process_photo
+from backend.readings.schemas import (
+    FlaggedRow,
+    HistoryOut,
+    HistoryRow,
+    MeterReadingInfo,
+    MonthRow,
+    ReadingOut,
+    WindowOut,
+)
+from backend.readings.tables import IdempotencyKey, Reading
+from backend.settings import Settings
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+IN_PROGRESS_LEASE = timedelta(minutes=2)  # a key held longer than this by a crashed request is free again
+FUTURE_TOLERANCE = timedelta(minutes=10)  # phone clocks drift
+OLDEST = timedelta(days=400)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+# --- who may see what ---------------------------------------------------------------------------
+
+
+def can_see_all(user: CurrentUser) -> bool:
+    return user.role in ("staff", "inspector")
+
+
+async def visible_meter(user: CurrentUser, meter_id: str) -> dict[str, Any]:
+    """The meter if this user may see it; otherwise 404 whether or not it exists."""
+    found = await customers.meter(meter_id)
+    if not found or not (can_see_all(user) or found["customer_id"] in user.customer_ids):
+        raise not_found("meter")
+    return found
+
+
+# --- the last reading and the history -------------------------------------------------------------
 
 
 async def last_accepted(meter_ids: Sequence[str]) -> dict[str, LastReading]:
@@ -21,7 +75,287 @@ async def last_accepted(meter_ids: Sequence[str]) -> dict[str, LastReading]:
     for r in rows:
         out.setdefault(
             str(r["meter"]),
-            LastReading(value_litres=int(r["value_litres"]), captured_at=r["captured_at"].isoformat(),
+            LastReading(value_litres=int(r["value_litres"]), captured_at=_iso(r["captured_at"]),
                         source=r["source"], status=r["status"]),
         )
     return out
+
+
+async def _accepted_history(meter_id: str, since: datetime | None = None) -> list[rules.Previous]:
+    query = Reading.select(Reading.value_litres, Reading.captured_at).where(
+        (Reading.meter == meter_id) & (Reading.status == "accepted")
+    )
+    if since:
+        query = query.where(Reading.captured_at >= since)
+    rows = await query.order_by(Reading.captured_at)
+    return [rules.Previous(int(r["value_litres"]), r["captured_at"]) for r in rows]
+
+
+async def averages(meter_ids: Sequence[str]) -> dict[str, float | None]:
+    """Average daily consumption over the last 12 months, per meter."""
+    if not meter_ids:
+        return {}
+    rows = await Reading.select(Reading.meter, Reading.value_litres, Reading.captured_at).where(
+        Reading.meter.is_in(list(meter_ids)), Reading.status == "accepted",
+        Reading.captured_at >= now() - timedelta(days=365),
+    ).order_by(Reading.captured_at)
+    per: dict[str, list[rules.Previous]] = {}
+    for r in rows:
+        per.setdefault(str(r["meter"]), []).append(rules.Previous(int(r["value_litres"]), r["captured_at"]))
+    return {m: rules.average_daily(per.get(m, [])) for m in meter_ids}
+
+
+async def _window(settings: Settings, meter: dict[str, Any], today: date) -> WindowOut:
+    w = rules.reading_window(today, meter["billing_period_months"], settings.reading_window_days)
+    opens_utc = datetime.combine(w.opens, datetime.min.time(), WARSAW).astimezone(UTC)
+    submitted = await Reading.exists().where(
+        (Reading.meter == meter["id"]) & (Reading.captured_at >= opens_utc) & (Reading.status != "rejected")
+    )
+    return WindowOut(period_start=w.period_start.isoformat(), period_end=w.period_end.isoformat(),
+                     opens=w.opens.isoformat(), is_open=w.is_open, wanted=w.is_open and not submitted)
+
+
+async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReadingInfo]:
+    meters = await customers.meters_of(user.customer_ids)
+    ids = [m["id"] for m in meters]
+    last, avg = await asyncio.gather(last_accepted(ids), averages(ids))
+    today = now().astimezone(WARSAW).date()
+    return [
+        MeterReadingInfo(
+            id=m["id"], serial=m["serial"], kind=m["kind"], digits=m["digits"],
+            service_point_id=m["service_point_id"], address=m["address"], customer_number=m["customer_number"],
+            last_reading=last.get(m["id"]), avg_daily_litres=avg.get(m["id"]),
+            window=await _window(settings, m, today),
+        )
+        for m in meters
+    ]
+
+
+def _reading_out(r: dict[str, Any]) -> ReadingOut:
+    return ReadingOut(
+        id=str(r["id"]), meter_id=str(r["meter"]), value_litres=int(r["value_litres"]),
+        captured_at=_iso(r["captured_at"]), received_at=_iso(r["received_at"]), source=r["source"],
+        status=r["status"], flags=list(_flags(r["flags"])), comment=r["comment"], review_note=r["review_note"],
+        has_photo=bool(r["photo_hash"]), outside_window=bool(r["outside_window"]),
+    )
+
+
+def _flags(value: Any) -> list[str]:
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else list(value or [])
+
+
+async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
+    meter = await visible_meter(user, meter_id)
+    rows = await Reading.select().where(Reading.meter == meter_id).order_by(Reading.captured_at)
+    out: list[HistoryRow] = []
+    previous: dict[str, Any] | None = None
+    monthly: dict[str, int] = {}
+    for r in rows:
+        consumption = None
+        if r["status"] == "accepted":
+            if previous is not None and r["value_litres"] >= previous["value_litres"]:
+                consumption = int(r["value_litres"] - previous["value_litres"])
+                month = r["captured_at"].astimezone(WARSAW).strftime("%Y-%m")
+                monthly[month] = monthly.get(month, 0) + consumption
+            previous = r
+        out.append(HistoryRow(
+            id=str(r["id"]), value_litres=int(r["value_litres"]), captured_at=_iso(r["captured_at"]),
+            source=r["source"], status=r["status"], flags=_flags(r["flags"]), comment=r["comment"],
+            review_note=r["review_note"], has_photo=bool(r["photo_hash"]), consumption_litres=consumption,
+        ))
+    out.reverse()  # newest first on screen
+    return HistoryOut(meter_id=meter["id"], serial=meter["serial"], kind=meter["kind"], readings=out,
+                      monthly=[MonthRow(month=k, litres=v) for k, v in sorted(monthly.items())])
+
+
+# --- submission ---------------------------------------------------------------------------------
+
+
+class Submission(msgspec.Struct, frozen=True):
+    meter_id: str
+    value_text: str
+    captured_at_text: str
+    comment: str
+    photo: bytes | None
+
+
+def request_hash(sub: Submission) -> str:
+    h = hashlib.sha256()
+    for part in (sub.meter_id, sub.value_text.strip(), sub.captured_at_text.strip(), sub.comment.strip()):
+        h.update(part.encode())
+        h.update(b"\x00")
+    h.update(hashlib.sha256(sub.photo).digest() if sub.photo else b"-")
+    return h.hexdigest()
+
+
+def _parse_captured_at(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError("captured_at_invalid", "captured_at must be ISO 8601", 400, field="captured_at") from None
+    if value.tzinfo is None:  # a phone's local time without an offset is Polish time
+        value = value.replace(tzinfo=WARSAW)
+    value = value.astimezone(UTC)
+    if value > now() + FUTURE_TOLERANCE:
+        raise ApiError("captured_in_future", "The capture time is in the future", 400, field="captured_at")
+    if value < now() - OLDEST:
+        raise ApiError("captured_too_old", "The capture time is too far in the past", 400, field="captured_at")
+    return value
+
+
+async def _claim_key(key: str, user: CurrentUser, digest: str) -> tuple[int, dict[str, Any]] | None:
+    """Reserve the idempotency key. Returns the stored answer for a replay, None to go on."""
+    for _ in range(3):
+        try:
+            await IdempotencyKey.insert(IdempotencyKey(key=key, user=user.id, request_hash=digest))
+            return None
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+        row = await IdempotencyKey.select().where(IdempotencyKey.key == key).first()
+        if row is None:  # released in between: try again
+            continue
+        if str(row["user"]) != user.id or row["request_hash"] != digest:
+            raise ApiError("idempotency_key_reused", "This key was used for other content", 422)
+        if row["state"] == "done":
+            return int(row["status_code"]), msgspec.json.decode(row["response"]) if isinstance(
+                row["response"], str | bytes) else row["response"]
+        if row["created_at"] > now() - IN_PROGRESS_LEASE:
+            raise ApiError("request_in_progress", "The same request is being processed", 409,
+                           headers={"Retry-After": "2"})
+        # the request holding it died: take it over (only one taker wins the compare-and-set)
+        taken = await IdempotencyKey.update({IdempotencyKey.created_at: now()}).where(
+            (IdempotencyKey.key == key) & (IdempotencyKey.created_at == row["created_at"])
+        ).returning(IdempotencyKey.key)
+        if taken:
+            return None
+    raise ApiError("request_in_progress", "The same request is being processed", 409, headers={"Retry-After": "2"})
+
+
+async def submit(
+    settings: Settings, user: CurrentUser, key: str, sub: Submission
+) -> tuple[int, dict[str, Any]]:
+    """Store a reading exactly once per idempotency key; returns (status, body)."""
+    if user.role not in ("resident", "inspector"):
+        raise not_found("meter")
+    meter = await visible_meter(user, sub.meter_id)
+    replay = await _claim_key(key, user, request_hash(sub))
+    if replay:
+        return 200, replay[1]
+    try:
+        status, body = await _store(settings, user, meter, sub, key)
+    except BaseException:
+        # nothing was stored: free the key so the client may send again
+        await IdempotencyKey.delete().where(IdempotencyKey.key == key)
+        raise
+    return status, body
+
+
+async def _store(settings: Settings, user: CurrentUser, meter: dict[str, Any], sub: Submission, key: str
+                 ) -> tuple[int, dict[str, Any]]:
+    if not meter["active"]:
+        raise ApiError("meter_removed", "This meter has been removed", 410, field="meter_id")
+    litres = rules.parse_m3(sub.value_text)
+    if litres is None:
+        raise ApiError("value_not_number", "The value must be a number of m³", 400, field="value")
+    captured_at = _parse_captured_at(sub.captured_at_text)
+    photo_hash, photo_taken_at = "", None
+    if sub.photo:
+        try:
+            photo = await asyncio.to_thread(process_photo, sub.photo)
+        except PhotoError as exc:
+            raise ApiError(exc.code, str(exc), 400, field="photo") from None
+        await asyncio.to_thread(PhotoStore(settings.data_dir / "photos").save, photo)
+        photo_hash = photo.sha256
+        if photo.taken_at:
+            photo_taken_at = photo.taken_at.replace(tzinfo=WARSAW).astimezone(UTC)
+
+    earlier = await Reading.select(Reading.value_litres, Reading.captured_at).where(
+        (Reading.meter == meter["id"]) & (Reading.status == "accepted") & (Reading.captured_at <= captured_at)
+    ).order_by(Reading.captured_at, ascending=False).first()
+    previous = rules.Previous(int(earlier["value_litres"]), earlier["captured_at"]) if earlier else None
+    avg = (await averages([meter["id"]]))[meter["id"]]
+    flags = rules.assess(litres, captured_at, meter["digits"], previous, avg, settings.max_daily_litres)
+    window = rules.reading_window(captured_at.astimezone(WARSAW).date(), meter["billing_period_months"],
+                                  settings.reading_window_days)
+    row = Reading(
+        meter=meter["id"], value_litres=litres, captured_at=captured_at, received_at=now(),
+        source="inspector" if user.role == "inspector" else "resident",
+        status="flagged" if flags else "accepted", flags=flags, comment=sub.comment.strip()[:500],
+        photo_hash=photo_hash, photo_taken_at=photo_taken_at, outside_window=not window.is_open,
+        submitted_by=user.id,
+    )
+    async with transaction():
+        await row.save()
+        saved = await Reading.select().where(Reading.id == row.id).first()
+        body = msgspec.to_builtins(_reading_out(saved))
+        await IdempotencyKey.update(
+            {IdempotencyKey.state: "done", IdempotencyKey.response: body, IdempotencyKey.status_code: 201}
+        ).where(IdempotencyKey.key == key)
+    return 201, body
+
+
+# --- photos -----------------------------------------------------------------------------------------
+
+
+async def photo_path(settings: Settings, user: CurrentUser, reading_id: str, thumb: bool) -> Any:
+    try:
+        row = await Reading.select(Reading.meter, Reading.photo_hash).where(Reading.id == reading_id).first()
+    except ValueError:
+        row = None
+    if not row or not row["photo_hash"]:
+        raise not_found("photo")
+    await visible_meter(user, str(row["meter"]))
+    path = PhotoStore(settings.data_dir / "photos").path(row["photo_hash"], thumb=thumb)
+    if not path.exists():
+        raise not_found("photo")
+    return path
+
+
+# --- staff review -----------------------------------------------------------------------------------
+
+
+async def flagged(limit: int = 100) -> list[FlaggedRow]:
+    rows = await Reading.select().where(Reading.status == "flagged").order_by(Reading.captured_at).limit(limit)
+    meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
+    out = []
+    for r in rows:
+        m = meters[str(r["meter"])]
+        before = await Reading.select(Reading.value_litres).where(
+            (Reading.meter == r["meter"]) & (Reading.status == "accepted") & (Reading.captured_at < r["captured_at"])
+        ).order_by(Reading.captured_at, ascending=False).first()
+        out.append(FlaggedRow(
+            id=str(r["id"]), meter_id=m["id"], serial=m["serial"], customer_number=m["customer_number"],
+            customer_name=m["customer_name"], address=m["address"], value_litres=int(r["value_litres"]),
+            previous_litres=int(before["value_litres"]) if before else None, captured_at=_iso(r["captured_at"]),
+            flags=_flags(r["flags"]), comment=r["comment"], has_photo=bool(r["photo_hash"]),
+        ))
+    return out
+
+
+async def review(user: CurrentUser, reading_id: str, decision: str, note: str) -> ReadingOut:
+    if decision == "reject" and not note.strip():
+        raise ApiError("note_required", "Tell the resident why the reading was rejected", 400, field="note")
+    try:
+        updated = await Reading.update({
+            Reading.status: "accepted" if decision == "accept" else "rejected",
+            Reading.review_note: note.strip(), Reading.reviewed_by: user.id, Reading.reviewed_at: now(),
+        }).where((Reading.id == reading_id) & (Reading.status == "flagged")).returning(Reading.id)
+    except ValueError:
+        updated = []
+    if not updated:
+        raise not_found("flagged reading")
+    row = await Reading.select().where(Reading.id == reading_id).first()
+    return _reading_out(row)
+
+
+def csv_rows(h: HistoryOut) -> list[list[str]]:
+    def m3(litres: int | None) -> str:
+        return "" if litres is None else f"{litres / 1000:.3f}".replace(".", ",")
+
+    rows = [["data_odczytu", "wskazanie_m3", "zuzycie_m3", "zrodlo", "status", "uwagi"]]
+    for r in h.readings:
+        local = datetime.fromisoformat(r.captured_at).astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
+        rows.append([local, m3(r.value_litres), m3(r.consumption_litres), r.source, r.status,
+                     r.review_note or r.comment])
+    return rows

@@ -1,6 +1,6 @@
 """Meter readings: a value at a moment, from a source, with a status."""
 
-from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -20,5 +20,21 @@ class Reading(Table):
     flags = JSON(default="[]")  # machine-readable reasons when flagged
     comment = Varchar(length=500)
     review_note = Varchar(length=500)  # staff note the resident sees
-    photo_hash = Varchar(length=64)
+    photo_hash = Varchar(length=64)  # sha256 of the stored (re-encoded) photo
+    photo_taken_at = Timestamptz(null=True, default=None)  # EXIF DateTimeOriginal, when the photo had it
+    outside_window = Boolean(default=False)  # sent outside the utility's reading window
+    reviewed_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    reviewed_at = Timestamptz(null=True, default=None)
     submitted_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+class IdempotencyKey(Table):
+    """One row per client-made key: replays return the first answer, other content is refused."""
+
+    key = Varchar(length=36, primary_key=True)
+    user = ForeignKey(references=User, index=True)
+    request_hash = Varchar(length=64)
+    state = Varchar(length=10, default="processing")  # processing | done
+    response = JSON(default="{}")
+    status_code = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,117 @@
+"""HTTP endpoints of readings: the resident's meters, submission, history, photos, review."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.response import File
+
+from backend.accounts.guards import logged_in, staff_only
+from backend.core.errors import ApiError
+from backend.readings import services
+from backend.readings.photos import MAX_BYTES
+from backend.readings.schemas import FlaggedRow, HistoryOut, MetersOut, ReadingOut, ReviewIn
+from backend.readings.rules import HIGH_FACTOR
+from backend.settings import SettingsDep
+
+FORM_LIMIT = MAX_BYTES + 64 * 1024  # the photo and a few short fields
+
+
+def _key(request: Request) -> str:
+    raw = request.headers.get("idempotency-key", "").strip()
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise ApiError("idempotency_key_required", "Send a UUID in the Idempotency-Key header", 400,
+                       field="Idempotency-Key") from None
+
+
+async def _form_text(form: Any, name: str, limit: int, required: bool = True) -> str:
+    value = form.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError("field_required", f"{name} is required", 400, field=name)
+        return ""
+    if not isinstance(value, str):
+        raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
+    if len(value) > limit:
+        raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
+    return value
+
+
+class ReadingsController(Controller):
+    path = "/api"
+    guards = [logged_in]
+
+    @get("/meters")
+    async def meters(self, request: Request, settings: SettingsDep) -> MetersOut:
+        return MetersOut(meters=await services.meters_for(settings, request.scope["user"]),
+                         max_daily_litres=settings.max_daily_litres, high_factor=HIGH_FACTOR)
+
+    @post("/readings", request_max_body_size=FORM_LIMIT)
+    async def submit(self, request: Request, settings: SettingsDep) -> Response[Any]:
+        key = _key(request)
+        if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            raise ApiError("invalid_request", "Send multipart/form-data", 400)
+        form = await request.form()
+        photo = form.get("photo")
+        data = None
+        if photo is not None and not isinstance(photo, str):
+            data = await photo.read()
+            if len(data) > MAX_BYTES:
+                raise ApiError("photo_too_large", "The photo is larger than 10 MB", 400, field="photo")
+        sub = services.Submission(
+            meter_id=await _form_text(form, "meter_id", 36), value_text=await _form_text(form, "value", 20),
+            captured_at_text=await _form_text(form, "captured_at", 40),
+            comment=await _form_text(form, "comment", 500, required=False), photo=data or None,
+        )
+        status, body = await services.submit(settings, request.scope["user"], key, sub)
+        return Response(body, status_code=status)
+
+    @get("/meters/{meter_id:str}/readings")
+    async def history(self, request: Request, meter_id: FromPath[str]) -> HistoryOut:
+        return await services.history(request.scope["user"], meter_id)
+
+    @get("/meters/{meter_id:str}/readings.csv")
+    async def history_csv(self, request: Request, meter_id: FromPath[str]) -> Response[str]:
+        h = await services.history(request.scope["user"], meter_id)
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";").writerows(services.csv_rows(h))
+        return Response(
+            "\ufeff" + buffer.getvalue(),  # BOM: Excel opens Polish characters right
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="odczyty-{h.serial}.csv"'},
+        )
+
+    @get("/readings/{reading_id:str}/photo")
+    async def photo(self, request: Request, settings: SettingsDep, reading_id: FromPath[str]) -> File:
+        path = await services.photo_path(settings, request.scope["user"], reading_id, thumb=False)
+        return File(path, media_type="image/jpeg", content_disposition_type="inline",
+                    headers={"cache-control": "private, max-age=86400, immutable"})
+
+    @get("/readings/{reading_id:str}/thumb")
+    async def thumb(self, request: Request, settings: SettingsDep, reading_id: FromPath[str]) -> File:
+        path = await services.photo_path(settings, request.scope["user"], reading_id, thumb=True)
+        return File(path, media_type="image/jpeg", content_disposition_type="inline",
+                    headers={"cache-control": "private, max-age=86400, immutable"})
+
+
+class ReadingReviewController(Controller):
+    path = "/api/staff/readings"
+    guards = [staff_only]
+
+    @get("/flagged")
+    async def flagged(self) -> list[FlaggedRow]:
+        return await services.flagged()
+
+    @post("/{reading_id:str}/review", status_code=200)
+    async def review(self, request: Request, reading_id: FromPath[str], data: JSONBody[ReviewIn]) -> ReadingOut:
+        return await services.review(request.scope["user"], reading_id, data.decision, data.note)
+
+
+controllers = [ReadingsController, ReadingReviewController]

@@ -1,0 +1,87 @@
+"""Pure rules about readings: parsing the typed value, plausibility, the reading window.
+The PWA repeats the plausibility rules (pwa/app/plausibility.js) to warn before saving."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+_VALUE = re.compile(r"^(\d{1,9})(?:[.,](\d{1,3}))?$")
+
+FLAG_LOWER = "lower_than_last"
+FLAG_DIGITS = "too_many_digits"
+FLAG_HIGH = "high_consumption"
+FLAG_LIMIT = "above_hard_limit"
+HIGH_FACTOR = 3
+
+
+def parse_m3(text: str) -> int | None:
+    """'123,456' or '123.4' (m³, Polish comma accepted) -> litres; None when it is not a number."""
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    found = _VALUE.match(cleaned)
+    if not found:
+        return None
+    whole, frac = found.group(1), (found.group(2) or "").ljust(3, "0")
+    return int(whole) * 1000 + int(frac)
+
+
+@dataclass(frozen=True)
+class Previous:
+    value_litres: int
+    captured_at: datetime
+
+
+def assess(
+    value_litres: int, captured_at: datetime, digits: int, previous: Previous | None,
+    avg_daily_litres: float | None, max_daily_litres: int,
+) -> list[str]:
+    """Machine-readable reasons why a value looks wrong (empty: plausible)."""
+    flags = []
+    if value_litres >= 10**digits * 1000:
+        flags.append(FLAG_DIGITS)
+    if previous is None:
+        return flags
+    if value_litres < previous.value_litres:
+        flags.append(FLAG_LOWER)
+        return flags
+    # at least a day, so two readings an hour apart do not look like a flood
+    days = max((captured_at - previous.captured_at).total_seconds() / 86400, 1.0)
+    daily = (value_litres - previous.value_litres) / days
+    if daily > max_daily_litres:
+        flags.append(FLAG_LIMIT)
+    elif avg_daily_litres and daily > HIGH_FACTOR * avg_daily_litres:
+        flags.append(FLAG_HIGH)
+    return flags
+
+
+def average_daily(history: list[Previous]) -> float | None:
+    """Average consumption per day across the given readings (oldest to newest by capture)."""
+    if len(history) < 2:
+        return None
+    first, last = history[0], history[-1]
+    days = (last.captured_at - first.captured_at).total_seconds() / 86400
+    if days < 7 or last.value_litres < first.value_litres:
+        return None
+    return (last.value_litres - first.value_litres) / days
+
+
+@dataclass(frozen=True)
+class Window:
+    period_start: date
+    period_end: date
+    opens: date
+    is_open: bool
+
+
+def reading_window(today: date, period_months: int, window_days: int) -> Window:
+    """Billing periods are calendar-aligned (monthly, two-monthly, quarterly); residents are
+    asked for a reading in the last `window_days` days of each."""
+    months = period_months if period_months in (1, 2, 3) else 1
+    first_month = (today.month - 1) // months * months + 1
+    start = date(today.year, first_month, 1)
+    last_month = first_month + months - 1
+    end = date(today.year, last_month, calendar.monthrange(today.year, last_month)[1])
+    opens = end - timedelta(days=window_days - 1)
+    return Window(start, end, opens, opens <= today <= end)

@@ -1,0 +1,97 @@
+"""Shapes of the readings API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.customers.schemas import LastReading
+
+
+class ReadingOut(msgspec.Struct):
+    id: str
+    meter_id: str
+    value_litres: int
+    captured_at: str
+    received_at: str
+    source: str
+    status: str
+    flags: list[str]
+    comment: str
+    review_note: str
+    has_photo: bool
+    outside_window: bool
+
+
+class HistoryRow(msgspec.Struct):
+    id: str
+    value_litres: int
+    captured_at: str
+    source: str
+    status: str
+    flags: list[str]
+    comment: str
+    review_note: str
+    has_photo: bool
+    consumption_litres: int | None  # since the previous accepted reading
+
+
+class MonthRow(msgspec.Struct):
+    month: str  # YYYY-MM
+    litres: int
+
+
+class HistoryOut(msgspec.Struct):
+    meter_id: str
+    serial: str
+    kind: str
+    readings: list[HistoryRow]
+    monthly: list[MonthRow]
+
+
+class WindowOut(msgspec.Struct):
+    period_start: str
+    period_end: str
+    opens: str
+    is_open: bool
+    wanted: bool  # open and no reading in it yet
+
+
+class MeterReadingInfo(msgspec.Struct):
+    id: str
+    serial: str
+    kind: str
+    digits: int
+    service_point_id: str
+    address: str
+    customer_number: str
+    last_reading: LastReading | None
+    avg_daily_litres: float | None
+    window: WindowOut
+
+
+class MetersOut(msgspec.Struct):
+    meters: list[MeterReadingInfo]
+    max_daily_litres: int
+    high_factor: int
+
+
+class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    decision: Literal["accept", "reject"]
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class FlaggedRow(msgspec.Struct):
+    id: str
+    meter_id: str
+    serial: str
+    customer_number: str
+    customer_name: str
+    address: str
+    value_litres: int
+    previous_litres: int | None
+    captured_at: str
+    flags: list[str]
+    comment: str
+    has_photo: bool

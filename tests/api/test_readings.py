@@ -1,0 +1,230 @@
+"""Readings over the API: submission exactly once, plausibility flags, authorisation, photos."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PIL import Image
+
+from backend.readings.tables import IdempotencyKey, Reading
+from tests.support import log_in, make_customer, make_user
+
+
+def jpeg(width: int = 800, height: int = 600, color: tuple[int, int, int] = (20, 90, 160)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat()
+
+
+async def add_reading(meter_id: str, litres: int, when: datetime, status: str = "accepted") -> None:
+    await Reading.insert(Reading(meter=meter_id, value_litres=litres, captured_at=when, status=status,
+                                 source="resident"))
+
+
+async def post_reading(client, meter_id, value="123,456", captured_at=None, key=None, photo=None, comment=""):
+    files = {"photo": ("licznik.jpg", photo, "image/jpeg")} if photo is not None else None
+    data = {"meter_id": meter_id, "value": value, "captured_at": captured_at or iso(datetime.now(UTC)),
+            "comment": comment}
+    return await client.post("/api/readings", data=data, files=files,
+                             headers={"Idempotency-Key": key or str(uuid.uuid4())})
+
+
+@pytest.fixture
+async def resident(client, settings):
+    customer = await make_customer(number="400001")
+    await make_user(settings, "ola@example.com", customer_id=customer["id"])
+    await log_in(client, "ola@example.com")
+    return customer
+
+
+async def test_submit_with_photo_and_see_it_in_history(client, resident):
+    r = await post_reading(client, resident["meter_id"], "123,456", photo=jpeg())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["value_litres"] == 123456 and body["status"] == "accepted" and body["has_photo"]
+    assert body["source"] == "resident" and body["flags"] == []
+    h = (await client.get(f"/api/meters/{resident['meter_id']}/readings")).json()
+    assert [x["id"] for x in h["readings"]] == [body["id"]]
+    photo = await client.get(f"/api/readings/{body['id']}/photo")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    assert Image.open(io.BytesIO(photo.content)).format == "JPEG"
+    thumb = await client.get(f"/api/readings/{body['id']}/thumb")
+    assert max(Image.open(io.BytesIO(thumb.content)).size) <= 320
+
+
+async def test_same_key_same_content_returns_the_first_answer(client, resident):
+    key, when, photo = str(uuid.uuid4()), iso(datetime.now(UTC)), jpeg()
+    first = await post_reading(client, resident["meter_id"], key=key, captured_at=when, photo=photo)
+    again = await post_reading(client, resident["meter_id"], key=key, captured_at=when, photo=photo)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+    other = await post_reading(client, resident["meter_id"], "999", key=key, captured_at=when, photo=photo)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert await Reading.count() == 1
+
+
+async def test_twenty_concurrent_replays_make_one_reading(client, resident):
+    key, when, photo = str(uuid.uuid4()), iso(datetime.now(UTC)), jpeg(1600, 1200)
+    answers = await asyncio.gather(*(
+        post_reading(client, resident["meter_id"], key=key, captured_at=when, photo=photo) for _ in range(20)))
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) <= {200, 201, 409} and codes.count(201) == 1, codes
+    assert await Reading.count() == 1
+    ids = {a.json()["id"] for a in answers if a.status_code in (200, 201)}
+    assert len(ids) == 1
+    # the ones told 409 get the same reading when they retry
+    retry = await post_reading(client, resident["meter_id"], key=key, captured_at=when, photo=photo)
+    assert retry.status_code == 200 and retry.json()["id"] in ids
+
+
+async def test_a_key_left_by_a_crashed_request_is_taken_over(client, resident, settings):
+    key, when = str(uuid.uuid4()), iso(datetime.now(UTC))
+    user_id = (await client.get("/api/me")).json()["id"]
+    from backend.readings.services import Submission, request_hash
+
+    digest = request_hash(Submission(resident["meter_id"], "1", when, "", None))
+    await IdempotencyKey.insert(IdempotencyKey(key=key, user=user_id, request_hash=digest,
+                                               created_at=datetime.now(UTC) - timedelta(minutes=5)))
+    r = await post_reading(client, resident["meter_id"], "1", key=key, captured_at=when)
+    assert r.status_code == 201, r.text
+
+
+async def test_fresh_in_progress_key_is_409(client, resident):
+    key, when = str(uuid.uuid4()), iso(datetime.now(UTC))
+    user_id = (await client.get("/api/me")).json()["id"]
+    from backend.readings.services import Submission, request_hash
+
+    digest = request_hash(Submission(resident["meter_id"], "1", when, "", None))
+    await IdempotencyKey.insert(IdempotencyKey(key=key, user=user_id, request_hash=digest))
+    r = await post_reading(client, resident["meter_id"], "1", key=key, captured_at=when)
+    assert r.status_code == 409 and r.json()["code"] == "request_in_progress" and r.headers["retry-after"]
+
+
+async def test_a_failed_request_frees_its_key(client, resident):
+    key = str(uuid.uuid4())
+    r = await post_reading(client, resident["meter_id"], "abc", key=key)
+    assert r.status_code == 400 and r.json() == {"code": "value_not_number", "field": "value",
+                                                 "message": "The value must be a number of m³"}
+    assert await IdempotencyKey.count() == 0
+
+
+@pytest.mark.parametrize(("value", "litres"), [("123,456", 123456), ("123.4", 123400), ("7", 7000),
+                                                ("1 234,5", 1234500)])
+async def test_polish_decimal_comma(client, resident, value, litres):
+    r = await post_reading(client, resident["meter_id"], value)
+    assert r.json()["value_litres"] == litres
+
+
+async def test_plausibility_flags(client, resident):
+    meter, t0 = resident["meter_id"], datetime.now(UTC) - timedelta(days=60)
+    await add_reading(meter, 100_000, t0)
+    await add_reading(meter, 103_000, t0 + timedelta(days=30))  # 100 l/day on average
+    r = await post_reading(client, meter, "102,000")
+    assert r.json()["status"] == "flagged" and r.json()["flags"] == ["lower_than_last"]
+    r = await post_reading(client, meter, "113,000")  # 10 m³ in 30 days: 333 l/day, more than 3 x 100
+    assert r.json()["flags"] == ["high_consumption"]
+    r = await post_reading(client, meter, "350,000")
+    assert r.json()["flags"] == ["above_hard_limit"]
+    r = await post_reading(client, meter, "123456,000", comment="licznik ma 6 cyfr")
+    assert "too_many_digits" in r.json()["flags"] and r.json()["comment"] == "licznik ma 6 cyfr"
+    r = await post_reading(client, meter, "104,500")
+    assert r.json()["status"] == "accepted"
+
+
+async def test_bad_submissions(client, resident):
+    meter = resident["meter_id"]
+    future = iso(datetime.now(UTC) + timedelta(days=1))
+    r = await post_reading(client, meter, captured_at=future)
+    assert r.status_code == 400 and r.json()["code"] == "captured_in_future"
+    r = await post_reading(client, meter, captured_at="wczoraj")
+    assert r.json()["code"] == "captured_at_invalid"
+    r = await post_reading(client, meter, photo=b"<html><script>alert(1)</script></html>")
+    assert r.status_code == 400 and r.json()["code"] == "photo_not_image" and r.json()["field"] == "photo"
+    r = await client.post("/api/readings", data={"meter_id": meter, "value": "1", "captured_at": iso(datetime.now(UTC))})
+    assert r.status_code == 400 and r.json()["code"] == "idempotency_key_required"
+    assert await Reading.count() == 0
+
+
+async def test_removed_meter(client, resident):
+    from backend.customers.tables import Meter
+
+    await Meter.update({Meter.active: False}).where(Meter.id == resident["meter_id"])
+    r = await post_reading(client, resident["meter_id"])
+    assert r.status_code == 410 and r.json()["code"] == "meter_removed"
+
+
+async def test_other_residents_meters_readings_and_photos_are_invisible(client, resident, settings):
+    r = await post_reading(client, resident["meter_id"], photo=jpeg())
+    reading_id = r.json()["id"]
+    await client.delete("/api/session")
+    stranger = await make_customer(number="400002")
+    await make_user(settings, "obcy@example.com", customer_id=stranger["id"])
+    await log_in(client, "obcy@example.com")
+    meter = resident["meter_id"]
+    for path in (f"/api/meters/{meter}/readings", f"/api/meters/{meter}/readings.csv",
+                 f"/api/readings/{reading_id}/photo", f"/api/readings/{reading_id}/thumb"):
+        r = await client.get(path)
+        assert r.status_code == 404 and r.json()["code"] == "not_found", path
+    assert meter not in [m["id"] for m in (await client.get("/api/meters")).json()["meters"]]
+    r = await post_reading(client, meter)
+    assert r.status_code == 404
+    assert await Reading.count() == 1
+
+
+async def test_meters_list_with_window_and_average(client, resident):
+    meter = resident["meter_id"]
+    t0 = datetime.now(UTC) - timedelta(days=90)
+    await add_reading(meter, 10_000, t0)
+    await add_reading(meter, 19_000, t0 + timedelta(days=60))
+    data = (await client.get("/api/meters")).json()
+    [m] = data["meters"]
+    assert m["serial"].startswith("WD") and m["last_reading"]["value_litres"] == 19_000
+    assert m["avg_daily_litres"] == pytest.approx(150)
+    assert m["address"] == "ul. Lipowa 7, 19-400 Olecko"
+    assert set(m["window"]) == {"period_start", "period_end", "opens", "is_open", "wanted"}
+    assert data["max_daily_litres"] == 5000 and data["high_factor"] == 3
+
+
+async def test_history_consumption_chart_data_and_csv(client, resident):
+    meter = resident["meter_id"]
+    await add_reading(meter, 10_000, datetime(2026, 8, 30, 10, tzinfo=UTC))
+    await add_reading(meter, 14_500, datetime(2026, 9, 30, 10, tzinfo=UTC))
+    await add_reading(meter, 20_000, datetime(2026, 10, 30, 10, tzinfo=UTC))
+    h = (await client.get(f"/api/meters/{meter}/readings")).json()
+    assert [r["consumption_litres"] for r in h["readings"]] == [5500, 4500, None]
+    assert h["monthly"] == [{"month": "2026-09", "litres": 4500}, {"month": "2026-10", "litres": 5500}]
+    r = await client.get(f"/api/meters/{meter}/readings.csv")
+    assert r.headers["content-type"].startswith("text/csv")
+    lines = r.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("data_odczytu;wskazanie_m3") and lines[1].startswith("2026-10-30 11:00;20,000;5,500")
+
+
+async def test_staff_accepts_or_rejects_a_flagged_reading(client, resident, settings):
+    meter = resident["meter_id"]
+    await add_reading(meter, 50_000, datetime.now(UTC) - timedelta(days=30))
+    flagged = (await post_reading(client, meter, "40")).json()
+    assert flagged["status"] == "flagged"
+    await client.delete("/api/session")
+    await make_user(settings, "biuro@example.com", role="staff")
+    await log_in(client, "biuro@example.com")
+    queue = (await client.get("/api/staff/readings/flagged")).json()
+    assert [q["id"] for q in queue] == [flagged["id"]] and queue[0]["previous_litres"] == 50_000
+    r = await client.post(f"/api/staff/readings/{flagged['id']}/review", json={"decision": "reject"})
+    assert r.status_code == 400 and r.json()["code"] == "note_required"
+    r = await client.post(f"/api/staff/readings/{flagged['id']}/review",
+                          json={"decision": "reject", "note": "Na zdjęciu jest 50,2 m³."})
+    assert r.json()["status"] == "rejected"
+    await client.delete("/api/session")
+    await log_in(client, "ola@example.com")
+    h = (await client.get(f"/api/meters/{meter}/readings")).json()
+    assert h["readings"][0]["review_note"] == "Na zdjęciu jest 50,2 m³."
+    assert (await client.get("/api/staff/readings/flagged")).status_code == 404
