@@ -1,0 +1,137 @@
+// Talks to the JSON API (docs/API.md). Every failure becomes an Error with .code (stable API code,
+// or "offline"/"server"/...), .field, .status and .params, so views can show i18n text for it.
+import { readCache, writeCache, clearCache as clearCacheStore } from './db.js';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const GET_TIMEOUT_MS = 10000; // a basement "one bar" connection should fall back to saved data
+export const PUBLIC_URLS = ['/api/config'];
+
+let unauthenticatedHandler = () => {};
+
+// The app decides what "log in again" means (drop the user, go to /logowanie).
+export function onUnauthenticated(handler) {
+  unauthenticatedHandler = handler;
+}
+
+function apiError(code, { status = 0, field = null, message = code, params } = {}) {
+  const err = new Error(message);
+  err.code = code;
+  err.status = status;
+  err.field = field;
+  err.params = params;
+  return err;
+}
+
+function offlineError() {
+  return apiError('offline', { message: 'No connection' });
+}
+
+function readCookie(name) {
+  const prefix = `${name}=`;
+  const hit = document.cookie.split('; ').find((c) => c.startsWith(prefix));
+  return hit ? decodeURIComponent(hit.slice(prefix.length)) : null;
+}
+
+// Any GET sets the csrftoken cookie when it is missing; /api/config is public and cheap.
+async function csrfToken(refresh = false) {
+  if (refresh || !readCookie('csrftoken')) {
+    await fetch('/api/config', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  }
+  return readCookie('csrftoken') || '';
+}
+
+async function errorFrom(res) {
+  let body = {};
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON (proxy error page): classify by status below
+  }
+  let code = body.code;
+  if (!code) {
+    if (res.status >= 500) code = 'server';
+    else if (res.status === 403) code = 'forbidden';
+    else if (res.status === 404) code = 'not_found';
+    else code = 'generic';
+  }
+  let params;
+  if (code === 'too_many_attempts') {
+    const seconds = Number(res.headers.get('Retry-After'));
+    if (seconds > 0) params = { minutes: Math.ceil(seconds / 60) };
+  }
+  return apiError(code, { status: res.status, field: body.field || null, message: body.message || code, params });
+}
+
+export async function request(method, url, body, { timeout = 0, retried = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const controller = timeout ? new AbortController() : null;
+  const timer = controller ? setTimeout(() => controller.abort(), timeout) : 0;
+  let res;
+  try {
+    if (UNSAFE.has(method)) headers['X-CSRFToken'] = await csrfToken();
+    res = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller ? controller.signal : undefined,
+    });
+  } catch {
+    // TypeError (no network) or AbortError (timeout): both mean "not reachable now"
+    throw offlineError();
+  } finally {
+    clearTimeout(timer);
+  }
+  if (res.ok) {
+    if (res.status === 204) return null;
+    const type = res.headers.get('Content-Type') || '';
+    return type.includes('json') ? res.json() : null;
+  }
+  const err = await errorFrom(res);
+  if (err.code === 'csrf' && !retried) {
+    // the token cookie may have been rotated or lost: fetch a fresh one and try once more
+    await csrfToken(true).catch(() => {});
+    return request(method, url, body, { timeout, retried: true });
+  }
+  if (res.status === 401 && err.code === 'not_authenticated') unauthenticatedHandler(err);
+  throw err;
+}
+
+export const api = {
+  get: (url) => request('GET', url),
+  post: (url, body = {}) => request('POST', url, body),
+  patch: (url, body = {}) => request('PATCH', url, body),
+  del: (url) => request('DELETE', url),
+};
+
+// No network, or the server (or the proxy in front of it) is failing: saved data is the best answer.
+export function isUnreachable(err) {
+  return err.code === 'offline' || err.status >= 500;
+}
+
+// Network first; the last good answer is kept in IndexedDB and returned, marked stale, when the
+// server cannot be reached. Resolves to {data, stale, fetchedAt}.
+export async function getCached(url) {
+  try {
+    const data = await request('GET', url, undefined, { timeout: GET_TIMEOUT_MS });
+    const fetchedAt = Date.now();
+    writeCache(url, data).catch(() => {}); // storage may be unavailable (private mode, quota)
+    return { data, stale: false, fetchedAt };
+  } catch (err) {
+    if (!isUnreachable(err)) throw err;
+    const hit = await readCache(url).catch(() => undefined);
+    if (hit) return { data: hit.data, stale: true, fetchedAt: hit.fetchedAt };
+    throw err;
+  }
+}
+
+// Keep an answer that came from a POST/PATCH (e.g. the user after login) for offline starts.
+export function remember(url, data) {
+  return writeCache(url, data).catch(() => {});
+}
+
+// On logout or an ended session: drop the user's data, keep the public contact details.
+export function clearCache() {
+  return clearCacheStore(PUBLIC_URLS).catch(() => {});
+}

@@ -1,0 +1,173 @@
+// The application shell: who is logged in, language, routes and the frame around views.
+import { html, useCallback, useEffect, useMemo, useRef, useState } from './preact.js';
+import { t, setLang, savedLang } from './i18n.js';
+import { api, getCached, remember, clearCache, onUnauthenticated } from './api.js';
+import { forgetData } from './resource.js';
+import { AppContext } from './context.js';
+import { navigate, queryParam, safeNext, useLocation } from './router.js';
+import { Header, Nav, ContactBlock } from './components/layout.js';
+import { UpdateBanner, useOnline } from './components/status.js';
+import { LoginView } from './views/login.js';
+import { ForgotView } from './views/forgot.js';
+import { TokenView } from './views/token.js';
+import { DashboardView } from './views/dashboard.js';
+import { ReadingsView } from './views/readings.js';
+import { SettlementsView } from './views/settlements.js';
+import { OutagesView } from './views/outages.js';
+import { AccountView } from './views/account.js';
+import { StaffView } from './views/staff.js';
+import { NotFoundView } from './views/notfound.js';
+
+const ActivationView = () => html`<${TokenView} purpose="activation" />`;
+const ResetView = () => html`<${TokenView} purpose="reset" />`;
+
+// access: "guest" (only when logged out), "public", "user", or a role name.
+const ROUTES = {
+  '/logowanie': { view: LoginView, access: 'guest' },
+  '/nie-pamietam-hasla': { view: ForgotView, access: 'public' },
+  '/aktywacja': { view: ActivationView, access: 'public' },
+  '/reset-hasla': { view: ResetView, access: 'public' },
+  '/': { view: DashboardView, access: 'user' },
+  '/odczyty': { view: ReadingsView, access: 'user' },
+  '/rozliczenia': { view: SettlementsView, access: 'user' },
+  '/awarie': { view: OutagesView, access: 'user' },
+  '/konto': { view: AccountView, access: 'user' },
+  '/biuro': { view: StaffView, access: 'staff' },
+};
+const NOT_FOUND = { view: NotFoundView, access: 'public' };
+
+function routeFor(path) {
+  const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return ROUTES[clean] || NOT_FOUND;
+}
+
+// Polite announcements of things not written on the page (connectivity, language change).
+function useAnnouncer() {
+  const [message, setMessage] = useState('');
+  const announce = useCallback((text) => {
+    setMessage('');
+    setTimeout(() => setMessage(text), 50); // a change of text is what gets read
+  }, []);
+  return [message, announce];
+}
+
+export function App() {
+  const loc = useLocation();
+  const online = useOnline();
+  const [config, setConfig] = useState(null);
+  const [me, setMe] = useState(undefined); // undefined: not known yet; null: logged out
+  const [lang, setLangState] = useState(() => setLang(savedLang()));
+  const [notice, setNotice] = useState(null); // {text, path}: a message for the next page
+  const [message, announce] = useAnnouncer();
+  const meRef = useRef(me);
+  meRef.current = me;
+
+  const applyLanguage = useCallback((code) => setLangState(setLang(code)), []);
+
+  const notify = useCallback((text, path = location.pathname) => setNotice({ text, path }), []);
+
+  // A notice belongs to the page it was meant for; moving on clears it.
+  useEffect(() => {
+    setNotice((n) => (n && n.path !== loc.path ? null : n));
+  }, [loc.path]);
+
+  // Public contact data: from the network, else the copy in IndexedDB; refreshed after reconnecting.
+  const loadConfig = useCallback(() => getCached('/api/config').then((r) => setConfig(r.data), () => {}), []);
+
+  const dropUser = useCallback(() => {
+    forgetData();
+    clearCache();
+    setMe(null);
+  }, []);
+
+  useEffect(() => {
+    onUnauthenticated(() => {
+      if (meRef.current) notify(t('error.not_authenticated'), '/logowanie');
+      dropUser();
+    });
+    loadConfig();
+    getCached('/api/me').then(
+      (r) => {
+        setMe(r.data);
+        if (r.data.language) applyLanguage(r.data.language);
+      },
+      () => setMe((current) => (current === undefined ? null : current)),
+    );
+  }, []);
+
+  // Connectivity changes are announced once, not on first render.
+  const firstOnline = useRef(true);
+  useEffect(() => {
+    if (firstOnline.current) {
+      firstOnline.current = false;
+      return;
+    }
+    announce(online ? t('conn.backOnline') : t('conn.wentOffline'));
+    if (online) loadConfig();
+  }, [online]);
+
+  const route = routeFor(loc.path);
+  const needsUser = route.access === 'user' || route.access === 'staff';
+
+  useEffect(() => {
+    if (me === null && needsUser) {
+      navigate(`/logowanie?next=${encodeURIComponent(loc.path + loc.search)}`, { replace: true });
+    } else if (me && route.access === 'guest') {
+      navigate(safeNext(queryParam(loc.search, 'next')), { replace: true });
+    }
+  }, [me, loc.path, loc.search]);
+
+  const ctx = useMemo(() => ({
+    config,
+    me,
+    lang,
+    setMe,
+    notify,
+    setLanguage(code) {
+      applyLanguage(code);
+      announce(t('lang.changed'));
+      if (meRef.current) {
+        api.patch('/api/me', { language: code }).then((updated) => {
+          setMe(updated);
+          remember('/api/me', updated);
+        }, () => {}); // offline: the choice still holds on this device
+      }
+    },
+    signedIn(user, { to, notice: text } = {}) {
+      remember('/api/me', user);
+      if (user.language) applyLanguage(user.language);
+      const target = to || safeNext(queryParam(location.search, 'next'));
+      if (text) notify(text, new URL(target, location.href).pathname);
+      setMe(user);
+      navigate(target, { replace: true });
+    },
+    async logout() {
+      await api.del('/api/session').catch(() => {}); // offline: still forget everything here
+      dropUser();
+      notify(t('logout.done'), '/logowanie');
+      navigate('/logowanie');
+    },
+  }), [config, me, lang]);
+
+  const waiting = me === undefined || (me === null && needsUser) || (me && route.access === 'guest');
+  const allowed = route.access !== 'staff' || (me && me.role === 'staff');
+  const View = allowed ? route.view : NotFoundView;
+
+  return html`<${AppContext.Provider} value=${ctx}>
+    <a class="skip-link" href="#main">${t('app.skip')}</a>
+    <div class=${`layout ${me ? 'with-nav' : ''}`}>
+      <${Header} config=${config} me=${me} lang=${lang} online=${online}
+        onLanguage=${ctx.setLanguage} onLogout=${ctx.logout} />
+      <${UpdateBanner} />
+      ${me && html`<${Nav} me=${me} path=${loc.path} />`}
+      <main id="main" tabindex="-1">
+        <div role="status" class="notice">
+          ${notice && notice.path === loc.path && html`<div class="banner banner-ok"><p>${notice.text}</p></div>`}
+        </div>
+        ${waiting ? html`<p class="loading" role="status">${t('app.loading')}</p>` : html`<${View} key=${loc.path} />`}
+      </main>
+      <${ContactBlock} config=${config} />
+    </div>
+    <div class="visually-hidden" aria-live="polite" aria-atomic="true">${message}</div>
+  <//>`;
+}

@@ -1,0 +1,85 @@
+// The frame around every view: header (brand, connection, language, logout), navigation
+// (bottom tab bar on phones, side column on wide screens) and the public contact block.
+import { html } from '../preact.js';
+import { t, LANGUAGES } from '../i18n.js';
+import { telHref } from '../format.js';
+import { Icon } from './icons.js';
+import { ConnectionPill } from './status.js';
+
+const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
+
+export const NAV_ITEMS = [
+  { path: '/', key: 'nav.dashboard', icon: 'home' },
+  { path: '/odczyty', key: 'nav.readings', icon: 'gauge' },
+  { path: '/rozliczenia', key: 'nav.settlements', icon: 'document' },
+  { path: '/awarie', key: 'nav.outages', icon: 'alert' },
+  { path: '/konto', key: 'nav.account', icon: 'user' },
+  { path: '/biuro', key: 'nav.staff', icon: 'office', role: 'staff' },
+];
+
+export function LanguageSwitch({ lang, onChange }) {
+  return html`<div class="lang-switch" role="group" aria-label=${t('lang.group')}>
+    ${LANGUAGES.map((code) => html`<button type="button" class="lang-btn" lang=${code} title=${LANGUAGE_NAMES[code]}
+      aria-pressed=${code === lang ? 'true' : 'false'} onClick=${() => code !== lang && onChange(code)}>${code.toUpperCase()}</button>`)}
+  </div>`;
+}
+
+export function Header({ config, me, lang, online, onLanguage, onLogout }) {
+  const utility = config && config.utility;
+  return html`<header class="app-header">
+    <a class="brand" href="/" aria-label=${t('app.home')}>
+      <${Icon} name="drop" className="brand-icon" />
+      <span class="brand-name">e-BOK</span>
+      ${utility && html`<span class="brand-utility">${utility.name}</span>`}
+    </a>
+    <${ConnectionPill} online=${online} />
+    <div class="header-tools">
+      <${LanguageSwitch} lang=${lang} onChange=${onLanguage} />
+      ${me && html`<button type="button" class="btn-header" onClick=${onLogout}>
+        <${Icon} name="logout" /><span>${t('logout')}</span>
+      </button>`}
+    </div>
+  </header>`;
+}
+
+function isCurrent(itemPath, path) {
+  return itemPath === '/' ? path === '/' : path === itemPath || path.startsWith(`${itemPath}/`);
+}
+
+export function Nav({ me, path }) {
+  const items = NAV_ITEMS.filter((item) => !item.role || item.role === me.role);
+  return html`<nav class="app-nav" aria-label=${t('nav.label')}>
+    <ul>
+      ${items.map((item) => html`<li>
+        <a href=${item.path} aria-current=${isCurrent(item.path, path) ? 'page' : undefined}>
+          <${Icon} name=${item.icon} /><span>${t(item.key)}</span>
+        </a>
+      </li>`)}
+    </ul>
+  </nav>`;
+}
+
+export function ContactBlock({ config }) {
+  const u = config && config.utility;
+  return html`<footer class="app-footer" data-testid="contact-block">
+    <h2>${t('contact.title')}</h2>
+    ${u
+      ? html`<div class="contact-grid">
+          <section>
+            <h3>${t('contact.office')}</h3>
+            <p><a class="tel" href=${telHref(u.phone)}><${Icon} name="phone" />${u.phone}</a></p>
+            ${u.hours && html`<p>${t('contact.hours', { hours: u.hours })}</p>`}
+          </section>
+          <section>
+            <h3>${t('contact.emergency')}</h3>
+            <p><a class="tel tel-emergency" href=${telHref(u.emergency_phone)}><${Icon} name="phone" />${u.emergency_phone}</a></p>
+          </section>
+          <section>
+            <h3>${t('contact.email')}</h3>
+            <p><a href=${`mailto:${u.email}`}>${u.email}</a></p>
+          </section>
+        </div>
+        <p class="utility-name">${u.name}</p>`
+      : html`<p>${t('contact.unavailable')}</p>`}
+  </footer>`;
+}

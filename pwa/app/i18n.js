@@ -1,0 +1,433 @@
+// Polish first, English second. Keys are flat; `{name}` placeholders are filled by t().
+const pl = {
+  'app.loading': 'Wczytywanie…',
+  'app.skip': 'Przejdź do treści',
+  'app.home': 'e-BOK — strona główna',
+  'nav.label': 'Menu główne',
+  'nav.dashboard': 'Pulpit',
+  'nav.readings': 'Odczyty',
+  'nav.settlements': 'Rozliczenia',
+  'nav.outages': 'Awarie',
+  'nav.account': 'Konto',
+  'nav.staff': 'Biuro',
+  'lang.group': 'Język / Language',
+  'lang.changed': 'Wybrano język polski.',
+  'logout': 'Wyloguj',
+  'logout.done': 'Wylogowano.',
+  'conn.offline': 'Offline — brak połączenia',
+  'conn.backOnline': 'Połączenie z internetem przywrócone.',
+  'conn.wentOffline': 'Brak połączenia z internetem. Pokazujemy zapisane dane.',
+  'update.text': 'Dostępna jest nowa wersja aplikacji.',
+  'update.button': 'Odśwież',
+  'stale.text': 'Brak połączenia — dane z {date}.',
+  'retry': 'Spróbuj ponownie',
+  'offline.noData': 'Brak połączenia i brak zapisanych danych. Połącz się z internetem, aby je pobrać.',
+
+  'contact.title': 'Kontakt',
+  'contact.office': 'Biuro Obsługi Klienta',
+  'contact.hours': 'Godziny otwarcia: {hours}',
+  'contact.emergency': 'Awarie (całodobowo)',
+  'contact.email': 'E-mail',
+  'contact.unavailable': 'Dane kontaktowe pokażą się po pierwszym połączeniu z internetem.',
+
+  'login.title': 'Logowanie',
+  'login.intro': 'Zaloguj się do elektronicznego Biura Obsługi Klienta.',
+  'login.login': 'E-mail lub numer klienta',
+  'login.password': 'Hasło',
+  'login.remember': 'Zapamiętaj mnie na tym urządzeniu (30 dni)',
+  'login.submit': 'Zaloguj się',
+  'login.forgot': 'Nie pamiętam hasła',
+  'login.noAccount': 'Nie masz jeszcze konta? Zakłada je Biuro Obsługi Klienta po złożeniu pisemnej zgody na przetwarzanie danych kontaktowych. Link aktywacyjny przyjdzie e-mailem.',
+
+  'forgot.title': 'Nie pamiętam hasła',
+  'forgot.intro': 'Podaj adres e-mail przypisany do konta. Wyślemy na niego link do ustawienia nowego hasła.',
+  'forgot.email': 'E-mail',
+  'forgot.submit': 'Wyślij link',
+  'forgot.done': 'Jeśli konto istnieje, wysłaliśmy link do ustawienia nowego hasła na adres {email}. Sprawdź skrzynkę, także folder spam.',
+  'forgot.back': 'Wróć do logowania',
+
+  'activate.title': 'Aktywacja konta',
+  'activate.intro': 'Ustaw hasło, aby aktywować konto w e-BOK.',
+  'activate.done': 'Konto zostało aktywowane. Witamy w e-BOK!',
+  'activate.invalidHelp': 'Poproś Biuro Obsługi Klienta o nowy link aktywacyjny.',
+  'reset.title': 'Ustawianie nowego hasła',
+  'reset.intro': 'Ustaw nowe hasło do konta.',
+  'reset.done': 'Nowe hasło zostało ustawione.',
+  'reset.invalidHelp': 'Możesz poprosić o nowy link.',
+  'reset.newLink': 'Wyślij nowy link',
+  'token.checking': 'Sprawdzamy link…',
+  'token.callOffice': 'Telefon do Biura Obsługi Klienta:',
+  'token.email': 'E-mail',
+  'token.password': 'Nowe hasło',
+  'token.repeat': 'Powtórz hasło',
+  'token.submit': 'Ustaw hasło',
+  'password.hint': 'Co najmniej 10 znaków. Najłatwiej zapamiętać kilka zwykłych słów.',
+
+  'dash.title': 'Pulpit',
+  'dash.customer': 'Klient nr {number} — {name}',
+  'dash.noCustomers': 'Do tego konta nie jest przypisany żaden klient.',
+  'dash.quick': 'Na skróty',
+  'dash.toReadings': 'Stan wodomierzy',
+  'dash.toSettlements': 'Saldo i dokumenty',
+  'dash.toOutages': 'Przerwy w dostawie wody',
+  'dash.toAccount': 'Dane konta i hasło',
+  'dash.outages': 'Awarie i prace na Twoich ulicach',
+
+  'meter.main': 'Wodomierz główny',
+  'meter.sub': 'Podlicznik (ogrodowy)',
+  'meter.serial': 'Nr {serial}',
+  'meter.last': 'Ostatni odczyt',
+  'meter.none': 'Brak odczytu',
+  'meter.due': 'Legalizacja ważna do {date}',
+  'meter.duePast': 'termin minął',
+  'meter.noMeters': 'Brak wodomierzy w tym punkcie.',
+  'source.resident': 'odczyt klienta',
+  'source.inspector': 'odczyt inkasenta',
+  'source.estimate': 'odczyt szacunkowy',
+  'source.import': 'odczyt z systemu rozliczeń',
+  'status.accepted': 'przyjęty',
+  'status.flagged': 'do sprawdzenia przez wodociągi',
+  'status.rejected': 'odrzucony',
+
+  'balance.title': 'Saldo',
+  'balance.owed': 'Do zapłaty',
+  'balance.overpaid': 'Nadpłata',
+  'balance.settled': 'Wszystko rozliczone',
+  'balance.overdue': 'W tym po terminie: {amount}',
+
+  'outage.failure': 'Awaria',
+  'outage.planned': 'Prace planowane',
+  'outage.end': 'Przewidywane zakończenie: {date}',
+
+  'readings.title': 'Odczyty',
+  'readings.intro': 'Ostatni odczyt każdego wodomierza w Twoich punktach poboru.',
+  'readings.none': 'Do konta nie są przypisane żadne wodomierze.',
+
+  'settlements.title': 'Rozliczenia',
+  'settlements.none': 'Brak dokumentów rozliczeniowych.',
+  'settlements.noneHint': 'Faktury i saldo pokażą się tutaj po wystawieniu pierwszego dokumentu.',
+
+  'outages.title': 'Awarie',
+  'outages.none': 'Brak bieżących awarii na Twoich ulicach.',
+  'outages.report': 'Awarię lub brak wody zgłoś pod numerem alarmowym (całodobowo):',
+
+  'account.title': 'Konto',
+  'account.data': 'Dane konta',
+  'account.name': 'Imię i nazwisko',
+  'account.email': 'E-mail',
+  'account.role': 'Rola',
+  'account.customers': 'Klienci',
+  'account.customer': 'nr {number} — {name}',
+  'account.language': 'Język aplikacji',
+  'account.password': 'Zmiana hasła',
+  'role.resident': 'Klient',
+  'role.inspector': 'Inkasent',
+  'role.staff': 'Pracownik biura',
+  'pw.current': 'Obecne hasło',
+  'pw.new': 'Nowe hasło',
+  'pw.repeat': 'Powtórz hasło',
+  'pw.submit': 'Zmień hasło',
+  'pw.done': 'Hasło zostało zmienione. Pozostałe urządzenia zostały wylogowane.',
+
+  'staff.title': 'Biuro — obsługa klientów',
+  'staff.customers': 'Klienci',
+  'staff.search': 'Szukaj klienta',
+  'staff.searchHint': 'Numer klienta, nazwisko, ulica lub e-mail.',
+  'staff.searchSubmit': 'Szukaj',
+  'staff.results': 'Znalezieni klienci: {count}',
+  'staff.noResults': 'Nie znaleziono klientów.',
+  'staff.limit': 'Pokazano pierwsze 50 wyników. Zawęź wyszukiwanie.',
+  'staff.address': 'Adres',
+  'staff.email': 'E-mail',
+  'staff.consent': 'Zgoda na przetwarzanie danych kontaktowych',
+  'staff.consentSince': 'od {date}',
+  'staff.consentNone': 'brak',
+  'staff.accounts': 'Konta w e-BOK',
+  'staff.accountsNone': 'brak',
+  'staff.accountActive': 'aktywne',
+  'staff.accountPending': 'czeka na aktywację',
+  'staff.create': 'Utwórz konto w e-BOK',
+  'staff.createFor': 'Nowe konto dla klienta nr {number}',
+  'staff.residentEmail': 'Adres e-mail klienta',
+  'staff.residentName': 'Imię i nazwisko klienta',
+  'staff.consentCheck': 'Klient złożył pisemną zgodę na przetwarzanie danych kontaktowych',
+  'staff.send': 'Wyślij link aktywacyjny',
+  'staff.cancel': 'Anuluj',
+  'staff.sent': 'Wysłano link aktywacyjny na {email}.',
+  'staff.newUser': 'Nowe konto pracownika lub inkasenta',
+  'staff.userEmail': 'Adres e-mail pracownika',
+  'staff.userName': 'Imię i nazwisko pracownika',
+  'staff.userRole': 'Rola',
+  'staff.userSubmit': 'Utwórz konto pracownika',
+
+  'nf.title': 'Nie znaleziono strony',
+  'nf.text': 'Pod tym adresem nie ma żadnej strony. Sprawdź adres albo przejdź do pulpitu.',
+  'nf.home': 'Przejdź do pulpitu',
+
+  'error.required': 'To pole jest wymagane.',
+  'error.passwords_mismatch': 'Hasła nie są takie same.',
+  'error.invalid_credentials': 'Nieprawidłowy login lub hasło.',
+  'error.too_many_attempts': 'Zbyt wiele nieudanych prób. Spróbuj ponownie za {minutes} min.',
+  'error.too_many_attempts_later': 'Zbyt wiele nieudanych prób. Spróbuj ponownie później.',
+  'error.not_authenticated': 'Sesja wygasła. Zaloguj się ponownie.',
+  'error.csrf': 'Formularz wygasł. Odśwież stronę i spróbuj ponownie.',
+  'error.token_invalid': 'Ten link jest nieprawidłowy, został już użyty lub wygasł.',
+  'error.password_too_short': 'Hasło musi mieć co najmniej 10 znaków.',
+  'error.password_too_common': 'To hasło jest zbyt popularne. Wybierz inne.',
+  'error.password_contains_utility_name': 'Hasło nie może zawierać nazwy przedsiębiorstwa.',
+  'error.password_too_long': 'Hasło może mieć najwyżej 200 znaków.',
+  'error.wrong_password': 'Obecne hasło jest nieprawidłowe.',
+  'error.invalid_request': 'Sprawdź poprawność wpisanych danych.',
+  'error.consent_required': 'Konto można utworzyć dopiero po złożeniu przez klienta pisemnej zgody.',
+  'error.email_taken': 'Ten adres e-mail jest już przypisany do innego konta.',
+  'error.forbidden': 'Nie masz uprawnień do tej operacji.',
+  'error.not_found': 'Nie znaleziono.',
+  'error.offline': 'Brak połączenia z internetem. Spróbuj ponownie, gdy połączenie wróci.',
+  'error.server': 'Serwer jest chwilowo niedostępny. Spróbuj ponownie za chwilę.',
+  'error.server_error': 'Wystąpił błąd serwera. Spróbuj ponownie za chwilę.',
+  'error.field_required': 'To pole jest wymagane.',
+  'error.too_large': 'Przesyłane dane są zbyt duże.',
+  'error.too_many_requests': 'Zbyt wiele żądań. Spróbuj ponownie za chwilę.',
+  'error.generic': 'Coś poszło nie tak. Spróbuj ponownie.',
+};
+
+const en = {
+  'app.loading': 'Loading…',
+  'app.skip': 'Skip to content',
+  'app.home': 'e-BOK — home',
+  'nav.label': 'Main menu',
+  'nav.dashboard': 'Dashboard',
+  'nav.readings': 'Readings',
+  'nav.settlements': 'Billing',
+  'nav.outages': 'Outages',
+  'nav.account': 'Account',
+  'nav.staff': 'Office',
+  'lang.group': 'Język / Language',
+  'lang.changed': 'English selected.',
+  'logout': 'Log out',
+  'logout.done': 'You have been logged out.',
+  'conn.offline': 'Offline — no connection',
+  'conn.backOnline': 'Back online.',
+  'conn.wentOffline': 'No internet connection. Showing saved data.',
+  'update.text': 'A new version of the app is available.',
+  'update.button': 'Reload',
+  'stale.text': 'No connection — data from {date}.',
+  'retry': 'Try again',
+  'offline.noData': 'No connection and no saved data. Connect to the internet to load it.',
+
+  'contact.title': 'Contact',
+  'contact.office': 'Customer Service Office',
+  'contact.hours': 'Opening hours: {hours}',
+  'contact.emergency': 'Emergencies (24/7)',
+  'contact.email': 'E-mail',
+  'contact.unavailable': 'Contact details will appear after the first connection to the internet.',
+
+  'login.title': 'Log in',
+  'login.intro': 'Log in to the online Customer Service Office.',
+  'login.login': 'E-mail or customer number',
+  'login.password': 'Password',
+  'login.remember': 'Remember me on this device (30 days)',
+  'login.submit': 'Log in',
+  'login.forgot': 'I forgot my password',
+  'login.noAccount': 'No account yet? The Customer Service Office creates it once you give written consent to processing your contact details. The activation link comes by e-mail.',
+
+  'forgot.title': 'Forgotten password',
+  'forgot.intro': 'Enter the e-mail address of your account. We will send a link to set a new password.',
+  'forgot.email': 'E-mail',
+  'forgot.submit': 'Send link',
+  'forgot.done': 'If the account exists, we have sent a link to set a new password to {email}. Check your inbox, including the spam folder.',
+  'forgot.back': 'Back to login',
+
+  'activate.title': 'Account activation',
+  'activate.intro': 'Set a password to activate your e-BOK account.',
+  'activate.done': 'Your account is active. Welcome to e-BOK!',
+  'activate.invalidHelp': 'Ask the Customer Service Office for a new activation link.',
+  'reset.title': 'Set a new password',
+  'reset.intro': 'Set a new password for your account.',
+  'reset.done': 'Your new password is set.',
+  'reset.invalidHelp': 'You can ask for a new link.',
+  'reset.newLink': 'Send a new link',
+  'token.checking': 'Checking the link…',
+  'token.callOffice': 'Customer Service Office phone:',
+  'token.email': 'E-mail',
+  'token.password': 'New password',
+  'token.repeat': 'Repeat password',
+  'token.submit': 'Set password',
+  'password.hint': 'At least 10 characters. A few ordinary words are easiest to remember.',
+
+  'dash.title': 'Dashboard',
+  'dash.customer': 'Customer no. {number} — {name}',
+  'dash.noCustomers': 'No customer is linked to this account.',
+  'dash.quick': 'Shortcuts',
+  'dash.toReadings': 'Meter status',
+  'dash.toSettlements': 'Balance and documents',
+  'dash.toOutages': 'Water supply interruptions',
+  'dash.toAccount': 'Your details and password',
+  'dash.outages': 'Outages and works on your streets',
+
+  'meter.main': 'Main water meter',
+  'meter.sub': 'Sub-meter (garden)',
+  'meter.serial': 'No. {serial}',
+  'meter.last': 'Last reading',
+  'meter.none': 'No reading yet',
+  'meter.due': 'Verification valid until {date}',
+  'meter.duePast': 'overdue',
+  'meter.noMeters': 'No meters at this address.',
+  'source.resident': 'customer reading',
+  'source.inspector': 'inspector reading',
+  'source.estimate': 'estimated reading',
+  'source.import': 'reading from the billing system',
+  'status.accepted': 'accepted',
+  'status.flagged': 'to be checked by the utility',
+  'status.rejected': 'rejected',
+
+  'balance.title': 'Balance',
+  'balance.owed': 'To pay',
+  'balance.overpaid': 'Overpayment',
+  'balance.settled': 'All settled',
+  'balance.overdue': 'Of which overdue: {amount}',
+
+  'outage.failure': 'Failure',
+  'outage.planned': 'Planned works',
+  'outage.end': 'Expected end: {date}',
+
+  'readings.title': 'Readings',
+  'readings.intro': 'The last reading of every meter at your addresses.',
+  'readings.none': 'No meters are linked to this account.',
+
+  'settlements.title': 'Billing',
+  'settlements.none': 'No billing documents.',
+  'settlements.noneHint': 'Invoices and your balance will appear here once the first document is issued.',
+
+  'outages.title': 'Outages',
+  'outages.none': 'No current outages on your streets.',
+  'outages.report': 'Report a failure or no water on the emergency number (24/7):',
+
+  'account.title': 'Account',
+  'account.data': 'Account details',
+  'account.name': 'Name',
+  'account.email': 'E-mail',
+  'account.role': 'Role',
+  'account.customers': 'Customers',
+  'account.customer': 'no. {number} — {name}',
+  'account.language': 'App language',
+  'account.password': 'Change password',
+  'role.resident': 'Customer',
+  'role.inspector': 'Inspector',
+  'role.staff': 'Office staff',
+  'pw.current': 'Current password',
+  'pw.new': 'New password',
+  'pw.repeat': 'Repeat password',
+  'pw.submit': 'Change password',
+  'pw.done': 'Your password has been changed. Other devices have been logged out.',
+
+  'staff.title': 'Office — customer service',
+  'staff.customers': 'Customers',
+  'staff.search': 'Find a customer',
+  'staff.searchHint': 'Customer number, surname, street or e-mail.',
+  'staff.searchSubmit': 'Search',
+  'staff.results': 'Customers found: {count}',
+  'staff.noResults': 'No customers found.',
+  'staff.limit': 'Showing the first 50 results. Narrow the search.',
+  'staff.address': 'Address',
+  'staff.email': 'E-mail',
+  'staff.consent': 'Consent to processing contact details',
+  'staff.consentSince': 'since {date}',
+  'staff.consentNone': 'none',
+  'staff.accounts': 'e-BOK accounts',
+  'staff.accountsNone': 'none',
+  'staff.accountActive': 'active',
+  'staff.accountPending': 'awaiting activation',
+  'staff.create': 'Create e-BOK account',
+  'staff.createFor': 'New account for customer no. {number}',
+  'staff.residentEmail': 'Customer e-mail address',
+  'staff.residentName': 'Customer name',
+  'staff.consentCheck': 'The customer has given written consent to processing contact details',
+  'staff.send': 'Send activation link',
+  'staff.cancel': 'Cancel',
+  'staff.sent': 'Activation link sent to {email}.',
+  'staff.newUser': 'New staff or inspector account',
+  'staff.userEmail': 'Staff e-mail address',
+  'staff.userName': 'Staff member name',
+  'staff.userRole': 'Role',
+  'staff.userSubmit': 'Create staff account',
+
+  'nf.title': 'Page not found',
+  'nf.text': 'There is no page at this address. Check the address or go to the dashboard.',
+  'nf.home': 'Go to the dashboard',
+
+  'error.required': 'This field is required.',
+  'error.passwords_mismatch': 'The passwords do not match.',
+  'error.invalid_credentials': 'Incorrect login or password.',
+  'error.too_many_attempts': 'Too many failed attempts. Try again in {minutes} min.',
+  'error.too_many_attempts_later': 'Too many failed attempts. Try again later.',
+  'error.not_authenticated': 'Your session has expired. Please log in again.',
+  'error.csrf': 'The form has expired. Reload the page and try again.',
+  'error.token_invalid': 'This link is invalid, has already been used or has expired.',
+  'error.password_too_short': 'The password must have at least 10 characters.',
+  'error.password_too_common': 'This password is too common. Choose another one.',
+  'error.password_contains_utility_name': 'The password must not contain the name of the utility.',
+  'error.password_too_long': 'The password can have at most 200 characters.',
+  'error.wrong_password': 'The current password is incorrect.',
+  'error.invalid_request': 'Check the data you entered.',
+  'error.consent_required': 'An account can only be created after the customer has given written consent.',
+  'error.email_taken': 'This e-mail address already belongs to another account.',
+  'error.forbidden': 'You are not allowed to do this.',
+  'error.not_found': 'Not found.',
+  'error.offline': 'No internet connection. Try again when you are back online.',
+  'error.server': 'The server is temporarily unavailable. Try again in a moment.',
+  'error.server_error': 'A server error occurred. Try again in a moment.',
+  'error.field_required': 'This field is required.',
+  'error.too_large': 'The data sent is too large.',
+  'error.too_many_requests': 'Too many requests. Try again in a moment.',
+  'error.generic': 'Something went wrong. Please try again.',
+};
+
+export const DICTIONARIES = { pl, en };
+export const LANGUAGES = ['pl', 'en'];
+const STORAGE_KEY = 'ebok.lang';
+
+let current = 'pl';
+
+export function getLang() {
+  return current;
+}
+
+export function savedLang() {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (LANGUAGES.includes(saved)) return saved;
+  } catch {
+    // storage blocked (private mode): fall through to Polish
+  }
+  return 'pl';
+}
+
+export function setLang(lang) {
+  current = LANGUAGES.includes(lang) ? lang : 'pl';
+  try {
+    localStorage.setItem(STORAGE_KEY, current);
+  } catch {
+    // not persisted; the choice still applies to this visit
+  }
+  if (typeof document !== 'undefined') document.documentElement.lang = current;
+  return current;
+}
+
+export function t(key, params) {
+  const text = DICTIONARIES[current][key] ?? pl[key] ?? key;
+  return params ? text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m)) : text;
+}
+
+export function hasText(key) {
+  return key in pl;
+}
+
+// An API or client error (anything with .code and optional .params) as a sentence for the user.
+export function errorText(err) {
+  let code = err && err.code;
+  // without a Retry-After header there is no number of minutes to show
+  if (code === 'too_many_attempts' && !(err.params && err.params.minutes)) code = 'too_many_attempts_later';
+  if (code && hasText(`error.${code}`)) return t(`error.${code}`, err.params);
+  return t('error.generic');
+}

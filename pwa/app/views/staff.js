@@ -1,0 +1,132 @@
+// Office staff: find a customer, see consent and e-BOK accounts, open an account after written
+// consent (the customer gets an activation link, never a password), add staff/inspector accounts.
+// Staff data is not kept in IndexedDB: it is other people's personal data.
+import { html, useState } from '../preact.js';
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { formatDate } from '../format.js';
+import { Page } from '../components/page.js';
+import { useForm, Field, Checkbox, Select, FormAlert, Submit, Success } from '../components/form.js';
+
+const LIMIT = 50;
+
+function customerAddress(c) {
+  return [[c.street, c.house_number].filter(Boolean).join(' '), c.town].filter(Boolean).join(', ');
+}
+
+function CreateResident({ customer, onCreated, onCancel }) {
+  const form = useForm({ email: customer.email || '', name: customer.name || '', consent: false }, {
+    required: ['email', 'name'],
+    validate: (v) => ({ consent: v.consent ? null : 'consent_required' }),
+  });
+  const submit = form.onSubmit(async (v) => {
+    const account = await api.post('/api/staff/residents', {
+      customer_id: customer.id, email: v.email.trim(), name: v.name.trim(), consent: true,
+    });
+    onCreated(account.email || v.email.trim());
+  });
+  return html`<form class="form subform" onSubmit=${submit} novalidate aria-labelledby=${`${form.id}-title`}>
+    <h4 id=${`${form.id}-title`}>${t('staff.createFor', { number: customer.number })}</h4>
+    <${FormAlert} form=${form} />
+    <${Field} form=${form} name="email" type="email" label=${t('staff.residentEmail')} autocomplete="off" />
+    <${Field} form=${form} name="name" label=${t('staff.residentName')} autocomplete="off" />
+    <${Checkbox} form=${form} name="consent" label=${t('staff.consentCheck')} />
+    <div class="form-actions">
+      <${Submit} form=${form}>${t('staff.send')}<//>
+      <button type="button" class="btn btn-secondary" onClick=${onCancel}>${t('staff.cancel')}</button>
+    </div>
+  </form>`;
+}
+
+function CustomerCard({ customer, open, onOpen, onClose, onCreated }) {
+  const titleId = `cust-${customer.id}`;
+  return html`<li class="card customer-card">
+    <h3 id=${titleId}>${customer.number} — ${customer.name}</h3>
+    <dl class="facts">
+      <div><dt>${t('staff.address')}</dt><dd>${customerAddress(customer) || '—'}</dd></div>
+      <div><dt>${t('staff.email')}</dt><dd>${customer.email || '—'}</dd></div>
+      <div><dt>${t('staff.consent')}</dt><dd>${customer.consent_contact_at
+        ? t('staff.consentSince', { date: formatDate(customer.consent_contact_at) })
+        : t('staff.consentNone')}</dd></div>
+      <div><dt>${t('staff.accounts')}</dt><dd>${customer.accounts.length
+        ? html`<ul class="plain">${customer.accounts.map((a) => html`<li>${a.email} (${a.active
+          ? t('staff.accountActive') : t('staff.accountPending')})</li>`)}</ul>`
+        : t('staff.accountsNone')}</dd></div>
+    </dl>
+    ${open
+      ? html`<${CreateResident} customer=${customer} onCreated=${onCreated} onCancel=${onClose} />`
+      : html`<button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${onOpen}>${t('staff.create')}</button>`}
+  </li>`;
+}
+
+function CustomerSearch() {
+  const [results, setResults] = useState(null);
+  const [openId, setOpenId] = useState(null);
+  const [sentTo, setSentTo] = useState(null);
+  const form = useForm({ q: '' });
+  const search = async (q) => {
+    const found = await api.get(`/api/staff/customers?q=${encodeURIComponent(q.trim())}`);
+    setResults(found);
+  };
+  const submit = form.onSubmit(async (v) => {
+    setSentTo(null);
+    setOpenId(null);
+    await search(v.q);
+  });
+  const created = async (email) => {
+    setOpenId(null);
+    setSentTo(email);
+    await search(form.values.q).catch(() => {}); // show the new account in the list
+  };
+  return html`<section>
+    <h2>${t('staff.customers')}</h2>
+    <form class="form search-form" role="search" onSubmit=${submit} novalidate>
+      <${FormAlert} form=${form} />
+      <${Field} form=${form} name="q" type="search" label=${t('staff.search')} hint=${t('staff.searchHint')} autocomplete="off" />
+      <div class="form-actions"><${Submit} form=${form}>${t('staff.searchSubmit')}<//></div>
+    </form>
+    ${sentTo && html`<${Success}>${t('staff.sent', { email: sentTo })}<//>`}
+    ${results && html`<div class="results">
+      <p role="status">${results.length ? t('staff.results', { count: results.length }) : t('staff.noResults')}</p>
+      ${results.length >= LIMIT && html`<p class="note">${t('staff.limit')}</p>`}
+      <ul class="cards">
+        ${results.map((c) => html`<${CustomerCard} customer=${c} open=${openId === c.id}
+          onOpen=${() => { setSentTo(null); setOpenId(c.id); }} onClose=${() => setOpenId(null)} onCreated=${created} />`)}
+      </ul>
+    </div>`}
+  </section>`;
+}
+
+function CreateStaffUser() {
+  const [sentTo, setSentTo] = useState(null);
+  const empty = { email: '', name: '', role: 'staff' };
+  const form = useForm(empty, { required: ['email', 'name', 'role'] });
+  const submit = form.onSubmit(async (v) => {
+    setSentTo(null);
+    const email = v.email.trim();
+    await api.post('/api/staff/users', { email, name: v.name.trim(), role: v.role });
+    form.reset(empty);
+    setSentTo(email);
+  });
+  return html`<details class="card">
+    <summary>${t('staff.newUser')}</summary>
+    ${sentTo && html`<${Success}>${t('staff.sent', { email: sentTo })}<//>`}
+    <form class="form" onSubmit=${submit} novalidate>
+      <${FormAlert} form=${form} />
+      <${Field} form=${form} name="email" type="email" label=${t('staff.userEmail')} autocomplete="off" />
+      <${Field} form=${form} name="name" label=${t('staff.userName')} autocomplete="off" />
+      <${Select} form=${form} name="role" label=${t('staff.userRole')}
+        options=${[['staff', t('role.staff')], ['inspector', t('role.inspector')]]} />
+      <div class="form-actions"><${Submit} form=${form}>${t('staff.userSubmit')}<//></div>
+    </form>
+  </details>`;
+}
+
+export function StaffView() {
+  return html`<${Page} title=${t('staff.title')}>
+    <div class="stack">
+      <${CustomerSearch} />
+      <${CreateStaffUser} />
+    </div>
+  <//>`;
+}

@@ -1,0 +1,103 @@
+/* e-BOK service worker: one classic script, scope "/".
+ *
+ * The server prepends two constants when it serves /sw.js (so they are not declared here):
+ *   EBOK_VERSION  content hash of the shell; a new hash means a new worker and a new cache
+ *   EBOK_SHELL    every URL of the app shell to precache ("/", "/offline.html", /static/..., "/manifest.json")
+ *
+ * Strategy:
+ *   page navigations  network first (4 s), then the cached shell "/", then "/offline.html"
+ *   /static/, /manifest.json  cache first (the cache is per version, so no stale mix)
+ *   /api/             never touched: the app keeps its own data in IndexedDB
+ */
+/* global EBOK_VERSION, EBOK_SHELL */
+
+const SHELL_CACHE = `ebok-shell-${EBOK_VERSION}`;
+const SHELL_PREFIX = 'ebok-shell-';
+const NAVIGATION_TIMEOUT_MS = 4000;
+
+// ---- lifecycle ---------------------------------------------------------------------------------
+
+self.addEventListener('install', (event) => {
+  // cache: 'reload' skips the HTTP cache so a new version never precaches old files.
+  // No skipWaiting here: the page asks for it when the user accepts the update.
+  event.waitUntil(
+    caches.open(SHELL_CACHE).then((cache) => cache.addAll(EBOK_SHELL.map((url) => new Request(url, { cache: 'reload' })))),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names
+      .filter((name) => name.startsWith(SHELL_PREFIX) && name !== SHELL_CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
+});
+
+// ---- fetch -------------------------------------------------------------------------------------
+
+function timeout(ms) {
+  return new Promise((resolve, reject) => setTimeout(() => reject(new Error('timeout')), ms));
+}
+
+async function shellFallback() {
+  const cache = await caches.open(SHELL_CACHE);
+  return (await cache.match('/')) || (await cache.match('/offline.html')) || Response.error();
+}
+
+async function networkFirstNavigation(request) {
+  try {
+    const response = await Promise.race([fetch(request), timeout(NAVIGATION_TIMEOUT_MS)]);
+    // A proxy's error page (server down) is worse than the app running on its saved data.
+    if (response.status >= 500) {
+      const shell = await (await caches.open(SHELL_CACHE)).match('/');
+      return shell || response;
+    }
+    return response;
+  } catch {
+    return shellFallback();
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok && response.type === 'basic') cache.put(request, response.clone());
+  return response;
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) return; // data: the app decides what to keep
+
+  if (request.mode === 'navigate') {
+    event.respondWith(networkFirstNavigation(request));
+  } else if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.json') {
+    event.respondWith(cacheFirst(request));
+  }
+});
+
+// ---- background work ---------------------------------------------------------------------------
+// Handlers for features that work while no page is in front. Add new ones in this section:
+//   push               outage alerts (Web Push) - show the notification
+//   notificationclick  focus an open e-BOK window or open the URL carried by the notification
+//   sync               already here: wakes the open pages, which own the IndexedDB outbox
+
+// Background Sync (Chromium only): the pages hold the data and the session, so the worker just
+// tells every open e-BOK window to send what is waiting.
+self.addEventListener('sync', (event) => {
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+      .then((windows) => windows.forEach((client) => client.postMessage({ type: 'SYNC', tag: event.tag }))),
+  );
+});

@@ -1,0 +1,89 @@
+// Unit checks of the PWA's pure modules, plus the module preload list in index.html.
+// Run from the repository root: node --test tests/js/   (Node ≥ 20.19 or ≥ 22.12)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import {
+  formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw,
+} from '../../pwa/app/format.js';
+import { DICTIONARIES, t, setLang, errorText } from '../../pwa/app/i18n.js';
+
+const NBSP = '\u00a0';
+const PWA = resolve(dirname(fileURLToPath(import.meta.url)), '../../pwa');
+
+test('volumes: litres shown as m³ with three decimals', () => {
+  assert.equal(formatVolume(123456, 'pl'), `123,456${NBSP}m³`);
+  assert.equal(formatVolume(5, 'pl'), `0,005${NBSP}m³`);
+  assert.equal(formatVolume(1234567, 'pl'), `1${NBSP}234,567${NBSP}m³`);
+  assert.equal(formatVolume(123456, 'en'), `123.456${NBSP}m³`);
+});
+
+test('money: grosze shown as złoty, grouped also for four digits', () => {
+  assert.equal(formatMoney(123456, 'pl'), `1${NBSP}234,56${NBSP}zł`);
+  assert.equal(formatMoney(5, 'pl'), `0,05${NBSP}zł`);
+  assert.equal(formatMoney(-100, 'pl'), `-1,00${NBSP}zł`);
+  assert.equal(formatMoney(123456, 'en'), `PLN${NBSP}1,234.56`);
+});
+
+test('times are shown in Europe/Warsaw, calendar dates are never shifted', () => {
+  assert.equal(formatDateTime('2026-11-21T05:42:00Z', 'pl'), '21.11.2026, 06:42'); // CET
+  assert.equal(formatDateTime('2026-07-01T22:30:00Z', 'pl'), '02.07.2026, 00:30'); // CEST
+  assert.equal(formatDate('2026-07-01T22:30:00Z', 'pl'), '02.07.2026');
+  assert.equal(formatDay('2029-05-01', 'pl'), '01.05.2029');
+});
+
+test('phone links and addresses', () => {
+  assert.equal(telHref('+48 87 520 00 00'), 'tel:+48875200000');
+  assert.equal(formatAddress({ street: 'ul. Lipowa', house_number: '12', apartment: '3', postcode: '19-400', town: 'Olecko' }),
+    'ul. Lipowa 12/3, 19-400 Olecko');
+});
+
+test('both languages have the same keys', () => {
+  assert.deepEqual(Object.keys(DICTIONARIES.en).sort(), Object.keys(DICTIONARIES.pl).sort());
+});
+
+test('every API error code of docs/API.md has a message', () => {
+  const api = readFileSync(join(PWA, '../docs/API.md'), 'utf8');
+  const codes = new Set([...api.matchAll(/`([a-z]+(?:_[a-z]+)+)`|"code": "([a-z_]+)"/g)].map((m) => m[1] || m[2]));
+  assert.ok(codes.has('csrf') && codes.has('not_authenticated') && codes.has('invalid_credentials'));
+  for (const ignored of ['value_litres', 'total_grosze', 'overdue_grosze', 'consent_contact_at', 'house_number',
+    'short_name', 'emergency_phone', 'expected_end', 'current_password', 'new_password', 'customer_id', 'ebok_session',
+    'verification_due', 'last_reading', 'captured_at', 'service_points']) codes.delete(ignored);
+  for (const code of codes) assert.ok(`error.${code}` in DICTIONARIES.pl, `no message for ${code}`);
+});
+
+test('error messages', () => {
+  setLang('pl');
+  assert.equal(errorText({ code: 'invalid_credentials' }), 'Nieprawidłowy login lub hasło.');
+  assert.equal(errorText({ code: 'too_many_attempts', params: { minutes: 5 } }),
+    'Zbyt wiele nieudanych prób. Spróbuj ponownie za 5 min.');
+  assert.equal(errorText({ code: 'too_many_attempts' }), 'Zbyt wiele nieudanych prób. Spróbuj ponownie później.');
+  assert.equal(errorText({ code: 'something_new' }), t('error.generic'));
+  setLang('en');
+  assert.equal(errorText({ code: 'password_too_short' }), 'The password must have at least 10 characters.');
+  setLang('pl');
+});
+
+test('index.html preloads exactly the modules main.js imports', () => {
+  const seen = new Set();
+  const walk = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/g)) walk(resolve(dirname(file), m[1]));
+  };
+  walk(join(PWA, 'app/main.js'));
+  seen.delete(join(PWA, 'app/main.js'));
+  const expected = [...seen].map((f) => `/static/${relative(PWA, f)}`).sort();
+  const html = readFileSync(join(PWA, 'index.html'), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]).sort();
+  assert.deepEqual(preloaded, expected);
+});
+
+test("today's date is taken in Warsaw, not UTC", () => {
+  assert.equal(todayInWarsaw(new Date('2026-12-31T23:30:00Z')), '2027-01-01');
+  assert.equal(todayInWarsaw(new Date('2026-06-30T21:59:00Z')), '2026-06-30');
+});
