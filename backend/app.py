@@ -17,7 +17,7 @@ from backend.core import db, static
 from backend.core.errors import exception_handlers
 from backend.core.mail import MailDelivery
 from backend.core.outbox import Handler, Worker
-from backend.core.security import csrf_config, security_headers_middleware
+from backend.core.security import add_security_headers, csrf_config
 from backend.customers import api as customers_api
 from backend.readings import api as readings_api
 from backend.settings import Settings
@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
             *static.controllers,
         ],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
-        middleware=[security_headers_middleware, session_middleware_factory(settings)],
+        middleware=[session_middleware_factory(settings)],
+        before_send=[add_security_headers],
         csrf_config=csrf_config(settings),
         exception_handlers=exception_handlers,
         lifespan=[lifespan],

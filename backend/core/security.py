@@ -9,7 +9,7 @@ from pathlib import Path
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from backend.settings import Settings
 
@@ -31,36 +31,25 @@ CSP = "; ".join(
 )
 
 _STATIC_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(self), geolocation=(), microphone=(), payment=()"),
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(self), geolocation=(), microphone=(), payment=()"),
 ]
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Adds the headers to every response; API answers hold personal data, so `no-store`."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        is_api = scope["path"].startswith("/api/")
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in _STATIC_HEADERS:
-                    headers[name.decode()] = value.decode()
-                if is_api and "cache-control" not in headers:
-                    headers["cache-control"] = "no-store"
-            await send(message)
-
-        await app(scope, receive, send_wrapper)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A before_send hook, so it covers every answer, the router's own 404/405 included;
+    API answers hold personal data, so they are `no-store`."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in _STATIC_HEADERS:
+        headers[name] = value
+    if scope["path"].startswith("/api/") and "cache-control" not in headers:
+        headers["cache-control"] = "no-store"
 
 
 def secret_key(settings: Settings) -> str:

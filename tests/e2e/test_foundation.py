@@ -1,0 +1,163 @@
+"""Journeys of the foundation, walked in Chromium on a phone-sized screen: activation from the
+e-mailed link, login and logout, a wrong password, installability, offline reload, language."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, log_in
+from tests.support import link_from
+
+NEW_PASSWORD = "Szum-Wody-Nad-Rzeka-42"
+
+
+def test_contact_block_before_login(page):
+    page.goto("/")
+    expect(page).to_have_url(re.compile("/logowanie"))
+    contact = page.get_by_test_id("contact-block")
+    expect(contact).to_contain_text("87 523 00 26")
+    expect(contact).to_contain_text("694 971 390")
+    expect(contact.get_by_role("link", name=re.compile("694 971 390"))).to_have_attribute("href", re.compile("^tel:"))
+    assert_accessible(page)
+
+
+def test_wrong_password_then_login_dashboard_and_logout(page):
+    log_in(page, "anna.nowak@example.com", "to-nie-jest-haslo")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Nieprawidłowy login lub hasło.")
+    expect(page.get_by_label("Hasło", exact=True)).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+
+    page.get_by_label("Hasło", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Zaloguj się").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("100001")
+    expect(main).to_contain_text("ul. Lipowa 12")
+    expect(main).to_contain_text("ul. Zielona 5")
+    expect(main).to_contain_text("Podlicznik")
+    expect(main).to_contain_text("m³")
+    expect(page.get_by_test_id("balance")).to_have_count(0)  # no settlements yet: nothing invented
+    assert_accessible(page)
+
+    for name in ("Odczyty", "Rozliczenia", "Awarie", "Konto"):
+        page.get_by_role("navigation", name="Menu główne").get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.get_by_test_id("contact-block")).to_be_visible()
+        assert_accessible(page)
+
+    page.get_by_role("button", name="Wyloguj").click()
+    expect(page).to_have_url(re.compile("/logowanie"))
+    expect(page.get_by_text("Wylogowano.")).to_be_visible()
+    page.goto("/")
+    expect(page).to_have_url(re.compile("/logowanie"))
+
+
+def test_login_with_customer_number(page):
+    log_in(page, "100001")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    expect(page.get_by_role("main")).to_contain_text("Anna Nowak")
+
+
+def test_staff_creates_account_and_resident_activates_from_email(page, context, browser, server, smtp_server):
+    log_in(page, "biuro@example.com")
+    page.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Biuro").click()
+    page.get_by_label("Szukaj klienta").fill("100002")
+    page.get_by_role("button", name="Szukaj", exact=True).click()
+    page.get_by_role("button", name="Utwórz konto w e-BOK").first.click()
+    email = "mieszkaniec.100002@example.com"
+    page.get_by_label("Adres e-mail klienta").fill(email)
+    page.get_by_label("Imię i nazwisko klienta").fill("Nowy Mieszkaniec")
+    page.get_by_role("button", name="Wyślij link aktywacyjny").click()
+    consent = page.get_by_label("Klient złożył pisemną zgodę na przetwarzanie danych kontaktowych")
+    expect(consent).to_have_attribute("aria-invalid", "true")  # no account without written consent
+    expect(page.get_by_text("zgod").first).to_be_visible()
+    page.get_by_label("Klient złożył pisemną zgodę na przetwarzanie danych kontaktowych").check()
+    page.get_by_role("button", name="Wyślij link aktywacyjny").click()
+    expect(page.get_by_text(f"Wysłano link aktywacyjny na {email}.")).to_be_visible()
+    assert_accessible(page)
+
+    [mail] = smtp_server.wait_for_sync(email)
+    link = link_from(mail)
+    assert link.startswith(server.url + "/aktywacja?token=")
+
+    resident = browser.new_context(base_url=server.url, locale="pl-PL", viewport={"width": 390, "height": 844})
+    try:
+        p = resident.new_page()
+        p.goto(link)
+        expect(p.get_by_role("heading", level=1)).to_have_text("Aktywacja konta")
+        expect(p.get_by_label("E-mail")).to_have_value(email)
+        assert "token=" not in p.url
+        assert_accessible(p)
+        p.get_by_label("Nowe hasło").fill("krótkie")
+        p.get_by_label("Powtórz hasło").fill("krótkie")
+        p.get_by_role("button", name="Ustaw hasło").click()
+        expect(p.get_by_text("Hasło musi mieć co najmniej 10 znaków.").first).to_be_visible()
+        p.get_by_label("Nowe hasło").fill(NEW_PASSWORD)
+        p.get_by_label("Powtórz hasło").fill(NEW_PASSWORD)
+        p.get_by_role("button", name="Ustaw hasło").click()
+        expect(p.get_by_role("heading", level=1)).to_have_text("Pulpit")
+        expect(p.get_by_role("main")).to_contain_text("100002")
+        # the link works once
+        p.goto(link)
+        expect(p.get_by_text("Ten link jest nieprawidłowy, został już użyty lub wygasł.")).to_be_visible()
+    finally:
+        resident.close()
+
+
+def test_installable_pwa_and_offline_reload_shows_cached_dashboard(page, context):
+    log_in(page, "anna.nowak@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    manifest = page.evaluate("fetch('/manifest.json').then(r => r.json())")
+    assert manifest["display"] == "standalone" and manifest["lang"] == "pl"
+    assert page.locator("link[rel=manifest]").get_attribute("href") == "/manifest.json"
+    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    assert scope == page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/"
+    page.reload()  # now the worker controls the page
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    expect(page.get_by_test_id("meter-" + _first_serial(page))).to_be_visible()
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    stale = page.get_by_test_id("stale-banner")
+    expect(stale).to_contain_text(re.compile(r"Brak połączenia — dane z \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}"))
+    expect(page.get_by_role("main")).to_contain_text("ul. Lipowa 12")
+    expect(page.get_by_test_id("contact-block")).to_contain_text("694 971 390")
+    assert_accessible(page)
+
+    page.goto("/odczyty")  # another route of the shell, offline
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    context.set_offline(False)
+
+
+def _first_serial(page) -> str:
+    testid = page.locator("[data-testid^=meter-]").first.get_attribute("data-testid")
+    return testid.removeprefix("meter-")
+
+
+def test_language_is_remembered_per_user(browser, server):
+    ctx = browser.new_context(base_url=server.url, locale="pl-PL")
+    try:
+        page = ctx.new_page()
+        log_in(page, "inkasent@example.com")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+        page.get_by_role("button", name="EN", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert_accessible(page)
+        page.get_by_role("button", name="Log out").click()
+        page.evaluate("localStorage.clear()")
+    finally:
+        ctx.close()
+    ctx = browser.new_context(base_url=server.url, locale="pl-PL")  # another device
+    try:
+        page = ctx.new_page()
+        log_in(page, "inkasent@example.com")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+        page.get_by_role("button", name="PL", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    finally:
+        ctx.close()
