@@ -91,13 +91,16 @@ self.addEventListener('fetch', (event) => {
 // Handlers for features that work while no page is in front. Add new ones in this section:
 //   push               outage alerts (Web Push) - show the notification
 //   notificationclick  focus an open e-BOK window or open the URL carried by the notification
-//   sync               already here: wakes the open pages, which own the IndexedDB outbox
+//   sync               already here: sends the IndexedDB outbox of readings (outbox-core.js)
 
-// Background Sync (Chromium only): the pages hold the data and the session, so the worker just
-// tells every open e-BOK window to send what is waiting.
+// Background Sync (Chromium): the queued readings are sent even when no e-BOK window is open.
+// The session cookie goes with the request; the CSRF token was left in IndexedDB by the page.
+// A rejected promise (still offline) makes the browser try the sync again later.
+importScripts('/static/app/outbox-core.js');
+
 self.addEventListener('sync', (event) => {
-  event.waitUntil(
-    self.clients.matchAll({ type: 'window', includeUncontrolled: true })
-      .then((windows) => windows.forEach((client) => client.postMessage({ type: 'SYNC', tag: event.tag }))),
-  );
+  if (event.tag !== 'ebok-outbox') return;
+  event.waitUntil(self.EbokOutbox.flush({ force: true }).then((summary) => {
+    if (summary.failed) throw new Error('some readings are still waiting');
+  }));
 });

@@ -6,6 +6,7 @@ import asyncio
 import os
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ def _fresh_postgres(url: str, name: str) -> str:
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
     return url.rsplit("/", 1)[0] + "/" + name
 
 

@@ -13,6 +13,11 @@ export function onUnauthenticated(handler) {
   unauthenticatedHandler = handler;
 }
 
+// For requests made outside request() (the outbox's uploads) that learn the session is gone.
+export function sessionEnded() {
+  unauthenticatedHandler(apiError('not_authenticated', { status: 401 }));
+}
+
 function apiError(code, { status = 0, field = null, message = code, params } = {}) {
   const err = new Error(message);
   err.code = code;
@@ -33,7 +38,7 @@ function readCookie(name) {
 }
 
 // Any GET sets the csrftoken cookie when it is missing; /api/config is public and cheap.
-async function csrfToken(refresh = false) {
+export async function csrfToken(refresh = false) {
   if (refresh || !readCookie('csrftoken')) {
     await fetch('/api/config', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
   }

@@ -8,15 +8,35 @@ import { navigate, queryParam, safeNext, useLocation } from './router.js';
 import { Header, Nav, ContactBlock } from './components/layout.js';
 import { UpdateBanner, useOnline } from './components/status.js';
 import { LoginView } from './views/login.js';
-import { ForgotView } from './views/forgot.js';
-import { TokenView } from './views/token.js';
 import { DashboardView } from './views/dashboard.js';
 import { ReadingsView } from './views/readings.js';
-import { SettlementsView } from './views/settlements.js';
-import { OutagesView } from './views/outages.js';
-import { AccountView } from './views/account.js';
-import { StaffView } from './views/staff.js';
+import { flush as flushOutbox, unsentCount } from './outbox.js';
 import { NotFoundView } from './views/notfound.js';
+
+// Views needed less often load on first use (the service worker has them all precached, so this
+// works offline too): the first load stays within the phone budget of 50 KB of gzipped JavaScript.
+function lazy(load, name) {
+  let View = null;
+  let loading = null;
+  return function LazyView(props) {
+    const [, setLoaded] = useState(false);
+    useEffect(() => {
+      if (View) return;
+      loading = loading || load().then((module) => { View = module[name]; });
+      loading.then(() => setLoaded(true), () => { loading = null; });
+    }, []);
+    return View ? html`<${View} ...${props} />` : html`<p class="loading" role="status">${t('app.loading')}</p>`;
+  };
+}
+
+const ForgotView = lazy(() => import('./views/forgot.js'), 'ForgotView');
+const TokenView = lazy(() => import('./views/token.js'), 'TokenView');
+const SettlementsView = lazy(() => import('./views/settlements.js'), 'SettlementsView');
+const OutagesView = lazy(() => import('./views/outages.js'), 'OutagesView');
+const AccountView = lazy(() => import('./views/account.js'), 'AccountView');
+const StaffView = lazy(() => import('./views/staff.js'), 'StaffView');
+const CaptureView = lazy(() => import('./views/capture.js'), 'CaptureView');
+const HistoryView = lazy(() => import('./views/history.js'), 'HistoryView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -29,6 +49,8 @@ const ROUTES = {
   '/reset-hasla': { view: ResetView, access: 'public' },
   '/': { view: DashboardView, access: 'user' },
   '/odczyty': { view: ReadingsView, access: 'user' },
+  '/odczyty/nowy': { view: CaptureView, access: 'user' },
+  '/odczyty/historia': { view: HistoryView, access: 'user' },
   '/rozliczenia': { view: SettlementsView, access: 'user' },
   '/awarie': { view: OutagesView, access: 'user' },
   '/konto': { view: AccountView, access: 'user' },
@@ -140,8 +162,12 @@ export function App() {
       if (text) notify(text, new URL(target, location.href).pathname);
       setMe(user);
       navigate(target, { replace: true });
+      // readings queued while the session was gone go now
+      flushOutbox({ force: true, retry: ['session_expired'] });
     },
     async logout() {
+      const unsent = unsentCount();
+      if (unsent && !window.confirm(t('outbox.logoutConfirm', { count: unsent }))) return;
       await api.del('/api/session').catch(() => {}); // offline: still forget everything here
       dropUser();
       notify(t('logout.done'), '/logowanie');

@@ -7,6 +7,11 @@ export const DB_NAME = 'ebok';
 export const UPGRADES = [
   // v1: last good answer of each GET the app reads (key: the URL).
   (db) => db.createObjectStore('cache', { keyPath: 'url' }),
+  // v2: readings waiting to be sent (outbox-core.js) and small values the service worker needs.
+  (db) => {
+    db.createObjectStore('outbox', { keyPath: 'id' });
+    db.createObjectStore('meta', { keyPath: 'key' });
+  },
 ];
 
 let opening = null;

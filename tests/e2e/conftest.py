@@ -4,6 +4,7 @@ the tests' SMTP server, and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -57,13 +58,16 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("server did not start in 120 s")
 
-    def stop(self) -> None:
+    def stop_process(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+    def stop(self) -> None:
+        self.stop_process()
         self.log.close()
 
 
@@ -114,8 +118,12 @@ def assert_accessible(page: Any) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-def log_in(page: Any, login: str, password: str = DEMO_PASSWORD) -> None:
+def log_in(page: Any, login: str, password: str = DEMO_PASSWORD, succeed: bool = True) -> None:
+    from playwright.sync_api import expect
+
     page.goto("/logowanie")
     page.get_by_label("E-mail lub numer klienta").fill(login)
     page.get_by_label("Hasło", exact=True).fill(password)
     page.get_by_role("button", name="Zaloguj się").click()
+    if succeed:
+        expect(page.get_by_role("button", name=re.compile("^(Wyloguj|Log out)$"))).to_be_visible()

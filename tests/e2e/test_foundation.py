@@ -24,7 +24,7 @@ def test_contact_block_before_login(page):
 
 
 def test_wrong_password_then_login_dashboard_and_logout(page):
-    log_in(page, "anna.nowak@example.com", "to-nie-jest-haslo")
+    log_in(page, "anna.nowak@example.com", "to-nie-jest-haslo", succeed=False)
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Nieprawidłowy login lub hasło.")
     expect(page.get_by_label("Hasło", exact=True)).to_have_attribute("aria-invalid", "true")

@@ -5,6 +5,7 @@ import { t, LANGUAGES } from '../i18n.js';
 import { telHref } from '../format.js';
 import { Icon } from './icons.js';
 import { ConnectionPill } from './status.js';
+import { useOutbox, unsentCount } from '../outbox.js';
 
 const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
 
@@ -46,6 +47,14 @@ function isCurrent(itemPath, path) {
   return itemPath === '/' ? path === '/' : path === itemPath || path.startsWith(`${itemPath}/`);
 }
 
+// The count of readings not yet sent, on the Odczyty tab, wherever the person is in the app.
+function UnsentBadge() {
+  const count = unsentCount(useOutbox());
+  if (!count) return null;
+  return html`<span class="nav-badge" data-testid="unsent-badge"><span aria-hidden="true">${count}</span>
+    <span class="visually-hidden">${t('nav.unsent', { count })}</span></span>`;
+}
+
 export function Nav({ me, path }) {
   const items = NAV_ITEMS.filter((item) => !item.role || item.role === me.role);
   return html`<nav class="app-nav" aria-label=${t('nav.label')}>
@@ -53,6 +62,7 @@ export function Nav({ me, path }) {
       ${items.map((item) => html`<li>
         <a href=${item.path} aria-current=${isCurrent(item.path, path) ? 'page' : undefined}>
           <${Icon} name=${item.icon} /><span>${t(item.key)}</span>
+          ${item.path === '/odczyty' && html`<${UnsentBadge} />`}
         </a>
       </li>`)}
     </ul>

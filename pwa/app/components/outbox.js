@@ -1,0 +1,43 @@
+// The outbox on screen: each queued reading with its state, the reason when it needs the person,
+// and "Wyślij teraz". Shown on the readings page; the count of unsent items is a badge in the menu.
+import { html, useState } from '../preact.js';
+import { t, errorText } from '../i18n.js';
+import { formatDateTime } from '../format.js';
+import { flush, discard, unsentCount } from '../outbox.js';
+
+const STATE_CLASS = { waiting: 'state-waiting', sending: 'state-sending', sent: 'state-sent', attention: 'state-attention' };
+
+function OutboxItem({ item }) {
+  const reason = item.state === 'attention' && item.reason;
+  return html`<li class=${`card outbox-item ${STATE_CLASS[item.state] || ''}`} data-testid="outbox-item">
+    <p class="outbox-value"><strong>${item.valueText} m³</strong> · ${t('meter.serial', { serial: item.serial })}</p>
+    <p class="outbox-meta">${item.address} · ${formatDateTime(item.capturedAt)}</p>
+    <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span>
+      ${item.state === 'waiting' && item.reason === 'offline' ? ` — ${t('outbox.offline')}` : ''}
+      ${item.state === 'sent' && item.result && item.result.status === 'flagged' ? ` — ${t('outbox.flagged')}` : ''}</p>
+    ${reason && html`<p class="field-error">${reason === 'session_expired' ? t('outbox.loginAgain') : errorText({ code: reason })}</p>
+      ${reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
+        onClick=${() => window.confirm(t('outbox.discardConfirm')) && discard(item.id)}>${t('outbox.discard')}</button>`}`}
+  </li>`;
+}
+
+export function OutboxPanel({ items }) {
+  const [busy, setBusy] = useState(false);
+  if (!items.length) return null;
+  const unsent = unsentCount(items);
+  const sendNow = async () => {
+    setBusy(true);
+    try {
+      await flush({ force: true });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<section class="outbox" aria-labelledby="outbox-title">
+    <h2 id="outbox-title">${t('outbox.title')}</h2>
+    <p role="status" data-testid="outbox-summary">${unsent ? t('outbox.unsent', { count: unsent }) : t('outbox.allSent')}</p>
+    ${unsent > 0 && html`<button type="button" class="btn btn-primary" onClick=${sendNow} aria-disabled=${busy ? 'true' : 'false'}>
+      ${t('outbox.sendNow')}</button>`}
+    <ul class="outbox-list">${items.slice().reverse().map((item) => html`<${OutboxItem} key=${item.id} item=${item} />`)}</ul>
+  </section>`;
+}

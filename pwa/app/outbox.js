@@ -1,0 +1,122 @@
+// The page's side of the outbox (outbox-core.js holds the storage and the sending): adding a
+// reading, when to send (app start, back online, a timer for retries, Background Sync, the
+// "Wyślij teraz" button, after logging in) and a hook that keeps views and the badge current.
+import './outbox-core.js';
+import { useEffect, useState } from './preact.js';
+import { getDB } from './db.js';
+import { csrfToken, sessionEnded } from './api.js';
+
+const core = self.EbokOutbox;
+const SENT_KEPT_MS = 7 * 24 * 3600 * 1000; // a week of "sent" so people can see it arrived
+const SYNC_TAG = 'ebok-outbox';
+
+let items = [];
+let timer = 0;
+const subscribers = new Set();
+
+async function refresh() {
+  items = await core.all().catch(() => items);
+  for (const fn of subscribers) fn(items);
+  schedule();
+}
+
+// The earliest retry time of a waiting item decides when to try again by ourselves.
+function schedule() {
+  clearTimeout(timer);
+  const next = items.filter((i) => i.state === 'waiting' && i.nextAttemptAt).map((i) => i.nextAttemptAt);
+  if (!next.length) return;
+  const delay = Math.max(Math.min(...next) - Date.now(), 500);
+  timer = setTimeout(() => flush(), Math.min(delay, 2 ** 31 - 1));
+}
+
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// The service worker cannot read cookies: it finds the CSRF token here for Background Sync.
+async function keepCsrf(token) {
+  if (!token) return;
+  const db = await getDB();
+  await db.put('meta', { key: 'csrf', value: token });
+}
+
+async function pageCsrf(refreshToken) {
+  const token = await csrfToken(Boolean(refreshToken));
+  keepCsrf(token).catch(() => {});
+  return token;
+}
+
+export async function flush(options = {}) {
+  if (!navigator.onLine && !options.force) return null;
+  try {
+    const summary = await core.flush({ ...options, csrf: pageCsrf });
+    if (summary.expired) sessionEnded(); // log in again; the item is sent right after
+    return summary;
+  } finally {
+    await refresh();
+  }
+}
+
+export async function addReading(reading) {
+  const item = {
+    id: uuid(), state: 'waiting', attempts: 0, createdAt: Date.now(), nextAttemptAt: 0, reason: null, ...reading,
+  };
+  await core.put(item);
+  await refresh();
+  requestBackgroundSync();
+  flush();
+  return item;
+}
+
+async function requestBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.sync) await registration.sync.register(SYNC_TAG);
+  } catch {
+    // no Background Sync (Safari, Firefox): app start, "online" and the button do the job
+  }
+}
+
+export function unsentCount(list = items) {
+  return list.filter(core.isUnsent).length;
+}
+
+export function discard(id) {
+  return core.remove(id).then(refresh);
+}
+
+async function pruneSent() {
+  const old = items.filter((i) => i.state === 'sent' && Date.now() - (i.sentAt || 0) > SENT_KEPT_MS);
+  await Promise.all(old.map((i) => core.remove(i.id)));
+}
+
+export function startOutbox() {
+  core.onChange(() => refresh());
+  window.addEventListener('online', () => flush({ force: true }));
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener('message', (event) => {
+      if (event.data && event.data.type === 'SYNC') flush({ force: true });
+    });
+  }
+  if (navigator.storage && navigator.storage.persist) {
+    // Keep queued readings even when the browser is short of space (Safari evicts unused sites).
+    navigator.storage.persisted().then((done) => done || navigator.storage.persist()).catch(() => {});
+  }
+  csrfToken().then(keepCsrf).catch(() => {});
+  refresh().then(pruneSent).then(refresh).then(() => flush());
+}
+
+export function useOutbox() {
+  const [list, setList] = useState(items);
+  useEffect(() => {
+    subscribers.add(setList);
+    setList(items);
+    return () => subscribers.delete(setList);
+  }, []);
+  return list;
+}

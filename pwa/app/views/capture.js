@@ -1,0 +1,124 @@
+// "Podaj odczyt": photo (camera or file), value with a numeric keyboard, warnings while typing,
+// then the reading goes to the outbox at once — online or not — and is sent from there.
+import { html, useEffect, useMemo, useState } from '../preact.js';
+import { t, errorText } from '../i18n.js';
+import { useCachedData } from '../resource.js';
+import { queryParam, navigate } from '../router.js';
+import { Page } from '../components/page.js';
+import { DataView } from '../components/status.js';
+import { formatDateTime, formatVolume } from '../format.js';
+import { parseM3, assess } from '../plausibility.js';
+import { preparePhoto } from '../photo.js';
+import { addReading } from '../outbox.js';
+import { useApp } from '../context.js';
+
+function Warnings({ flags }) {
+  if (!flags.length) return null;
+  return html`<div class="banner banner-warn" role="alert" id="capture-warnings">
+    <p><strong>${t('capture.checkTitle')}</strong></p>
+    <ul>${flags.map((f) => html`<li>${t(`flag.${f}`)}</li>`)}</ul>
+    <p>${t('capture.checkHint')}</p>
+  </div>`;
+}
+
+function CaptureForm({ meter, limits }) {
+  const app = useApp();
+  const [photo, setPhoto] = useState(null); // {buffer, type, url, takenAt}
+  const [photoError, setPhotoError] = useState(null);
+  const [value, setValue] = useState('');
+  const [comment, setComment] = useState('');
+  const [valueError, setValueError] = useState(null);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const capturedAt = useMemo(() => (photo && photo.takenAt) || new Date(), [photo]);
+  const litres = parseM3(value);
+  const flags = litres === null ? [] : assess(litres, capturedAt, meter, limits);
+
+  useEffect(() => () => photo && URL.revokeObjectURL(photo.url), [photo]);
+
+  const onPhoto = async (event) => {
+    const file = event.currentTarget.files[0];
+    setPhotoError(null);
+    if (!file) return;
+    try {
+      const prepared = await preparePhoto(file);
+      setPhoto({ ...prepared, url: URL.createObjectURL(new Blob([prepared.buffer], { type: prepared.type })) });
+    } catch (err) {
+      setPhoto(null);
+      setPhotoError(err.code || 'photo_not_image');
+    }
+  };
+
+  const onSubmit = async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    if (litres === null) {
+      setValueError(value.trim() ? 'value_not_number' : 'required');
+      document.getElementById('capture-value').focus();
+      return;
+    }
+    if (flags.length && !confirming) {
+      setConfirming(true); // the person sees why and may still send it, with a comment
+      requestAnimationFrame(() => document.getElementById('capture-warnings')?.focus?.());
+      return;
+    }
+    setBusy(true);
+    await addReading({
+      meterId: meter.id, serial: meter.serial, address: meter.address, userId: app.me && app.me.id,
+      valueText: value.trim(), capturedAt: new Date(capturedAt).toISOString(), comment: comment.trim(),
+      photo: photo ? photo.buffer : null, photoType: photo ? photo.type : null,
+    });
+    app.notify(t('capture.saved'), '/odczyty');
+    navigate('/odczyty');
+  };
+
+  const valueDescribed = ['capture-value-hint', valueError && 'capture-value-error', flags.length && 'capture-warnings']
+    .filter(Boolean).join(' ');
+  return html`<form class="form" onSubmit=${onSubmit} novalidate>
+    <p class="meter-check" data-testid="capture-meter">${t('capture.checkSerial', { serial: meter.serial })}<br />${meter.address}</p>
+    ${meter.last_reading && html`<p class="hint">${t('capture.last', {
+      value: formatVolume(meter.last_reading.value_litres), date: formatDateTime(meter.last_reading.captured_at) })}</p>`}
+    <div class="field">
+      <label for="capture-photo">${t('capture.photo')}</label>
+      <p class="hint" id="capture-photo-hint">${t('capture.photoHint')}</p>
+      <input id="capture-photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"
+        onChange=${onPhoto} aria-describedby=${photoError ? 'capture-photo-hint capture-photo-error' : 'capture-photo-hint'}
+        aria-invalid=${photoError ? 'true' : 'false'} />
+      ${photoError && html`<p class="field-error" id="capture-photo-error">${errorText({ code: photoError })}</p>`}
+      ${photo && html`<img class="photo-preview" src=${photo.url} alt=${t('capture.preview')} data-testid="photo-preview" />`}
+    </div>
+    <div class="field">
+      <label for="capture-value">${t('capture.value')}</label>
+      <p class="hint" id="capture-value-hint">${t('capture.valueHint', { digits: meter.digits })}</p>
+      <input id="capture-value" name="value" type="text" inputmode="decimal" autocomplete="off"
+        value=${value} onInput=${(e) => { setValue(e.currentTarget.value); setValueError(null); setConfirming(false); }}
+        aria-invalid=${valueError ? 'true' : 'false'} aria-describedby=${valueDescribed} />
+      ${valueError && html`<p class="field-error" id="capture-value-error">${errorText({ code: valueError })}</p>`}
+    </div>
+    <${Warnings} flags=${flags} />
+    <div class="field">
+      <label for="capture-comment">${t('capture.comment')}</label>
+      <textarea id="capture-comment" maxlength="500" rows="2" value=${comment}
+        onInput=${(e) => setComment(e.currentTarget.value)}></textarea>
+    </div>
+    <p class="hint">${t('capture.when', { date: formatDateTime(capturedAt) })}</p>
+    <button type="submit" class="btn btn-primary" aria-disabled=${busy ? 'true' : 'false'}>
+      ${confirming && flags.length ? t('capture.sendAnyway') : t('capture.save')}</button>
+  </form>`;
+}
+
+export function CaptureView() {
+  const meterId = queryParam(location.search, 'licznik');
+  const resource = useCachedData('/api/meters');
+  return html`<${Page} title=${t('capture.title')}>
+    <p><a href="/odczyty">${t('capture.back')}</a></p>
+    <${DataView} resource=${resource}>
+      ${(data) => {
+        const meter = data.meters.find((m) => m.id === meterId);
+        return meter
+          ? html`<${CaptureForm} meter=${meter} limits=${data} />`
+          : html`<p role="alert">${t('error.not_found')}</p>`;
+      }}
+    <//>
+  <//>`;
+}

@@ -1,0 +1,233 @@
+"""The core journey: a resident photographs the meter, types the value, and the reading reaches
+the utility exactly once — online, offline across a closed page, with the server going away
+mid-upload, and after the session expired."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PHONE, Server, assert_accessible, log_in
+
+
+@pytest.fixture(scope="module")
+def meter_photo(tmp_path_factory) -> Path:
+    """A phone-like photo: 3000x2250 with detail, EXIF capture time and orientation."""
+    img = Image.radial_gradient("L").resize((3000, 2250)).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    path = tmp_path_factory.mktemp("photos") / "wodomierz.jpg"
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90, exif=exif)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def meters(page) -> list[dict]:
+    return page.evaluate("fetch('/api/meters').then(r => r.json())")["meters"]
+
+
+def history(page, meter_id: str) -> list[dict]:
+    return page.evaluate(f"fetch('/api/meters/{meter_id}/readings').then(r => r.json())")["readings"]
+
+
+def m3(litres: int) -> str:
+    return f"{litres // 1000},{litres % 1000:03d}"
+
+
+def next_value(meter: dict, add: int) -> str:
+    """Small steps: the tests share meters, and a big jump right after a reading is flagged."""
+    return m3(meter["last_reading"]["value_litres"] + add)
+
+
+def give_reading(page, meter: dict, value: str, photo: Path | None) -> None:
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    expect(page.get_by_test_id("capture-meter")).to_contain_text(meter["serial"])
+    if photo:
+        page.get_by_label("Zdjęcie wodomierza").set_input_files(str(photo))
+        expect(page.get_by_test_id("photo-preview")).to_be_visible()
+    page.get_by_label("Stan wodomierza (m³)").fill(value)
+    page.get_by_role("button", name="Zapisz odczyt").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+
+
+def outbox_states(page) -> list[str]:
+    return page.get_by_test_id("outbox-item").locator(".state-label").all_inner_texts()
+
+
+def test_online_reading_with_photo_appears_in_history(page, meter_photo):
+    log_in(page, "anna.nowak@example.com")
+    page.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Odczyty").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    meter = next(m for m in meters(page) if m["kind"] == "main")
+    before = len(history(page, meter["id"]))
+    assert_accessible(page)
+
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    assert page.get_by_label("Stan wodomierza (m³)").get_attribute("inputmode") == "decimal"
+    assert page.get_by_label("Zdjęcie wodomierza").get_attribute("capture") == "environment"
+    # a value lower than the last one is warned about before anything is saved
+    page.get_by_label("Stan wodomierza (m³)").fill(m3(meter["last_reading"]["value_litres"] - 1000))
+    expect(page.get_by_role("alert")).to_contain_text("niższa niż ostatni odczyt")
+    assert_accessible(page)
+    page.get_by_role("link", name="← Wróć do odczytów").click()
+
+    give_reading(page, meter, next_value(meter, 1500), meter_photo)
+    expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.")
+    assert outbox_states(page) == ["Wysłany"]
+    rows = history(page, meter["id"])
+    assert len(rows) == before + 1 and rows[0]["has_photo"] and rows[0]["status"] == "accepted"
+
+    page.get_by_role("link", name=f"Historia odczytów wodomierza nr {meter['serial']}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Historia odczytów")
+    first = page.get_by_test_id("history-row").first
+    expect(first).to_contain_text(next_value(meter, 1500))
+    thumb = first.get_by_role("img")
+    expect(thumb).to_have_attribute("src", re.compile("/thumb$"))
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    first.get_by_role("button", name="Powiększ zdjęcie").click()
+    expect(first.get_by_role("img")).to_have_attribute("src", re.compile("/photo$"))
+    expect(page.get_by_role("img", name="Zużycie wody w miesiącach")).to_be_visible()
+    page.get_by_text("Pokaż jako tabelę").click()
+    expect(page.get_by_role("table")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Pobierz historię (CSV)").click()
+    assert download.value.suggested_filename == f"odczyty-{meter['serial']}.csv"
+    assert_accessible(page)
+
+
+def test_offline_readings_survive_closing_the_app_and_arrive_once(context, meter_photo):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # controlled by the worker from now on
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    two = [m for m in meters(page) if m["kind"] == "main"][:2]
+    counts = {m["id"]: len(history(page, m["id"])) for m in two}
+
+    context.set_offline(True)
+    for meter in two:
+        try:
+            give_reading(page, meter, next_value(meter, 20), meter_photo)
+        except AssertionError:
+            raise AssertionError(errors) from None
+    expect(page.get_by_test_id("unsent-badge")).to_contain_text("2")
+    assert outbox_states(page) == ["Czeka na wysłanie", "Czeka na wysłanie"]
+    assert_accessible(page)
+    # logging out with unsent readings asks first
+    page.once("dialog", lambda d: (d.message.startswith("Masz 2 niewysłane") or pytest.fail(d.message), d.dismiss()))
+    page.get_by_role("button", name="Wyloguj").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    page.close()
+
+    page = context.new_page()  # the app is opened again, still without signal
+    page.goto("/odczyty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    expect(page.get_by_test_id("outbox-item")).to_have_count(2)
+    assert outbox_states(page) == ["Czeka na wysłanie", "Czeka na wysłanie"]
+    expect(page.get_by_test_id("unsent-badge")).to_contain_text("2")
+
+    context.set_offline(False)
+    expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=20_000)
+    expect(page.get_by_test_id("unsent-badge")).to_have_count(0)
+    for meter in two:
+        rows = history(page, meter["id"])
+        assert len(rows) == counts[meter["id"]] + 1, rows[:2]
+        assert rows[0]["has_photo"]
+    page.close()
+
+
+def test_interrupted_uploads_are_resent_and_kept_once(browser, smtp_server, meter_photo):
+    server = Server(smtp_server, name="interrupt")
+    server.start("demo", "--customers", "3")
+    ctx = browser.new_context(base_url=server.url, locale="pl-PL", **PHONE)
+    try:
+        page = ctx.new_page()
+        log_in(page, "anna.nowak@example.com")
+        page.goto("/odczyty")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+        meter = next(m for m in meters(page) if m["kind"] == "main")
+        start = len(history(page, meter["id"]))
+
+        # 1. the answer is lost after the server committed the reading
+        answers = []
+
+        def commit_then_drop(route):
+            if answers:  # only the first upload loses its answer
+                route.continue_()
+                return
+            answers.append(route.fetch().status)  # the server stores the reading...
+            route.abort("connectionreset")  # ...but its answer never reaches the phone
+
+        page.route("**/api/readings", commit_then_drop)
+        give_reading(page, meter, next_value(meter, 10), meter_photo)
+        # resent by itself (retry timer or Background Sync); the server answers with the first result
+        expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=30_000)
+        page.unroute("**/api/readings")
+        assert answers == [201]
+        assert len(history(page, meter["id"])) == start + 1  # once
+
+        # 2. the server goes away while the upload is on its way
+        server.stop_process()
+        give_reading(page, meter, next_value(meter, 30), meter_photo)
+        expect(page.get_by_test_id("unsent-badge")).to_contain_text("1")
+        server.start("serve")
+        page.get_by_role("button", name="Wyślij teraz").click()
+        expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=20_000)
+        rows = history(page, meter["id"])
+        assert len(rows) == start + 2
+        assert [r["value_litres"] for r in rows[:2]] == [
+            meter["last_reading"]["value_litres"] + 30, meter["last_reading"]["value_litres"] + 10]
+    finally:
+        ctx.close()
+        server.stop()
+
+
+def test_session_expired_while_offline_then_login_sends_the_reading(browser, server, meter_photo):
+    ctx = browser.new_context(base_url=server.url, locale="pl-PL", **PHONE)
+    try:
+        page = ctx.new_page()
+        log_in(page, "anna.nowak@example.com")
+        page.goto("/odczyty")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+        meter = next(m for m in meters(page) if m["kind"] == "sub")
+        start = len(history(page, meter["id"]))
+        ctx.set_offline(True)
+        give_reading(page, meter, next_value(meter, 5), meter_photo)
+        ctx.clear_cookies(name="ebok_session")  # the session ends while the phone is offline
+        ctx.set_offline(False)
+        expect(page).to_have_url(re.compile("/logowanie"), timeout=20_000)
+        expect(page.get_by_text("Sesja wygasła. Zaloguj się ponownie.").first).to_be_visible()
+        page.get_by_label("E-mail lub numer klienta").fill("anna.nowak@example.com")
+        page.get_by_label("Hasło", exact=True).fill("demo-ebok-2026")
+        page.get_by_role("button", name="Zaloguj się").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")  # back where they were
+        expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=20_000)
+        assert len(history(page, meter["id"])) == start + 1
+    finally:
+        ctx.close()
+
+
+def test_invalid_file_is_refused_on_the_phone(page, tmp_path):
+    fake = tmp_path / "wodomierz.jpg"
+    fake.write_text("<html><script>alert(1)</script></html>")
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    meter = meters(page)[0]
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    page.get_by_label("Zdjęcie wodomierza").set_input_files(str(fake))
+    expect(page.get_by_text("To nie jest zdjęcie. Wybierz plik JPEG, PNG lub WebP.")).to_be_visible()
+    expect(page.get_by_label("Zdjęcie wodomierza")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Stan wodomierza (m³)").fill("abc")
+    page.get_by_role("button", name="Zapisz odczyt").click()
+    expect(page.get_by_text("Wpisz liczbę, np. 123,456.")).to_be_visible()
