@@ -106,13 +106,18 @@ def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
     result = _with_db(prepare)
     settings = Settings.from_env()
     where = settings.database_url.split("@")[-1] if settings.database_url else str(settings.sqlite_path)
-    click.echo(f"\nDemo data: {result} in {where}")
+    if result.created:
+        click.echo(f"\nDemo data loaded into {where}: {result.customers} customers, {result.service_points} "
+                   f"service points, {result.meters} meters, {result.readings} readings.")
+    else:
+        click.echo(f"\nDemo data already in {where}: reusing it.")
     url = os.environ.get("EBOK_BASE_URL") or f"http://{host}:{port}"
     click.echo(f"\n  e-BOK {settings.utility_name}: {url}\n")
     click.echo(f"  Demo logins (password: {DEMO_PASSWORD}):")
     for role, login in DEMO_LOGINS:
         click.echo(f"    {role:24} {login}")
-    click.echo("  Mail goes to var/mail/*.eml unless SMTP_URL is set.\n")
+    if not settings.smtp_url:
+        click.echo(f"  E-mails (activation links) are written to {settings.data_dir / 'mail'}/*.eml\n")
     sys.stdout.flush()
     if not no_serve:
         _serve(host, port, 1)
@@ -121,7 +126,7 @@ def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
 @main.command()
 def worker() -> None:
     """Process the outbox (mail, push) without serving HTTP; run as many as needed."""
-    from backend.core.mail import MailDelivery
+    from backend.app import outbox_handlers
     from backend.core.outbox import Worker
     from backend.settings import Settings
 
@@ -147,8 +152,8 @@ def create_user(role: str, email: str, name: str) -> None:
     settings = Settings.from_env()
 
     async def run():  # type: ignore[no-untyped-def]
-        from backend.core import db
         from backend.app import outbox_handlers
+        from backend.core import db
         from backend.core.outbox import Worker
 
         await db.migrate()

@@ -107,7 +107,9 @@ class AccountController(Controller):
         return await _logged_in_answer(settings, request, user_id, remember=False)
 
     @post("/password", status_code=200, guards=[logged_in])
-    async def change_password(self, data: JSONBody[ChangePasswordIn], request: Request, settings: SettingsDep) -> Response[MeOut]:
+    async def change_password(
+        self, data: JSONBody[ChangePasswordIn], request: Request, settings: SettingsDep
+    ) -> Response[MeOut]:
         user: CurrentUser = request.scope["user"]
         await services.change_password(settings, user, data.current_password, data.new_password)
         return await _logged_in_answer(settings, request, user.id, remember=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 from litestar import get
 
-from backend.settings import Settings, SettingsDep
+from backend.settings import SettingsDep
 
 
 class Utility(msgspec.Struct):

@@ -15,8 +15,8 @@ from backend.accounts.guards import logged_in, staff_only
 from backend.core.errors import ApiError
 from backend.readings import services
 from backend.readings.photos import MAX_BYTES
-from backend.readings.schemas import FlaggedRow, HistoryOut, MetersOut, ReadingOut, ReviewIn
 from backend.readings.rules import HIGH_FACTOR
+from backend.readings.schemas import FlaggedRow, HistoryOut, MetersOut, ReadingOut, ReviewIn
 from backend.settings import SettingsDep
 
 FORM_LIMIT = MAX_BYTES + 64 * 1024  # the photo and a few short fields

@@ -1,4 +1,5 @@
 // Polish first, English second. Keys are flat; `{name}` placeholders are filled by t().
+const FEATURES = [];
 const pl = {
   'app.loading': 'Wczytywanie…',
   'app.skip': 'Przejdź do treści',
@@ -522,6 +523,13 @@ const en = {
   'error.idempotency_key_required': 'Application error: the reading has no identifier.',
   'error.note_required': 'Give the reason for rejecting — the customer will see it.',
 };
+
+// Each later feature keeps its texts in pwa/app/i18n/<feature>.js as { pl: {...}, en: {...} } and
+// is listed here; one file per feature keeps the dictionaries easy to review side by side.
+for (const feature of FEATURES) {
+  Object.assign(pl, feature.pl);
+  Object.assign(en, feature.en);
+}
 
 export const DICTIONARIES = { pl, en };
 export const LANGUAGES = ['pl', 'en'];
