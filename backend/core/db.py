@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -9,9 +10,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 try:  # asyncpg is optional at import time only for type checkers
     from asyncpg.exceptions import UniqueViolationError
@@ -20,13 +22,51 @@ except ImportError:  # pragma: no cover
 
 
 class WalSQLiteEngine(SQLiteEngine):
-    """SQLite with WAL and a busy timeout on every connection (Piccolo opens one per query)."""
+    """SQLite in WAL mode. Piccolo opens a new connection (and a thread) for every query outside a
+    transaction; once `start()` ran on an event loop, such queries reuse a few autocommit
+    connections of that loop instead, which halves the cost of a typical request."""
 
-    async def get_connection(self):  # type: ignore[no-untyped-def]
-        connection = await super().get_connection()
-        await connection.execute("PRAGMA synchronous = NORMAL")
+    POOL_SIZE = 4
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pools: dict[asyncio.AbstractEventLoop, asyncio.Queue[Any]] = {}
+
+    async def _prepare(self, connection: Any) -> Any:
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA foreign_keys = 1")
+        await connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, much faster
         await connection.execute("PRAGMA busy_timeout = 30000")
         return connection
+
+    async def get_connection(self):  # type: ignore[no-untyped-def]
+        return await self._prepare(await super().get_connection())
+
+    async def open_pool(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop in self._pools:
+            return
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        for _ in range(self.POOL_SIZE):
+            kwargs = {**self.connection_kwargs, "isolation_level": None}  # autocommit
+            queue.put_nowait(await self._prepare(await aiosqlite.connect(**kwargs)))
+        self._pools[loop] = queue
+
+    async def close_pool(self) -> None:
+        queue = self._pools.pop(asyncio.get_running_loop(), None)
+        while queue is not None and not queue.empty():
+            await queue.get_nowait().close()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):  # type: ignore[no-untyped-def]
+        queue = self._pools.get(asyncio.get_running_loop())
+        if queue is None:
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = await queue.get()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+        finally:
+            queue.put_nowait(connection)
 
 
 def default_sqlite_path() -> Path:
@@ -102,9 +142,13 @@ async def start(db: Engine | None = None) -> None:
     db = db or engine()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=int(os.environ.get("EBOK_DB_POOL", "20")))
+    elif isinstance(db, WalSQLiteEngine):
+        await db.open_pool()
 
 
 async def stop(db: Engine | None = None) -> None:
     db = db or engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+    elif isinstance(db, WalSQLiteEngine):
+        await db.close_pool()

@@ -251,6 +251,23 @@ async def submit(
     return status, body
 
 
+async def _context(meter_id: str, captured_at: datetime) -> tuple[rules.Previous | None, float | None]:
+    """The accepted reading just before this capture and the 12-month daily average, in one query."""
+    since = min(now() - timedelta(days=365), captured_at - timedelta(days=365))
+    rows = await Reading.select(Reading.value_litres, Reading.captured_at).where(
+        (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at >= since)
+    ).order_by(Reading.captured_at)
+    history = [rules.Previous(int(r["value_litres"]), r["captured_at"]) for r in rows]
+    earlier = [h for h in history if h.captured_at <= captured_at]
+    if not earlier:  # nothing in the last year: the latest before it, however old
+        old = await Reading.select(Reading.value_litres, Reading.captured_at).where(
+            (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at <= captured_at)
+        ).order_by(Reading.captured_at, ascending=False).first()
+        earlier = [rules.Previous(int(old["value_litres"]), old["captured_at"])] if old else []
+    recent = [h for h in history if h.captured_at >= now() - timedelta(days=365)]
+    return (earlier[-1] if earlier else None), rules.average_daily(recent)
+
+
 async def _store(settings: Settings, user: CurrentUser, meter: dict[str, Any], sub: Submission, key: str
                  ) -> tuple[int, dict[str, Any]]:
     if not meter["active"]:
@@ -270,11 +287,7 @@ async def _store(settings: Settings, user: CurrentUser, meter: dict[str, Any], s
         if photo.taken_at:
             photo_taken_at = photo.taken_at.replace(tzinfo=WARSAW).astimezone(UTC)
 
-    earlier = await Reading.select(Reading.value_litres, Reading.captured_at).where(
-        (Reading.meter == meter["id"]) & (Reading.status == "accepted") & (Reading.captured_at <= captured_at)
-    ).order_by(Reading.captured_at, ascending=False).first()
-    previous = rules.Previous(int(earlier["value_litres"]), earlier["captured_at"]) if earlier else None
-    avg = (await averages([meter["id"]]))[meter["id"]]
+    previous, avg = await _context(meter["id"], captured_at)
     flags = rules.assess(litres, captured_at, meter["digits"], previous, avg, settings.max_daily_litres)
     window = rules.reading_window(captured_at.astimezone(WARSAW).date(), meter["billing_period_months"],
                                   settings.reading_window_days)
@@ -285,10 +298,9 @@ async def _store(settings: Settings, user: CurrentUser, meter: dict[str, Any], s
         photo_hash=photo_hash, photo_taken_at=photo_taken_at, outside_window=not window.is_open,
         submitted_by=user.id,
     )
+    body = msgspec.to_builtins(_reading_out(row.to_dict()))
     async with transaction():
         await row.save()
-        saved = await Reading.select().where(Reading.id == row.id).first()
-        body = msgspec.to_builtins(_reading_out(saved))
         await IdempotencyKey.update(
             {IdempotencyKey.state: "done", IdempotencyKey.response: body, IdempotencyKey.status_code: 201}
         ).where(IdempotencyKey.key == key)
