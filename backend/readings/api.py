@@ -16,7 +16,7 @@ from backend.core.errors import ApiError
 from backend.readings import services
 from backend.readings.photos import MAX_BYTES
 from backend.readings.rules import HIGH_FACTOR
-from backend.readings.schemas import FlaggedRow, HistoryOut, MetersOut, ReadingOut, ReviewIn
+from backend.readings.schemas import HistoryOut, MetersOut, ReadingOut, ReviewIn
 from backend.settings import SettingsDep
 
 FORM_LIMIT = MAX_BYTES + 64 * 1024  # the photo and a few short fields
@@ -44,6 +44,27 @@ async def _form_text(form: Any, name: str, limit: int, required: bool = True) ->
     return value
 
 
+async def read_submission(request: Request, value_required: bool = True) -> tuple[str, Any, services.Submission]:
+    """The Idempotency-Key, the form and the reading in it (residents' readings and visit results)."""
+    key = _key(request)
+    if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise ApiError("invalid_request", "Send multipart/form-data", 400)
+    form = await request.form()
+    photo = form.get("photo")
+    data = None
+    if photo is not None and not isinstance(photo, str):
+        data = await photo.read()
+        if len(data) > MAX_BYTES:
+            raise ApiError("photo_too_large", "The photo is larger than 10 MB", 400, field="photo")
+    sub = services.Submission(
+        meter_id=await _form_text(form, "meter_id", 36, required=value_required),
+        value_text=await _form_text(form, "value", 20, required=value_required),
+        captured_at_text=await _form_text(form, "captured_at", 40),
+        comment=await _form_text(form, "comment", 500, required=False), photo=data or None,
+    )
+    return key, form, sub
+
+
 class ReadingsController(Controller):
     path = "/api"
     guards = [logged_in]
@@ -55,21 +76,7 @@ class ReadingsController(Controller):
 
     @post("/readings", request_max_body_size=FORM_LIMIT)
     async def submit(self, request: Request, settings: SettingsDep) -> Response[Any]:
-        key = _key(request)
-        if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            raise ApiError("invalid_request", "Send multipart/form-data", 400)
-        form = await request.form()
-        photo = form.get("photo")
-        data = None
-        if photo is not None and not isinstance(photo, str):
-            data = await photo.read()
-            if len(data) > MAX_BYTES:
-                raise ApiError("photo_too_large", "The photo is larger than 10 MB", 400, field="photo")
-        sub = services.Submission(
-            meter_id=await _form_text(form, "meter_id", 36), value_text=await _form_text(form, "value", 20),
-            captured_at_text=await _form_text(form, "captured_at", 40),
-            comment=await _form_text(form, "comment", 500, required=False), photo=data or None,
-        )
+        key, _, sub = await read_submission(request)
         status, body = await services.submit(settings, request.scope["user"], key, sub)
         return Response(body, status_code=status)
 
@@ -104,10 +111,6 @@ class ReadingsController(Controller):
 class ReadingReviewController(Controller):
     path = "/api/staff/readings"
     guards = [staff_only]
-
-    @get("/flagged")
-    async def flagged(self) -> list[FlaggedRow]:
-        return await services.flagged()
 
     @post("/{reading_id:str}/review", status_code=200)
     async def review(self, request: Request, reading_id: FromPath[str], data: JSONBody[ReviewIn]) -> ReadingOut:

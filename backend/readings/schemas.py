@@ -35,6 +35,7 @@ class HistoryRow(msgspec.Struct):
     review_note: str
     has_photo: bool
     consumption_litres: int | None  # since the previous accepted reading
+    verification: str = ""  # confirmed | corrected by an inspector's visit
 
 
 class MonthRow(msgspec.Struct):
@@ -80,18 +81,3 @@ class MetersOut(msgspec.Struct):
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
     decision: Literal["accept", "reject"]
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
-
-
-class FlaggedRow(msgspec.Struct):
-    id: str
-    meter_id: str
-    serial: str
-    customer_number: str
-    customer_name: str
-    address: str
-    value_litres: int
-    previous_litres: int | None
-    captured_at: str
-    flags: list[str]
-    comment: str
-    has_photo: bool

@@ -19,7 +19,6 @@ from backend.customers.schemas import LastReading
 from backend.readings import rules
 from backend.readings.photos import PhotoError, PhotoStore, process_photo
 from backend.readings.schemas import (
-    FlaggedRow,
     HistoryOut,
     HistoryRow,
     MeterReadingInfo,
@@ -79,16 +78,6 @@ async def last_accepted(meter_ids: Sequence[str]) -> dict[str, LastReading]:
                         source=r["source"], status=r["status"]),
         )
     return out
-
-
-async def _accepted_history(meter_id: str, since: datetime | None = None) -> list[rules.Previous]:
-    query = Reading.select(Reading.value_litres, Reading.captured_at).where(
-        (Reading.meter == meter_id) & (Reading.status == "accepted")
-    )
-    if since:
-        query = query.where(Reading.captured_at >= since)
-    rows = await query.order_by(Reading.captured_at)
-    return [rules.Previous(int(r["value_litres"]), r["captured_at"]) for r in rows]
 
 
 async def averages(meter_ids: Sequence[str]) -> dict[str, float | None]:
@@ -162,6 +151,7 @@ async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
             id=str(r["id"]), value_litres=int(r["value_litres"]), captured_at=_iso(r["captured_at"]),
             source=r["source"], status=r["status"], flags=_flags(r["flags"]), comment=r["comment"],
             review_note=r["review_note"], has_photo=bool(r["photo_hash"]), consumption_litres=consumption,
+            verification=r["verification"],
         ))
     out.reverse()  # newest first on screen
     return HistoryOut(meter_id=meter["id"], serial=meter["serial"], kind=meter["kind"], readings=out,
@@ -203,7 +193,7 @@ def _parse_captured_at(text: str) -> datetime:
     return value
 
 
-async def _claim_key(key: str, user: CurrentUser, digest: str) -> tuple[int, dict[str, Any]] | None:
+async def claim_key(key: str, user: CurrentUser, digest: str) -> tuple[int, dict[str, Any]] | None:
     """Reserve the idempotency key. Returns the stored answer for a replay, None to go on."""
     for _ in range(3):
         try:
@@ -239,16 +229,26 @@ async def submit(
     if user.role not in ("resident", "inspector"):
         raise not_found("meter")
     meter = await visible_meter(user, sub.meter_id)
-    replay = await _claim_key(key, user, request_hash(sub))
+    replay = await claim_key(key, user, request_hash(sub))
     if replay:
         return 200, replay[1]
     try:
-        status, body = await _store(settings, user, meter, sub, key)
+        return await store(settings, user, meter, sub, key)
     except BaseException:
-        # nothing was stored: free the key so the client may send again
-        await IdempotencyKey.delete().where(IdempotencyKey.key == key)
+        await release_key(key)
         raise
-    return status, body
+
+
+async def release_key(key: str) -> None:
+    """Nothing was stored: free the key so the client may send again."""
+    await IdempotencyKey.delete().where(IdempotencyKey.key == key)
+
+
+async def complete_key(key: str, status: int, body: dict[str, Any]) -> None:
+    """Record the answer for replays; call it inside the transaction that stores the result."""
+    await IdempotencyKey.update(
+        {IdempotencyKey.state: "done", IdempotencyKey.response: body, IdempotencyKey.status_code: status}
+    ).where(IdempotencyKey.key == key)
 
 
 async def _context(meter_id: str, captured_at: datetime) -> tuple[rules.Previous | None, float | None]:
@@ -268,8 +268,10 @@ async def _context(meter_id: str, captured_at: datetime) -> tuple[rules.Previous
     return (earlier[-1] if earlier else None), rules.average_daily(recent)
 
 
-async def _store(settings: Settings, user: CurrentUser, meter: dict[str, Any], sub: Submission, key: str
-                 ) -> tuple[int, dict[str, Any]]:
+async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], sub: Submission, key: str | None,
+                trusted: bool = False) -> tuple[int, dict[str, Any]]:
+    """Validate and store one reading; `key` is completed in the same transaction when given.
+    `trusted`: an inspector's on-site value, accepted even when it looks implausible (flags kept)."""
     if not meter["active"]:
         raise ApiError("meter_removed", "This meter has been removed", 410, field="meter_id")
     litres = rules.parse_m3(sub.value_text)
@@ -294,16 +296,15 @@ async def _store(settings: Settings, user: CurrentUser, meter: dict[str, Any], s
     row = Reading(
         meter=meter["id"], value_litres=litres, captured_at=captured_at, received_at=now(),
         source="inspector" if user.role == "inspector" else "resident",
-        status="flagged" if flags else "accepted", flags=flags, comment=sub.comment.strip()[:500],
+        status="flagged" if flags and not trusted else "accepted", flags=flags, comment=sub.comment.strip()[:500],
         photo_hash=photo_hash, photo_taken_at=photo_taken_at, outside_window=not window.is_open,
         submitted_by=user.id,
     )
     body = msgspec.to_builtins(_reading_out(row.to_dict()))
     async with transaction():
         await row.save()
-        await IdempotencyKey.update(
-            {IdempotencyKey.state: "done", IdempotencyKey.response: body, IdempotencyKey.status_code: 201}
-        ).where(IdempotencyKey.key == key)
+        if key:
+            await complete_key(key, 201, body)
     return 201, body
 
 
@@ -327,38 +328,36 @@ async def photo_path(settings: Settings, user: CurrentUser, reading_id: str, thu
 # --- staff review -----------------------------------------------------------------------------------
 
 
-async def flagged(limit: int = 100) -> list[FlaggedRow]:
-    rows = await Reading.select().where(Reading.status == "flagged").order_by(Reading.captured_at).limit(limit)
-    meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
-    out = []
-    for r in rows:
-        m = meters[str(r["meter"])]
-        before = await Reading.select(Reading.value_litres).where(
-            (Reading.meter == r["meter"]) & (Reading.status == "accepted") & (Reading.captured_at < r["captured_at"])
-        ).order_by(Reading.captured_at, ascending=False).first()
-        out.append(FlaggedRow(
-            id=str(r["id"]), meter_id=m["id"], serial=m["serial"], customer_number=m["customer_number"],
-            customer_name=m["customer_name"], address=m["address"], value_litres=int(r["value_litres"]),
-            previous_litres=int(before["value_litres"]) if before else None, captured_at=_iso(r["captured_at"]),
-            flags=_flags(r["flags"]), comment=r["comment"], has_photo=bool(r["photo_hash"]),
-        ))
-    return out
-
-
 async def review(user: CurrentUser, reading_id: str, decision: str, note: str) -> ReadingOut:
     if decision == "reject" and not note.strip():
         raise ApiError("note_required", "Tell the resident why the reading was rejected", 400, field="note")
-    try:
+    try:  # flagged readings, and accepted ones the review queue holds up (no photo, sample, conflict)
         updated = await Reading.update({
             Reading.status: "accepted" if decision == "accept" else "rejected",
             Reading.review_note: note.strip(), Reading.reviewed_by: user.id, Reading.reviewed_at: now(),
-        }).where((Reading.id == reading_id) & (Reading.status == "flagged")).returning(Reading.id)
+        }).where(
+            (Reading.id == reading_id)
+            & ((Reading.status == "flagged") | ((Reading.status == "accepted") & Reading.reviewed_at.is_null()))
+        ).returning(Reading.id)
     except ValueError:
         updated = []
     if not updated:
-        raise not_found("flagged reading")
+        raise not_found("reading to review")
     row = await Reading.select().where(Reading.id == reading_id).first()
     return _reading_out(row)
+
+
+async def record_verification(reading_id: str, outcome: str, inspector_id: str, note: str = "") -> None:
+    """An inspector's visit settles a resident's reading: confirmed keeps it (and accepts a
+    flagged one); corrected sets it aside, the inspector's own reading counts for billing."""
+    values: dict[Any, Any] = {Reading.verification: outcome, Reading.reviewed_by: inspector_id,
+                              Reading.reviewed_at: now()}
+    if outcome == "confirmed":
+        values[Reading.status] = "accepted"
+    elif outcome == "corrected":
+        values[Reading.status] = "rejected"
+        values[Reading.review_note] = note[:500]
+    await Reading.update(values).where(Reading.id == reading_id)
 
 
 def csv_rows(h: HistoryOut) -> list[list[str]]:
@@ -371,3 +370,70 @@ def csv_rows(h: HistoryOut) -> list[list[str]]:
         rows.append([local, m3(r.value_litres), m3(r.consumption_litres), r.source, r.status,
                      r.review_note or r.comment])
     return rows
+
+
+# --- what the office should look at --------------------------------------------------------------
+
+def sampled(reading_id: str, percent: int) -> bool:
+    """A stable random sample: the same reading is in or out of it every time it is asked."""
+    return int(hashlib.sha256(reading_id.encode()).hexdigest()[:8], 16) % 100 < percent
+
+
+async def review_candidates(sample_percent: int, days: int = 90, limit: int = 300) -> list[dict[str, Any]]:
+    """Residents' readings worth a second look, with the reasons: flagged by the rules, sent without
+    a photo, in the random sample, or in conflict with another reading of the same meter."""
+    since = now() - timedelta(days=days)
+    rows = await Reading.select(
+        Reading.id, Reading.meter, Reading.value_litres, Reading.captured_at, Reading.status, Reading.flags,
+        Reading.photo_hash, Reading.comment, Reading.source,
+    ).where(
+        (Reading.captured_at >= since) & (Reading.source == "resident") & Reading.reviewed_at.is_null()
+        & (Reading.status.is_in(["flagged", "accepted"]))
+    ).order_by(Reading.captured_at).limit(limit * 3)
+    others = await Reading.select(Reading.meter, Reading.value_litres, Reading.captured_at, Reading.source).where(
+        (Reading.captured_at >= since - timedelta(days=7)) & (Reading.source != "resident")
+        & Reading.meter.is_in(list({str(r["meter"]) for r in rows}) or ["00000000-0000-0000-0000-000000000000"])
+    )
+    out = []
+    for r in rows:
+        reasons = _flags(r["flags"]) if r["status"] == "flagged" else []
+        if not r["photo_hash"]:
+            reasons.append("no_photo")
+        if any(str(o["meter"]) == str(r["meter"]) and abs(o["captured_at"] - r["captured_at"]) <= timedelta(days=7)
+               and o["value_litres"] != r["value_litres"] for o in others):
+            reasons.append("conflict")
+        if not reasons and sampled(str(r["id"]), sample_percent):
+            reasons.append("sample")
+        if reasons:
+            out.append({"reading_id": str(r["id"]), "meter_id": str(r["meter"]), "value_litres": int(r["value_litres"]),
+                        "captured_at": _iso(r["captured_at"]), "status": r["status"], "reasons": reasons,
+                        "comment": r["comment"], "has_photo": bool(r["photo_hash"])})
+    return out[:limit]
+
+
+async def previous_values(pairs: list[tuple[str, str]]) -> dict[str, int | None]:
+    """For (reading id, meter id) pairs: the accepted value captured just before each reading."""
+    out: dict[str, int | None] = {}
+    for reading_id, meter_id in pairs:
+        this = await Reading.select(Reading.captured_at).where(Reading.id == reading_id).first()
+        before = await Reading.select(Reading.value_litres).where(
+            (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at < this["captured_at"])
+            & (Reading.id != reading_id)
+        ).order_by(Reading.captured_at, ascending=False).first() if this else None
+        out[reading_id] = int(before["value_litres"]) if before else None
+    return out
+
+
+async def silent_meters(days: int, limit: int = 100) -> list[str]:
+    """Active meters without any reading in the last `days` days (time to send someone)."""
+    heard = Reading.select(Reading.meter).where(Reading.captured_at >= now() - timedelta(days=days))
+    return await customers.active_meters_excluding(heard, limit)
+
+
+async def readings_brief(reading_ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not reading_ids:
+        return {}
+    rows = await Reading.select(Reading.id, Reading.meter, Reading.value_litres, Reading.captured_at,
+                                Reading.photo_hash).where(Reading.id.is_in(reading_ids))
+    return {str(r["id"]): {"meter_id": str(r["meter"]), "value_litres": int(r["value_litres"]),
+                           "captured_at": _iso(r["captured_at"]), "has_photo": bool(r["photo_hash"])} for r in rows}

@@ -25,6 +25,8 @@ class Reading(Table):
     outside_window = Boolean(default=False)  # sent outside the utility's reading window
     reviewed_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     reviewed_at = Timestamptz(null=True, default=None)
+    # what an inspector's visit found about this reading: confirmed | corrected | "" (not verified)
+    verification = Varchar(length=10)
     submitted_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
 
 

@@ -216,8 +216,9 @@ async def test_staff_accepts_or_rejects_a_flagged_reading(client, resident, sett
     await client.delete("/api/session")
     await make_user(settings, "biuro@example.com", role="staff")
     await log_in(client, "biuro@example.com")
-    queue = (await client.get("/api/staff/readings/flagged")).json()
-    assert [q["id"] for q in queue] == [flagged["id"]] and queue[0]["previous_litres"] == 50_000
+    queue = (await client.get("/api/staff/review")).json()
+    [item] = [q for q in queue if q["reading_id"] == flagged["id"]]
+    assert item["previous_litres"] == 50_000 and item["reasons"] == ["lower_than_last", "no_photo"]
     r = await client.post(f"/api/staff/readings/{flagged['id']}/review", json={"decision": "reject"})
     assert r.status_code == 400 and r.json()["code"] == "note_required"
     r = await client.post(f"/api/staff/readings/{flagged['id']}/review",
@@ -227,4 +228,4 @@ async def test_staff_accepts_or_rejects_a_flagged_reading(client, resident, sett
     await log_in(client, "ola@example.com")
     h = (await client.get(f"/api/meters/{meter}/readings")).json()
     assert h["readings"][0]["review_note"] == "Na zdjęciu jest 50,2 m³."
-    assert (await client.get("/api/staff/readings/flagged")).status_code == 404
+    assert (await client.get("/api/staff/review")).status_code == 404

@@ -1,0 +1,69 @@
+"""HTTP endpoints: the office's review queue and routes; the inspector's route and visit results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from backend.accounts.guards import role_in, staff_only
+from backend.core.errors import ApiError
+from backend.inspections import services
+from backend.inspections.schemas import Inspector, QueueItem, ReassignIn, RouteIn, RouteOut, VisitsIn
+from backend.readings.api import FORM_LIMIT, read_submission
+from backend.settings import SettingsDep
+
+
+class ReviewController(Controller):
+    path = "/api/staff"
+    guards = [staff_only]
+
+    @get("/review")
+    async def review_queue(self, settings: SettingsDep) -> list[QueueItem]:
+        return await services.queue(settings)
+
+    @get("/inspectors")
+    async def inspectors(self) -> list[Inspector]:
+        return await services.inspectors()
+
+    @post("/visits", status_code=201)
+    async def create_visits(self, data: JSONBody[VisitsIn]) -> dict[str, list[str]]:
+        if not data.reading_ids and not data.meter_ids:
+            raise ApiError("no_visits", "Choose readings or meters to visit", 400, field="reading_ids")
+        return {"visit_ids": await services.create_visits(data.reading_ids, data.meter_ids, data.access_note)}
+
+    @get("/routes")
+    async def routes(self, day: FromQuery[str | None] = None) -> list[RouteOut]:
+        return await services.routes(day)
+
+    @post("/routes", status_code=201)
+    async def create_route(self, request: Request, data: JSONBody[RouteIn]) -> RouteOut:
+        return await services.create_route(request.scope["user"], data.inspector_id, data.day, data.visit_ids,
+                                           data.street)
+
+    @patch("/routes/{route_id:str}")
+    async def reassign(self, route_id: FromPath[str], data: JSONBody[ReassignIn]) -> RouteOut:
+        return await services.reassign(route_id, data.inspector_id)
+
+
+class InspectorController(Controller):
+    path = "/api/inspector"
+    guards = [role_in("inspector")]
+
+    @get("/routes")
+    async def my_routes(self, request: Request) -> list[RouteOut]:
+        return await services.my_routes(request.scope["user"])
+
+    @post("/visits/{visit_id:str}/result", request_max_body_size=FORM_LIMIT)
+    async def result(self, request: Request, settings: SettingsDep, visit_id: FromPath[str]) -> Response[Any]:
+        key, form, sub = await read_submission(request, value_required=False)
+        outcome = form.get("result")
+        if outcome not in ("confirmed", "corrected", "damaged", "no_access"):
+            raise ApiError("invalid_request", "result must be confirmed, corrected, damaged or no_access", 400,
+                           field="result")
+        status, body = await services.record_result(settings, request.scope["user"], key, visit_id, outcome, sub)
+        return Response(body, status_code=status)
+
+
+controllers = [ReviewController, InspectorController]

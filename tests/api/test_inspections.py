@@ -1,0 +1,131 @@
+"""The office's review queue, visits grouped into routes, and inspectors' results from the field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from backend.readings.tables import Reading
+from tests.api.test_readings import add_reading, iso, jpeg, post_reading
+from tests.support import log_in, make_customer, make_user
+
+
+async def _setup(client, settings):
+    """Two residents' customers on one street, an inspector, staff; one flagged reading each."""
+    a = await make_customer(number="500001", street="ul. Lipowa", house_number="12")
+    b = await make_customer(number="500002", street="ul. Lipowa", house_number="3")
+    for c, email in ((a, "a@example.com"), (b, "b@example.com")):
+        await make_user(settings, email, customer_id=c["id"])
+        await add_reading(c["meter_id"], 50_000, datetime.now(UTC) - timedelta(days=30))
+    inspector = await make_user(settings, "inkasent@example.com", role="inspector")
+    other_inspector = await make_user(settings, "inny@example.com", role="inspector")
+    await make_user(settings, "biuro@example.com", role="staff")
+    readings = {}
+    for c, email in ((a, "a@example.com"), (b, "b@example.com")):
+        await log_in(client, email)
+        readings[c["number"]] = (await post_reading(client, c["meter_id"], "40", photo=jpeg())).json()
+        await client.delete("/api/session")
+    return a, b, inspector, other_inspector, readings
+
+
+async def test_queue_visits_route_and_results(client, settings):
+    a, b, inspector, other, readings = await _setup(client, settings)
+    await log_in(client, "biuro@example.com")
+    queue = (await client.get("/api/staff/review")).json()
+    ids = {q["reading_id"] for q in queue}
+    assert {readings["500001"]["id"], readings["500002"]["id"]} <= ids
+    item = next(q for q in queue if q["reading_id"] == readings["500001"]["id"])
+    assert item["reasons"] == ["lower_than_last"] and item["previous_litres"] == 50_000 and item["has_photo"]
+    assert item["address"] == "ul. Lipowa 12, 19-400 Olecko" and item["visit_id"] is None
+
+    r = await client.post("/api/staff/visits", json={"reading_ids": [readings["500001"]["id"], readings["500002"]["id"]],
+                                                     "access_note": "Wejście od podwórza"})
+    assert r.status_code == 201
+    visit_ids = r.json()["visit_ids"]
+    again = await client.post("/api/staff/visits", json={"reading_ids": [readings["500001"]["id"]]})
+    assert again.json()["visit_ids"] == visit_ids[:1]  # not planned twice
+    today = datetime.now(UTC).date().isoformat()
+    assert (await client.post("/api/staff/routes", json={"inspector_id": str(uuid.uuid4()), "day": today,
+                                                        "visit_ids": visit_ids})).status_code == 400
+    route = (await client.post("/api/staff/routes", json={"inspector_id": other, "day": today,
+                                                         "street": "ul. Lipowa"})).json()
+    assert [v["customer_number"] for v in route["visits"]] == ["500002", "500001"]  # no. 3 before no. 12
+    assert route["total"] == 2 and route["done"] == 0
+    route = (await client.patch(f"/api/staff/routes/{route['id']}", json={"inspector_id": inspector})).json()
+    assert route["inspector_id"] == inspector
+    await client.delete("/api/session")
+
+    # the other inspector sees nothing of it; a resident cannot reach the inspector API at all
+    await log_in(client, "inny@example.com")
+    assert (await client.get("/api/inspector/routes")).json() == []
+    r = await client.post(f"/api/inspector/visits/{visit_ids[0]}/result", data={"result": "confirmed", "value": "41",
+                          "captured_at": iso(datetime.now(UTC))}, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 404
+    await client.delete("/api/session")
+    await log_in(client, "a@example.com")
+    assert (await client.get("/api/inspector/routes")).status_code == 404
+    await client.delete("/api/session")
+
+    await log_in(client, "inkasent@example.com")
+    [mine] = (await client.get("/api/inspector/routes")).json()
+    visit_b, visit_a = mine["visits"]
+    assert visit_a["resident_litres"] == 40_000 and visit_a["last_litres"] == 50_000 and visit_a["resident_has_photo"]
+    assert visit_a["access_note"] == "Wejście od podwórza" and visit_a["digits"] == 5
+    photo = (await client.get(f"/api/readings/{visit_a['resident_reading_id']}/thumb"))
+    assert photo.status_code == 200  # inspectors see the resident's photo
+
+    key = str(uuid.uuid4())
+    form = {"result": "corrected", "value": "50,250", "captured_at": iso(datetime.now(UTC)), "comment": "licznik OK"}
+    first = await client.post(f"/api/inspector/visits/{visit_a['id']}/result", data=form,
+                              files={"photo": ("k.jpg", jpeg(), "image/jpeg")}, headers={"Idempotency-Key": key})
+    replay = await client.post(f"/api/inspector/visits/{visit_a['id']}/result", data=form,
+                               files={"photo": ("k.jpg", jpeg(), "image/jpeg")}, headers={"Idempotency-Key": key})
+    assert first.status_code == 201 and replay.status_code == 200 and replay.json() == first.json()
+    assert first.json()["reading"]["source"] == "inspector" and first.json()["reading"]["status"] == "accepted"
+    r = await client.post(f"/api/inspector/visits/{visit_b['id']}/result",
+                          data={"result": "no_access", "captured_at": iso(datetime.now(UTC)), "comment": "Karta w skrzynce"},
+                          headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 201 and r.json()["reading"] is None
+    r = await client.post(f"/api/inspector/visits/{visit_b['id']}/result",
+                          data={"result": "confirmed", "captured_at": iso(datetime.now(UTC))},
+                          headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert r.status_code == 400 and r.json()["field"] == "value"
+    [mine] = (await client.get("/api/inspector/routes")).json()
+    assert mine["done"] == 2 and [v["result"] for v in mine["visits"]] == ["no_access", "corrected"]
+    await client.delete("/api/session")
+
+    # the resident sees the outcome on their reading
+    await log_in(client, "a@example.com")
+    h = (await client.get(f"/api/meters/{a['meter_id']}/readings")).json()
+    by_source = {r["source"]: r for r in h["readings"] if r["captured_at"] >= iso(datetime.now(UTC) - timedelta(days=1))}
+    assert by_source["inspector"]["value_litres"] == 50_250
+    assert by_source["resident"]["verification"] == "corrected" and by_source["resident"]["status"] == "rejected"
+    assert "50,250 m³" in by_source["resident"]["review_note"]
+    assert await Reading.count().where(Reading.meter == a["meter_id"]) == 3
+
+
+async def test_conflicting_readings_and_silent_meters_reach_the_queue(client, settings):
+    c = await make_customer(number="500010")
+    quiet = await make_customer(number="500011")
+    await make_user(settings, "c@example.com", customer_id=c["id"])
+    await make_user(settings, "biuro@example.com", role="staff")
+    await add_reading(c["meter_id"], 10_000, datetime.now(UTC) - timedelta(days=60))
+    await add_reading(quiet["meter_id"], 10_000, datetime.now(UTC) - timedelta(days=400))
+    await Reading.insert(Reading(meter=c["meter_id"], value_litres=12_500, source="inspector",
+                                 captured_at=datetime.now(UTC) - timedelta(days=1)))
+    await log_in(client, "c@example.com")
+    mine = (await post_reading(client, c["meter_id"], "12,000", photo=jpeg())).json()
+    await client.delete("/api/session")
+    await log_in(client, "biuro@example.com")
+    queue = (await client.get("/api/staff/review")).json()
+    assert "conflict" in next(q for q in queue if q["reading_id"] == mine["id"])["reasons"]
+    silent = next(q for q in queue if q["meter_id"] == quiet["meter_id"])
+    assert silent["reading_id"] is None and silent["reasons"] == ["no_reading_long"]
+    r = await client.post("/api/staff/visits", json={"meter_ids": [quiet["meter_id"]]})
+    assert r.status_code == 201
+    queue = (await client.get("/api/staff/review")).json()
+    assert next(q for q in queue if q["meter_id"] == quiet["meter_id"])["visit_id"] == r.json()["visit_ids"][0]
+    # accepting a reading held up by the queue settles it
+    r = await client.post(f"/api/staff/readings/{mine['id']}/review", json={"decision": "accept"})
+    assert r.status_code == 200
+    assert mine["id"] not in {q["reading_id"] for q in (await client.get("/api/staff/review")).json()}
