@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from backend.accounts.guards import role_in, staff_only
 from backend.core.errors import ApiError
 from backend.inspections import services
-from backend.inspections.schemas import Inspector, QueueItem, ReassignIn, RouteIn, RouteOut, VisitsIn
+from backend.inspections.schemas import Inspector, QueueItem, ReassignIn, RouteIn, RouteOut, VisitOut, VisitsIn
 from backend.readings.api import FORM_LIMIT, read_submission
 from backend.settings import SettingsDep
 
@@ -32,6 +32,10 @@ class ReviewController(Controller):
         if not data.reading_ids and not data.meter_ids:
             raise ApiError("no_visits", "Choose readings or meters to visit", 400, field="reading_ids")
         return {"visit_ids": await services.create_visits(data.reading_ids, data.meter_ids, data.access_note)}
+
+    @get("/visits")
+    async def open_visits(self) -> list[VisitOut]:
+        return await services.open_visits()
 
     @get("/routes")
     async def routes(self, day: FromQuery[str | None] = None) -> list[RouteOut]:

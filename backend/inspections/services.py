@@ -202,6 +202,14 @@ async def _routes_out(routes: list[dict[str, Any]]) -> list[RouteOut]:
     return result
 
 
+async def open_visits() -> list[VisitOut]:
+    """Visits planned but on no route yet, by street and number."""
+    rows = await Visit.select().where((Visit.status == "pending") & Visit.route.is_null())
+    meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
+    rows.sort(key=lambda r: (meters[str(r["meter"])]["street"], house_key(meters[str(r["meter"])]["house_number"])))
+    return (await _visits_out(rows)).get("None", [])
+
+
 async def route_detail(route_id: str) -> RouteOut:
     rows = await Route.select().where(Route.id == route_id)
     if not rows:

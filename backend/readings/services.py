@@ -388,7 +388,8 @@ async def review_candidates(sample_percent: int, days: int = 90, limit: int = 30
         Reading.photo_hash, Reading.comment, Reading.source,
     ).where(
         (Reading.captured_at >= since) & (Reading.source == "resident") & Reading.reviewed_at.is_null()
-        & (Reading.status.is_in(["flagged", "accepted"]))
+        # sent through the e-BOK (imported history has no sender and was checked where it came from)
+        & Reading.submitted_by.is_not_null() & (Reading.status.is_in(["flagged", "accepted"]))
     ).order_by(Reading.captured_at).limit(limit * 3)
     others = await Reading.select(Reading.meter, Reading.value_litres, Reading.captured_at, Reading.source).where(
         (Reading.captured_at >= since - timedelta(days=7)) & (Reading.source != "resident")

@@ -129,3 +129,18 @@ async def test_conflicting_readings_and_silent_meters_reach_the_queue(client, se
     r = await client.post(f"/api/staff/readings/{mine['id']}/review", json={"decision": "accept"})
     assert r.status_code == 200
     assert mine["id"] not in {q["reading_id"] for q in (await client.get("/api/staff/review")).json()}
+
+
+async def test_open_visits_listed_for_planning(client, settings):
+    _, _, inspector, _, readings = await _setup(client, settings)
+    await log_in(client, "biuro@example.com")
+    await client.post("/api/staff/visits", json={"reading_ids": list(r["id"] for r in readings.values())})
+    visits = (await client.get("/api/staff/visits")).json()
+    assert [v["customer_number"] for v in visits] == ["500002", "500001"]
+    assert (await client.get("/api/staff/inspectors")).json()[0]["id"] == inspector
+    today = datetime.now(UTC).date().isoformat()
+    await client.post("/api/staff/routes", json={"inspector_id": inspector, "day": today,
+                                                 "visit_ids": [visits[0]["id"]]})
+    assert [v["customer_number"] for v in (await client.get("/api/staff/visits")).json()] == ["500001"]
+    [route] = (await client.get("/api/staff/routes", params={"day": today})).json()
+    assert route["inspector_name"] == "Test User" and route["total"] == 1

@@ -1,0 +1,94 @@
+// The office plans inspectors' days: open visits go onto a route (one inspector, one day, ordered
+// by street and number by the server); routes can be handed over; progress is visible.
+import { html, useCallback, useEffect, useState } from '../preact.js';
+import { t, errorText } from '../i18n.js';
+import { api } from '../api.js';
+import { Page } from '../components/page.js';
+import { todayInWarsaw } from '../format.js';
+
+function Reassign({ route, inspectors, onDone }) {
+  const [to, setTo] = useState('');
+  const id = `reassign-${route.id}`;
+  const others = inspectors.filter((i) => i.id !== route.inspector_id);
+  if (!others.length) return null;
+  return html`<details><summary>${t('routes.reassign')}</summary>
+    <div class="field"><label for=${id}>${t('routes.reassignTo')}</label>
+      <select id=${id} value=${to} onChange=${(e) => setTo(e.currentTarget.value)}>
+        <option value="">—</option>
+        ${others.map((i) => html`<option value=${i.id}>${i.name}</option>`)}
+      </select></div>
+    <button type="button" class="btn btn-secondary" onClick=${() => to && api.patch(`/api/staff/routes/${route.id}`,
+      { inspector_id: to }).then(onDone)}>${t('routes.reassignSave')}</button>
+  </details>`;
+}
+
+export function RoutesView() {
+  const [visits, setVisits] = useState(null);
+  const [routes, setRoutes] = useState([]);
+  const [inspectors, setInspectors] = useState([]);
+  const [chosen, setChosen] = useState(new Set());
+  const [inspector, setInspector] = useState('');
+  const [day, setDay] = useState(todayInWarsaw());
+  const [error, setError] = useState(null);
+  const [message, setMessage] = useState('');
+
+  const load = useCallback(async () => {
+    const [v, r, i] = await Promise.all([api.get('/api/staff/visits'), api.get('/api/staff/routes'),
+      api.get('/api/staff/inspectors')]);
+    setVisits(v);
+    setRoutes(r);
+    setInspectors(i);
+    setInspector((current) => current || (i[0] && i[0].id) || '');
+  }, []);
+  useEffect(() => { load().catch(setError); }, []);
+
+  const toggle = (id) => setChosen((s) => {
+    const next = new Set(s);
+    if (next.has(id)) next.delete(id); else next.add(id);
+    return next;
+  });
+
+  const create = async (event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await api.post('/api/staff/routes', { inspector_id: inspector, day, visit_ids: [...chosen] });
+      setChosen(new Set());
+      setMessage(t('routes.created'));
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return html`<${Page} title=${t('routes.title')}>
+    <div role="status">${message && html`<div class="banner banner-ok"><p>${message}</p></div>`}</div>
+    <section aria-labelledby="open-visits"><h2 id="open-visits">${t('routes.open')}</h2>
+      ${visits === null ? html`<p class="loading">${t('app.loading')}</p>` : !visits.length ? html`<p>${t('routes.noOpen')}</p>`
+        : html`<form class="form" onSubmit=${create} novalidate>
+          <fieldset class="choices"><legend>${t('routes.pick')}</legend>
+            ${visits.map((v) => html`<div class="field-check">
+              <input type="checkbox" id=${`v-${v.id}`} checked=${chosen.has(v.id)} onChange=${() => toggle(v.id)} />
+              <label for=${`v-${v.id}`}>${v.address} · ${t('meter.serial', { serial: v.serial })} · ${v.reasons.map((r) => t(`reason.${r}`)).join(', ')}</label>
+            </div>`)}
+          </fieldset>
+          <div class="field"><label for="route-inspector">${t('routes.inspector')}</label>
+            <select id="route-inspector" value=${inspector} onChange=${(e) => setInspector(e.currentTarget.value)}>
+              ${inspectors.map((i) => html`<option value=${i.id}>${i.name}</option>`)}
+            </select></div>
+          <div class="field"><label for="route-day">${t('routes.day')}</label>
+            <input id="route-day" type="date" value=${day} onInput=${(e) => setDay(e.currentTarget.value)} /></div>
+          ${error && html`<p class="field-error" role="alert">${errorText(error)}</p>`}
+          <button type="submit" class="btn btn-primary">${t('routes.create')}</button>
+        </form>`}
+    </section>
+    <section aria-labelledby="route-list"><h2 id="route-list">${t('routes.list')}</h2>
+      ${!routes.length ? html`<p>${t('routes.none')}</p>` : html`<ul class="cards">${routes.map((r) => html`<li class="card" data-testid="route">
+        <p><strong>${t('routes.progress', { inspector: r.inspector_name, day: r.day, done: r.done, total: r.total })}</strong></p>
+        <progress max=${r.total} value=${r.done} aria-label=${t('routes.progress', { inspector: r.inspector_name, day: r.day, done: r.done, total: r.total })}></progress>
+        <ol>${r.visits.map((v) => html`<li>${v.address} — ${t(`visit.state.${v.status}`)}${v.result ? ` (${t(`visit.result.${v.result}`)})` : ''}</li>`)}</ol>
+        <${Reassign} route=${r} inspectors=${inspectors} onDone=${load} />
+      </li>`)}</ul>`}
+    </section>
+  <//>`;
+}

@@ -1,0 +1,103 @@
+// One visit on site: what the office knows (address, meter, the resident's reading and photo,
+// the reasons, access notes), the control photo, the value found and the outcome. Saved to the
+// outbox at once; it reaches the office exactly once when there is signal.
+import { html, useMemo, useState } from '../preact.js';
+import { t, errorText } from '../i18n.js';
+import { useCachedData } from '../resource.js';
+import { queryParam, navigate } from '../router.js';
+import { Page } from '../components/page.js';
+import { DataView } from '../components/status.js';
+import { formatDateTime, formatVolume } from '../format.js';
+import { parseM3 } from '../plausibility.js';
+import { preparePhoto } from '../photo.js';
+import { addVisitResult } from '../outbox.js';
+import { useApp } from '../context.js';
+import { CachedImage, ROUTE_URL, thumbUrl } from './route.js';
+
+const RESULTS = ['confirmed', 'corrected', 'damaged', 'no_access'];
+
+function Comparison({ litres, visit }) {
+  if (litres === null || visit.resident_litres === null) return null;
+  const diff = litres - visit.resident_litres;
+  const text = diff === 0 ? t('visit.same') : t('visit.diff', { diff: `${diff > 0 ? '+' : '−'}${formatVolume(Math.abs(diff))}` });
+  return html`<p class=${diff === 0 ? 'badge badge-ok' : 'badge badge-wanted'} aria-live="polite" data-testid="visit-diff">${text}</p>`;
+}
+
+function VisitForm({ visit }) {
+  const app = useApp();
+  const [photo, setPhoto] = useState(null);
+  const [value, setValue] = useState('');
+  const [result, setResult] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState(null);
+  const litres = parseM3(value);
+  const capturedAt = useMemo(() => new Date(), []);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    setError(null);
+    if (!result) return setError({ code: 'required', field: 'result' });
+    if ((result === 'confirmed' || result === 'corrected') && litres === null) {
+      return setError({ code: value.trim() ? 'value_not_number' : 'required', field: 'value' });
+    }
+    if (value.trim() && litres === null) return setError({ code: 'value_not_number', field: 'value' });
+    await addVisitResult({
+      visitId: visit.id, result, valueText: value.trim(), capturedAt: capturedAt.toISOString(), comment: note.trim(),
+      photo: photo ? photo.buffer : null, photoType: photo ? photo.type : null, address: visit.address,
+      serial: visit.serial, userId: app.me && app.me.id,
+    });
+    app.notify(t('visit.saved'), '/trasa');
+    navigate('/trasa');
+    return undefined;
+  };
+  const fieldError = (name) => error && error.field === name
+    && html`<p class="field-error" id=${`visit-${name}-error`}>${errorText(error)}</p>`;
+  return html`<form class="form" onSubmit=${submit} novalidate>
+    <div class="field"><label for="visit-photo">${t('visit.photo')}</label>
+      <input id="visit-photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"
+        onChange=${async (e) => { const f = e.currentTarget.files[0]; setPhoto(f ? await preparePhoto(f).catch(() => null) : null); }} /></div>
+    <div class="field"><label for="visit-value">${t('visit.value')}</label>
+      <input id="visit-value" type="text" inputmode="decimal" autocomplete="off" value=${value}
+        aria-invalid=${error && error.field === 'value' ? 'true' : 'false'} aria-describedby=${error && error.field === 'value' ? 'visit-value-error' : undefined}
+        onInput=${(e) => setValue(e.currentTarget.value)} />
+      ${fieldError('value')}
+      <${Comparison} litres=${litres} visit=${visit} />
+    </div>
+    <fieldset class="choices" aria-invalid=${error && error.field === 'result' ? 'true' : 'false'}
+      aria-describedby=${error && error.field === 'result' ? 'visit-result-error' : undefined}>
+      <legend>${t('visit.result')}</legend>
+      ${RESULTS.map((r) => html`<div class="field-check">
+        <input type="radio" name="result" id=${`result-${r}`} value=${r} checked=${result === r} onChange=${() => setResult(r)} />
+        <label for=${`result-${r}`}>${t(`visit.result.${r}`)}</label></div>`)}
+      ${fieldError('result')}
+    </fieldset>
+    <div class="field"><label for="visit-note">${t('visit.note')}</label>
+      <textarea id="visit-note" rows="2" maxlength="500" value=${note} onInput=${(e) => setNote(e.currentTarget.value)}></textarea></div>
+    <button type="submit" class="btn btn-primary">${t('visit.save')}</button>
+  </form>`;
+}
+
+export function VisitView() {
+  const id = queryParam(location.search, 'id');
+  const resource = useCachedData(ROUTE_URL);
+  return html`<${Page} title=${t('visit.title')}>
+    <p><a href="/trasa">${t('visit.back')}</a></p>
+    <${DataView} resource=${resource}>${(routes) => {
+      const visit = routes.flatMap((r) => r.visits).find((v) => v.id === id);
+      if (!visit) return html`<p role="alert">${t('error.not_found')}</p>`;
+      return html`<section class="card" data-testid="visit-info">
+          <h2>${visit.address}</h2>
+          <p>${visit.customer_number} — ${visit.customer_name}</p>
+          <p class="meter-check">${t('visit.meter', { serial: visit.serial, digits: visit.digits })}</p>
+          <p>${t('visit.reasons', { reasons: visit.reasons.map((r) => t(`reason.${r}`)).join(', ') })}</p>
+          ${visit.access_note && html`<p class="review-note">${t('visit.access', { note: visit.access_note })}</p>`}
+          ${visit.last_litres !== null && html`<p>${t('visit.last', { value: formatVolume(visit.last_litres) })}</p>`}
+          ${visit.resident_litres !== null
+            ? html`<p class="reading-value">${t('visit.residentValue', { value: formatVolume(visit.resident_litres), date: formatDateTime(visit.resident_captured_at) })}</p>`
+            : html`<p>${t('visit.noResident')}</p>`}
+          ${visit.resident_has_photo && html`<${CachedImage} url=${thumbUrl(visit.resident_reading_id)} alt=${t('visit.residentPhoto')} className="photo-thumb" />`}
+        </section>
+        ${visit.status === 'done' ? html`<p class="badge badge-ok">${t(`visit.result.${visit.result}`)}</p>` : html`<${VisitForm} visit=${visit} />`}`;
+    }}<//>
+  <//>`;
+}

@@ -1,0 +1,161 @@
+"""Office and field: staff review doubtful readings at the desk (keyboard), plan a route; the
+inspector downloads it, works offline through three visits, and the results arrive once."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PHONE, Server, assert_accessible, log_in
+
+POST_READING = """async ([meterId, value, capturedAt]) => {
+  const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
+  const form = new FormData();
+  form.append('meter_id', meterId); form.append('value', value); form.append('captured_at', capturedAt);
+  const r = await fetch('/api/readings', {method: 'POST', body: form,
+    headers: {'X-CSRFToken': csrf, 'Idempotency-Key': crypto.randomUUID()}});
+  return r.json();
+}"""
+
+
+def _m3(litres: int) -> str:
+    return f"{litres // 1000},{litres % 1000:03d}"
+
+
+def test_desk_review_route_and_offline_field_visits(browser, smtp_server):
+    server = Server(smtp_server, name="inspect")
+    server.start("demo", "--customers", "3")
+    try:
+        _walk(browser, server)
+    finally:
+        server.stop()
+
+
+def _walk(browser, server):
+    # Anna sends five readings lower than the last ones: all flagged for the office
+    resident = browser.new_context(base_url=server.url, locale="pl-PL", **PHONE)
+    page = resident.new_page()
+    log_in(page, "anna.nowak@example.com")
+    meters = page.evaluate("fetch('/api/meters').then(r => r.json())")["meters"]
+    m1, m2 = [m for m in meters if m["kind"] == "main"]
+    m3 = next(m for m in meters if m["kind"] == "sub")
+    start = datetime.now(UTC) - timedelta(hours=5)
+    plan = [(m1, "reject"), (m2, "accept"), (m1, "confirmed"), (m2, "corrected"), (m3, "no_access")]
+    sent = []
+    for i, (meter, _) in enumerate(plan):
+        value = _m3(meter["last_reading"]["value_litres"] - 1000 - i)
+        body = page.evaluate(POST_READING, [meter["id"], value, (start + timedelta(minutes=i)).isoformat()])
+        assert body["status"] == "flagged", body
+        sent.append(body)
+
+    # the desk: reject with a note, accept with the keyboard, send three to an inspector
+    staff = browser.new_context(base_url=server.url, locale="pl-PL", viewport={"width": 1280, "height": 900})
+    desk = staff.new_page()
+    log_in(desk, "biuro@example.com")
+    desk.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Kontrola odczytów").click()
+    detail = desk.get_by_test_id("review-detail")
+    expect(detail).to_contain_text(_m3(sent[0]["value_litres"]))
+    expect(detail.get_by_role("img", name="Zdjęcie wodomierza przesłane przez klienta")).to_have_count(0)
+    assert_accessible(desk)
+    detail.get_by_role("button", name="Odrzuć").click()
+    expect(desk.get_by_role("alert")).to_contain_text("Podaj powód odrzucenia")
+    desk.get_by_label("Uwaga dla klienta (przy odrzuceniu wymagana)").fill("Na zdjęciu licznika jest inna wartość.")
+    detail.get_by_role("button", name="Odrzuć").click()
+    expect(desk.get_by_text("Odczyt odrzucony; klient zobaczy uwagę.")).to_be_visible()
+    expect(detail).to_contain_text(_m3(sent[1]["value_litres"]))
+    desk.locator("body").press("a")
+    expect(desk.get_by_text("Odczyt przyjęty.")).to_be_visible()
+    for i in (2, 3, 4):
+        expect(detail).to_contain_text(_m3(sent[i]["value_litres"]))
+        desk.locator("body").press("w")
+        expect(detail.get_by_text("Wizyta zaplanowana")).to_be_visible()
+        desk.locator("body").press("j")
+
+    desk.goto("/biuro/trasy")
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Trasy inkasentów")
+    boxes = desk.get_by_role("group", name="Wybierz wizyty na trasę").get_by_role("checkbox")
+    expect(boxes).to_have_count(3)
+    for box in boxes.all():
+        box.check()
+    expect(desk.get_by_label("Inkasent")).to_have_value(re.compile(".+"))
+    assert_accessible(desk)
+    desk.get_by_role("button", name="Utwórz trasę").click()
+    expect(desk.get_by_text("Trasa utworzona.")).to_be_visible()
+    expect(desk.get_by_test_id("route").first).to_contain_text("wykonano 0 z 3")
+
+    # the field: download, go offline, three visits, reload offline, back online
+    field = browser.new_context(base_url=server.url, locale="pl-PL", **PHONE)
+    phone = field.new_page()
+    log_in(phone, "inkasent@example.com")
+    phone.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Moja trasa").click()
+    expect(phone.get_by_test_id("visit")).to_have_count(3)
+    phone.get_by_role("button", name="Pobierz na teren").click()
+    expect(phone.get_by_text(re.compile("Trasa zapisana na urządzeniu \\(3 wizyt"))).to_be_visible()
+    assert_accessible(phone)
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    phone.reload()
+    expect(phone.get_by_test_id("visit")).to_have_count(3)
+
+    field.set_offline(True)
+    outcomes = {sent[2]["id"]: ("confirmed", sent[2]["value_litres"]), sent[3]["id"]: ("corrected", sent[3]["value_litres"] + 4321),
+                sent[4]["id"]: ("no_access", None)}
+    visits = _cached_route(phone)
+    for visit in visits:
+        result, litres = outcomes[visit["resident_reading_id"]]
+        phone.goto(f"/trasa/wizyta?id={visit['id']}")
+        info = phone.get_by_test_id("visit-info")
+        expect(info).to_contain_text(visit["serial"])
+        expect(info.get_by_role("img", name="Zdjęcie przesłane przez klienta")).to_have_count(0)  # sent without photo
+        if litres is not None:
+            phone.get_by_label("Stan wodomierza na miejscu (m³)").fill(_m3(litres))
+            expect(phone.get_by_test_id("visit-diff")).to_have_text(
+                "Zgodny z odczytem klienta." if result == "confirmed" else re.compile("Różnica względem odczytu klienta: \\+4,321"))
+        phone.get_by_label(re.compile({"confirmed": "^Potwierdzony", "corrected": "^Skorygowany",
+                                       "no_access": "^Brak dostępu"}[result])).check()
+        if result == "no_access":
+            phone.get_by_label("Notatka (np. treść karty)").fill("Karta w skrzynce, prosimy o kontakt.")
+        assert_accessible(phone)
+        phone.get_by_role("button", name="Zapisz wynik").click()
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
+
+    phone.reload()  # offline, the route and the three saved results are still there
+    expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 3 z 3 · niewysłane: 3")
+    expect(phone.get_by_text("zapisana, czeka na wysłanie")).to_have_count(3)
+    field.set_offline(False)
+    expect(phone.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=30_000)
+    phone.reload()
+    expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 3 z 3 · niewysłane: 0")
+
+    # the office sees the results; the resident sees the outcome on their readings
+    desk.reload()
+    expect(desk.get_by_test_id("route").first).to_contain_text("wykonano 3 z 3")
+    queue = desk.evaluate("fetch('/api/staff/review').then(r => r.json())")
+    in_queue = {q["reading_id"] for q in queue}
+    assert sent[0]["id"] not in in_queue and sent[1]["id"] not in in_queue
+    assert sent[2]["id"] not in in_queue and sent[3]["id"] not in in_queue
+    assert sent[4]["id"] in in_queue  # nobody could get in: still to be settled
+
+    page.goto(f"/odczyty/historia?licznik={m1['id']}")
+    rows = page.get_by_test_id("history-row")
+    expect(rows.filter(has_text="Na zdjęciu licznika jest inna wartość.")).to_have_count(1)
+    expect(rows.filter(has_text="zweryfikowany przez inkasenta")).to_have_count(1)
+    assert_accessible(page)
+    history = page.evaluate(f"fetch('/api/meters/{m2['id']}/readings').then(r => r.json())")["readings"]
+    inspector_rows = [r for r in history if r["source"] == "inspector" and r["value_litres"] == sent[3]["value_litres"] + 4321]
+    assert len(inspector_rows) == 1  # arrived exactly once
+    corrected = next(r for r in history if r["id"] == sent[3]["id"])
+    assert corrected["verification"] == "corrected" and corrected["status"] == "rejected"
+    for ctx in (resident, staff, field):
+        ctx.close()
+
+
+def _cached_route(page) -> list[dict]:
+    """The route as the app keeps it on the device (IndexedDB), offline."""
+    data = page.evaluate("""new Promise((resolve) => {
+      const q = indexedDB.open('ebok');
+      q.onsuccess = () => q.result.transaction('cache').objectStore('cache').get('/api/inspector/routes')
+        .onsuccess = (e) => resolve(e.target.result.data);
+    })""")
+    return [v for route in data for v in route["visits"]]
