@@ -1,0 +1,170 @@
+"""HTTP endpoints of settlements: the resident's documents, balances and payments, the gateway's
+notifications, the sandbox gateway's page, and the office's billing screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from backend.accounts.guards import logged_in, staff_only
+from backend.billing import einvoice, invoices, online, payments, qr, services, statements
+from backend.billing.run import run_billing
+from backend.billing.schemas import (
+    AssignIn,
+    DocumentOut,
+    EInvoiceIn,
+    EInvoiceOut,
+    OnlinePaymentOut,
+    PayIn,
+    PayStartOut,
+    RunIn,
+    RunOut,
+    SandboxDecisionIn,
+    SandboxDecisionOut,
+    SandboxPaymentOut,
+    SettlementsOut,
+    StatementOut,
+    TransferOut,
+    UnmatchedRow,
+)
+from backend.billing.tables import BillingRun, Payment
+from backend.core.errors import ApiError, not_found
+from backend.customers import services as customers
+from backend.settings import SettingsDep
+
+
+class SettlementsController(Controller):
+    path = "/api/settlements"
+    guards = [logged_in]
+
+    @get("")
+    async def overview(self, request: Request, settings: SettingsDep) -> SettlementsOut:
+        return await invoices.settlements(settings, request.scope["user"])
+
+    @get("/documents/{document_id:str}")
+    async def document(self, request: Request, document_id: FromPath[str]) -> DocumentOut:
+        return await invoices.detail(request.scope["user"], document_id)
+
+    @get("/documents/{document_id:str}/pdf")
+    async def pdf(self, request: Request, settings: SettingsDep, document_id: FromPath[str]) -> Response[bytes]:
+        data, filename = await services.visible_pdf(settings, request.scope["user"], document_id)
+        return Response(data, media_type="application/pdf", headers={
+            "content-disposition": f'inline; filename="{filename}"', "cache-control": "private, no-store"})
+
+    @get("/transfer")
+    async def transfer(self, request: Request, settings: SettingsDep, document_id: FromQuery[str | None] = None,
+                       customer_id: FromQuery[str | None] = None) -> TransferOut:
+        return await invoices.transfer(settings, request.scope["user"], document_id, customer_id)
+
+    @get("/transfer/qr.svg")
+    async def transfer_qr(self, request: Request, settings: SettingsDep, document_id: FromQuery[str | None] = None,
+                          customer_id: FromQuery[str | None] = None) -> Response[bytes]:
+        t = await invoices.transfer(settings, request.scope["user"], document_id, customer_id)
+        if not t.qr_payload:
+            raise not_found("QR code")
+        return Response(qr.svg(t.qr_payload), media_type="image/svg+xml",
+                        headers={"cache-control": "private, no-store"})
+
+    @post("/payments", status_code=201)
+    async def pay(self, request: Request, settings: SettingsDep, data: JSONBody[PayIn]) -> PayStartOut:
+        return await online.start(settings, request.scope["user"], data)
+
+    @get("/payments/{payment_id:str}")
+    async def payment(self, request: Request, payment_id: FromPath[str]) -> OnlinePaymentOut:
+        return await online.status(request.scope["user"], payment_id)
+
+    @put("/einvoice")
+    async def einvoice(self, request: Request, data: JSONBody[EInvoiceIn]) -> EInvoiceOut:
+        user = request.scope["user"]
+        if data.customer_id not in user.customer_ids:
+            raise not_found("customer")
+        customer = await customers.get_customer(data.customer_id)
+        email = (customer or {}).get("email") or user.email
+        return await einvoice.set_consent(data.customer_id, data.granted, email, user.id)
+
+
+@post("/api/payments/notify/{gateway:str}", status_code=200, exclude_from_csrf=True)
+async def notify(request: Request, settings: SettingsDep, gateway: FromPath[str]) -> dict[str, str]:
+    """The gateway's server-to-server notification (no session, no CSRF: the signature is the proof)."""
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        raise ApiError("notification_invalid", "not JSON", 400) from None
+    if not isinstance(body, dict):
+        raise ApiError("notification_invalid", "not an object", 400)
+    await online.handle_notification(settings, gateway, body)
+    return {"status": "ok"}
+
+
+class SandboxGatewayController(Controller):
+    """The demo gateway's page data: reached by its unguessable token, like a gateway's page."""
+
+    path = "/api/sandbox-gateway"
+
+    @get("/{token:str}")
+    async def show(self, settings: SettingsDep, token: FromPath[str]) -> SandboxPaymentOut:
+        return await online.sandbox_view(settings, token)
+
+    @post("/{token:str}", status_code=200)
+    async def decide(self, settings: SettingsDep, token: FromPath[str], data: JSONBody[SandboxDecisionIn]
+                     ) -> SandboxDecisionOut:
+        return SandboxDecisionOut(redirect_url=await online.sandbox_decide(settings, token, data.outcome))
+
+
+class BillingStaffController(Controller):
+    path = "/api/staff/billing"
+    guards = [staff_only]
+
+    @post("/runs", status_code=201)
+    async def run(self, request: Request, settings: SettingsDep, data: JSONBody[RunIn]) -> RunOut:
+        r = await run_billing(settings, data.period, user_id=request.scope["user"].id)
+        return RunOut(period=r.period, invoices=r.invoices, estimated=r.estimated, reminders=r.reminders,
+                      seconds=round(r.seconds, 2))
+
+    @get("/runs")
+    async def runs(self) -> list[RunOut]:
+        rows = await BillingRun.select().order_by(BillingRun.created_at, ascending=False).limit(20)
+        return [RunOut(period=r["period"], invoices=r["invoices"], estimated=r["estimated"], reminders=r["reminders"],
+                       seconds=float(r["seconds"]), created_at=r["created_at"].isoformat()) for r in rows]
+
+    @post("/statements", status_code=201, request_max_body_size=statements.MAX_BYTES + 64 * 1024)
+    async def statement(self, request: Request, settings: SettingsDep) -> StatementOut:
+        if request.content_type[0] != "multipart/form-data":
+            raise ApiError("invalid_request", "Send multipart/form-data", 400)
+        form = await request.form()
+        upload: Any = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ApiError("field_required", "file is required", 400, field="file")
+        data = await upload.read()
+        return await statements.import_statement(settings, upload.filename or "wyciag", data,
+                                                 request.scope["user"].id)
+
+    @get("/unmatched")
+    async def unmatched(self) -> list[UnmatchedRow]:
+        rows = await Payment.select().where(Payment.customer.is_null()).order_by(Payment.booked_on).limit(200)
+        return [UnmatchedRow(id=str(r["id"]), amount_grosze=int(r["amount_grosze"]), booked_on=r["booked_on"].isoformat(),
+                             account=r["account"], payer=r["payer"], title=r["title"]) for r in rows]
+
+    @post("/unmatched/{payment_id:str}/assign", status_code=200)
+    async def assign(self, request: Request, payment_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, str]:
+        customer_id = await customers.customer_id_by_number(data.customer_number)
+        if not customer_id:
+            raise ApiError("customer_unknown", "No customer has this number", 400, field="customer_number")
+        try:
+            done = await payments.assign_payment(payment_id, customer_id, request.scope["user"].id)
+        except ValueError:
+            done = False
+        if not done:
+            raise not_found("unmatched payment")
+        return {"status": "assigned"}
+
+    @post("/documents/{document_id:str}/correct", status_code=201)
+    async def correct(self, request: Request, settings: SettingsDep, document_id: FromPath[str]) -> DocumentOut:
+        new_id = await invoices.correct(settings, document_id)
+        return await invoices.detail(request.scope["user"], new_id)
+
+
+controllers = [SettlementsController, notify, SandboxGatewayController, BillingStaffController]

@@ -1,0 +1,24 @@
+"""Bulk insert on the current transaction's connection: COPY on PostgreSQL, executemany on
+SQLite. A billing run writes a few rows per service point; Table.insert costs ~150 µs of Python
+per row, which alone would take the 100,000-point run past its minute."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from piccolo.table import Table
+
+from backend.core.db import is_postgres
+
+
+async def insert(tx: Any, table: type[Table], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    names = [table._meta.get_column_by_name(c)._meta.db_column_name for c in columns]
+    if is_postgres():
+        await tx.connection.copy_records_to_table(table._meta.tablename, records=rows, columns=names)
+        return
+    quoted, marks = ", ".join(f'"{n}"' for n in names), ", ".join("?" for _ in names)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({marks})'  # noqa: S608 - names from the tables
+    await tx.connection.executemany(sql, rows)

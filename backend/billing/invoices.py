@@ -1,0 +1,224 @@
+"""Documents as residents and staff see them: the list with balances, one document with its lines
+and meter values, the transfer details for paying it, and corrections of an issued invoice."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from backend.accounts.schemas import CurrentUser
+from backend.billing import calc, einvoice, nrb, numbering, payments, qr, sources
+from backend.billing.bulk import insert
+from backend.billing.calc import Line, MeterUse
+from backend.billing.run import BILLED_COLUMNS, DOC_COLUMNS, LINE_COLUMNS, billed_rows, document_rows, today_in_warsaw
+from backend.billing.schemas import (
+    BalanceOut,
+    BilledMeterOut,
+    CustomerSettlement,
+    DocumentOut,
+    DocumentRow,
+    LineOut,
+    SettlementsOut,
+    TransferOut,
+)
+from backend.billing.tables import BilledMeter, Document, DocumentLine
+from backend.billing.tariffs import all_tariffs
+from backend.core.db import transaction
+from backend.core.errors import ApiError, not_found
+from backend.customers import services as customers
+from backend.settings import Settings
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def can_see_all(user: CurrentUser) -> bool:
+    return user.role == "staff"
+
+
+def _row(d: dict[str, Any], numbers: dict[str, str], addresses: dict[str, str], today: date) -> DocumentRow:
+    return DocumentRow(
+        id=str(d["id"]), number=d["number"], kind=d["kind"], customer_id=str(d["customer"]),
+        customer_number=numbers.get(str(d["customer"]), ""), issue_date=d["issue_date"].isoformat(),
+        due_date=d["due_date"].isoformat(), period_start=_day(d["period_start"]), period_end=_day(d["period_end"]),
+        gross_grosze=int(d["gross_grosze"]), remaining_grosze=d["remaining_grosze"],
+        overdue=d["remaining_grosze"] > 0 and d["due_date"] < today, estimated=bool(d["estimated"]),
+        address=addresses.get(str(d["service_point"]), ""),
+    )
+
+
+async def _point_addresses(customer_ids: Sequence[str]) -> dict[str, str]:
+    registry, _ = await customers.registry(customer_ids)
+    return {p.id: f"{p.street} {p.house_number}{f' m. {p.apartment}' if p.apartment else ''}, {p.postcode} {p.town}"
+            for c in registry for p in c.service_points}
+
+
+async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
+    ids = list(user.customer_ids)
+    today = today_in_warsaw()
+    docs = await payments.documents_with_remaining(ids)
+    brief = await customers.customers_brief(ids)
+    numbers = {c["id"]: c["number"] for c in brief}
+    addresses = await _point_addresses(ids)
+    out_customers = []
+    for c in brief:
+        account = nrb.customer_account(settings, c["number"])
+        out_customers.append(CustomerSettlement(
+            id=c["id"], number=c["number"], name=c["name"], account=account, account_display=nrb.format_nrb(account),
+            balance=BalanceOut(**await payments.balance([c["id"]], today)),
+            einvoice=await einvoice.status(c["id"]),
+        ))
+    return SettlementsOut(
+        balance=BalanceOut(**await payments.balance(ids, today)), customers=out_customers,
+        documents=[_row(d, numbers, addresses, today) for d in docs],
+    )
+
+
+async def visible_document(user: CurrentUser, document_id: str) -> dict[str, Any]:
+    """The document if this user may see it; 404 whether or not it exists otherwise."""
+    try:
+        uuid.UUID(document_id)
+    except ValueError:
+        raise not_found("document") from None
+    row = await Document.select(Document.id, Document.customer).where(Document.id == document_id).first()
+    if not row or not (can_see_all(user) or str(row["customer"]) in user.customer_ids):
+        raise not_found("document")
+    [doc] = [d for d in await payments.documents_with_remaining([str(row["customer"])]) if d["id"] == row["id"]]
+    return doc
+
+
+async def detail(user: CurrentUser, document_id: str) -> DocumentOut:
+    d = await visible_document(user, document_id)
+    customer_id = str(d["customer"])
+    brief = await customers.customers_brief([customer_id])
+    addresses = await _point_addresses([customer_id])
+    row = _row(d, {c["id"]: c["number"] for c in brief}, addresses, today_in_warsaw())
+    lines = await DocumentLine.select().where(DocumentLine.document == d["id"]).order_by(DocumentLine.position)
+    meters = await BilledMeter.select().where(BilledMeter.document == d["id"]).order_by(BilledMeter.kind)
+    refers = None
+    if d["refers_to"]:
+        ref = await Document.select(Document.number).where(Document.id == d["refers_to"]).first()
+        refers = ref["number"] if ref else None
+    return DocumentOut(
+        document=row, net_grosze=int(d["net_grosze"]), vat_grosze=int(d["vat_grosze"]),
+        lines=[LineOut(position=x["position"], kind=x["kind"], description=x["description"], quantity=int(x["quantity"]),
+                       unit=x["unit"], unit_price_grosze=x["unit_price_grosze"], net_grosze=int(x["net_grosze"]),
+                       vat_pct=x["vat_pct"], vat_grosze=int(x["vat_grosze"]), gross_grosze=int(x["gross_grosze"]))
+               for x in lines],
+        meters=[BilledMeterOut(serial=m["serial"], kind=m["kind"], previous_litres=int(m["previous_litres"]),
+                               previous_at=_iso(m["previous_at"]), current_litres=int(m["current_litres"]),
+                               current_at=_iso(m["current_at"]) or "", source=m["source"],
+                               consumption_litres=int(m["consumption_litres"]), estimated=m["source"] == "estimate")
+                for m in meters],
+        refers_to=refers, reason=d["reason"], pdf_url=f"/api/settlements/documents/{d['id']}/pdf",
+    )
+
+
+async def transfer(settings: Settings, user: CurrentUser, document_id: str | None, customer_id: str | None
+                   ) -> TransferOut:
+    """What to type into a bank transfer for one document or for a customer's whole balance."""
+    if document_id:
+        d = await visible_document(user, document_id)
+        customer_id, amount, title = str(d["customer"]), max(d["remaining_grosze"], 0), d["number"]
+    else:
+        if not customer_id or not (customer_id in user.customer_ids or can_see_all(user)):
+            raise not_found("customer")
+        brief = await customers.customers_brief([customer_id])
+        if not brief:
+            raise not_found("customer")
+        amount = max((await payments.balance([customer_id], today_in_warsaw()))["total_grosze"], 0)
+        title = f"Klient {brief[0]['number']} saldo"
+    [c] = await customers.customers_brief([customer_id])
+    account = nrb.customer_account(settings, c["number"])
+    payload = None
+    if 0 < amount <= qr.MAX_GROSZE:
+        payload = qr.zbp_payload(settings.utility_nip, account, amount, settings.utility_name, title)
+    query = f"document_id={document_id}" if document_id else f"customer_id={customer_id}"
+    return TransferOut(
+        recipient=settings.utility_name, recipient_address=settings.utility_address, account=account,
+        account_display=nrb.format_nrb(account), title=title, amount_grosze=amount, qr_payload=payload,
+        qr_url=f"/api/settlements/transfer/qr.svg?{query}" if payload else None,
+    )
+
+
+# --- corrections ----------------------------------------------------------------------------------
+
+
+def _lines(rows: list[dict[str, Any]]) -> list[Line]:
+    return [Line(x["kind"], x["description"], int(x["quantity"]), x["unit"], x["unit_price_grosze"], int(x["net_grosze"]),
+                 x["vat_pct"], int(x["vat_grosze"]), int(x["gross_grosze"])) for x in rows]
+
+
+async def correct(settings: Settings, document_id: str) -> str:
+    """Re-bill an invoice from the readings as they are now (one was rejected, replaced or added)
+    and issue a correction (faktura korygująca) with the difference. Only the latest invoice of a
+    service point can be corrected: the next period starts where it ended."""
+    try:
+        inv = await Document.select().where((Document.id == document_id) & (Document.kind == "invoice")).first()
+    except ValueError:
+        inv = None
+    if not inv:
+        raise not_found("invoice")
+    later = await Document.exists().where((Document.service_point == inv["service_point"]) & (
+        Document.kind == "invoice") & (Document.period_start > inv["period_start"]))
+    if later:
+        raise ApiError("later_invoice_exists", "Correct the later invoices of this service point first", 409)
+    doc_ids = [inv["id"]] + [r["id"] for r in await Document.select(Document.id).where(
+        (Document.refers_to == inv["id"]) & (Document.kind == "correction"))]
+    current = await BilledMeter.select().where(BilledMeter.document.is_in(doc_ids), BilledMeter.superseded.eq(False))
+    start, end = inv["period_start"], inv["period_end"]
+    t0, t1 = datetime.combine(start, datetime.min.time(), UTC) - timedelta(days=1), \
+        datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC)
+    found = await sources.readings([str(m["meter"]) for m in current], t0, t1)
+    from backend.billing.run import local_midnight
+
+    lo, hi = local_midnight(start), local_midnight(end + timedelta(days=1))
+    uses = []
+    for m in current:
+        later_values = [v for v in found.get(str(m["meter"]), []) if lo <= v.at < hi
+                        and (m["previous_at"] is None or v.at > m["previous_at"])]
+        if later_values:
+            v = later_values[-1]
+            uses.append(MeterUse(str(m["meter"]), m["serial"], m["kind"], int(m["previous_litres"]), m["previous_at"],
+                                 v.litres, v.at, v.source, v.reading_id, v.source == "estimate"))
+        else:  # the reading it used is gone: keep what was billed (the next period settles it)
+            uses.append(MeterUse(str(m["meter"]), m["serial"], m["kind"], int(m["previous_litres"]), m["previous_at"],
+                                 int(m["current_litres"]), m["current_at"], m["source"],
+                                 str(m["reading_id"]) if m["reading_id"] else None, m["source"] == "estimate"))
+    fee_qty = sum(int(x["quantity"]) for x in await DocumentLine.select(DocumentLine.quantity).where(
+        (DocumentLine.document == inv["id"]) & (DocumentLine.kind == "fee")))
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    new_lines = calc.invoice_lines(uses, start, end, await all_tariffs(), max(round(fee_qty / 1000 / months), 1))
+    old_lines = _lines(await DocumentLine.select().where(DocumentLine.document.is_in(doc_ids)))
+    merged: dict[tuple[str, str], Line] = {}
+    for x in old_lines:  # the invoice plus earlier corrections, per line
+        k = (x.kind, x.description)
+        o = merged.get(k)
+        merged[k] = x if o is None else Line(x.kind, x.description, o.quantity + x.quantity, x.unit, x.unit_price,
+                                             o.net + x.net, x.vat_pct, o.vat + x.vat, o.gross + x.gross)
+    diff = calc.difference(new_lines, list(merged.values()))
+    if not diff:
+        raise ApiError("nothing_to_correct", "The invoice already matches the readings", 409)
+    issue = today_in_warsaw()
+    net, vat, gross = calc.totals(diff)
+    async with transaction() as tx:
+        [number] = await numbering.allocate(numbering.series("correction", issue), 1)
+        doc_id = uuid.uuid4()
+        await insert(tx, Document, DOC_COLUMNS, [(
+            doc_id, inv["customer"], inv["service_point"], "correction", number, f"cor:{inv['id']}:{number}",
+            inv["period"], start, end, issue, issue + timedelta(days=settings.payment_days), net, vat, gross,
+            any(u.estimated for u in uses), inv["id"], f"Korekta faktury {inv['number']}: zmiana odczytu", None,
+            datetime.now(UTC))])
+        await insert(tx, DocumentLine, LINE_COLUMNS, document_rows(doc_id, diff))
+        await BilledMeter.update({BilledMeter.superseded: True}, force=True).where(
+            BilledMeter.id.is_in([m["id"] for m in current]))
+        await insert(tx, BilledMeter, BILLED_COLUMNS, billed_rows(doc_id, uses))
+        await payments.apply_credits([str(inv["customer"])])
+    return str(doc_id)

@@ -1,0 +1,66 @@
+"""Individual account numbers (rachunki indywidualne): the utility's bank settlement number plus a
+prefix and the customer number make a 26-digit NRB whose IBAN checksum schwifty computes; a
+credit to such an account is matched back to the customer without reading the transfer title."""
+
+from __future__ import annotations
+
+import re
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from backend.settings import Settings
+
+_DIGITS = re.compile(r"\d{26,}")
+ACCOUNT_DIGITS = 16  # after the 8-digit settlement number
+
+
+def _account_code(settings: Settings, customer_number: str) -> str:
+    width = ACCOUNT_DIGITS - len(settings.virtual_account_prefix)
+    number = customer_number.strip()
+    if not number.isdigit() or len(number) > width:
+        raise ValueError(f"customer number {customer_number!r} does not fit an individual account")
+    return settings.virtual_account_prefix + number.zfill(width)
+
+
+def customer_account(settings: Settings, customer_number: str) -> str:
+    """The customer's NRB: 26 digits, no spaces."""
+    iban = IBAN.generate("PL", bank_code=settings.bank_settlement_number,
+                         account_code=_account_code(settings, customer_number))
+    return str(iban)[2:]
+
+
+def is_valid_nrb(text: str) -> bool:
+    digits = re.sub(r"[\s-]", "", text).removeprefix("PL")
+    if not digits.isdigit() or len(digits) != 26:
+        return False
+    try:
+        IBAN("PL" + digits)
+    except SchwiftyException:
+        return False
+    return True
+
+
+def customer_number_for(settings: Settings, account: str) -> str | None:
+    """The customer number an individual account belongs to; None for any other account."""
+    digits = re.sub(r"[\s-]", "", account).removeprefix("PL")
+    if not is_valid_nrb(digits):
+        return None
+    head = settings.bank_settlement_number + settings.virtual_account_prefix
+    if digits[2:2 + len(head)] != head:
+        return None
+    return str(int(digits[2 + len(head):]))
+
+
+def accounts_in(text: str) -> list[str]:
+    """Every 26-digit NRB written in free text (spaces inside numbers allowed), valid ones only."""
+    compact = re.sub(r"(?<=\d)[ \u00a0](?=\d)", "", text.replace("PL", " "))
+    found = []
+    for run in _DIGITS.findall(compact):  # a run may be glued to a subfield code ("~31" + the number)
+        found += [run[i:i + 26] for i in range(len(run) - 25) if is_valid_nrb(run[i:i + 26])]
+    return found
+
+
+def format_nrb(nrb: str) -> str:
+    """'82 1090 1014 7770 0000 0010 0001': how Polish banks print it."""
+    return nrb[:2] + " " + " ".join(nrb[i:i + 4] for i in range(2, 26, 4))

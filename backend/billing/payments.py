@@ -1,0 +1,199 @@
+"""Payments and balances: recording a payment exactly once, allocating money (and credit notes)
+to the oldest open documents, per-document and total balances, reminders for overdue invoices.
+
+Balance of a customer = sum of its documents − sum of its payments (positive: owed). A document's
+remaining amount = its amount − what was allocated to it; money not allocated yet is overpayment."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from backend.billing import calc, numbering
+from backend.billing.allocation import OpenDoc, allocate
+from backend.billing.bulk import insert
+from backend.billing.tables import Allocation, Document, DocumentLine, Payment
+from backend.core.db import is_unique_violation, transaction
+from backend.settings import Settings
+
+
+async def _allocated_to(doc_ids: Sequence[Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(doc_ids), 2000):
+        rows = await Allocation.select(Allocation.document, Allocation.amount_grosze).where(
+            Allocation.document.is_in(list(doc_ids[i:i + 2000])))
+        for r in rows:
+            out[str(r["document"])] = out.get(str(r["document"]), 0) + int(r["amount_grosze"])
+    return out
+
+
+async def documents_with_remaining(customer_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The customers' documents, newest first, each with `remaining_grosze` (negative: a credit left)."""
+    if not customer_ids:
+        return []
+    docs = await Document.select().where(Document.customer.is_in(list(customer_ids))).order_by(
+        Document.issue_date, ascending=False).order_by(Document.number, ascending=False)
+    ids = [d["id"] for d in docs]
+    to_doc = await _allocated_to(ids)
+    from_credit: dict[str, int] = {}
+    credits = [d["id"] for d in docs if d["gross_grosze"] < 0]
+    if credits:
+        for r in await Allocation.select(Allocation.credit_document, Allocation.amount_grosze).where(
+                Allocation.credit_document.is_in(credits)):
+            key = str(r["credit_document"])
+            from_credit[key] = from_credit.get(key, 0) + int(r["amount_grosze"])
+    for d in docs:
+        key = str(d["id"])
+        d["remaining_grosze"] = int(d["gross_grosze"]) - to_doc.get(key, 0) + from_credit.get(key, 0)
+    return docs
+
+
+async def balance(customer_ids: Sequence[str], today: date) -> dict[str, int]:
+    """{total_grosze, overdue_grosze} over the customers: positive total = owed."""
+    if not customer_ids:
+        return {"total_grosze": 0, "overdue_grosze": 0}
+    docs = await documents_with_remaining(customer_ids)
+    paid = await Payment.select(Payment.amount_grosze).where(Payment.customer.is_in(list(customer_ids)))
+    total = sum(int(d["gross_grosze"]) for d in docs) - sum(int(p["amount_grosze"]) for p in paid)
+    overdue = sum(max(d["remaining_grosze"], 0) for d in docs if d["due_date"] < today)
+    return {"total_grosze": total, "overdue_grosze": overdue}
+
+
+async def _open_docs(customer_id: str) -> list[OpenDoc]:
+    docs = await documents_with_remaining([customer_id])
+    return [OpenDoc(str(d["id"]), d["remaining_grosze"], d["due_date"], d["number"]) for d in docs
+            if d["remaining_grosze"] > 0]
+
+
+async def _money_left(customer_ids: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
+    """Per customer: ("payment"|"credit", id, grosze not allocated yet), oldest first."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    ids = list(customer_ids)
+    for i in range(0, len(ids), 1000):
+        part = ids[i:i + 1000]
+        pays = await Payment.select(Payment.id, Payment.customer, Payment.amount_grosze).where(
+            Payment.customer.is_in(part)).order_by(Payment.booked_on).order_by(Payment.created_at)
+        used: dict[str, int] = {}
+        if pays:
+            for r in await Allocation.select(Allocation.payment, Allocation.amount_grosze).where(
+                    Allocation.payment.is_in([p["id"] for p in pays])):
+                used[str(r["payment"])] = used.get(str(r["payment"]), 0) + int(r["amount_grosze"])
+        for p in pays:
+            left = int(p["amount_grosze"]) - used.get(str(p["id"]), 0)
+            if left > 0:
+                out.setdefault(str(p["customer"]), []).append(("payment", str(p["id"]), left))
+        credits = await Document.select(Document.id, Document.customer, Document.gross_grosze).where(
+            Document.customer.is_in(part), Document.gross_grosze < 0).order_by(Document.issue_date)
+        if credits:
+            used = {}
+            for r in await Allocation.select(Allocation.credit_document, Allocation.amount_grosze).where(
+                    Allocation.credit_document.is_in([c["id"] for c in credits])):
+                used[str(r["credit_document"])] = used.get(str(r["credit_document"]), 0) + int(r["amount_grosze"])
+            for c in credits:
+                left = -int(c["gross_grosze"]) - used.get(str(c["id"]), 0)
+                if left > 0:
+                    out.setdefault(str(c["customer"]), []).append(("credit", str(c["id"]), left))
+    return out
+
+
+async def apply_credits(customer_ids: Sequence[str], preferred: Sequence[str] = ()) -> int:
+    """Allocate every customer's unallocated money to its open documents; call in a transaction.
+    Returns the grosze allocated."""
+    total = 0
+    rows: list[tuple[Any, ...]] = []
+    now = datetime.now(UTC)
+    for customer_id, moneys in (await _money_left(customer_ids)).items():
+        docs = await _open_docs(customer_id)
+        for kind, money_id, left in moneys:
+            parts = allocate(left, docs, preferred)
+            for doc_id, amount in parts:
+                rows.append((uuid.uuid4(), uuid.UUID(money_id) if kind == "payment" else None,
+                             uuid.UUID(money_id) if kind == "credit" else None, uuid.UUID(doc_id), amount, now))
+                total += amount
+            taken = dict(parts)
+            docs = [OpenDoc(d.id, d.remaining - taken.get(d.id, 0), d.due_date, d.number) for d in docs]
+    if rows:
+        from backend.core.db import engine
+
+        tx = engine().current_transaction.get()
+        if tx is None:  # not inside a transaction: make one for the insert
+            async with transaction() as own:
+                await insert(own, Allocation, ("id", "payment", "credit_document", "document", "amount_grosze",
+                                               "created_at"), rows)
+        else:
+            await insert(tx, Allocation, ("id", "payment", "credit_document", "document", "amount_grosze",
+                                          "created_at"), rows)
+    return total
+
+
+async def record_payment(
+    *, customer_id: str | None, amount_grosze: int, booked_on: date, source: str, external_id: str,
+    account: str = "", payer: str = "", title: str = "", statement_id: str | None = None,
+    preferred: Sequence[str] = (), matched_by: str | None = None,
+) -> str | None:
+    """Store a payment once per external id and allocate it; None when it was already recorded."""
+    payment_id = uuid.uuid4()
+    try:
+        async with transaction():
+            await Payment.insert(Payment(
+                id=payment_id, customer=customer_id, amount_grosze=amount_grosze, booked_on=booked_on, source=source,
+                external_id=external_id[:120], account=account[:34], payer=payer[:200], title=title[:300],
+                statement=statement_id, matched_by=matched_by))
+            if customer_id:
+                await apply_credits([customer_id], preferred)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            return None
+        raise
+    return str(payment_id)
+
+
+async def assign_payment(payment_id: str, customer_id: str, user_id: str) -> bool:
+    """Staff match an unmatched payment to a customer; then it is allocated like any other."""
+    async with transaction():
+        updated = await Payment.update({Payment.customer: customer_id, Payment.matched_by: user_id}).where(
+            (Payment.id == payment_id) & Payment.customer.is_null()).returning(Payment.id)
+        if updated:
+            await apply_credits([customer_id])
+    return bool(updated)
+
+
+REMINDER_WINDOW = timedelta(days=92)  # invoices older than this were considered by earlier runs
+
+
+async def issue_reminders(settings: Settings, as_of: date, period: str) -> int:
+    """An upomnienie, once, for each invoice still unpaid `reminder_after_days` after its due date."""
+    cutoff = as_of - timedelta(days=settings.reminder_after_days)
+    overdue = await Document.select(Document.id, Document.customer, Document.service_point, Document.number,
+                                    Document.gross_grosze).where(
+        (Document.kind == "invoice") & (Document.due_date < cutoff) & (Document.due_date >= cutoff - REMINDER_WINDOW))
+    if not overdue:
+        return 0
+    paid = await _allocated_to([d["id"] for d in overdue])
+    reminded = {r["bill_key"] for r in await Document.select(Document.bill_key).where(
+        (Document.kind == "reminder") & (Document.issue_date >= cutoff - REMINDER_WINDOW))}
+    todo = [d for d in overdue if int(d["gross_grosze"]) - paid.get(str(d["id"]), 0) > 0
+            and f"rem:{d['id']}" not in reminded]
+    if not todo:
+        return 0
+    now = datetime.now(UTC)
+    async with transaction() as tx:
+        numbers = await numbering.allocate(numbering.series("reminder", as_of), len(todo))
+        docs, lines = [], []
+        for d, number in zip(todo, numbers, strict=True):
+            doc_id = uuid.uuid4()
+            line = calc.reminder_line(settings.reminder_fee_grosze, d["number"])
+            owed = int(d["gross_grosze"]) - paid.get(str(d["id"]), 0)
+            docs.append((doc_id, d["customer"], d["service_point"], "reminder", number, f"rem:{d['id']}", period, None,
+                         None, as_of, as_of + timedelta(days=7), line.net, line.vat, line.gross, False, d["id"],
+                         f"{d['number']}|{owed}", None, now))
+            lines.append((uuid.uuid4(), doc_id, 1, line.kind, line.description, line.quantity, line.unit,
+                          line.unit_price, line.net, line.vat_pct, line.vat, line.gross))
+        from backend.billing.run import DOC_COLUMNS, LINE_COLUMNS
+
+        await insert(tx, Document, DOC_COLUMNS, docs)
+        await insert(tx, DocumentLine, LINE_COLUMNS, lines)
+        await apply_credits(sorted({str(d["customer"]) for d in todo}))
+    return len(todo)

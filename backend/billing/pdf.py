@@ -1,0 +1,164 @@
+"""The PDF of a document (fpdf2), with DejaVu Sans shipped in backend/billing/fonts/ so Polish
+characters print everywhere without system fonts, and the transfer QR code."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from backend.billing import qr
+from backend.billing.schemas import DocumentOut, TransferOut
+from backend.settings import Settings
+
+FONTS = Path(__file__).parent / "fonts"
+WARSAW = ZoneInfo("Europe/Warsaw")
+TITLES = {"invoice": "Faktura VAT", "correction": "Faktura korygująca", "reminder": "Upomnienie"}
+SOURCES = {"resident": "odczyt klienta", "inspector": "odczyt inkasenta", "estimate": "SZACUNEK",
+           "import": "odczyt z systemu", "install": "montaż"}
+UNITS = {"m3": "m³", "month": "mc", "pcs": "szt."}
+
+
+def money(grosze: int) -> str:
+    sign = "-" if grosze < 0 else ""
+    whole, cents = divmod(abs(grosze), 100)
+    return f"{sign}{whole:,}".replace(",", "\u00a0") + f",{cents:02d} zł"
+
+
+def thousandths(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), 1000)
+    return f"{sign}{whole},{frac:03d}"
+
+
+def day(text: str | date | None) -> str:
+    if not text:
+        return ""
+    d = text if isinstance(text, date) else date.fromisoformat(str(text)[:10])
+    return f"{d:%d.%m.%Y}"
+
+
+def moment(text: str | None) -> str:
+    return f"{datetime.fromisoformat(text).astimezone(WARSAW):%d.%m.%Y}" if text else "—"
+
+
+class _Pdf(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", size=7)
+        self.cell(0, 5, f"Strona {self.page_no()}/{{nb}}", align="C")
+
+
+def render(settings: Settings, doc: DocumentOut, customer: dict[str, Any], transfer: TransferOut) -> bytes:
+    d = doc.document
+    pdf = _Pdf(format="A4")
+    pdf.set_title(f"{TITLES.get(d.kind, 'Dokument')} {d.number}")
+    pdf.set_author(settings.utility_name)
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+
+    pdf.set_font("DejaVu", "B", 15)
+    pdf.cell(0, 8, f"{TITLES.get(d.kind, 'Dokument')} nr {d.number}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    if doc.refers_to:
+        pdf.cell(0, 5, f"dotyczy faktury nr {doc.refers_to}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 5, f"Data wystawienia: {day(d.issue_date)}    Termin płatności: {day(d.due_date)}",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if d.period_start:
+        pdf.cell(0, 5, f"Okres rozliczeniowy: {day(d.period_start)} – {day(d.period_end)}", new_x=XPos.LMARGIN,
+                 new_y=YPos.NEXT)
+    pdf.ln(3)
+
+    top = pdf.get_y()
+    _block(pdf, 10, top, "Sprzedawca", [settings.utility_name, settings.utility_address, f"NIP {settings.utility_nip}"])
+    buyer_address = f"{customer.get('street', '')} {customer.get('house_number', '')}".strip()
+    town = f"{customer.get('postcode', '')} {customer.get('town', '')}".strip()
+    _block(pdf, 110, top, "Nabywca", [customer["name"], buyer_address, town, f"Nr klienta {customer['number']}"])
+    pdf.set_y(top + 30)
+    if d.address:
+        pdf.set_font("DejaVu", size=9)
+        pdf.cell(0, 5, f"Punkt poboru: {d.address}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+    pdf.set_font("DejaVu", size=8)
+    with pdf.table(col_widths=(8, 62, 20, 10, 18, 20, 12, 18, 22), text_align=(
+            "RIGHT", "LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+            line_height=5) as table:
+        table.row(["Lp.", "Nazwa", "Ilość", "J.m.", "Cena netto", "Netto", "VAT %", "VAT", "Brutto"])
+        for x in doc.lines:
+            table.row([str(x.position), x.description, thousandths(x.quantity), UNITS.get(x.unit, x.unit),
+                       money(x.unit_price_grosze), money(x.net_grosze), "np." if x.vat_pct < 0 else f"{x.vat_pct}%",
+                       money(x.vat_grosze), money(x.gross_grosze)])
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(0, 6, f"Razem: netto {money(doc.net_grosze)}, VAT {money(doc.vat_grosze)}, "
+                   f"brutto {money(d.gross_grosze)}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    if doc.meters:
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.cell(0, 6, "Odczyty", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", size=8)
+        with pdf.table(col_widths=(28, 24, 40, 40, 24, 34), line_height=5,
+                       text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT")) as table:
+            table.row(["Wodomierz", "Rodzaj", "Poprzedni (m³)", "Obecny (m³)", "Zużycie", "Źródło"])
+            for m in doc.meters:
+                table.row([m.serial, "główny" if m.kind == "main" else "podlicznik",
+                           f"{thousandths(m.previous_litres)} ({moment(m.previous_at)})",
+                           f"{thousandths(m.current_litres)} ({moment(m.current_at)})",
+                           thousandths(m.consumption_litres), SOURCES.get(m.source, m.source)])
+        if d.estimated:
+            pdf.ln(1)
+            pdf.multi_cell(0, 4, "Faktura wystawiona na podstawie odczytu szacunkowego (średnie dzienne zużycie z "
+                                 "ostatnich 12 miesięcy). Rozliczy go następny rzeczywisty odczyt.",
+                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if doc.reason and d.kind == "correction":
+        pdf.ln(1)
+        pdf.multi_cell(0, 4, f"Przyczyna korekty: {doc.reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if d.kind == "reminder" and "|" in doc.reason:
+        number, owed = doc.reason.split("|", 1)
+        pdf.ln(1)
+        pdf.set_font("DejaVu", size=9)
+        pdf.multi_cell(0, 5, f"Wzywamy do zapłaty zaległości z faktury nr {number} w kwocie {money(int(owed))} "
+                             f"wraz z kosztem upomnienia, w terminie do {day(d.due_date)}.",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    _payment(pdf, settings, d.remaining_grosze, transfer)
+    return bytes(pdf.output())
+
+
+def _block(pdf: FPDF, x: float, y: float, title: str, lines: list[str]) -> None:
+    pdf.set_xy(x, y)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.cell(90, 5, title, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    for text in lines:
+        if text:
+            pdf.cell(90, 5, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+
+def _payment(pdf: FPDF, settings: Settings, remaining: int, transfer: TransferOut) -> None:
+    if pdf.get_y() > 230:
+        pdf.add_page()
+    pdf.ln(4)
+    top = pdf.get_y()
+    pdf.set_font("DejaVu", "B", 10)
+    label = "Do zapłaty" if remaining > 0 else "Zapłacono" if remaining == 0 else "Nadpłata"
+    pdf.cell(120, 6, f"{label}: {money(abs(remaining))}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=9)
+    for text in (f"Odbiorca: {transfer.recipient}", f"Rachunek: {transfer.account_display}",
+                 f"Tytuł: {transfer.title}"):
+        pdf.cell(120, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", size=7)
+    pdf.multi_cell(120, 4, "Numer rachunku jest indywidualny: wpłata na niego trafia na Twoje konto bez względu na "
+                           "tytuł. Zeskanuj kod QR aplikacją banku, aby wypełnić przelew.",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if transfer.qr_payload and remaining > 0:
+        pdf.image(io.BytesIO(qr.png(transfer.qr_payload, scale=5)), x=150, y=top, w=40, h=40)

@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.billing.tables import (
+    Allocation,
+    BilledMeter,
+    BillingRun,
+    Document,
+    DocumentLine,
+    EInvoiceConsent,
+    NumberSequence,
+    OnlinePayment,
+    Payment,
+    StatementImport,
+    Tariff,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="billing",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[
+        Tariff, NumberSequence, Document, DocumentLine, BilledMeter, StatementImport, Payment, Allocation,
+        OnlinePayment, EInvoiceConsent, BillingRun,
+    ],
+    migration_dependencies=["backend.accounts.piccolo_app", "backend.customers.piccolo_app"],
+)

@@ -1,0 +1,183 @@
+"""Shapes of the settlements API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+
+class BalanceOut(msgspec.Struct):
+    total_grosze: int  # positive: owed; negative: overpaid
+    overdue_grosze: int
+
+
+class ConsentChange(msgspec.Struct):
+    granted: bool
+    email: str
+    changed_at: str
+
+
+class EInvoiceOut(msgspec.Struct):
+    granted: bool
+    since: str | None
+    email: str
+    history: list[ConsentChange]
+
+
+class CustomerSettlement(msgspec.Struct):
+    id: str
+    number: str
+    name: str
+    account: str  # NRB, 26 digits
+    account_display: str  # grouped as banks print it
+    balance: BalanceOut
+    einvoice: EInvoiceOut
+
+
+class DocumentRow(msgspec.Struct):
+    id: str
+    number: str
+    kind: str  # invoice | correction | reminder
+    customer_id: str
+    customer_number: str
+    issue_date: str
+    due_date: str
+    period_start: str | None
+    period_end: str | None
+    gross_grosze: int
+    remaining_grosze: int
+    overdue: bool
+    estimated: bool
+    address: str
+
+
+class SettlementsOut(msgspec.Struct):
+    balance: BalanceOut
+    customers: list[CustomerSettlement]
+    documents: list[DocumentRow]
+
+
+class LineOut(msgspec.Struct):
+    position: int
+    kind: str
+    description: str
+    quantity: int  # thousandths of the unit
+    unit: str
+    unit_price_grosze: int
+    net_grosze: int
+    vat_pct: int  # -1: outside VAT
+    vat_grosze: int
+    gross_grosze: int
+
+
+class BilledMeterOut(msgspec.Struct):
+    serial: str
+    kind: str
+    previous_litres: int
+    previous_at: str | None
+    current_litres: int
+    current_at: str
+    source: str
+    consumption_litres: int
+    estimated: bool
+
+
+class DocumentOut(msgspec.Struct):
+    document: DocumentRow
+    net_grosze: int
+    vat_grosze: int
+    lines: list[LineOut]
+    meters: list[BilledMeterOut]
+    refers_to: str | None  # number of the invoice a correction or reminder is about
+    reason: str
+    pdf_url: str
+
+
+class TransferOut(msgspec.Struct):
+    recipient: str
+    recipient_address: str
+    account: str
+    account_display: str
+    title: str
+    amount_grosze: int
+    qr_payload: str | None  # None: the amount is too large for the ZBP code
+    qr_url: str | None
+
+
+class PayIn(msgspec.Struct, forbid_unknown_fields=True):
+    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
+    document_ids: Annotated[list[Annotated[str, msgspec.Meta(max_length=36)]], msgspec.Meta(max_length=200)] = []
+
+
+class PayStartOut(msgspec.Struct):
+    id: str
+    redirect_url: str
+
+
+class OnlinePaymentOut(msgspec.Struct):
+    id: str
+    status: str  # pending | paid | failed
+    amount_grosze: int
+    description: str
+
+
+class EInvoiceIn(msgspec.Struct, forbid_unknown_fields=True):
+    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
+    granted: bool
+
+
+class SandboxPaymentOut(msgspec.Struct):
+    token: str
+    merchant: str
+    amount_grosze: int
+    description: str
+    status: str
+
+
+class SandboxDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    outcome: Literal["paid", "rejected"]
+
+
+class SandboxDecisionOut(msgspec.Struct):
+    redirect_url: str
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+class RunIn(msgspec.Struct, forbid_unknown_fields=True):
+    period: Annotated[str, msgspec.Meta(max_length=7)]
+
+
+class RunOut(msgspec.Struct):
+    period: str
+    invoices: int
+    estimated: int
+    reminders: int
+    seconds: float
+    created_at: str = ""
+
+
+class StatementOut(msgspec.Struct):
+    id: str
+    filename: str
+    fmt: str
+    credits: int
+    matched: int
+    unmatched: int
+    duplicates: int
+    already_imported: bool
+
+
+class UnmatchedRow(msgspec.Struct):
+    id: str
+    amount_grosze: int
+    booked_on: str
+    account: str
+    payer: str
+    title: str
+
+
+class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
+    customer_number: Annotated[str, msgspec.Meta(max_length=20)]
