@@ -1,0 +1,133 @@
+"""HTTP endpoints: public outages (JSON, Atom), push subscriptions, e-mail alerts, staff tools."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from backend.accounts.guards import logged_in, staff_only
+from backend.core.errors import ApiError
+from backend.outages import area, atom, services, subscriptions
+from backend.outages.schemas import (
+    AreaIn,
+    AreaPreviewOut,
+    EmailAlertsIn,
+    EmailAlertsOut,
+    OutageIn,
+    OutageListOut,
+    OutageOut,
+    OutageUpdateIn,
+    PushKeyOut,
+    StaffOutageOut,
+    StreetOut,
+    SubscriptionIn,
+    SubscriptionOut,
+)
+from backend.settings import SettingsDep
+
+
+class PublicOutagesController(Controller):
+    """No login needed; a logged-in resident sees the outages on their service points first."""
+
+    path = "/api"
+
+    @get("/outages")
+    async def outages(self, request: Request) -> OutageListOut:
+        return await services.public_list(request.scope.get("user"))
+
+    @get("/outages.atom")
+    async def feed(self, settings: SettingsDep) -> Response[bytes]:
+        body = atom.feed(settings, await services.feed_rows(), services.now())
+        return Response(body, media_type="application/atom+xml; charset=utf-8",
+                        headers={"cache-control": "public, max-age=60"})
+
+    @get("/outages/{outage_id:str}")
+    async def outage(self, request: Request, outage_id: FromPath[str]) -> OutageOut:
+        return await services.public_one(request.scope.get("user"), outage_id)
+
+    @get("/push/key")
+    async def push_key(self) -> PushKeyOut:
+        return PushKeyOut(public_key=await subscriptions.public_key())
+
+
+class PushController(Controller):
+    path = "/api/push/subscriptions"
+    guards = [logged_in]
+
+    @get("/")
+    async def mine(self, request: Request) -> list[SubscriptionOut]:
+        return await subscriptions.mine(request.scope["user"])
+
+    @post("/", status_code=200)
+    async def subscribe(self, request: Request, settings: SettingsDep, data: JSONBody[SubscriptionIn]) -> SubscriptionOut:
+        return await subscriptions.subscribe(settings, request.scope["user"], data,
+                                             request.headers.get("user-agent", ""))
+
+    @delete("/", status_code=204)
+    async def unsubscribe(self, request: Request, endpoint: FromQuery[str]) -> None:
+        if not endpoint:
+            raise ApiError("field_required", "endpoint is required", 400, field="endpoint")
+        await subscriptions.remove(request.scope["user"], endpoint=endpoint)
+
+    @delete("/{subscription_id:str}", status_code=204)
+    async def remove(self, request: Request, subscription_id: FromPath[str]) -> None:
+        await subscriptions.remove(request.scope["user"], subscription_id=subscription_id)
+
+
+class EmailAlertsController(Controller):
+    path = "/api/alerts/email"
+    guards = [logged_in]
+
+    @get("/")
+    async def state(self, request: Request) -> EmailAlertsOut:
+        user = request.scope["user"]
+        return EmailAlertsOut(enabled=await services.email_alerts(user), email=user.email)
+
+    @put("/")
+    async def change(self, request: Request, data: JSONBody[EmailAlertsIn]) -> EmailAlertsOut:
+        user = request.scope["user"]
+        return EmailAlertsOut(enabled=await services.set_email_alerts(user, data.enabled), email=user.email)
+
+
+class StaffOutagesController(Controller):
+    path = "/api/staff/outages"
+    guards = [staff_only]
+
+    @get("/")
+    async def all(self) -> list[StaffOutageOut]:
+        return await services.staff_list()
+
+    @post("/", status_code=201)
+    async def create(self, request: Request, data: JSONBody[OutageIn]) -> StaffOutageOut:
+        return await services.create(request.scope["user"], data)
+
+    @post("/preview", status_code=200)
+    async def preview(self, data: JSONBody[AreaIn]) -> AreaPreviewOut:
+        return await services.preview(data)
+
+    @get("/streets")
+    async def streets(self, town: FromQuery[str]) -> list[StreetOut]:
+        return [StreetOut(**s) for s in await area.streets_of_town(town)]
+
+    @get("/towns")
+    async def towns(self) -> list[str]:
+        return await area.towns()
+
+    @get("/{outage_id:str}")
+    async def one(self, outage_id: FromPath[str]) -> StaffOutageOut:
+        return await services.staff_one(outage_id)
+
+    @put("/{outage_id:str}")
+    async def update(self, request: Request, outage_id: FromPath[str], data: JSONBody[OutageUpdateIn]) -> StaffOutageOut:
+        return await services.update(request.scope["user"], outage_id, data)
+
+    @post("/{outage_id:str}/publish", status_code=200)
+    async def publish(self, request: Request, outage_id: FromPath[str]) -> StaffOutageOut:
+        return await services.publish(request.scope["user"], outage_id)
+
+    @post("/{outage_id:str}/close", status_code=200)
+    async def close(self, request: Request, outage_id: FromPath[str]) -> StaffOutageOut:
+        return await services.close(request.scope["user"], outage_id)
+
+
+controllers = [PublicOutagesController, PushController, EmailAlertsController, StaffOutagesController]

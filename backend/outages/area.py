@@ -1,0 +1,113 @@
+"""The affected area of an outage: streets of a town with optional house-number ranges
+(odd / even / all), and/or a list of service points. Matching is exact: a service point is in
+the area or it is not, and only devices choosing such a point are alerted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from backend.customers.tables import ServicePoint
+
+_NUMBER = re.compile(r"\s*(\d+)")
+
+
+def house_number(text: str) -> int | None:
+    """The leading number of '12', '12A', '12/14', ' 7 b'; None when there is none."""
+    found = _NUMBER.match(text or "")
+    return int(found.group(1)) if found else None
+
+
+def normal(text: str) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def street_covers(rule: dict[str, Any], street: str, number_text: str) -> bool:
+    if normal(rule["street"]) != normal(street):
+        return False
+    low, high, parity = rule.get("from_number"), rule.get("to_number"), rule.get("parity", "all")
+    if low is None and high is None and parity == "all":
+        return True  # the whole street, numbered or not
+    number = house_number(number_text)
+    if number is None:
+        return False  # a range was given and this address has no number to place in it
+    if low is not None and number < low or high is not None and number > high:
+        return False
+    return parity == "all" or (number % 2 == 1) == (parity == "odd")
+
+
+def covers(area: dict[str, Any], town: str, point: dict[str, Any]) -> bool:
+    if str(point["id"]) in {str(i) for i in area.get("service_point_ids", [])}:
+        return True
+    if normal(point["town"]) != normal(town):
+        return False
+    return any(street_covers(rule, point["street"], point["house_number"]) for rule in area.get("streets", []))
+
+
+# Read-only queries over the customer registry. They belong in customers/services.py
+# (streets_of_town, points_on_streets) once that domain offers them; until then they stay here,
+# in one place, reading only.
+
+
+async def points_in(area: dict[str, Any], town: str) -> list[dict[str, Any]]:
+    """Every service point in the area: {id, customer, street, house_number, apartment, town}."""
+    columns = (ServicePoint.id, ServicePoint.customer, ServicePoint.street, ServicePoint.house_number,
+               ServicePoint.apartment, ServicePoint.town)
+    found: dict[str, dict[str, Any]] = {}
+    streets = sorted({rule["street"] for rule in area.get("streets", [])})
+    if streets:
+        rows = await ServicePoint.select(*columns).where(ServicePoint.town == town, ServicePoint.street.is_in(streets))
+        for row in rows:
+            if covers(area, town, row):
+                found[str(row["id"])] = row
+    ids = [str(i) for i in area.get("service_point_ids", [])]
+    for start in range(0, len(ids), 500):
+        for row in await ServicePoint.select(*columns).where(ServicePoint.id.is_in(ids[start:start + 500])):
+            found[str(row["id"])] = row
+    return list(found.values())
+
+
+async def streets_of_town(town: str) -> list[dict[str, Any]]:
+    rows = await ServicePoint.raw(
+        "SELECT street, COUNT(*) AS points FROM service_point WHERE town = {} GROUP BY street ORDER BY street", town
+    )
+    return [{"street": r["street"], "points": int(r["points"])} for r in rows]
+
+
+async def towns() -> list[str]:
+    rows = await ServicePoint.raw("SELECT DISTINCT town FROM service_point ORDER BY town")
+    return [r["town"] for r in rows]
+
+
+async def points_by_ids(ids: Iterable[str]) -> list[dict[str, Any]]:
+    ids = [str(i) for i in ids]
+    if not ids:
+        return []
+    return await ServicePoint.select(ServicePoint.id, ServicePoint.customer, ServicePoint.street,
+                                     ServicePoint.house_number, ServicePoint.apartment,
+                                     ServicePoint.town).where(ServicePoint.id.is_in(ids))
+
+
+_WORDS = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od", "more": "i {n} inne"},
+          "en": {"odd": "odd", "even": "even", "from": "from", "more": "and {n} more"}}
+
+
+def summary(area: dict[str, Any], points_named: list[dict[str, Any]] | None = None, limit: int = 3,
+            lang: str = "pl") -> str:
+    """'ul. Lipowa 2–20 (parzyste), ul. Zielona' — what the notification and lists show."""
+    words = _WORDS.get(lang, _WORDS["pl"])
+    parts = []
+    for rule in area.get("streets", []):
+        text = rule["street"]
+        low, high, parity = rule.get("from_number"), rule.get("to_number"), rule.get("parity", "all")
+        if low is not None or high is not None:
+            text += f" {low or 1}–{high}" if high is not None else f" {words['from']} {low}"
+        if parity != "all":
+            text += f" ({words[parity]})"
+        parts.append(text)
+    for point in points_named or []:
+        parts.append(f"{point['street']} {point['house_number']}".strip())
+    if len(parts) > limit:
+        return ", ".join(parts[:limit]) + " " + words["more"].format(n=len(parts) - limit)
+    return ", ".join(parts)

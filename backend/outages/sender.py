@@ -1,0 +1,255 @@
+"""The `outage_alert` outbox job: one per publication. It writes one delivery row per targeted
+device (unique per publication and device, so targeting again after a crash adds nothing) and
+the e-mail alerts, then sends the rows in batches with a bounded number of requests in flight.
+
+A batch is claimed (status `sending`, leased) before its requests go out and its results are
+written when it ends, so a job that is resumed after a crash skips everything recorded as sent.
+Only the requests of a batch that was in flight when a process died are sent again once the
+lease runs out; they carry the same Topic and tag, so the push service and the phone keep one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from backend.core import outbox
+from backend.core.db import is_postgres, transaction
+from backend.core.mail import queue_mail
+from backend.outages import area, push, services, targeting, texts, vapid
+from backend.outages.tables import Outage, Publication, PushDelivery, PushSubscription
+from backend.settings import Settings
+
+log = logging.getLogger("ebok.outages.push")
+
+LEASE = timedelta(minutes=2)  # a batch not recorded by then was lost with its process
+MAX_ATTEMPTS = 10
+UNFINISHED = ("pending", "retry", "sending")
+
+# `{}` are Piccolo's parameters; `%s` takes only row placeholders or the lock clause made here
+_INSERT_DELIVERIES = (
+    "INSERT INTO push_delivery (id, publication, subscription_id, endpoint_origin, status, attempts, "
+    "http_status, next_attempt_at, last_error) VALUES %s ON CONFLICT DO NOTHING"
+)
+_INSERT_EMAILS = (
+    "INSERT INTO alert_email (id, publication, user_id, queued_at) VALUES %s ON CONFLICT DO NOTHING RETURNING user_id"
+)
+_CLAIM = (
+    "UPDATE push_delivery SET status = 'sending', next_attempt_at = {}, attempts = attempts + 1 "
+    "WHERE id IN (SELECT id FROM push_delivery WHERE publication = {} "
+    "AND status IN ('pending', 'retry', 'sending') AND next_attempt_at <= {} "
+    "ORDER BY next_attempt_at LIMIT {} %s) RETURNING id, subscription_id, attempts"
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Result:
+    delivery_id: Any
+    subscription_id: Any
+    status: str  # sent | gone | retry | failed
+    http_status: int = 0
+    error: str = ""
+    retry_at: datetime | None = None
+
+
+def retry_after(value: str | None, at: datetime) -> datetime:
+    """Retry-After in seconds or as an HTTP date; a minute when missing or unreadable."""
+    if value:
+        if value.strip().isdigit():
+            return at + timedelta(seconds=min(int(value), 24 * 3600))
+        try:
+            return max(at, parsedate_to_datetime(value).astimezone(UTC))
+        except (TypeError, ValueError):
+            pass
+    return at + timedelta(seconds=60)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class OutageAlerts:
+    def __init__(self, settings: Settings, *, in_flight: int = 100, batch: int = 500, timeout: float = 15) -> None:
+        self.settings = settings
+        self.in_flight = in_flight
+        self.batch = batch
+        self.timeout = timeout
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        pub = await Publication.select().where(Publication.id == uuid.UUID(payload["publication_id"])).first()
+        if pub is None:
+            return
+        outage = await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
+        if pub["targeted_at"] is None:
+            await self.target(pub, outage)
+        if await Publication.exists().where((Publication.outage == pub["outage"]) & (Publication.seq > pub["seq"])):
+            # a newer alert about the same outage replaces this one: what is unsent stays unsent
+            await PushDelivery.update({PushDelivery.status: "superseded"}).where(
+                (PushDelivery.publication == pub["id"]) & PushDelivery.status.is_in(list(UNFINISHED))
+            )
+        else:
+            await self.send(pub, outage)
+            wait = await self._next_due(pub["id"])
+            if wait is not None:
+                raise outbox.RetryLater(wait, "deliveries waiting for a retry")
+        await Publication.update({Publication.finished_at: now()}).where(Publication.id == pub["id"])
+
+    # --- who ----------------------------------------------------------------------------------
+
+    async def target(self, pub: dict[str, Any], outage: dict[str, Any]) -> None:
+        aud = await targeting.audience(outage["area"], outage["town"])
+        ids = [s["id"] for s in aud.subscriptions]
+        endpoints: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            rows = await PushSubscription.select(PushSubscription.id, PushSubscription.endpoint).where(
+                PushSubscription.id.is_in(chunk))
+            endpoints.update({str(r["id"]): r["endpoint"] for r in rows})
+        t = now()
+        for chunk in _chunks([i for i in ids if str(i) in endpoints], 100):
+            marks = ", ".join("({}, {}, {}, {}, 'pending', 0, 0, {}, '')" for _ in chunk)
+            args: list[Any] = []
+            for sub_id in chunk:
+                args += [uuid.uuid4(), pub["id"], sub_id, vapid.origin(endpoints[str(sub_id)])[:200], t]
+            async with transaction():
+                await PushDelivery.raw(_INSERT_DELIVERIES % marks, *args)
+        await self._emails(pub, outage, aud.email_users)
+        await Publication.update({Publication.targeted_at: now()}).where(Publication.id == pub["id"])
+
+    async def _emails(self, pub: dict[str, Any], outage: dict[str, Any], users: list[dict[str, Any]]) -> None:
+        street = area.summary(outage["area"])
+        link = f"{self.settings.base_url}/awarie?id={outage['id']}"
+        subject, text = texts.email(outage, pub["reason"], street, link, self.settings.utility_name,
+                                    self.settings.utility_emergency_phone, now())
+        for chunk in _chunks(users, 100):
+            marks = ", ".join("({}, {}, {}, {})" for _ in chunk)
+            args: list[Any] = []
+            for user in chunk:
+                args += [uuid.uuid4(), pub["id"], uuid.UUID(user["id"]), now()]
+            # the row and the mail job commit together: a resumed job neither loses nor repeats a mail
+            async with transaction():
+                inserted = await PushDelivery.raw(_INSERT_EMAILS % marks, *args)
+                new = {str(r["user_id"]) for r in inserted}
+                for user in chunk:
+                    if user["id"] in new:
+                        await queue_mail(user["email"], subject, text)
+
+    # --- sending ------------------------------------------------------------------------------
+
+    async def send(self, pub: dict[str, Any], outage: dict[str, Any]) -> None:
+        keys = await vapid.keys()
+        encryptor = push.Encryptor(keys)
+        authorizer = vapid.Authorizer(keys=keys, sub=vapid.subject(self.settings))
+        t = now()
+        payloads = {lang: services.alert_payload(outage, pub["reason"], pub["seq"], lang, t) for lang in texts.KIND}
+        common = {"ttl": services.ttl(outage, pub["reason"], t), "urgency": services.urgency(outage),
+                  "topic": services.topic(outage["id"])}
+        limits = httpx.Limits(max_connections=self.in_flight, max_keepalive_connections=self.in_flight)
+        gate = asyncio.Semaphore(self.in_flight)
+
+        async def one(client: httpx.AsyncClient, row: dict[str, Any], sub: dict[str, Any] | None) -> Result:
+            r = Result(row["id"], row["subscription_id"], "failed")
+            if sub is None:
+                r.status, r.error = "gone", "unsubscribed before sending"
+                return r
+            origin = vapid.origin(sub["endpoint"])
+            message = push.build(encryptor, authorizer, endpoint=sub["endpoint"], p256dh=sub["p256dh"],
+                                 auth=sub["auth"], payload=payloads.get(sub["language"], payloads["pl"]), **common)
+            async with gate:
+                try:
+                    response = await client.post(sub["endpoint"], content=message.body, headers=message.headers)
+                except httpx.HTTPError as exc:
+                    return self._backoff(r, row, f"network: {exc!r}"[:300])
+            return self._classify(r, row, response, origin)
+
+        async with httpx.AsyncClient(http2=True, limits=limits, timeout=self.timeout) as client:
+            while rows := await self._claim(pub["id"]):
+                subs = {}
+                for chunk in _chunks([r["subscription_id"] for r in rows], 500):
+                    found = await PushSubscription.select(
+                        PushSubscription.id, PushSubscription.endpoint, PushSubscription.p256dh,
+                        PushSubscription.auth, PushSubscription.language,
+                    ).where(PushSubscription.id.is_in(chunk))
+                    subs.update({str(s["id"]): s for s in found})
+                results = await asyncio.gather(*(one(client, r, subs.get(str(r["subscription_id"]))) for r in rows))
+                await self._record(results)
+
+    def _backoff(self, r: Result, row: dict[str, Any], error: str) -> Result:
+        r.error = error
+        if row["attempts"] >= MAX_ATTEMPTS:
+            r.status = "failed"
+        else:
+            r.status, r.retry_at = "retry", now() + timedelta(seconds=outbox.backoff(row["attempts"]))
+        return r
+
+    def _classify(self, r: Result, row: dict[str, Any], response: httpx.Response, origin: str) -> Result:
+        code = r.http_status = response.status_code
+        if code in (200, 201, 202):
+            r.status = "sent"
+        elif code in (404, 410):
+            r.status, r.error = "gone", "subscription expired"
+        elif code == 429:
+            # per delivery: push services limit per subscription too, and pausing every device of
+            # a push service for one device's limit would hold back an urgent alert for everyone
+            r.status, r.error = "retry", "rate limited"
+            r.retry_at = retry_after(response.headers.get("retry-after"), now())
+            if row["attempts"] >= MAX_ATTEMPTS:
+                r.status = "failed"
+        elif code >= 500:
+            self._backoff(r, row, f"push service error {code}")
+        else:  # 400 bad request, 403 VAPID refused, 413 too large: sending again cannot help
+            r.status, r.error = "failed", f"refused {code}: {response.text[:200]}"
+            log.warning("push to %s refused with %s: %s", origin, code, response.text[:200])
+        return r
+
+    async def _claim(self, pub_id: Any) -> list[dict[str, Any]]:
+        t = now()
+        lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+        async with transaction():
+            return await PushDelivery.raw(_CLAIM % lock, t + LEASE, pub_id, t, self.batch)
+
+    async def _record(self, results: list[Result]) -> None:
+        t = now()
+        by_status: dict[tuple[str, int], list[Any]] = {}
+        for r in results:
+            if r.status in ("sent", "gone"):
+                by_status.setdefault((r.status, r.http_status), []).append(r)
+        async with transaction():
+            for (status, code), group in by_status.items():
+                for chunk in _chunks(group, 500):
+                    values = {PushDelivery.status: status, PushDelivery.http_status: code, PushDelivery.last_error: ""}
+                    if status == "sent":
+                        values[PushDelivery.sent_at] = t
+                    else:
+                        values[PushDelivery.last_error] = chunk[0].error
+                    await PushDelivery.update(values).where(PushDelivery.id.is_in([r.delivery_id for r in chunk]))
+                    subs = [r.subscription_id for r in chunk]
+                    if status == "sent":
+                        await PushSubscription.update({PushSubscription.last_sent_at: t}).where(
+                            PushSubscription.id.is_in(subs))
+                    else:  # the push service says the subscription is gone: so is our copy
+                        await PushSubscription.delete().where(PushSubscription.id.is_in(subs))
+            for r in results:
+                if r.status in ("retry", "failed"):
+                    await PushDelivery.update({
+                        PushDelivery.status: r.status, PushDelivery.http_status: r.http_status,
+                        PushDelivery.last_error: r.error[:300], PushDelivery.next_attempt_at: r.retry_at or t,
+                    }).where(PushDelivery.id == r.delivery_id)
+
+    async def _next_due(self, pub_id: Any) -> float | None:
+        row = await PushDelivery.select(PushDelivery.next_attempt_at).where(
+            (PushDelivery.publication == pub_id) & PushDelivery.status.is_in(list(UNFINISHED))
+        ).order_by(PushDelivery.next_attempt_at).first()
+        if row is None:
+            return None
+        return max(1.0, (row["next_attempt_at"] - now()).total_seconds())
+

@@ -1,0 +1,363 @@
+"""Outages: staff create, publish, update and close them; residents and the public read them.
+Publishing (and every later change staff choose to send) queues one `outage_alert` job in the
+outbox, in the same transaction; sender.py fans it out to devices and e-mail."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.accounts.schemas import CurrentUser
+from backend.core import outbox
+from backend.core.db import transaction
+from backend.core.errors import ApiError, not_found
+from backend.customers import services as customers
+from backend.outages import area, push, targeting, texts
+from backend.outages.schemas import (
+    AreaIn,
+    AreaPreviewOut,
+    DashboardOutage,
+    OutageIn,
+    OutageListOut,
+    OutageOut,
+    OutageUpdateIn,
+    StaffOutageOut,
+    StreetRuleOut,
+)
+from backend.outages.tables import AlertEmail, AlertEmailConsent, Outage, Publication, PushDelivery
+
+JOB = "outage_alert"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _uuid(value: str, what: str = "outage") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise not_found(what) from None
+
+
+def _time(text: str, field: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError("invalid_time", f"{field} is not an ISO 8601 time", 400, field=field) from None
+    if value.tzinfo is None:
+        raise ApiError("invalid_time", f"{field} needs a UTC offset", 400, field=field)
+    return value.astimezone(UTC)
+
+
+def _area(row: dict[str, Any]) -> dict[str, Any]:
+    value = row["area"]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# --- what a resident and the public see ------------------------------------------------------
+
+
+async def my_points(user: CurrentUser | None) -> list[dict[str, Any]]:
+    if user is None or not user.customer_ids:
+        return []
+    registry, _ = await customers.registry(list(user.customer_ids))
+    return [{"id": p.id, "street": p.street, "house_number": p.house_number, "apartment": p.apartment,
+             "town": p.town} for c in registry for p in c.service_points]
+
+
+def _address(point: dict[str, Any]) -> str:
+    apt = f" m. {point['apartment']}" if point.get("apartment") else ""
+    return f"{point['street']} {point['house_number']}{apt}"
+
+
+def _out(row: dict[str, Any], points: list[dict[str, Any]], cls: type[OutageOut] = OutageOut, **extra: Any) -> Any:
+    a = _area(row)
+    mine = [p for p in points if area.covers(a, row["town"], p)]
+    return cls(
+        id=str(row["id"]), kind=row["kind"], status=row["status"], title=row["title"],
+        description=row["description"], starts_at=_iso(row["starts_at"]) or "",
+        expected_end=_iso(row["expected_end"]), water_point=row["water_point"], town=row["town"],
+        streets=[StreetRuleOut(street=r["street"], from_number=r.get("from_number"), to_number=r.get("to_number"),
+                               parity=r.get("parity", "all")) for r in a.get("streets", [])],
+        service_point_count=len(a.get("service_point_ids", [])),
+        area_summary=area.summary(a), published_at=_iso(row["published_at"]), closed_at=_iso(row["closed_at"]),
+        updated_at=_iso(row["updated_at"]) or "", mine=bool(mine), my_addresses=[_address(p) for p in mine],
+        **extra,
+    )
+
+
+def _order(o: OutageOut) -> tuple[bool, bool, str]:
+    # the resident's own first, then what is happening now, then what is planned, by start
+    return (not o.mine, o.starts_at > (_iso(now()) or ""), o.starts_at)
+
+
+async def public_list(user: CurrentUser | None) -> OutageListOut:
+    rows = await Outage.select().where(Outage.status == "published").order_by(Outage.starts_at)
+    points = await my_points(user)
+    out = sorted((_out(r, points) for r in rows), key=_order)
+    return OutageListOut(outages=out, towns=sorted({o.town for o in out}))
+
+
+async def public_one(user: CurrentUser | None, outage_id: str) -> OutageOut:
+    """A published or closed outage (a notification may be tapped after the all-clear)."""
+    row = await Outage.select().where(Outage.id == _uuid(outage_id)).first()
+    if not row or row["status"] == "draft":
+        raise not_found("outage")
+    return _out(row, await my_points(user))
+
+
+async def for_dashboard(user: CurrentUser) -> list[DashboardOutage]:
+    """Published outages on the user's service points, in the dashboard's shape."""
+    points = await my_points(user)
+    if not points:
+        return []
+    rows = await Outage.select().where(Outage.status == "published").order_by(Outage.starts_at)
+    out = []
+    for row in rows:
+        mine = [p for p in points if area.covers(_area(row), row["town"], p)]
+        if mine:
+            out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
+                                       street=", ".join(_address(p) for p in mine), expected_end=_iso(row["expected_end"])))
+    return out
+
+
+async def feed_rows() -> list[dict[str, Any]]:
+    return await Outage.select().where(Outage.status == "published").order_by(Outage.updated_at, ascending=False)
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+async def _checked(data: OutageIn) -> dict[str, Any]:
+    starts = _time(data.starts_at, "starts_at")
+    end = _time(data.expected_end, "expected_end") if data.expected_end else None
+    if end and end <= starts:
+        raise ApiError("end_before_start", "expected_end must be after starts_at", 400, field="expected_end")
+    a = _area_dict(data.area)
+    row = {"kind": data.kind, "title": data.title.strip(), "description": data.description.strip(),
+           "starts_at": starts, "expected_end": end, "water_point": data.water_point.strip(),
+           "town": data.area.town.strip(), "area": a}
+    if not row["title"]:
+        raise ApiError("field_required", "title is required", 400, field="title")
+    await _check_points(a)
+    # the longest text any device could get must fit one push record
+    for lang in texts.KIND:
+        for reason in ("published", "updated"):
+            payload = alert_payload({**row, "id": uuid.UUID(int=0)}, reason, 99, lang, now())
+            try:
+                push.check_payload(payload)
+            except push.PayloadTooLarge:
+                raise ApiError("payload_too_large", "The alert text is too long for a push message", 400,
+                               field="title") from None
+    return row
+
+
+def _area_dict(data: AreaIn) -> dict[str, Any]:
+    rules = []
+    for i, rule in enumerate(data.streets):
+        if rule.from_number and rule.to_number and rule.from_number > rule.to_number:
+            raise ApiError("range_invalid", "from_number is above to_number", 400, field=f"streets[{i}]")
+        rules.append({"street": " ".join(rule.street.split()), "from_number": rule.from_number,
+                      "to_number": rule.to_number, "parity": rule.parity})
+    ids = sorted({str(_uuid(i, "service point")) for i in data.service_point_ids})
+    if not rules and not ids:
+        raise ApiError("area_empty", "Give at least one street or service point", 400, field="area")
+    return {"streets": rules, "service_point_ids": ids}
+
+
+async def _check_points(a: dict[str, Any]) -> None:
+    ids = a["service_point_ids"]
+    found = {str(p["id"]) for p in await area.points_by_ids(ids)}
+    if missing := [i for i in ids if i not in found]:
+        raise ApiError("service_point_unknown", f"Unknown service point {missing[0]}", 400, field="service_point_ids")
+
+
+async def _staff_out(row: dict[str, Any]) -> StaffOutageOut:
+    counts: dict[str, int] = {}
+    rows = await PushDelivery.raw(
+        "SELECT d.status, COUNT(*) AS n FROM push_delivery d JOIN outage_publication p ON p.id = d.publication "
+        "WHERE p.outage = {} GROUP BY d.status", row["id"]
+    )
+    for r in rows:
+        counts[r["status"]] = int(r["n"])
+    emails = await AlertEmail.count().where(AlertEmail.publication.outage == row["id"])
+    a = _area(row)
+    return _out(row, [], StaffOutageOut, service_point_ids=a.get("service_point_ids", []), version=row["version"],
+                deliveries=counts, emails=emails)
+
+
+async def staff_list() -> list[StaffOutageOut]:
+    rows = await Outage.select().order_by(Outage.created_at, ascending=False).limit(200)
+    return [await _staff_out(r) for r in rows]
+
+
+async def _row(outage_id: str) -> dict[str, Any]:
+    row = await Outage.select().where(Outage.id == _uuid(outage_id)).first()
+    if not row:
+        raise not_found("outage")
+    return row
+
+
+async def staff_one(outage_id: str) -> StaffOutageOut:
+    return await _staff_out(await _row(outage_id))
+
+
+async def create(user: CurrentUser, data: OutageIn) -> StaffOutageOut:
+    values = await _checked(data)
+    outage_id = uuid.uuid4()
+    t = now()
+    await Outage.insert(Outage(id=outage_id, created_by=user.id, created_at=t, updated_at=t, status="draft", **values))
+    return await staff_one(str(outage_id))
+
+
+async def _publish(outage_id: Any, reason: str) -> None:
+    """Inside the caller's transaction: one more publication and its fan-out job."""
+    [row] = await Outage.update({Outage.version: Outage.version + 1}).where(Outage.id == outage_id).returning(
+        Outage.version
+    )
+    pub_id = uuid.uuid4()
+    await Publication.insert(Publication(id=pub_id, outage=outage_id, seq=row["version"], reason=reason,
+                                         created_at=now()))
+    await outbox.enqueue(JOB, {"publication_id": str(pub_id)})
+
+
+async def publish(user: CurrentUser, outage_id: str) -> StaffOutageOut:
+    row = await _row(outage_id)
+    if row["status"] != "draft":
+        raise ApiError("outage_not_draft", "Only a draft can be published", 409)
+    async with transaction():
+        t = now()
+        changed = await Outage.update({Outage.status: "published", Outage.published_at: t, Outage.updated_at: t}).where(
+            (Outage.id == row["id"]) & (Outage.status == "draft")
+        ).returning(Outage.id)
+        if not changed:  # published meanwhile by someone else
+            raise ApiError("outage_not_draft", "Only a draft can be published", 409)
+        await _publish(row["id"], "published")
+    return await staff_one(outage_id)
+
+
+async def update(user: CurrentUser, outage_id: str, data: OutageUpdateIn) -> StaffOutageOut:
+    row = await _row(outage_id)
+    if row["status"] == "closed":
+        raise ApiError("outage_closed", "A closed outage cannot be changed", 409)
+    values = await _checked(data)
+    async with transaction():
+        await Outage.update({**{getattr(Outage, k): v for k, v in values.items()}, Outage.updated_at: now()}).where(
+            Outage.id == row["id"]
+        )
+        if row["status"] == "published" and data.notify:
+            await _publish(row["id"], "updated")
+    return await staff_one(outage_id)
+
+
+async def close(user: CurrentUser, outage_id: str) -> StaffOutageOut:
+    """The all-clear: a published outage sends it (replacing the alert on the devices)."""
+    row = await _row(outage_id)
+    if row["status"] == "closed":
+        raise ApiError("outage_closed", "The outage is already closed", 409)
+    async with transaction():
+        t = now()
+        await Outage.update({Outage.status: "closed", Outage.closed_at: t, Outage.updated_at: t}).where(
+            Outage.id == row["id"]
+        )
+        if row["status"] == "published":
+            await _publish(row["id"], "closed")
+    return await staff_one(outage_id)
+
+
+async def preview(data: AreaIn) -> AreaPreviewOut:
+    a = _area_dict(data)
+    await _check_points(a)
+    aud = await targeting.audience(a, data.town.strip())
+    return AreaPreviewOut(service_points=len(aud.points), customers=len(aud.customers),
+                          devices=len(aud.subscriptions), email_recipients=len(aud.email_users))
+
+
+# --- the alert ----------------------------------------------------------------------------------
+
+
+def ttl(outage: dict[str, Any], reason: str, at: datetime) -> int:
+    """Until the expected end (a phone that comes online after it needs no alert), at most 24 h;
+    the all-clear and alerts without an end keep the full day, and never less than 15 min."""
+    if reason == "closed" or not outage["expected_end"]:
+        return push.MAX_TTL
+    return max(900, min(push.MAX_TTL, int((outage["expected_end"] - at).total_seconds())))
+
+
+def urgency(outage: dict[str, Any]) -> str:
+    return "high" if outage["kind"] in ("failure", "quality") else "normal"
+
+
+def topic(outage_id: Any) -> str:
+    """Same Topic for every alert of one outage: the push service keeps only the newest."""
+    return uuid.UUID(str(outage_id)).hex  # 32 characters of the URL-safe alphabet
+
+
+def tag(outage_id: Any) -> str:
+    return f"outage-{outage_id}"
+
+
+def alert_payload(outage: dict[str, Any], reason: str, seq: int, lang: str, at: datetime) -> bytes:
+    street = area.summary(outage["area"] if isinstance(outage["area"], dict) else json.loads(outage["area"]), lang=lang)
+    title, body = texts.notification(outage, reason, street, lang, at)
+    return json.dumps({
+        "type": "outage", "id": str(outage["id"]), "seq": seq, "reason": reason, "kind": outage["kind"],
+        "title": title, "body": body, "tag": tag(outage["id"]), "url": f"/awarie?id={outage['id']}",
+        "expected_end": _iso(outage["expected_end"]),
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# --- e-mail alerts consent ----------------------------------------------------------------------
+
+
+async def email_alerts(user: CurrentUser) -> bool:
+    row = await AlertEmailConsent.select(AlertEmailConsent.enabled).where(AlertEmailConsent.user == user.id).first()
+    return bool(row and row["enabled"])
+
+
+async def set_email_alerts(user: CurrentUser, enabled: bool) -> bool:
+    async with transaction():
+        changed = await AlertEmailConsent.update({AlertEmailConsent.enabled: enabled,
+                                                  AlertEmailConsent.changed_at: now()}).where(
+            AlertEmailConsent.user == user.id
+        ).returning(AlertEmailConsent.id)
+        if not changed:
+            await AlertEmailConsent.insert(AlertEmailConsent(user=user.id, enabled=enabled, changed_at=now()))
+    return enabled
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+
+async def create_demo_outages(town: str, failure_street: str, planned_street: str, at: datetime) -> None:
+    """A current failure and planned works for the demo (published, nobody subscribed yet)."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    # planned works the day after tomorrow, 8:00–14:00 local time
+    planned_day = (at.astimezone(texts.WARSAW) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    rows = [
+        Outage(kind="failure", status="published", title="Awaria sieci wodociągowej",
+               description="Pękła rura pod jezdnią. Ekipa pracuje na miejscu; woda może być przez chwilę mętna "
+                           "po przywróceniu dostawy.",
+               starts_at=hour - timedelta(hours=1), expected_end=hour + timedelta(hours=5),
+               water_point="Beczkowóz przy skrzyżowaniu z ul. Kolejową", town=town,
+               area={"streets": [{"street": failure_street, "from_number": 2, "to_number": 30, "parity": "even"}],
+                     "service_point_ids": []},
+               version=0, created_at=at, updated_at=at, published_at=at),
+        Outage(kind="planned", status="published", title="Wymiana zasuwy — przerwa w dostawie wody",
+               description="Planowa wymiana zasuwy na sieci. Prosimy o zrobienie zapasu wody.",
+               starts_at=planned_day.replace(hour=8).astimezone(UTC),
+               expected_end=planned_day.replace(hour=14).astimezone(UTC),
+               water_point="", town=town,
+               area={"streets": [{"street": planned_street, "from_number": None, "to_number": None, "parity": "all"}],
+                     "service_point_ids": []},
+               version=0, created_at=at, updated_at=at, published_at=at),
+    ]
+    for row in rows:
+        await Outage.insert(row)

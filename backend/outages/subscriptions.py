@@ -1,0 +1,133 @@
+"""Devices subscribed to outage alerts: one row per browser push endpoint, owned by an account,
+with the service points chosen on that device (default: all of the account's, now and later)."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from backend.accounts.schemas import CurrentUser
+from backend.core.db import is_unique_violation, transaction
+from backend.core.errors import ApiError, not_found
+from backend.outages import push, vapid
+from backend.outages.schemas import SubscriptionIn, SubscriptionOut
+from backend.outages.services import my_points
+from backend.outages.tables import PushSubscription
+from backend.settings import Settings
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _dev(settings: Settings) -> bool:
+    return settings.base_url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+
+
+def check_endpoint(settings: Settings, endpoint: str) -> None:
+    """The server POSTs to this URL: only https push services on public hosts (the app on
+    plain-http localhost also accepts a local push service, which is what its tests run)."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if host in LOCAL_HOSTS and _dev(settings):
+        ok = parts.scheme in ("http", "https")
+    else:
+        ok = parts.scheme == "https" and bool(host) and host not in LOCAL_HOSTS and not host.endswith(".local")
+        try:
+            ok = ok and ipaddress.ip_address(host).is_global
+        except ValueError:  # a name, not an address literal
+            pass
+    if not ok or parts.username or parts.password:
+        raise ApiError("push_endpoint_invalid", "The push endpoint must be an https URL of a push service", 400,
+                       field="endpoint")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _out(row: dict[str, Any]) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=str(row["id"]), endpoint=row["endpoint"], push_service=urlsplit(row["endpoint"]).hostname or "",
+        user_agent=row["user_agent"], all_points=row["all_points"],
+        service_point_ids=[str(i) for i in row["service_point_ids"]], created_at=_iso(row["created_at"]) or "",
+        last_sent_at=_iso(row["last_sent_at"]),
+    )
+
+
+async def public_key() -> str:
+    return (await vapid.keys()).application_server_key
+
+
+async def mine(user: CurrentUser) -> list[SubscriptionOut]:
+    rows = await PushSubscription.select().where(PushSubscription.user == user.id).order_by(
+        PushSubscription.created_at
+    ).output(load_json=True)
+    return [_out(r) for r in rows]
+
+
+async def subscribe(settings: Settings, user: CurrentUser, data: SubscriptionIn, user_agent: str) -> SubscriptionOut:
+    check_endpoint(settings, data.endpoint)
+    try:
+        push.check_subscription_keys(data.keys.p256dh, data.keys.auth)
+    except push.InvalidKeys:
+        raise ApiError("push_keys_invalid", "The subscription keys are not valid", 400, field="keys") from None
+    all_points, chosen = True, []
+    if data.service_point_ids is not None:
+        own = {p["id"] for p in await my_points(user)}
+        chosen = sorted(set(data.service_point_ids))
+        if not chosen:
+            raise ApiError("service_points_required", "Choose at least one service point", 400,
+                           field="service_point_ids")
+        if any(i not in own for i in chosen):
+            raise not_found("service point")
+        all_points = False
+    values = {
+        PushSubscription.user: user.id, PushSubscription.p256dh: data.keys.p256dh, PushSubscription.auth: data.keys.auth,
+        PushSubscription.language: data.language, PushSubscription.user_agent: user_agent[:200],
+    }
+    async with transaction():
+        if data.old_endpoint and data.old_endpoint != data.endpoint:
+            # the browser replaced the subscription: the new one inherits the old one's choice
+            old = await PushSubscription.select().where(
+                (PushSubscription.endpoint == data.old_endpoint) & (PushSubscription.user == user.id)
+            ).output(load_json=True).first()
+            if old:
+                await PushSubscription.delete().where(PushSubscription.id == old["id"])
+                if data.service_point_ids is None:
+                    all_points, chosen = old["all_points"], old["service_point_ids"]
+        values[PushSubscription.all_points] = all_points
+        values[PushSubscription.service_point_ids] = chosen
+        # an endpoint belongs to one browser profile: whoever subscribes it last owns it
+        updated = await PushSubscription.update(values).where(PushSubscription.endpoint == data.endpoint).returning(
+            PushSubscription.id
+        )
+        if not updated:
+            try:
+                await PushSubscription.insert(PushSubscription(
+                    id=uuid.uuid4(), endpoint=data.endpoint, created_at=datetime.now(UTC),
+                    **{col._meta.name: v for col, v in values.items()},
+                ))
+            except Exception as exc:
+                if not is_unique_violation(exc):
+                    raise
+                raise ApiError("conflict", "The device subscribed twice at once; try again", 409) from None
+    row = await PushSubscription.select().where(PushSubscription.endpoint == data.endpoint).output(load_json=True).first()
+    assert row is not None
+    return _out(row)
+
+
+async def remove(user: CurrentUser, *, endpoint: str | None = None, subscription_id: str | None = None) -> None:
+    if subscription_id is not None:
+        try:
+            condition = PushSubscription.id == uuid.UUID(subscription_id)
+        except ValueError:
+            raise not_found("subscription") from None
+    else:
+        condition = PushSubscription.endpoint == (endpoint or "")
+    deleted = await PushSubscription.delete().where(condition & (PushSubscription.user == user.id)).returning(
+        PushSubscription.id
+    )
+    if not deleted:
+        raise not_found("subscription")

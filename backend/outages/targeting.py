@@ -1,0 +1,62 @@
+"""Who an outage reaches: the service points in its area, the accounts of their customers, the
+devices of those accounts that chose one of those points, and the e-mail fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.accounts import services as accounts
+from backend.outages import area
+from backend.outages.tables import AlertEmailConsent, PushSubscription
+
+CHUNK = 500
+
+
+@dataclass
+class Audience:
+    points: list[dict[str, Any]] = field(default_factory=list)
+    customers: set[str] = field(default_factory=set)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)  # the devices to alert
+    email_users: list[dict[str, Any]] = field(default_factory=list)  # {id, email}: no device alerted
+
+
+def device_matches(sub: dict[str, Any], user_id: str, users_by_point: dict[str, set[str]]) -> bool:
+    """A device is alerted when one of its chosen service points is in the area (all of the
+    user's points when it chose "all") and the user still has access to that point."""
+    if sub["all_points"]:
+        return any(user_id in users for users in users_by_point.values())
+    return any(user_id in users_by_point.get(str(pid), ()) for pid in sub["service_point_ids"])
+
+
+async def audience(outage_area: dict[str, Any], town: str) -> Audience:
+    out = Audience(points=await area.points_in(outage_area, town))
+    out.customers = {str(p["customer"]) for p in out.points}
+    by_customer = await accounts.accounts_of_customers(sorted(out.customers))
+    users_by_point: dict[str, set[str]] = {}
+    users: dict[str, dict[str, Any]] = {}
+    for point in out.points:
+        linked = [u for u in by_customer.get(str(point["customer"]), []) if u["active"]]
+        users_by_point[str(point["id"])] = {u["id"] for u in linked}
+        users.update({u["id"]: u for u in linked})
+    ids = sorted(users)
+    alerted: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        rows = await PushSubscription.select(
+            PushSubscription.id, PushSubscription.user, PushSubscription.all_points,
+            PushSubscription.service_point_ids,
+        ).where(PushSubscription.user.is_in(ids[start:start + CHUNK])).output(load_json=True)
+        for sub in rows:
+            user_id = str(sub["user"])
+            if device_matches(sub, user_id, users_by_point):
+                out.subscriptions.append(sub)
+                alerted.add(user_id)
+    wanting = set()
+    rest = [i for i in ids if i not in alerted]
+    for start in range(0, len(rest), CHUNK):
+        rows = await AlertEmailConsent.select(AlertEmailConsent.user).where(
+            AlertEmailConsent.user.is_in(rest[start:start + CHUNK]), AlertEmailConsent.enabled.eq(True)
+        )
+        wanting.update(str(r["user"]) for r in rows)
+    out.email_users = [{"id": i, "email": users[i]["email"]} for i in rest if i in wanting and users[i]["email"]]
+    return out

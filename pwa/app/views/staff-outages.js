@@ -1,0 +1,205 @@
+// Office: outages and notices. Create a draft (kind, texts, times, replacement water, the area as
+// streets with house-number ranges and/or single service points), count who it reaches before
+// sending, publish (alerts go out), change (a follow-up replaces the alert) and close.
+// Not kept in IndexedDB: it is office data, fetched fresh.
+import '../i18n/outages-views.js'; // this view's texts
+import { html, useEffect, useState } from '../preact.js';
+import { t, errorText } from '../i18n.js';
+import { api, request } from '../api.js';
+import { formatDateTime } from '../format.js';
+import { Page } from '../components/page.js';
+import { kindLabel } from '../components/outages.js';
+import { useForm, Field, Checkbox, Select, FormAlert, Submit, Success } from '../components/form.js';
+
+const KINDS = ['failure', 'planned', 'quality'];
+const PARITIES = ['all', 'odd', 'even'];
+
+// <input type="datetime-local"> holds local time without a zone; the API wants ISO with one.
+function toLocalInput(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function fromLocalInput(value) {
+  return value ? new Date(value).toISOString() : null;
+}
+
+function emptyValues() {
+  return { kind: 'failure', title: '', description: '', starts_at: toLocalInput(new Date().toISOString()), expected_end: '',
+    water_point: '', town: '', points: '', notify: true };
+}
+
+function valuesOf(o) {
+  return { kind: o.kind, title: o.title, description: o.description, starts_at: toLocalInput(o.starts_at),
+    expected_end: toLocalInput(o.expected_end), water_point: o.water_point, town: o.town,
+    points: o.service_point_ids.join('\n'), notify: true };
+}
+
+function StreetRows({ rows, setRows, streets }) {
+  const update = (i, patch) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return html`<fieldset class="field">
+    <legend>${t('staffOut.area')}</legend>
+    ${rows.map((r, i) => html`<fieldset class="card street-rule" data-testid="street-rule">
+      <legend>${t('staffOut.streetN', { n: i + 1 })}</legend>
+      <div class="field"><label for=${`st-${i}`}>${t('staffOut.street')}</label>
+        <select id=${`st-${i}`} value=${r.street} onChange=${(e) => update(i, { street: e.currentTarget.value })}>
+          <option value="">—</option>
+          ${streets.map((s) => html`<option value=${s.street}>${s.street} (${s.points})</option>`)}
+        </select></div>
+      <div class="field"><label for=${`from-${i}`}>${t('staffOut.from')}</label>
+        <input id=${`from-${i}`} type="number" min="1" inputmode="numeric" value=${r.from_number}
+          onInput=${(e) => update(i, { from_number: e.currentTarget.value })} /></div>
+      <div class="field"><label for=${`to-${i}`}>${t('staffOut.to')}</label>
+        <input id=${`to-${i}`} type="number" min="1" inputmode="numeric" value=${r.to_number}
+          onInput=${(e) => update(i, { to_number: e.currentTarget.value })} /></div>
+      <div class="field"><label for=${`par-${i}`}>${t('staffOut.parity')}</label>
+        <select id=${`par-${i}`} value=${r.parity} onChange=${(e) => update(i, { parity: e.currentTarget.value })}>
+          ${PARITIES.map((p) => html`<option value=${p}>${t(`staffOut.parity.${p}`)}</option>`)}
+        </select></div>
+      <button type="button" class="btn btn-secondary" onClick=${() => setRows(rows.filter((_, j) => j !== i))}>
+        ${t('staffOut.removeStreet', { n: i + 1 })}</button>
+    </fieldset>`)}
+    <button type="button" class="btn btn-secondary" onClick=${() => setRows([...rows, { street: '', from_number: '', to_number: '', parity: 'all' }])}>
+      ${t('staffOut.addStreet')}</button>
+  </fieldset>`;
+}
+
+function rulesOf(o) {
+  return o ? o.streets.map((s) => ({ street: s.street, from_number: s.from_number || '', to_number: s.to_number || '',
+    parity: s.parity })) : [{ street: '', from_number: '', to_number: '', parity: 'all' }];
+}
+
+function OutageForm({ outage, towns, onSaved, onCancel }) {
+  const form = useForm(outage ? valuesOf(outage) : { ...emptyValues(), town: towns[0] || '' },
+    { required: ['title', 'starts_at', 'town'] });
+  const [rows, setRows] = useState(rulesOf(outage));
+  const [streets, setStreets] = useState([]);
+  const [preview, setPreview] = useState(null);
+  const town = form.values.town;
+  useEffect(() => {
+    if (town) api.get(`/api/staff/outages/streets?town=${encodeURIComponent(town)}`).then(setStreets, () => setStreets([]));
+  }, [town]);
+
+  const area = (v) => ({
+    town: v.town.trim(),
+    streets: rows.filter((r) => r.street).map((r) => ({ street: r.street, parity: r.parity,
+      from_number: r.from_number ? Number(r.from_number) : null, to_number: r.to_number ? Number(r.to_number) : null })),
+    service_point_ids: v.points.split(/\s+/).filter(Boolean),
+  });
+  const count = async () => {
+    setPreview(null);
+    try {
+      const p = await api.post('/api/staff/outages/preview', area(form.values));
+      setPreview(t('staffOut.previewResult', { points: p.service_points, customers: p.customers, devices: p.devices,
+        emails: p.email_recipients }));
+    } catch (err) {
+      form.fail(err);
+    }
+  };
+  const submit = form.onSubmit(async (v) => {
+    const body = { kind: v.kind, title: v.title.trim(), description: v.description.trim(),
+      starts_at: fromLocalInput(v.starts_at), expected_end: fromLocalInput(v.expected_end),
+      water_point: v.water_point.trim(), area: area(v) };
+    const saved = outage
+      ? await request('PUT', `/api/staff/outages/${outage.id}`, { ...body, notify: v.notify })
+      : await api.post('/api/staff/outages', body);
+    onSaved(saved, 'staffOut.saved');
+  });
+  const titleId = `${form.id}-heading`; // not -title: that is the title field's id
+  return html`<form class="form card" onSubmit=${submit} novalidate aria-labelledby=${titleId}>
+    <h2 id=${titleId}>${outage ? t('staffOut.edit', { title: outage.title }) : t('staffOut.new')}</h2>
+    <${FormAlert} form=${form} />
+    <${Select} form=${form} name="kind" label=${t('staffOut.kind')} options=${KINDS.map((k) => [k, kindLabel(k)])} />
+    <${Field} form=${form} name="title" label=${t('staffOut.titleField')} maxlength="120" />
+    <div class="field"><label for=${`${form.id}-description`}>${t('staffOut.description')}</label>
+      <textarea id=${`${form.id}-description`} rows="3" maxlength="4000" value=${form.values.description}
+        onInput=${(e) => form.set('description', e.currentTarget.value)}></textarea></div>
+    <${Field} form=${form} name="starts_at" type="datetime-local" label=${t('staffOut.start')} />
+    <${Field} form=${form} name="expected_end" type="datetime-local" label=${t('staffOut.end')} hint=${t('staffOut.endHint')} />
+    <${Field} form=${form} name="water_point" label=${t('staffOut.waterPoint')} maxlength="300" />
+    <${Select} form=${form} name="town" label=${t('staffOut.town')} options=${towns.map((x) => [x, x])} />
+    <${StreetRows} rows=${rows} setRows=${setRows} streets=${streets} />
+    <div class="field"><label for=${`${form.id}-points`}>${t('staffOut.points')}</label>
+      <textarea id=${`${form.id}-points`} rows="2" value=${form.values.points}
+        onInput=${(e) => form.set('points', e.currentTarget.value)}></textarea></div>
+    <div class="form-actions">
+      <button type="button" class="btn btn-secondary" onClick=${count}>${t('staffOut.preview')}</button>
+    </div>
+    <p role="status" data-testid="area-preview">${preview}</p>
+    ${outage && outage.status === 'published' && html`<${Checkbox} form=${form} name="notify" label=${t('staffOut.notify')} />`}
+    <div class="form-actions">
+      <${Submit} form=${form}>${outage ? t('staffOut.saveChange') : t('staffOut.save')}<//>
+      <button type="button" class="btn btn-secondary" onClick=${onCancel}>${t('staffOut.cancel')}</button>
+    </div>
+  </form>`;
+}
+
+function OutageRow({ outage: o, onEdit, onChanged }) {
+  const [error, setError] = useState(null);
+  const d = o.deliveries;
+  const waiting = (d.pending || 0) + (d.retry || 0) + (d.sending || 0);
+  const action = (path, confirmKey, doneKey) => async () => {
+    if (!window.confirm(t(confirmKey))) return;
+    setError(null);
+    try {
+      onChanged(await api.post(`/api/staff/outages/${o.id}/${path}`), doneKey);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const titleId = `so-${o.id}`;
+  return html`<li class="card outage" data-testid="staff-outage">
+    <p class="outage-kind">${kindLabel(o.kind)} · ${t(`staffOut.status.${o.status}`)}</p>
+    <h3 id=${titleId}>${o.title}</h3>
+    <p>${o.area_summary}${o.service_point_count ? ` + ${t('outages.points', { count: o.service_point_count })}` : ''} (${o.town})</p>
+    <p>${formatDateTime(o.starts_at)} – ${o.expected_end ? formatDateTime(o.expected_end) : '…'}</p>
+    ${o.status !== 'draft' && html`<p data-testid="deliveries">${t('staffOut.deliveries', { sent: d.sent || 0, waiting,
+      failed: (d.failed || 0) + (d.gone || 0), emails: o.emails })}</p>`}
+    <div role="alert">${error && html`<p class="banner banner-error">${error}</p>`}</div>
+    ${o.status !== 'closed' && html`<div class="form-actions">
+      <button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${() => onEdit(o)}>${t('staffOut.change')}</button>
+      ${o.status === 'draft' && html`<button type="button" class="btn btn-primary" aria-describedby=${titleId}
+        onClick=${action('publish', 'staffOut.publishConfirm', 'staffOut.published')}>${t('staffOut.publish')}</button>`}
+      <button type="button" class="btn btn-secondary" aria-describedby=${titleId}
+        onClick=${action('close', 'staffOut.closeConfirm', 'staffOut.closed')}>${t('staffOut.close')}</button>
+    </div>`}
+  </li>`;
+}
+
+export function StaffOutagesView() {
+  const [list, setList] = useState(null);
+  const [towns, setTowns] = useState([]);
+  const [editing, setEditing] = useState(null); // null, 'new' or an outage
+  const [done, setDone] = useState(null);
+  const [error, setError] = useState(null);
+  const load = () => api.get('/api/staff/outages').then(setList, (err) => setError(errorText(err)));
+  useEffect(() => {
+    load();
+    api.get('/api/staff/outages/towns').then(setTowns, () => {});
+  }, []);
+  const changed = (_, key) => {
+    setEditing(null);
+    setDone(t(key));
+    load();
+  };
+  return html`<${Page} title=${t('staffOut.title')}>
+    <div class="stack">
+      <div role="status">${done && html`<${Success}>${done}<//>`}</div>
+      ${error && html`<p class="banner banner-error" role="alert">${error}</p>`}
+      ${editing
+        ? html`<${OutageForm} key=${editing === 'new' ? 'new' : editing.id} outage=${editing === 'new' ? null : editing}
+            towns=${towns} onSaved=${changed} onCancel=${() => setEditing(null)} />`
+        : html`<div class="form-actions"><button type="button" class="btn btn-primary"
+            onClick=${() => { setDone(null); setEditing('new'); }}>${t('staffOut.new')}</button></div>`}
+      <section aria-labelledby="staff-outages-list">
+        <h2 id="staff-outages-list">${t('staffOut.list')}</h2>
+        ${list && (list.length
+          ? html`<ul class="outages">${list.map((o) => html`<${OutageRow} outage=${o}
+              onEdit=${(x) => { setDone(null); setEditing(x); }} onChanged=${changed} />`)}</ul>`
+          : html`<p>${t('staffOut.none')}</p>`)}
+      </section>
+    </div>
+  <//>`;
+}
