@@ -1,0 +1,138 @@
+"""Self-registration, as Polish e-BOKs do it instead of the paper consent: the customer number plus
+the number and gross amount of one of the customer's last three invoices; then the activation link
+is e-mailed, and opening it confirms the address and sets the password.
+
+The answer is the same whether or not the data matched (and whether or not the e-mail already has an
+account), and attempts are limited per IP and per customer number, counted in the database so every
+process sees them.
+
+The invoices belong to billing. The contract this module relies on:
+
+    async def backend.billing.services.invoice_matches(
+        customer_id: str, number: str, gross_grosze: int, last: int = 3) -> bool
+
+True when one of the customer's `last` most recent invoices (by issue date; corrections included,
+reminders and interest notes not) has exactly this number (compared after stripping spaces,
+case-insensitive) and this gross amount in grosze. It is imported on first use; tests (or a deployment
+without billing) set `invoice_matcher` instead."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from backend.accounts import services as accounts
+from backend.accounts.schemas import Email, Strict
+from backend.accounts.tables import LoginAttempt, User
+from backend.core.errors import ApiError
+from backend.core.mail import queue_mail
+from backend.core.security import client_ip
+from backend.customers import services as customers
+from backend.settings import Settings, SettingsDep
+
+log = logging.getLogger("ebok.registration")
+
+ATTEMPTS_PER_HOUR = 5  # per IP and per customer number
+InvoiceMatcher = Callable[..., Awaitable[bool]]
+invoice_matcher: InvoiceMatcher | None = None  # a hook: tests inject a fake here
+
+_AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
+
+EXISTS_MAIL = {
+    "pl": ("Konto w e-BOK {utility} już istnieje",
+           "Dzień dobry,\n\nktoś (być może Ty) próbował założyć konto w e-BOK {utility} dla adresu {email}.\n"
+           "Konto z tym adresem już istnieje. Jeśli nie pamiętasz hasła, ustaw nowe: {link}\n\n{utility}"),
+}
+
+
+class RegisterIn(Strict):
+    customer_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    invoice_number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    gross_amount: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # "123,45" as printed
+    email: Email
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    consent: bool  # to processing the e-mail address (and phone) for the e-BOK
+
+
+class RegisterOut(msgspec.Struct):
+    status: str
+
+
+def parse_grosze(text: str) -> int | None:
+    found = _AMOUNT.fullmatch(text.replace(" ", "").replace("\u00a0", "").removesuffix("zł").strip())
+    if not found:
+        return None
+    whole, fraction = found.groups()
+    return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+
+
+async def _invoice_matches(customer_id: str, number: str, gross_grosze: int) -> bool:
+    if invoice_matcher is not None:
+        return bool(await invoice_matcher(customer_id, number, gross_grosze, last=3))
+    try:
+        from backend.billing import services as billing  # imported late: billing may not be deployed
+    except ImportError:
+        log.warning("self-registration needs backend.billing.services.invoice_matches; nobody can match")
+        return False
+    matches = getattr(billing, "invoice_matches", None)
+    if matches is None:
+        log.warning("backend.billing.services has no invoice_matches; nobody can match")
+        return False
+    return bool(await matches(customer_id, number, gross_grosze, last=3))
+
+
+async def _check_rate(keys: list[str]) -> None:
+    since = accounts.now() - timedelta(hours=1)
+    for key in keys:
+        count = await LoginAttempt.count().where((LoginAttempt.key == key) & (LoginAttempt.at > since))
+        if count >= ATTEMPTS_PER_HOUR:
+            raise ApiError("too_many_attempts", "Too many attempts; try again later", 429,
+                           headers={"Retry-After": "3600"}, extra={"retry_after": 3600})
+
+
+async def register(settings: Settings, data: RegisterIn, ip: str) -> None:
+    if not data.consent:
+        raise ApiError("consent_required", "The consent is required", 400, field="consent")
+    grosze = parse_grosze(data.gross_amount)
+    if grosze is None:
+        raise ApiError("amount_invalid", "Give the gross amount as on the invoice, e.g. 123,45", 400,
+                       field="gross_amount")
+    number = data.customer_number.strip()
+    keys = [f"register:ip:{ip}", f"register:number:{number[:20]}"]
+    await _check_rate(keys)
+    await LoginAttempt.insert(*(LoginAttempt(key=k) for k in keys))  # every attempt counts, matched or not
+    customer_id = await customers.customer_id_by_number(number)
+    if not customer_id or not await _invoice_matches(customer_id, data.invoice_number.strip(), grosze):
+        return
+    email = accounts.normalize_email(data.email)
+    existing = await User.select(User.id).where(User.email == email).first()
+    if existing:
+        subject, text = EXISTS_MAIL["pl"]
+        params = {"utility": settings.utility_name, "email": email, "link": f"{settings.base_url}/nie-pamietam-hasla"}
+        await queue_mail(email, subject.format(**params), text.format(**params))
+        return
+    from backend.consents import services as consents  # consents depend on accounts, not the reverse
+
+    user_id = await accounts.create_user(settings, email, data.name, "resident", customer_id=customer_id)
+    await customers.record_contact_consent(customer_id)
+    await consents.record(customer_id, "contact_data", True, "registration", str(user_id))
+
+
+class RegistrationController(Controller):
+    path = "/api/register"
+
+    @post("/", status_code=HTTP_202_ACCEPTED)
+    async def register(self, data: JSONBody[RegisterIn], request: Request, settings: SettingsDep) -> RegisterOut:
+        await register(settings, data, client_ip(request, settings))
+        return RegisterOut(status="accepted")
+
+
+controllers = [RegistrationController]

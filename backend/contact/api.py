@@ -1,0 +1,112 @@
+"""HTTP endpoints of contact: send a message (multipart, idempotent), threads, replies, staff inbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import File
+
+from backend.accounts.guards import logged_in, role_in, staff_only
+from backend.contact import services
+from backend.contact.schemas import MAX_ATTACHMENTS, ReplyIn, ThreadDetailOut, ThreadOut
+from backend.core.errors import ApiError
+from backend.readings.photos import MAX_BYTES
+from backend.settings import SettingsDep
+
+FORM_LIMIT = MAX_ATTACHMENTS * MAX_BYTES + 64 * 1024
+
+
+def _key(request: Request) -> str:
+    raw = request.headers.get("idempotency-key", "").strip()
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise ApiError("idempotency_key_required", "Send a UUID in the Idempotency-Key header", 400,
+                       field="Idempotency-Key") from None
+
+
+def _text(form: Any, name: str, limit: int) -> str:
+    value = form.get(name)
+    if value is None or value == "":
+        raise ApiError("field_required", f"{name} is required", 400, field=name)
+    if not isinstance(value, str):
+        raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
+    if len(value) > limit:
+        raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
+    return value
+
+
+class ContactController(Controller):
+    path = "/api/contact"
+    guards = [logged_in]
+
+    @post("/messages", request_max_body_size=FORM_LIMIT, guards=[role_in("resident")])
+    async def send(self, request: Request, settings: SettingsDep) -> Response[Any]:
+        key = _key(request)
+        if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            raise ApiError("invalid_request", "Send multipart/form-data", 400)
+        form = await request.form()
+        files = []
+        for item in form.getall("attachment") if "attachment" in form else []:
+            if isinstance(item, str):
+                continue
+            data = await item.read()
+            if len(data) > MAX_BYTES:
+                raise ApiError("file_too_large", "An attachment is larger than 10 MB", 400, field="attachment")
+            files.append((item.filename or "", data))
+        msg = services.Incoming(
+            customer_id=_text(form, "customer_id", 36), category=_text(form, "category", 20),
+            subject=_text(form, "subject", 200), body=_text(form, "body", services.MAX_BODY), files=files,
+        )
+        status, body = await services.send(settings, request.scope["user"], key, msg)
+        return Response(body, status_code=status)
+
+    @get("/threads")
+    async def threads(self, request: Request) -> list[ThreadOut]:
+        return await services.threads_for(request.scope["user"])
+
+    @get("/threads/{thread_id:str}")
+    async def thread(self, request: Request, thread_id: FromPath[str]) -> ThreadDetailOut:
+        return await services.thread_detail(request.scope["user"], thread_id)
+
+    @post("/threads/{thread_id:str}/messages", status_code=201, guards=[role_in("resident")])
+    async def follow_up(self, request: Request, settings: SettingsDep, thread_id: FromPath[str],
+                        data: JSONBody[ReplyIn]) -> ThreadDetailOut:
+        return await services.resident_reply(settings, request.scope["user"], thread_id, data.body)
+
+    @get("/attachments/{attachment_id:str}")
+    async def attachment(self, request: Request, settings: SettingsDep, attachment_id: FromPath[str]) -> File:
+        path, name, media_type = await services.attachment_file(settings, request.scope["user"], attachment_id)
+        return File(path, filename=name, media_type=media_type,
+                    content_disposition_type="inline" if media_type == "image/jpeg" else "attachment",
+                    headers={"cache-control": "private, max-age=86400"})
+
+
+class StaffInboxController(Controller):
+    path = "/api/staff/contact"
+    guards = [staff_only]
+
+    @get("/threads")
+    async def inbox(self, status: FromQuery[str] = "") -> list[ThreadOut]:
+        if status not in ("", "open", "answered", "closed"):
+            raise ApiError("invalid_request", "Unknown status", 400, field="status")
+        return await services.inbox(status or None)
+
+    @get("/threads/{thread_id:str}")
+    async def thread(self, request: Request, thread_id: FromPath[str]) -> ThreadDetailOut:
+        return await services.thread_detail(request.scope["user"], thread_id)
+
+    @post("/threads/{thread_id:str}/reply", status_code=201)
+    async def reply(self, request: Request, settings: SettingsDep, thread_id: FromPath[str],
+                    data: JSONBody[ReplyIn]) -> ThreadDetailOut:
+        return await services.staff_reply(settings, request.scope["user"], thread_id, data.body)
+
+    @post("/threads/{thread_id:str}/close", status_code=200)
+    async def close(self, request: Request, thread_id: FromPath[str]) -> ThreadDetailOut:
+        return await services.close_thread(request.scope["user"], thread_id)
+
+
+controllers = [ContactController, StaffInboxController]

@@ -1,0 +1,340 @@
+"""Contact: a resident writes to the office (category, subject, text, photos or PDFs), the message
+reaches the office mailbox through the mail outbox and the staff inbox in the app; staff reply in the
+app and the resident is e-mailed that a reply waits. Sending is idempotent per Idempotency-Key, so a
+message queued offline on the phone arrives exactly once however often it is resent."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from backend.accounts import services as accounts
+from backend.accounts.schemas import CurrentUser
+from backend.contact.mails import CATEGORY_NAMES, office_mail, reply_mail
+from backend.contact.schemas import (
+    CATEGORIES,
+    MAX_ATTACHMENTS,
+    AttachmentOut,
+    MessageOut,
+    ThreadDetailOut,
+    ThreadOut,
+)
+from backend.contact.tables import ContactAttachment, ContactMessage, ContactRequestKey, ContactThread
+from backend.core.db import is_unique_violation, transaction
+from backend.core.errors import ApiError, not_found
+from backend.core.mail import queue_mail
+from backend.customers import services as customers
+from backend.documents import services as documents
+from backend.documents.files import FileStore, is_uuid
+from backend.readings.photos import PhotoError, process_photo
+from backend.settings import Settings
+
+IN_PROGRESS_LEASE = timedelta(minutes=2)
+MAX_BODY = 5000
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def store(settings: Settings, kind: str) -> FileStore:
+    return FileStore(settings.data_dir / "contact", ".jpg" if kind == "photo" else ".pdf")
+
+
+class Incoming(msgspec.Struct, frozen=True):
+    customer_id: str
+    category: str
+    subject: str
+    body: str
+    files: list[tuple[str, bytes]]  # (file name, content)
+
+
+def request_hash(msg: Incoming) -> str:
+    h = hashlib.sha256()
+    for part in (msg.customer_id, msg.category, msg.subject.strip(), msg.body.strip()):
+        h.update(part.encode())
+        h.update(b"\x00")
+    for _, data in msg.files:
+        h.update(hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+# --- idempotency (the same rules as readings: replay gives the first answer) ----------------------
+
+
+async def _claim_key(key: str, user: CurrentUser, digest: str) -> tuple[int, dict[str, Any]] | None:
+    for _ in range(3):
+        try:
+            await ContactRequestKey.insert(ContactRequestKey(key=key, user=user.id, request_hash=digest))
+            return None
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+        row = await ContactRequestKey.select().where(ContactRequestKey.key == key).first()
+        if row is None:
+            continue
+        if str(row["user"]) != user.id or row["request_hash"] != digest:
+            raise ApiError("idempotency_key_reused", "This key was used for other content", 422)
+        if row["state"] == "done":
+            body = row["response"]
+            return int(row["status_code"]), msgspec.json.decode(body) if isinstance(body, str | bytes) else body
+        if row["created_at"] > now() - IN_PROGRESS_LEASE:
+            raise ApiError("request_in_progress", "The same request is being processed", 409,
+                           headers={"Retry-After": "2"})
+        taken = await ContactRequestKey.update({ContactRequestKey.created_at: now()}).where(
+            (ContactRequestKey.key == key) & (ContactRequestKey.created_at == row["created_at"])
+        ).returning(ContactRequestKey.key)
+        if taken:
+            return None
+    raise ApiError("request_in_progress", "The same request is being processed", 409, headers={"Retry-After": "2"})
+
+
+# --- attachments ------------------------------------------------------------------------------------
+
+
+class _Prepared(msgspec.Struct):
+    kind: str
+    file_name: str
+    data: bytes
+
+
+async def _prepare(files: list[tuple[str, bytes]]) -> list[_Prepared]:
+    """Photos are re-encoded (metadata dropped) like meter photos; PDFs must parse as PDFs."""
+    if len(files) > MAX_ATTACHMENTS:
+        raise ApiError("too_many_attachments", f"At most {MAX_ATTACHMENTS} attachments", 400, field="attachment")
+    out = []
+    for name, data in files:
+        if data.lstrip(b"\r\n\t ")[:5] == b"%PDF-":
+            await documents.validate_pdf(data, field="attachment")
+            out.append(_Prepared("pdf", documents.safe_name(name, "zalacznik.pdf", ".pdf"), data))
+            continue
+        try:
+            photo = await asyncio.to_thread(process_photo, data)
+        except PhotoError as exc:
+            code = "attachment_not_allowed" if exc.code in ("photo_not_image", "photo_unsupported_format") else exc.code
+            raise ApiError(code, str(exc), 400, field="attachment") from None
+        stem = (name or "zdjecie").rsplit(".", 1)[0]
+        out.append(_Prepared("photo", documents.safe_name(stem, "zdjecie.jpg", ".jpg"), photo.full))
+    return out
+
+
+# --- sending ----------------------------------------------------------------------------------------
+
+
+def _visible_customer(user: CurrentUser, customer_id: str) -> None:
+    if customer_id not in user.customer_ids:
+        raise not_found("customer")
+
+
+async def send(settings: Settings, user: CurrentUser, key: str, msg: Incoming) -> tuple[int, dict[str, Any]]:
+    if user.role != "resident":
+        raise not_found("customer")
+    _visible_customer(user, msg.customer_id)
+    if msg.category not in CATEGORIES:
+        raise ApiError("invalid_request", "Unknown category", 400, field="category")
+    if not msg.subject.strip():
+        raise ApiError("field_required", "subject is required", 400, field="subject")
+    if not msg.body.strip():
+        raise ApiError("field_required", "body is required", 400, field="body")
+    replay = await _claim_key(key, user, request_hash(msg))
+    if replay:
+        return 200, replay[1]
+    try:
+        return await _store_new(settings, user, key, msg)
+    except BaseException:
+        await ContactRequestKey.delete().where(ContactRequestKey.key == key)
+        raise
+
+
+async def _save_files(settings: Settings, prepared: list[_Prepared]) -> list[tuple[uuid.UUID, _Prepared]]:
+    saved = []
+    for p in prepared:
+        att_id = uuid.uuid4()
+        await asyncio.to_thread(store(settings, p.kind).save, str(att_id), p.data)
+        saved.append((att_id, p))
+    return saved
+
+
+async def _store_new(settings: Settings, user: CurrentUser, key: str, msg: Incoming) -> tuple[int, dict[str, Any]]:
+    prepared = await _prepare(msg.files)
+    customer = await customers.get_customer(msg.customer_id)
+    if not customer:
+        raise not_found("customer")
+    saved = await _save_files(settings, prepared)
+    thread_id, message_id, t = uuid.uuid4(), uuid.uuid4(), now()
+    subject, text = office_mail(
+        category=CATEGORY_NAMES["pl"][msg.category], subject=msg.subject.strip(), number=customer["number"],
+        customer=customer["name"], author=user.name, email=user.email, attachments=len(saved),
+        body=msg.body.strip(), link=f"{settings.base_url}/biuro/kontakt?watek={thread_id}",
+    )
+    try:
+        async with transaction():
+            await ContactThread.insert(ContactThread(
+                id=thread_id, customer=customer["id"], author=user.id, category=msg.category,
+                subject=msg.subject.strip()[:200], status="open", created_at=t, last_message_at=t,
+                staff_unread=True, resident_unread=False,
+            ))
+            await ContactMessage.insert(ContactMessage(id=message_id, thread=thread_id, author=user.id,
+                                                       from_staff=False, body=msg.body.strip(), created_at=t))
+            for att_id, p in saved:
+                await ContactAttachment.insert(ContactAttachment(
+                    id=att_id, message=message_id, kind=p.kind, file_name=p.file_name, size=len(p.data),
+                    sha256=hashlib.sha256(p.data).hexdigest()))
+            await queue_mail(settings.office_email, subject, text)
+            body = msgspec.to_builtins((await _threads(thread_id=str(thread_id), viewer_is_staff=False))[0])
+            await ContactRequestKey.update({ContactRequestKey.state: "done", ContactRequestKey.response: body,
+                                            ContactRequestKey.status_code: 201}).where(ContactRequestKey.key == key)
+    except BaseException:
+        for att_id, p in saved:
+            store(settings, p.kind).delete(str(att_id))
+        raise
+    return 201, body
+
+
+# --- reading threads --------------------------------------------------------------------------------
+
+
+async def _threads(*, customer_ids: list[str] | None = None, thread_id: str | None = None,
+                   status: str | None = None, viewer_is_staff: bool, limit: int = 200) -> list[ThreadOut]:
+    query = ContactThread.select(
+        *ContactThread.all_columns(), ContactThread.customer.number.as_alias("customer_number"),
+    ).order_by(ContactThread.last_message_at, ascending=False).limit(limit)
+    if customer_ids is not None:
+        if not customer_ids:
+            return []
+        query = query.where(ContactThread.customer.is_in(customer_ids))
+    if thread_id:
+        if not is_uuid(thread_id):
+            return []
+        query = query.where(ContactThread.id == thread_id)
+    if status:
+        query = query.where(ContactThread.status == status)
+    rows = await query
+    return [ThreadOut(
+        id=str(r["id"]), customer_id=str(r["customer"]), customer_number=r["customer_number"],
+        category=r["category"], subject=r["subject"], status=r["status"], created_at=_iso(r["created_at"]),
+        last_message_at=_iso(r["last_message_at"]),
+        unread=bool(r["staff_unread"] if viewer_is_staff else r["resident_unread"]),
+    ) for r in rows]
+
+
+async def threads_for(user: CurrentUser) -> list[ThreadOut]:
+    return await _threads(customer_ids=list(user.customer_ids), viewer_is_staff=False)
+
+
+async def inbox(status: str | None = None) -> list[ThreadOut]:
+    return await _threads(status=status or None, viewer_is_staff=True)
+
+
+async def _visible_thread(user: CurrentUser, thread_id: str) -> dict[str, Any]:
+    row = await ContactThread.select().where(ContactThread.id == thread_id).first() if is_uuid(thread_id) else None
+    if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
+        raise not_found("thread")
+    return row
+
+
+async def thread_detail(user: CurrentUser, thread_id: str) -> ThreadDetailOut:
+    row = await _visible_thread(user, thread_id)
+    flag = ContactThread.staff_unread if user.is_staff else ContactThread.resident_unread
+    if row["staff_unread" if user.is_staff else "resident_unread"]:
+        await ContactThread.update({flag: False}).where(ContactThread.id == row["id"])
+    messages = await ContactMessage.select(
+        *ContactMessage.all_columns(), ContactMessage.author.name.as_alias("author_name"),
+    ).where(ContactMessage.thread == row["id"]).order_by(ContactMessage.created_at)
+    attachments = await ContactAttachment.select().where(
+        ContactAttachment.message.is_in([m["id"] for m in messages])) if messages else []
+    by_message: dict[str, list[AttachmentOut]] = {}
+    for a in attachments:
+        by_message.setdefault(str(a["message"]), []).append(
+            AttachmentOut(id=str(a["id"]), kind=a["kind"], file_name=a["file_name"], size=a["size"]))
+    customer = await customers.get_customer(str(row["customer"]))
+    (thread,) = await _threads(thread_id=str(row["id"]), viewer_is_staff=user.is_staff)
+    return ThreadDetailOut(
+        thread=thread, customer_name=customer["name"] if customer else "",
+        messages=[MessageOut(
+            id=str(m["id"]), from_staff=m["from_staff"],
+            # residents see "the office", not which employee answered
+            author_name="" if m["from_staff"] and not user.is_staff else (m["author_name"] or ""),
+            body=m["body"], created_at=_iso(m["created_at"]), attachments=by_message.get(str(m["id"]), []),
+        ) for m in messages],
+    )
+
+
+async def attachment_file(settings: Settings, user: CurrentUser, attachment_id: str) -> tuple[Path, str, str]:
+    row = await ContactAttachment.select(
+        ContactAttachment.id, ContactAttachment.kind, ContactAttachment.file_name,
+        ContactAttachment.message.thread.customer.as_alias("customer"),
+    ).where(ContactAttachment.id == attachment_id).first() if is_uuid(attachment_id) else None
+    if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
+        raise not_found("attachment")
+    path = store(settings, row["kind"]).path(str(row["id"]))
+    if not path.exists():
+        raise not_found("attachment")
+    return path, row["file_name"], "image/jpeg" if row["kind"] == "photo" else "application/pdf"
+
+
+# --- replies ------------------------------------------------------------------------------------------
+
+
+async def resident_reply(settings: Settings, user: CurrentUser, thread_id: str, body: str) -> ThreadDetailOut:
+    row = await _visible_thread(user, thread_id)
+    if user.is_staff:
+        raise not_found("thread")
+    customer = await customers.get_customer(str(row["customer"]))
+    t = now()
+    subject, text = office_mail(
+        category=CATEGORY_NAMES["pl"][row["category"]], subject=row["subject"],
+        number=customer["number"] if customer else "", customer=customer["name"] if customer else "",
+        author=user.name, email=user.email, attachments=0, body=body.strip(),
+        link=f"{settings.base_url}/biuro/kontakt?watek={row['id']}",
+    )
+    async with transaction():
+        await ContactMessage.insert(ContactMessage(thread=row["id"], author=user.id, from_staff=False,
+                                                   body=body.strip(), created_at=t))
+        await ContactThread.update({ContactThread.status: "open", ContactThread.staff_unread: True,
+                                    ContactThread.last_message_at: t}).where(ContactThread.id == row["id"])
+        await queue_mail(settings.office_email, subject, text)
+    return await thread_detail(user, thread_id)
+
+
+async def staff_reply(settings: Settings, staff: CurrentUser, thread_id: str, body: str) -> ThreadDetailOut:
+    row = await _visible_thread(staff, thread_id)
+    t = now()
+    async with transaction():
+        await ContactMessage.insert(ContactMessage(thread=row["id"], author=staff.id, from_staff=True,
+                                                   body=body.strip(), created_at=t))
+        await ContactThread.update({ContactThread.status: "answered", ContactThread.resident_unread: True,
+                                    ContactThread.staff_unread: False, ContactThread.last_message_at: t}).where(
+            ContactThread.id == row["id"])
+        if row["author"]:
+            author = await accounts.me(row["author"])
+            subject, text = reply_mail(author.language, utility=settings.utility_name,
+                                       link=f"{settings.base_url}/kontakt/watek?id={row['id']}")
+            await queue_mail(author.email, subject, text)
+    return await thread_detail(staff, thread_id)
+
+
+async def close_thread(staff: CurrentUser, thread_id: str) -> ThreadDetailOut:
+    row = await _visible_thread(staff, thread_id)
+    await ContactThread.update({ContactThread.status: "closed", ContactThread.staff_unread: False}).where(
+        ContactThread.id == row["id"])
+    return await thread_detail(staff, thread_id)
+
+
+async def unread_count(user: CurrentUser) -> int:
+    if user.is_staff:
+        return await ContactThread.count().where(ContactThread.staff_unread.eq(True))
+    if not user.customer_ids:
+        return 0
+    return await ContactThread.count().where(
+        ContactThread.customer.is_in(list(user.customer_ids)) & ContactThread.resident_unread.eq(True))

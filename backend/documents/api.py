@@ -1,0 +1,116 @@
+"""HTTP endpoints of documents: the resident's documents, public information, staff uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import File
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from backend.accounts.guards import logged_in, staff_only
+from backend.core.errors import ApiError
+from backend.documents import services
+from backend.documents.pdf import MAX_PDF_BYTES
+from backend.documents.schemas import DocumentOut, PublicDocumentOut, StaffDocumentOut
+from backend.settings import SettingsDep
+
+FORM_LIMIT = MAX_PDF_BYTES + 64 * 1024  # the file and a few short fields
+
+
+def _pdf(path: Any, name: str) -> File:
+    # always a download: the browser's PDF viewer gets a file, never a page of our origin
+    return File(path, filename=name, media_type="application/pdf", content_disposition_type="attachment",
+                headers={"cache-control": "private, no-store"})
+
+
+async def form_text(form: Any, name: str, limit: int, required: bool = True) -> str:
+    value = form.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError("field_required", f"{name} is required", 400, field=name)
+        return ""
+    if not isinstance(value, str):
+        raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
+    if len(value) > limit:
+        raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
+    return value.strip()
+
+
+async def read_upload(request: Request, *, with_customer: bool) -> tuple[services.Upload, str]:
+    if request.content_type[0] != "multipart/form-data":
+        raise ApiError("invalid_request", "Send multipart/form-data", 400)
+    form = await request.form()
+    file = form.get("file")
+    if file is None or isinstance(file, str):
+        raise ApiError("field_required", "file is required", 400, field="file")
+    data = await file.read()
+    if len(data) > MAX_PDF_BYTES:
+        raise ApiError("file_too_large", "The file is larger than 10 MB", 400, field="file")
+    upload = services.Upload(
+        title=await form_text(form, "title", 200), category=await form_text(form, "category", 20),
+        description=await form_text(form, "description", 500, required=False),
+        file_name=file.filename or "", data=data,
+    )
+    customer_id = await form_text(form, "customer_id", 36) if with_customer else ""
+    return upload, customer_id
+
+
+class DocumentsController(Controller):
+    path = "/api/documents"
+    guards = [logged_in]
+
+    @get("/")
+    async def list_documents(self, request: Request) -> list[DocumentOut]:
+        return await services.documents_for(request.scope["user"])
+
+    @get("/{doc_id:str}/file")
+    async def file(self, request: Request, settings: SettingsDep, doc_id: FromPath[str]) -> File:
+        path, name = await services.open_document(settings, request.scope["user"], doc_id)
+        return _pdf(path, name)
+
+
+class InformationController(Controller):
+    """Public: price lists, contract templates, forms, rules, the accessibility statement."""
+
+    path = "/api/information"
+
+    @get("/")
+    async def list_public(self) -> list[PublicDocumentOut]:
+        return await services.public_documents()
+
+    @get("/{doc_id:str}/file")
+    async def file(self, settings: SettingsDep, doc_id: FromPath[str]) -> File:
+        path, name = await services.public_file(settings, doc_id)
+        return _pdf(path, name)
+
+
+class StaffDocumentsController(Controller):
+    path = "/api/staff"
+    guards = [staff_only]
+
+    @get("/documents")
+    async def list_documents(self, customer_id: FromQuery[str] = "") -> list[StaffDocumentOut]:
+        return await services.staff_documents(customer_id=customer_id or None)
+
+    @post("/documents", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
+    async def upload(self, request: Request, settings: SettingsDep) -> StaffDocumentOut:
+        upload, customer_id = await read_upload(request, with_customer=True)
+        return await services.upload_for_customer(settings, request.scope["user"], customer_id, upload)
+
+    @delete("/documents/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove(self, settings: SettingsDep, doc_id: FromPath[str]) -> None:
+        await services.delete_customer_document(settings, doc_id)
+
+    @post("/information", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
+    async def upload_public(self, request: Request, settings: SettingsDep) -> PublicDocumentOut:
+        upload, _ = await read_upload(request, with_customer=False)
+        return await services.upload_public(settings, request.scope["user"], upload)
+
+    @delete("/information/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove_public(self, settings: SettingsDep, doc_id: FromPath[str]) -> None:
+        await services.delete_public(settings, doc_id)
+
+
+controllers = [DocumentsController, InformationController, StaffDocumentsController]

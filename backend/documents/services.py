@@ -1,0 +1,216 @@
+"""Documents: staff upload PDFs for one customer or for everybody; residents see their customers'
+documents (new ones unread until the first download), everybody sees the public ones.
+Another customer's document is 404 like a missing one."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from backend.accounts.schemas import CurrentUser
+from backend.core.errors import ApiError, not_found
+from backend.customers import services as customers
+from backend.documents.files import FileStore, is_uuid
+from backend.documents.pdf import PdfError, check_pdf, safe_file_name
+from backend.documents.schemas import (
+    CUSTOMER_CATEGORIES,
+    PUBLIC_CATEGORIES,
+    DocumentOut,
+    PublicDocumentOut,
+    StaffDocumentOut,
+)
+from backend.documents.tables import CustomerDocument, PublicDocument
+from backend.settings import Settings
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def customer_store(settings: Settings) -> FileStore:
+    return FileStore(settings.data_dir / "documents" / "customers")
+
+
+def public_store(settings: Settings) -> FileStore:
+    return FileStore(settings.data_dir / "documents" / "public")
+
+
+async def validate_pdf(data: bytes, field: str = "file") -> int:
+    """Pages of a real PDF, or a 400 naming the field (used by contact attachments too)."""
+    try:
+        return await asyncio.to_thread(check_pdf, data)
+    except PdfError as exc:
+        raise ApiError(exc.code, str(exc), 400, field=field) from None
+
+
+class Upload:
+    def __init__(self, title: str, category: str, file_name: str, data: bytes, description: str = "") -> None:
+        self.title, self.category, self.description = title.strip(), category, description.strip()
+        self.file_name, self.data = file_name, data
+
+
+def _check_upload(upload: Upload, categories: tuple[str, ...]) -> None:
+    if not upload.title:
+        raise ApiError("field_required", "title is required", 400, field="title")
+    if upload.category not in categories:
+        raise ApiError("invalid_request", "Unknown category", 400, field="category")
+
+
+# --- per-customer documents ---------------------------------------------------------------------
+
+
+async def upload_for_customer(settings: Settings, staff: CurrentUser, customer_id: str, upload: Upload
+                              ) -> StaffDocumentOut:
+    _check_upload(upload, CUSTOMER_CATEGORIES)
+    customer = await customers.get_customer(customer_id) if is_uuid(customer_id) else None
+    if not customer:
+        raise ApiError("not_found", "customer not found", 404, field="customer_id")
+    pages = await validate_pdf(upload.data)
+    doc_id = uuid.uuid4()
+    await asyncio.to_thread(customer_store(settings).save, str(doc_id), upload.data)
+    try:
+        await CustomerDocument.insert(CustomerDocument(
+            id=doc_id, customer=customer["id"], title=upload.title[:200], category=upload.category,
+            file_name=safe_file_name(upload.file_name or upload.title), size=len(upload.data), pages=pages,
+            sha256=hashlib.sha256(upload.data).hexdigest(), uploaded_by=staff.id, uploaded_at=now(),
+        ))
+    except BaseException:
+        customer_store(settings).delete(str(doc_id))
+        raise
+    return (await staff_documents(customer_id=str(customer["id"]), doc_id=str(doc_id)))[0]
+
+
+async def documents_for(user: CurrentUser) -> list[DocumentOut]:
+    if not user.customer_ids:
+        return []
+    rows = await CustomerDocument.select(
+        *CustomerDocument.all_columns(), CustomerDocument.customer.number.as_alias("customer_number")
+    ).where(CustomerDocument.customer.is_in(list(user.customer_ids))).order_by(
+        CustomerDocument.uploaded_at, ascending=False
+    )
+    return [DocumentOut(
+        id=str(r["id"]), customer_id=str(r["customer"]), customer_number=r["customer_number"], title=r["title"],
+        category=r["category"], file_name=r["file_name"], size=r["size"], pages=r["pages"],
+        uploaded_at=_iso(r["uploaded_at"]) or "", unread=r["first_opened_at"] is None,
+    ) for r in rows]
+
+
+async def staff_documents(customer_id: str | None = None, doc_id: str | None = None, limit: int = 200
+                          ) -> list[StaffDocumentOut]:
+    query = CustomerDocument.select(
+        *CustomerDocument.all_columns(), CustomerDocument.customer.number.as_alias("customer_number"),
+        CustomerDocument.customer.name.as_alias("customer_name"),
+    ).order_by(CustomerDocument.uploaded_at, ascending=False).limit(limit)
+    if (customer_id and not is_uuid(customer_id)) or (doc_id and not is_uuid(doc_id)):
+        return []
+    if customer_id:
+        query = query.where(CustomerDocument.customer == customer_id)
+    if doc_id:
+        query = query.where(CustomerDocument.id == doc_id)
+    rows = await query
+    return [StaffDocumentOut(
+        id=str(r["id"]), customer_id=str(r["customer"]), customer_number=r["customer_number"],
+        customer_name=r["customer_name"], title=r["title"], category=r["category"], file_name=r["file_name"],
+        size=r["size"], pages=r["pages"], uploaded_at=_iso(r["uploaded_at"]) or "",
+        first_opened_at=_iso(r["first_opened_at"]),
+    ) for r in rows]
+
+
+async def open_document(settings: Settings, user: CurrentUser, doc_id: str) -> tuple[Path, str]:
+    """The file of a document this user may see; a resident's first download marks it read."""
+    row = await CustomerDocument.select().where(CustomerDocument.id == doc_id).first() if is_uuid(doc_id) else None
+    if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
+        raise not_found("document")
+    path = customer_store(settings).path(str(row["id"]))
+    if not path.exists():
+        raise not_found("document")
+    if not user.is_staff and row["first_opened_at"] is None:
+        # only the first opening counts; a concurrent one loses the compare-and-set
+        await CustomerDocument.update({CustomerDocument.first_opened_at: now(),
+                                       CustomerDocument.first_opened_by: user.id}).where(
+            (CustomerDocument.id == row["id"]) & CustomerDocument.first_opened_at.is_null())
+    return path, row["file_name"]
+
+
+async def delete_customer_document(settings: Settings, doc_id: str) -> None:
+    deleted = await CustomerDocument.delete().where(CustomerDocument.id == doc_id).returning(
+        CustomerDocument.id) if is_uuid(doc_id) else []
+    if not deleted:
+        raise not_found("document")
+    customer_store(settings).delete(doc_id)
+
+
+async def unread_count(customer_ids: tuple[str, ...]) -> int:
+    if not customer_ids:
+        return 0
+    return await CustomerDocument.count().where(
+        CustomerDocument.customer.is_in(list(customer_ids)) & CustomerDocument.first_opened_at.is_null())
+
+
+def customer_document_path(settings: Settings, doc_id: str) -> Path:
+    return customer_store(settings).path(doc_id)
+
+
+# --- public information documents ----------------------------------------------------------------
+
+
+def _public_out(r: dict[str, Any]) -> PublicDocumentOut:
+    return PublicDocumentOut(
+        id=str(r["id"]), title=r["title"], category=r["category"], description=r["description"],
+        file_name=r["file_name"], size=r["size"], pages=r["pages"], uploaded_at=_iso(r["uploaded_at"]) or "",
+    )
+
+
+async def public_documents() -> list[PublicDocumentOut]:
+    rows = await PublicDocument.select().order_by(PublicDocument.category).order_by(PublicDocument.title)
+    return [_public_out(r) for r in rows]
+
+
+async def upload_public(settings: Settings, staff: CurrentUser, upload: Upload) -> PublicDocumentOut:
+    _check_upload(upload, PUBLIC_CATEGORIES)
+    pages = await validate_pdf(upload.data)
+    doc_id = uuid.uuid4()
+    await asyncio.to_thread(public_store(settings).save, str(doc_id), upload.data)
+    try:
+        await PublicDocument.insert(PublicDocument(
+            id=doc_id, title=upload.title[:200], category=upload.category, description=upload.description[:500],
+            file_name=safe_file_name(upload.file_name or upload.title), size=len(upload.data), pages=pages,
+            sha256=hashlib.sha256(upload.data).hexdigest(), uploaded_by=staff.id, uploaded_at=now(),
+        ))
+    except BaseException:
+        public_store(settings).delete(str(doc_id))
+        raise
+    row = await PublicDocument.select().where(PublicDocument.id == doc_id).first()
+    return _public_out(row)
+
+
+async def public_file(settings: Settings, doc_id: str) -> tuple[Path, str]:
+    row = await PublicDocument.select(PublicDocument.id, PublicDocument.file_name).where(
+        PublicDocument.id == doc_id).first() if is_uuid(doc_id) else None
+    if not row:
+        raise not_found("document")
+    path = public_store(settings).path(str(row["id"]))
+    if not path.exists():
+        raise not_found("document")
+    return path, row["file_name"]
+
+
+async def delete_public(settings: Settings, doc_id: str) -> None:
+    deleted = await PublicDocument.delete().where(PublicDocument.id == doc_id).returning(
+        PublicDocument.id) if is_uuid(doc_id) else []
+    if not deleted:
+        raise not_found("document")
+    public_store(settings).delete(doc_id)
+
+
+def safe_name(name: str, default: str, suffix: str) -> str:
+    """A download name safe for Content-Disposition (used by contact attachments too)."""
+    return safe_file_name(name, default, suffix)

@@ -1,0 +1,70 @@
+"""HTTP endpoints of Moje dane: the ZIP export, the deletion request, and the office's list of requests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath, JSONBody
+from litestar.response import File
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from backend.accounts.guards import logged_in, staff_only
+from backend.accounts.schemas import Password, Strict
+from backend.privacy import services
+from backend.settings import SettingsDep
+
+
+class DeletionIn(Strict):
+    password: Password
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+def _unlink(path: object) -> None:
+    from pathlib import Path
+
+    Path(str(path)).unlink(missing_ok=True)
+
+
+class MyDataController(Controller):
+    path = "/api/my-data"
+    guards = [logged_in]
+
+    @get("/")
+    async def status(self, request: Request) -> services.MyDataOut:
+        return await services.my_data(request.scope["user"])
+
+    @get("/export")
+    async def export(self, request: Request, settings: SettingsDep) -> File:
+        path = await services.build_export(settings, request.scope["user"])
+        stamp = services.now().strftime("%Y-%m-%d")
+        return File(path, filename=f"e-bok-moje-dane-{stamp}.zip", media_type="application/zip",
+                    content_disposition_type="attachment", headers={"cache-control": "no-store"},
+                    background=BackgroundTask(_unlink, path))
+
+    @post("/deletion", status_code=201)
+    async def request_deletion(self, request: Request, settings: SettingsDep, data: JSONBody[DeletionIn]
+                               ) -> services.MyDataOut:
+        return await services.request_deletion(settings, request.scope["user"], data.password, data.reason)
+
+    @delete("/deletion", status_code=200)
+    async def cancel(self, request: Request) -> services.MyDataOut:
+        return await services.cancel_deletion(request.scope["user"])
+
+
+class StaffDeletionController(Controller):
+    path = "/api/staff/deletion-requests"
+    guards = [staff_only]
+
+    @get("/")
+    async def pending(self) -> list[services.StaffDeletionOut]:
+        return await services.pending_requests()
+
+    @post("/{request_id:str}/complete", status_code=HTTP_204_NO_CONTENT)
+    async def complete(self, request: Request, request_id: FromPath[str]) -> None:
+        await services.carry_out(request.scope["user"], request_id)
+
+
+controllers = [MyDataController, StaffDeletionController]

@@ -1,0 +1,153 @@
+// Kontakt: write to the office (category, subject, text, up to 3 photos or PDFs). The message goes
+// into the same IndexedDB outbox as readings, so it waits there without signal and is sent once
+// (Idempotency-Key) when the phone is back online. Below: earlier conversations with the office.
+import '../i18n/account-views.js'; // this view's texts
+import { html, useEffect, useState } from '../preact.js';
+import { t, errorText } from '../i18n.js';
+import { useApp } from '../context.js';
+import { useCachedData } from '../resource.js';
+import { useOutbox, addContactMessage, flush, discard, unsentCount } from '../outbox.js';
+import { preparePhoto } from '../photo.js';
+import { Page } from '../components/page.js';
+import { DataView } from '../components/status.js';
+import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
+import { formatDateTime } from '../format.js';
+
+export const CATEGORIES = ['question', 'complaint', 'meter_problem', 'data_change', 'outage_report'];
+const MAX_FILES = 3;
+const MAX_BYTES = 10 * 1024 * 1024;
+
+export function TextArea({ form, name, label, hint, rows = 6 }) {
+  const id = form.fieldId(name);
+  const error = form.errors[name];
+  const described = [hint && `${id}-hint`, error && error !== true && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  return html`<div class="field">
+    <label for=${id}>${label}</label>
+    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
+    <textarea id=${id} name=${name} rows=${rows} value=${form.values[name]} maxlength="5000"
+      onInput=${(e) => form.set(name, e.currentTarget.value)} aria-invalid=${error ? 'true' : 'false'}
+      aria-describedby=${described}></textarea>
+    ${error && error !== true && html`<p class="field-error" id=${`${id}-error`}>${errorText(error)}</p>`}
+  </div>`;
+}
+
+// Photos are made smaller on the phone like meter photos; PDFs go as they are (the server checks them).
+async function prepare(files) {
+  const out = [];
+  for (const file of files) {
+    if (file.type === 'application/pdf' || /\.pdf$/i.test(file.name)) {
+      if (file.size > MAX_BYTES) throw Object.assign(new Error('big'), { code: 'file_too_large' });
+      out.push({ name: file.name, type: 'application/pdf', buffer: await file.arrayBuffer() });
+    } else {
+      const photo = await preparePhoto(file).catch(() => { throw Object.assign(new Error('bad'), { code: 'attachment_not_allowed' }); });
+      out.push({ name: file.name.replace(/\.[^.]+$/, '') + '.jpg', type: photo.type, buffer: photo.buffer });
+    }
+  }
+  return out;
+}
+
+function Attachments({ form, files, setFiles }) {
+  const id = form.fieldId('attachment');
+  const error = form.errors.attachment;
+  return html`<div class="field">
+    <label for=${id}>${t('msg.attachments')}</label>
+    <p class="hint" id=${`${id}-hint`}>${t('msg.attachmentsHint')}</p>
+    <input id=${id} type="file" multiple accept="image/jpeg,image/png,image/webp,application/pdf"
+      aria-describedby=${[`${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')} aria-invalid=${error ? 'true' : 'false'}
+      onChange=${(e) => setFiles([...e.currentTarget.files])} />
+    ${files.length > 0 && html`<ul class="plain" data-testid="chosen-files">${files.map((f) => html`<li>${f.name}</li>`)}</ul>`}
+    ${error && html`<p class="field-error" id=${`${id}-error`}>${errorText(error)}</p>`}
+  </div>`;
+}
+
+function NewMessage({ customers }) {
+  const app = useApp();
+  const [files, setFiles] = useState([]);
+  const [saved, setSaved] = useState(false);
+  const empty = { customer_id: customers[0] ? customers[0].id : '', category: 'question', subject: '', body: '', attachment: '' };
+  const form = useForm(empty, {
+    required: ['customer_id', 'category', 'subject', 'body'],
+    validate: () => ({ attachment: files.length > MAX_FILES ? 'too_many_attachments' : null }),
+  });
+  const submit = form.onSubmit(async (v) => {
+    setSaved(false);
+    const attachments = await prepare(files).catch((err) => { throw Object.assign(err, { field: 'attachment' }); });
+    await addContactMessage({
+      customerId: v.customer_id, category: v.category, subject: v.subject.trim(), body: v.body.trim(), attachments,
+      userId: app.me && app.me.id,
+    });
+    form.reset(empty);
+    setFiles([]);
+    setSaved(true);
+  });
+  return html`<section class="card" aria-labelledby="new-message">
+    <h2 id="new-message">${t('msg.new')}</h2>
+    ${saved && html`<${Success}>${navigator.onLine ? t('msg.saved') : t('msg.savedOffline')}<//>`}
+    <form class="form" onSubmit=${submit} novalidate>
+      <${FormAlert} form=${form} />
+      ${customers.length > 1 && html`<${Select} form=${form} name="customer_id" label=${t('msg.customer')}
+        options=${customers.map((c) => [c.id, t('account.customer', { number: c.number, name: c.name })])} />`}
+      <${Select} form=${form} name="category" label=${t('msg.category')}
+        options=${CATEGORIES.map((c) => [c, t(`msg.category.${c}`)])} />
+      <${Field} form=${form} name="subject" label=${t('msg.subject')} maxlength="200" />
+      <${TextArea} form=${form} name="body" label=${t('msg.body')} />
+      <${Attachments} form=${form} files=${files} setFiles=${setFiles} />
+      <div class="form-actions"><${Submit} form=${form}>${t('msg.send')}<//></div>
+    </form>
+  </section>`;
+}
+
+function Waiting() {
+  const items = useOutbox('contact');
+  const [busy, setBusy] = useState(false);
+  const unsent = items.filter((i) => i.state !== 'sent');
+  if (!unsent.length) return null;
+  const sendNow = async () => {
+    setBusy(true);
+    try { await flush({ force: true }); } finally { setBusy(false); }
+  };
+  return html`<section class="outbox" aria-labelledby="contact-outbox">
+    <h2 id="contact-outbox">${t('msg.outbox')}</h2>
+    <p role="status" data-testid="contact-outbox-summary">${t('msg.unsent', { count: unsentCount(items, 'contact') })}</p>
+    <button type="button" class="btn btn-primary" onClick=${sendNow} aria-disabled=${busy ? 'true' : 'false'}>${t('outbox.sendNow')}</button>
+    <ul class="outbox-list">${unsent.map((item) => html`<li class="card outbox-item" key=${item.id} data-testid="contact-outbox-item">
+      <p><strong>${item.subject}</strong> · ${t(`msg.category.${item.category}`)}</p>
+      <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span></p>
+      ${item.state === 'attention' && html`<p class="field-error">${item.reason === 'session_expired' ? t('msg.loginAgain') : errorText({ code: item.reason })}</p>
+        ${item.reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
+          onClick=${() => window.confirm(t('msg.discardConfirm')) && discard(item.id)}>${t('msg.discard')}</button>`}`}
+    </li>`)}</ul>
+  </section>`;
+}
+
+function Threads() {
+  const resource = useCachedData('/api/contact/threads');
+  const items = useOutbox('contact');
+  const sentCount = items.filter((i) => i.state === 'sent').length;
+  useEffect(() => { if (sentCount) resource.reload(); }, [sentCount]); // a queued message has arrived
+  return html`<section aria-labelledby="threads-title">
+    <h2 id="threads-title">${t('msg.threads')}</h2>
+    <${DataView} resource=${resource}>
+      ${(threads) => (threads.length
+        ? html`<ul class="cards">${threads.map((th) => html`<li class="card" key=${th.id} data-testid="thread">
+            <h3><a href=${`/kontakt/watek?id=${th.id}`}>${th.subject}</a>
+              ${th.unread && html` <span class="badge badge-wanted">${t('msg.newReply')}</span>`}</h3>
+            <p class="hint">${t(`msg.category.${th.category}`)} · ${t(`msg.status.${th.status}`)} · ${formatDateTime(th.last_message_at)}</p>
+          </li>`)}</ul>`
+        : html`<p>${t('msg.noThreads')}</p>`)}
+    <//>
+  </section>`;
+}
+
+export function ContactView() {
+  const app = useApp();
+  const customers = (app.me && app.me.customers) || [];
+  return html`<${Page} title=${t('msg.title')}>
+    <div class="stack">
+      <p>${t('msg.intro')}</p>
+      <${Waiting} />
+      ${customers.length ? html`<${NewMessage} customers=${customers} />` : html`<p>${t('dash.noCustomers')}</p>`}
+      <${Threads} />
+    </div>
+  <//>`;
+}

@@ -1,0 +1,157 @@
+"""Moje konto over the API: correspondence address, e-mail change confirmed by a link, consents with
+history; and self-registration (identical answers, rate limit)."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.accounts import registration
+from backend.accounts.tables import User
+from backend.consents import services as consents
+from tests.support import link_from, log_in, make_customer, make_user
+
+
+@pytest.fixture
+async def resident(client, settings):
+    customer = await make_customer(number="700001", email="jan@example.com")
+    await make_user(settings, "jan@example.com", customer_id=customer["id"])
+    other = await make_customer(number="700002")
+    await log_in(client, "jan@example.com")
+    return customer, other
+
+
+async def test_correspondence_address_and_phone(client, resident):
+    customer, other = resident
+    body = {"street": "ul. Nowa", "house_number": "5", "postcode": "19-400", "town": "Olecko", "phone": "+48 600 100 200"}
+    r = await client.patch(f"/api/profile/customers/{customer['id']}", json=body)
+    assert r.status_code == 200, r.text
+    row = r.json()["customers"][0]
+    assert (row["street"], row["phone"]) == ("ul. Nowa", "+48 600 100 200")
+    r = await client.patch(f"/api/profile/customers/{customer['id']}", json={**body, "postcode": "19400"})
+    assert r.status_code == 400 and r.json()["code"] == "postcode_invalid" and r.json()["field"] == "postcode"
+    r = await client.patch(f"/api/profile/customers/{other['id']}", json=body)
+    assert r.status_code == 404
+
+
+async def test_email_change_takes_effect_only_after_the_link(client, resident, settings, smtp_server):
+    r = await client.post("/api/profile/email", json={"new_email": "jan.nowy@example.com", "password": "zle-haslo-123"})
+    assert r.status_code == 400 and r.json()["code"] == "wrong_password"
+    r = await client.post("/api/profile/email", json={"new_email": "Jan.Nowy@example.com",
+                                                      "password": "Niebieska-Woda-2026"})
+    assert r.status_code == 202 and r.json()["pending_email"] == "jan.nowy@example.com"
+    assert r.json()["email"] == "jan@example.com"
+    notice = (await smtp_server.wait_for("jan@example.com"))[-1]
+    assert "ja***@example.com" in notice.get_body(preferencelist=("plain",)).get_content()
+    confirm = (await smtp_server.wait_for("jan.nowy@example.com"))[-1]
+    link = link_from(confirm)
+    assert "/potwierdz-email?token=" in link
+    assert await User.exists().where(User.email == "jan@example.com")  # nothing changed yet
+    token = link.split("token=")[1]
+    r = await client.post("/api/profile/email/confirm", json={"token": token})
+    assert r.status_code == 200 and r.json()["email"] == "jan.nowy@example.com"
+    assert (await client.post("/api/profile/email/confirm", json={"token": token})).json()["code"] == "token_invalid"
+    await client.delete("/api/session")
+    await log_in(client, "jan.nowy@example.com")
+    assert (await client.get("/api/profile")).json()["customers"][0]["email"] == "jan.nowy@example.com"
+    r = await client.post("/api/session", json={"login": "jan@example.com", "password": "Niebieska-Woda-2026"})
+    assert r.status_code == 400
+
+
+async def test_email_change_to_a_taken_address(client, resident, settings):
+    await make_user(settings, "zajety@example.com")
+    r = await client.post("/api/profile/email", json={"new_email": "zajety@example.com", "password": "Niebieska-Woda-2026"})
+    assert r.status_code == 409 and r.json()["code"] == "email_taken"
+
+
+async def test_consents_give_and_withdraw_with_history(client, resident):
+    customer, other = resident
+    listed = (await client.get("/api/consents")).json()
+    assert [c["kind"] for c in listed[0]["consents"]] == ["e_invoice", "contact_data", "push_alerts", "email_alerts"]
+    assert not any(c["given"] for c in listed[0]["consents"])
+    r = await client.put(f"/api/consents/{customer['id']}/e_invoice", json={"given": True})
+    assert r.status_code == 200 and r.json()["given"] and r.json()["given_at"]
+    assert await consents.is_given(customer["id"], "e_invoice")
+    await client.put(f"/api/consents/{customer['id']}/e_invoice", json={"given": True})  # no new history
+    r = await client.put(f"/api/consents/{customer['id']}/e_invoice", json={"given": False})
+    state = r.json()
+    assert not state["given"] and state["withdrawn_at"] and [h["action"] for h in state["history"]] == [
+        "withdrawn", "given"]
+    assert not await consents.is_given(customer["id"], "e_invoice")
+    assert (await client.put(f"/api/consents/{other['id']}/e_invoice", json={"given": True})).status_code == 404
+    assert (await client.put(f"/api/consents/{customer['id']}/spam", json={"given": True})).status_code == 400
+    assert not await consents.is_given(other["id"], "e_invoice")
+
+
+async def test_paper_contact_consent_counts_until_withdrawn(client, resident):
+    from backend.customers import services as customers
+
+    customer, _ = resident
+    await customers.record_contact_consent(customer["id"])
+    assert await consents.is_given(customer["id"], "contact_data")
+    await client.put(f"/api/consents/{customer['id']}/contact_data", json={"given": False})
+    assert not await consents.is_given(customer["id"], "contact_data")
+
+
+# --- self-registration ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def invoices(monkeypatch):
+    """billing's invoice_matches, faked: customer 800001's invoice FV/1/2026 of 123,45 zł."""
+    calls = []
+
+    async def fake(customer_id, number, gross_grosze, last=3):
+        calls.append((customer_id, number, gross_grosze, last))
+        return number == "FV/1/2026" and gross_grosze == 12345
+
+    monkeypatch.setattr(registration, "invoice_matcher", fake)
+    return calls
+
+
+def form(**kw):
+    return {"customer_number": "800001", "invoice_number": "FV/1/2026", "gross_amount": "123,45",
+            "email": "rejestracja@example.com", "name": "Nowy Klient", "consent": True, **kw}
+
+
+async def test_registration_matched_and_not_matched_answer_the_same(client, invoices, smtp_server):
+    await make_customer(number="800001")
+    wrong = await client.post("/api/register", json=form(gross_amount="123,46", email="obcy@example.com"))
+    unknown = await client.post("/api/register", json=form(customer_number="999999", email="obcy2@example.com"))
+    right = await client.post("/api/register", json=form())
+    assert wrong.status_code == unknown.status_code == right.status_code == 202
+    assert wrong.json() == unknown.json() == right.json() == {"status": "accepted"}
+    assert set(wrong.headers) == set(right.headers)
+    assert invoices[-1][1:] == ("FV/1/2026", 12345, 3)
+    mail = (await smtp_server.wait_for("rejestracja@example.com"))[-1]
+    link = link_from(mail)
+    assert "/aktywacja?token=" in link
+    assert not smtp_server.to("obcy@example.com") and not smtp_server.to("obcy2@example.com")
+    r = await client.post("/api/account/activate", json={"token": link.split("token=")[1],
+                                                         "password": "Zielona-Rzeka-2026"})
+    assert r.status_code == 200 and r.json()["customers"][0]["number"] == "800001"
+    assert [c["given"] for c in (await client.get("/api/consents")).json()[0]["consents"]
+            if c["kind"] == "contact_data"] == [True]
+    # registering the same address again answers the same and mails the owner, not a new account
+    again = await client.post("/api/register", json=form(customer_number="800001"))
+    assert again.status_code == 202 and again.json() == {"status": "accepted"}
+    assert await User.count().where(User.email == "rejestracja@example.com") == 1
+
+
+async def test_registration_is_rate_limited_whatever_the_data(client, invoices):
+    await make_customer(number="800001")
+    for i in range(5):
+        r = await client.post("/api/register", json=form(gross_amount=f"1,0{i}", email=f"x{i}@example.com"))
+        assert r.status_code == 202
+    blocked_wrong = await client.post("/api/register", json=form(gross_amount="9,99"))
+    blocked_right = await client.post("/api/register", json=form(customer_number="800001"))
+    assert blocked_wrong.status_code == blocked_right.status_code == 429
+    assert blocked_wrong.json() == blocked_right.json() and blocked_right.headers["retry-after"]
+    assert not await User.exists().where(User.email == "rejestracja@example.com")
+
+
+async def test_registration_shape_errors(client, invoices):
+    r = await client.post("/api/register", json=form(gross_amount="dużo"))
+    assert r.status_code == 400 and r.json()["field"] == "gross_amount"
+    r = await client.post("/api/register", json=form(consent=False))
+    assert r.status_code == 400 and r.json()["code"] == "consent_required"
+    assert registration.parse_grosze("1 234,5 zł") == 123450 and registration.parse_grosze("7") == 700
