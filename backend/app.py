@@ -7,11 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 
 from backend.accounts import api as accounts_api
+from backend.accounts import profile as profile_api
+from backend.accounts import registration as registration_api
 from backend.accounts.guards import session_middleware_factory
+from backend.billing import api as billing_api
+from backend.billing.mailing import KIND as INVOICE_MAIL
+from backend.billing.mailing import InvoiceMail
+from backend.consents import api as consents_api
+from backend.contact import api as contact_api
 from backend.core import api as core_api
 from backend.core import db, static
 from backend.core.errors import exception_handlers
@@ -19,6 +27,11 @@ from backend.core.mail import MailDelivery
 from backend.core.outbox import Handler, Worker
 from backend.core.security import add_security_headers, csrf_config
 from backend.customers import api as customers_api
+from backend.documents import api as documents_api
+from backend.inspections import api as inspections_api
+from backend.outages import api as outages_api
+from backend.outages.sender import OutageAlerts
+from backend.privacy import api as privacy_api
 from backend.readings import api as readings_api
 from backend.settings import Settings
 
@@ -26,7 +39,7 @@ log = logging.getLogger("ebok")
 
 
 def outbox_handlers(settings: Settings) -> dict[str, Handler]:
-    return {"mail": MailDelivery(settings)}
+    return {"mail": MailDelivery(settings), "outage_alert": OutageAlerts(settings), INVOICE_MAIL: InvoiceMail(settings)}
 
 
 @asynccontextmanager
@@ -65,12 +78,23 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
             *accounts_api.controllers,
             *customers_api.controllers,
             *readings_api.controllers,
+            *inspections_api.controllers,
+            *billing_api.controllers,
+            *outages_api.controllers,
+            *profile_api.controllers,
+            *registration_api.controllers,
+            *consents_api.controllers,
+            *documents_api.controllers,
+            *contact_api.controllers,
+            *privacy_api.controllers,
             *static.controllers,
         ],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
         middleware=[session_middleware_factory(settings)],
         before_send=[add_security_headers],
         csrf_config=csrf_config(settings),
+        # the phone budget counts gzipped bytes: scripts, styles and JSON go out compressed
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema"),

@@ -138,6 +138,30 @@ def worker() -> None:
     _with_db(run)
 
 
+@main.command()
+@click.option("--period", required=True, help="YYYY-MM: bill the periods that end with this month")
+@click.option("--no-mail", is_flag=True, help="do not e-mail the invoices to e-Faktura customers")
+def bill(period: str, no_mail: bool) -> None:
+    """Issue the invoices of a billing period (a rerun issues nothing twice), then reminders."""
+    from backend.billing.run import run_billing
+    from backend.core import db
+    from backend.core.errors import ApiError
+    from backend.settings import Settings
+
+    _logging()
+
+    async def run():  # type: ignore[no-untyped-def]
+        await db.migrate()
+        return await run_billing(Settings.from_env(), period, notify=not no_mail)
+
+    try:
+        r = _with_db(run)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Period {r.period}: {r.invoices} invoices ({r.estimated} estimated), {r.reminders} reminders "
+               f"in {r.seconds:.1f} s.")
+
+
 @main.command("create-user")
 @click.option("--role", type=click.Choice(["staff", "inspector"]), required=True)
 @click.option("--email", required=True)

@@ -12,5 +12,12 @@ APP_REGISTRY = AppRegistry(
         "backend.customers.piccolo_app",
         "backend.accounts.piccolo_app",
         "backend.readings.piccolo_app",
+        "backend.inspections.piccolo_app",
+        "backend.billing.piccolo_app",
+        "backend.outages.piccolo_app",
+        "backend.consents.piccolo_app",
+        "backend.documents.piccolo_app",
+        "backend.contact.piccolo_app",
+        "backend.privacy.piccolo_app",
     ]
 )

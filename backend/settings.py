@@ -34,8 +34,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     reset_minutes: int = 60
     reading_window_days: int = 7  # residents are asked for readings in the last days of a period
     max_daily_litres: int = 5000  # a household above this per day is flagged whatever its history
+    review_sample_percent: int = 5  # share of plausible readings the office checks anyway
     run_worker: bool = True  # the outbox worker inside `ebok serve`
     trusted_proxies: bool = False  # take the client IP from X-Forwarded-For
+    # settlements (backend/billing): the utility as seller and payee
+    utility_nip: str = "8471001233"
+    utility_address: str = "ul. Kolejowa 31, 19-400 Olecko"
+    bank_settlement_number: str = "10901014"  # 8 digits of the bank's branch: the first part of every NRB
+    virtual_account_prefix: str = "7770"  # then this and the customer number make the individual account
+    payment_days: int = 14  # invoice due date after issue
+    reminder_fee_grosze: int = 1000  # cost of an upomnienie (outside VAT)
+    reminder_after_days: int = 14  # an invoice this many days past due gets a reminder
+    payment_gateway: str = "sandbox"  # sandbox (the demo gateway inside the app) | przelewy24
+    p24_merchant_id: int = 0
+    p24_pos_id: int = 0
+    p24_crc: str = ""
+    p24_api_key: str = ""
+    p24_sandbox: bool = True  # sandbox.przelewy24.pl instead of secure.przelewy24.pl
+    sandbox_gateway_crc: str = "ebok-sandbox-gateway"  # signs the demo gateway's notifications
+    # outage alerts (backend/outages): VAPID `sub`, empty = mailto:<office_email>
+    vapid_sub: str = ""
 
     @property
     def sqlite_path(self) -> Path:
@@ -64,8 +82,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             login_max_failures=int(_env("EBOK_LOGIN_MAX_FAILURES", str(d.login_max_failures))),
             reading_window_days=int(_env("EBOK_READING_WINDOW_DAYS", str(d.reading_window_days))),
             max_daily_litres=int(_env("EBOK_MAX_DAILY_LITRES", str(d.max_daily_litres))),
+            review_sample_percent=int(_env("EBOK_REVIEW_SAMPLE_PERCENT", str(d.review_sample_percent))),
             run_worker=_env("EBOK_RUN_WORKER", "1") not in ("0", "false", "no"),
             trusted_proxies=_env("EBOK_TRUSTED_PROXIES", "0") in ("1", "true", "yes"),
+            utility_nip=_env("EBOK_UTILITY_NIP", d.utility_nip),
+            utility_address=_env("EBOK_UTILITY_ADDRESS", d.utility_address),
+            bank_settlement_number=_env("EBOK_BANK_SETTLEMENT_NUMBER", d.bank_settlement_number),
+            virtual_account_prefix=_env("EBOK_VIRTUAL_ACCOUNT_PREFIX", d.virtual_account_prefix),
+            payment_days=int(_env("EBOK_PAYMENT_DAYS", str(d.payment_days))),
+            reminder_fee_grosze=int(_env("EBOK_REMINDER_FEE_GROSZE", str(d.reminder_fee_grosze))),
+            reminder_after_days=int(_env("EBOK_REMINDER_AFTER_DAYS", str(d.reminder_after_days))),
+            payment_gateway=_env("EBOK_PAYMENT_GATEWAY", d.payment_gateway),
+            p24_merchant_id=int(_env("EBOK_P24_MERCHANT_ID", "0")),
+            p24_pos_id=int(_env("EBOK_P24_POS_ID", "0")),
+            p24_crc=_env("EBOK_P24_CRC", ""),
+            p24_api_key=_env("EBOK_P24_API_KEY", ""),
+            p24_sandbox=_env("EBOK_P24_SANDBOX", "1") in ("1", "true", "yes"),
+            sandbox_gateway_crc=_env("EBOK_SANDBOX_GATEWAY_CRC", d.sandbox_gateway_crc),
+            vapid_sub=_env("EBOK_VAPID_SUB", ""),
         )
 
 

@@ -104,3 +104,96 @@ self.addEventListener('sync', (event) => {
     if (summary.failed) throw new Error('some readings are still waiting');
   }));
 });
+
+// ---- outage alerts (Web Push) ------------------------------------------------------------------
+// The server sends JSON {type: "outage", id, seq, reason, kind, title, body, tag, url}. Every alert
+// about one outage has the same tag, so an update or the all-clear replaces the notification
+// instead of piling up; renotify makes the phone sound again for the follow-up.
+
+self.addEventListener('push', (event) => {
+  let data = null;
+  try {
+    data = event.data ? event.data.json() : null;
+  } catch {
+    data = null;
+  }
+  if (!data || data.type !== 'outage') return;
+  event.waitUntil(self.registration.showNotification(data.title, {
+    body: data.body,
+    tag: data.tag,
+    renotify: true,
+    requireInteraction: data.kind !== 'planned' && data.reason !== 'closed',
+    icon: '/static/icons/icon-192.png',
+    badge: '/static/icons/icon-192.png',
+    lang: 'pl',
+    timestamp: Date.now(),
+    data: { url: data.url, id: data.id, seq: data.seq },
+  }));
+});
+
+// Tapping the notification opens the outage page, also when no e-BOK window was open.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || '/awarie', self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((w) => new URL(w.url).origin === self.location.origin && 'navigate' in w);
+    if (open) {
+      await open.focus().catch(() => {}); // focus needs the click's user activation; navigating does not
+      return open.navigate(target.href);
+    }
+    return self.clients.openWindow(target.href);
+  })());
+});
+
+// The browser replaced the subscription (expired or rotated keys): give the server the new one,
+// with the old endpoint so the device keeps its chosen addresses. The CSRF token comes from the
+// IndexedDB meta store the page keeps it in (outbox.js). If the server cannot be told now, the
+// app does it at its next start (push.js compares the endpoint with the one it registered).
+function readCsrf() {
+  return new Promise((resolve) => {
+    const open = indexedDB.open('ebok');
+    open.onupgradeneeded = () => open.transaction.abort();
+    open.onerror = () => resolve('');
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('meta')) {
+        db.close();
+        resolve('');
+        return;
+      }
+      const get = db.transaction('meta', 'readonly').objectStore('meta').get('csrf');
+      get.onsuccess = () => { db.close(); resolve(get.result ? get.result.value : ''); };
+      get.onerror = () => { db.close(); resolve(''); };
+    };
+  });
+}
+
+function keyBytes(base64url) {
+  const padded = base64url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (base64url.length % 4)) % 4);
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil((async () => {
+    let subscription = event.newSubscription;
+    if (!subscription) {
+      const response = await fetch('/api/push/key', { credentials: 'same-origin' });
+      const { public_key: key } = await response.json();
+      subscription = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
+    }
+    const body = { ...subscription.toJSON() };
+    if (event.oldSubscription && event.oldSubscription.endpoint !== subscription.endpoint) {
+      body.old_endpoint = event.oldSubscription.endpoint;
+    }
+    const csrf = await readCsrf();
+    const response = await fetch('/api/push/subscriptions', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`the server did not take the new subscription (${response.status})`);
+  })().catch(() => {})); // the app's start-up check is the fallback
+});

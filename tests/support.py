@@ -80,15 +80,17 @@ class SmtpServer:
             await asyncio.sleep(0.05)
         raise AssertionError(f"no mail to {address} within {timeout}s; got {[m['To'] for m in self.messages]}")
 
-    def wait_for_sync(self, address: str, count: int = 1, timeout: float = 15) -> list[Any]:
+    def wait_for_sync(self, address: str, count: int = 1, timeout: float = 15, subject: str = "") -> list[Any]:
+        """Mail to `address` (with `subject` in its subject, when given): the browser tests share one
+        server, so earlier tests' mail to the same address may be there already."""
         import time
 
         for _ in range(int(timeout * 10)):
-            found = self.to(address)
+            found = [m for m in self.to(address) if subject in str(m["Subject"])]
             if len(found) >= count:
                 return found
             time.sleep(0.1)
-        raise AssertionError(f"no mail to {address} within {timeout}s")
+        raise AssertionError(f"no mail to {address} ({subject!r}) within {timeout}s")
 
     def stop(self) -> None:
         self.controller.stop()

@@ -341,3 +341,17 @@ async def accounts_of_customers(customer_ids: list[str]) -> dict[str, list[dict[
             {"id": str(r["user.id"]), "email": r["user.email"], "active": r["user.active"]}
         )
     return out
+
+
+async def users_by_role(role: str) -> list[dict[str, Any]]:
+    rows = await User.select(User.id, User.name, User.email).where(
+        (User.role == role) & User.active.eq(True)
+    ).order_by(User.name)
+    return [{"id": str(r["id"]), "name": r["name"], "email": r["email"]} for r in rows]
+
+
+async def user_names(ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = await User.select(User.id, User.name).where(User.id.is_in(ids))
+    return {str(r["id"]): r["name"] for r in rows}

@@ -54,3 +54,14 @@ class LoginAttempt(Table):
     id = UUID(primary_key=True)
     key = Varchar(length=300, index=True)  # "login:<login>" or "ip:<address>"
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class EmailChange(Table):
+    """A new login e-mail waiting for its owner to open the link sent to it (hashed, single use)."""
+
+    id = Varchar(length=64, primary_key=True)  # SHA-256 of the token
+    user = ForeignKey(references=User, index=True)
+    new_email = Varchar(length=254)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

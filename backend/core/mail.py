@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import uuid
 from email.message import EmailMessage
@@ -19,9 +20,13 @@ from backend.settings import Settings
 log = logging.getLogger("ebok.mail")
 
 
-async def queue_mail(to: str, subject: str, text: str) -> None:
-    """Queue a plain-text message; it is sent after the surrounding transaction commits."""
-    await outbox.enqueue("mail", {"to": to, "subject": subject, "text": text})
+async def queue_mail(to: str, subject: str, text: str, attachments: list[dict[str, str]] | None = None) -> None:
+    """Queue a plain-text message; it is sent after the surrounding transaction commits.
+    `attachments`: [{"filename", "content_type", "data_b64"}] (e.g. an invoice PDF)."""
+    payload: dict[str, Any] = {"to": to, "subject": subject, "text": text}
+    if attachments:
+        payload["attachments"] = attachments
+    await outbox.enqueue("mail", payload)
 
 
 def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
@@ -32,6 +37,10 @@ def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1].strip(">"))
     msg.set_content(payload["text"])
+    for item in payload.get("attachments") or []:
+        maintype, _, subtype = item["content_type"].partition("/")
+        msg.add_attachment(base64.b64decode(item["data_b64"]), maintype=maintype, subtype=subtype or "octet-stream",
+                           filename=item["filename"])
     return msg
 
 

@@ -8,15 +8,17 @@ import msgspec
 from litestar import Request, get
 
 from backend.accounts.guards import logged_in
+from backend.billing import services as settlements
 from backend.customers import services
 from backend.customers.schemas import CustomerOut
+from backend.outages import services as outage_alerts
 from backend.readings import services as readings
 
 
 class DashboardOut(msgspec.Struct):
     customers: list[CustomerOut]
     balance: dict[str, int] | None  # filled once settlements exist
-    outages: list[dict[str, Any]]  # filled once outage alerts exist
+    outages: list[dict[str, Any]]  # {id, kind, title, street, expected_end} on the user's service points
 
 
 @get("/api/dashboard", guards=[logged_in])
@@ -28,7 +30,8 @@ async def dashboard(request: Request) -> DashboardOut:
         for point in customer.service_points:
             for meter in point.meters:
                 meter.last_reading = last.get(meter.id)
-    return DashboardOut(customers=registry, balance=None, outages=[])
+    outages = [msgspec.structs.asdict(o) for o in await outage_alerts.for_dashboard(user)]
+    return DashboardOut(customers=registry, balance=await settlements.balance(user.customer_ids), outages=outages)
 
 
 controllers = [dashboard]

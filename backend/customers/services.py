@@ -111,6 +111,8 @@ def _meter_info(row: dict[str, Any]) -> dict[str, Any]:
         "active": row["active"] and row["removed_on"] is None,
         "service_point_id": str(row["service_point.id"]),
         "address": address(row, "service_point."),
+        "street": row["service_point.street"], "house_number": row["service_point.house_number"],
+        "town": row["service_point.town"],
         "customer_id": str(row["service_point.customer.id"]),
         "customer_number": row["service_point.customer.number"],
         "customer_name": row["service_point.customer.name"],
@@ -142,3 +144,20 @@ async def meters_by_ids(meter_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {}
     rows = await Meter.select(*_METER_COLUMNS).where(Meter.id.is_in(list(meter_ids)))
     return {str(r["id"]): _meter_info(r) for r in rows}
+
+
+async def update_correspondence(customer_id: str, values: dict[str, str]) -> None:
+    """The correspondence address, phone and contact e-mail as the customer corrects them (Moje konto)."""
+    columns = {"street": Customer.street, "house_number": Customer.house_number, "postcode": Customer.postcode,
+               "town": Customer.town, "phone": Customer.phone, "email": Customer.email}
+    changes = {columns[k]: v for k, v in values.items() if k in columns}
+    if changes:
+        await Customer.update(changes).where(Customer.id == customer_id)
+
+
+async def active_meters_excluding(subquery: Any, limit: int) -> list[str]:
+    """Active meters whose id is not in the given sub-select of meter ids."""
+    rows = await Meter.select(Meter.id).where(
+        Meter.active.eq(True) & Meter.removed_on.is_null() & Meter.id.not_in(subquery)
+    ).order_by(Meter.serial).limit(limit)
+    return [str(r["id"]) for r in rows]

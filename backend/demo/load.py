@@ -15,9 +15,12 @@ from piccolo.table import Table
 
 from backend.accounts.passwords import hash_password
 from backend.accounts.tables import User, UserCustomer
+from backend.billing.demo import load_demo_billing
 from backend.core.db import is_postgres, is_unique_violation, transaction
 from backend.customers.tables import Customer, Meter, ServicePoint
+from backend.demo import names
 from backend.demo.data import DEMO_EMAIL, FIRST_NUMBER, Batch, generate
+from backend.outages.services import create_demo_outages
 from backend.readings.tables import Reading
 
 DEMO_PASSWORD = "demo-ebok-2026"  # noqa: S105 - the documented password of the demo accounts
@@ -60,11 +63,14 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
                     await _insert(tx, target.table, target.columns, rows)
                     counts[target.field] += len(rows)
             users = await _demo_accounts(password_hash, anna_customer_id)
+            # a current failure on the demo resident's street and planned works on her other one
+            await create_demo_outages(names.TOWN, "ul. Lipowa", "ul. Zielona", datetime.now(UTC))
     except Exception as exc:
         # Two loads at once on PostgreSQL: the loser trips over the unique customer number.
         if is_unique_violation(exc) and await _already_loaded():
             return LoadResult(created=False)
         raise
+    await load_demo_billing(today=data.today)  # settlements: the demo tariff, invoices, payments, a reminder
     return LoadResult(
         customers=counts["customers"],
         service_points=counts["service_points"],

@@ -37,6 +37,26 @@ const AccountView = lazy(() => import('./views/account.js'), 'AccountView');
 const StaffView = lazy(() => import('./views/staff.js'), 'StaffView');
 const CaptureView = lazy(() => import('./views/capture.js'), 'CaptureView');
 const HistoryView = lazy(() => import('./views/history.js'), 'HistoryView');
+const SettlementDocumentView = lazy(() => import('./views/settlement-document.js'), 'SettlementDocumentView');
+const PayView = lazy(() => import('./views/pay.js'), 'PayView');
+const SandboxGatewayView = lazy(() => import('./views/sandbox-gateway.js'), 'SandboxGatewayView');
+const BillingStaffView = lazy(() => import('./views/billing-staff.js'), 'BillingStaffView');
+const ReviewView = lazy(() => import('./views/review.js'), 'ReviewView');
+const RoutesView = lazy(() => import('./views/routes.js'), 'RoutesView');
+const RouteView = lazy(() => import('./views/route.js'), 'RouteView');
+const VisitView = lazy(() => import('./views/visit.js'), 'VisitView');
+const StaffOutagesView = lazy(() => import('./views/staff-outages.js'), 'StaffOutagesView');
+const DocumentsView = lazy(() => import('./views/documents.js'), 'DocumentsView');
+const InformationView = lazy(() => import('./views/information.js'), 'InformationView');
+const ContactView = lazy(() => import('./views/contact.js'), 'ContactView');
+const ContactThreadView = lazy(() => import('./views/contact-thread.js'), 'ContactThreadView');
+const MyDataView = lazy(() => import('./views/mydata.js'), 'MyDataView');
+const RegisterView = lazy(() => import('./views/register.js'), 'RegisterView');
+const EmailConfirmView = lazy(() => import('./views/email-confirm.js'), 'EmailConfirmView');
+const StaffDocumentsView = lazy(() => import('./views/staff-docs.js'), 'StaffDocumentsView');
+const StaffInformationView = lazy(() => import('./views/staff-docs.js'), 'StaffInformationView');
+const StaffInboxView = lazy(() => import('./views/staff-inbox.js'), 'StaffInboxView');
+const StaffDataView = lazy(() => import('./views/staff-inbox.js'), 'StaffDataView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -52,9 +72,29 @@ const ROUTES = {
   '/odczyty/nowy': { view: CaptureView, access: 'user' },
   '/odczyty/historia': { view: HistoryView, access: 'user' },
   '/rozliczenia': { view: SettlementsView, access: 'user' },
-  '/awarie': { view: OutagesView, access: 'user' },
+  '/rozliczenia/dokument': { view: SettlementDocumentView, access: 'user' },
+  '/rozliczenia/zaplac': { view: PayView, access: 'user' },
+  '/platnosc-testowa': { view: SandboxGatewayView, access: 'public' }, // the demo gateway's page
+  '/biuro/rozliczenia': { view: BillingStaffView, access: 'staff' },
+  '/awarie': { view: OutagesView, access: 'public' }, // public list; residents' own addresses first
   '/konto': { view: AccountView, access: 'user' },
   '/biuro': { view: StaffView, access: 'staff' },
+  '/biuro/odczyty': { view: ReviewView, access: 'staff' },
+  '/biuro/trasy': { view: RoutesView, access: 'staff' },
+  '/trasa': { view: RouteView, access: 'inspector' },
+  '/trasa/wizyta': { view: VisitView, access: 'inspector' },
+  '/biuro/awarie': { view: StaffOutagesView, access: 'staff' },
+  '/dokumenty': { view: DocumentsView, access: 'user' },
+  '/informacje': { view: InformationView, access: 'public' },
+  '/kontakt': { view: ContactView, access: 'user' },
+  '/kontakt/watek': { view: ContactThreadView, access: 'user' },
+  '/moje-dane': { view: MyDataView, access: 'user' },
+  '/rejestracja': { view: RegisterView, access: 'guest' },
+  '/potwierdz-email': { view: EmailConfirmView, access: 'public' },
+  '/biuro/dokumenty': { view: StaffDocumentsView, access: 'staff' },
+  '/biuro/informacje': { view: StaffInformationView, access: 'staff' },
+  '/biuro/kontakt': { view: StaffInboxView, access: 'staff' },
+  '/biuro/dane': { view: StaffDataView, access: 'staff' },
 };
 const NOT_FOUND = { view: NotFoundView, access: 'public' };
 
@@ -128,8 +168,13 @@ export function App() {
     if (online) loadConfig();
   }, [online]);
 
+  // The browser may have replaced this device's push subscription while the app was closed.
+  useEffect(() => {
+    if (me && me.role === 'resident') import('./push.js').then((m) => m.syncPushSubscription()).catch(() => {});
+  }, [me && me.id]);
+
   const route = routeFor(loc.path);
-  const needsUser = route.access === 'user' || route.access === 'staff';
+  const needsUser = route.access === 'user' || route.access === 'staff' || route.access === 'inspector';
 
   useEffect(() => {
     if (me === null && needsUser) {
@@ -176,7 +221,8 @@ export function App() {
   }), [config, me, lang]);
 
   const waiting = me === undefined || (me === null && needsUser) || (me && route.access === 'guest');
-  const allowed = route.access !== 'staff' || (me && me.role === 'staff');
+  // role pages (staff, inspector) are simply not there for other roles
+  const allowed = !['staff', 'inspector'].includes(route.access) || (me && me.role === route.access);
   const View = allowed ? route.view : NotFoundView;
 
   return html`<${AppContext.Provider} value=${ctx}>
@@ -192,7 +238,7 @@ export function App() {
         </div>
         ${waiting ? html`<p class="loading" role="status">${t('app.loading')}</p>` : html`<${View} key=${loc.path} />`}
       </main>
-      <${ContactBlock} config=${config} />
+      <${ContactBlock} config=${config} me=${me} />
     </div>
     <div class="visually-hidden" aria-live="polite" aria-atomic="true">${message}</div>
   <//>`;

@@ -12,6 +12,8 @@ export const UPGRADES = [
     db.createObjectStore('outbox', { keyPath: 'id' });
     db.createObjectStore('meta', { keyPath: 'key' });
   },
+  // v3: the big parts of outbox items (photos, attachments), apart from the list (outbox-core.js).
+  (db) => db.createObjectStore('outbox-blobs', { keyPath: 'id' }),
 ];
 
 let opening = null;

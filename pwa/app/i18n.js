@@ -1,5 +1,10 @@
 // Polish first, English second. Keys are flat; `{name}` placeholders are filled by t().
-const FEATURES = [];
+import outages from './i18n/outages.js';
+import account from './i18n/account.js';
+import inspections from './i18n/inspections.js';
+import billing from './i18n/billing.js';
+
+const FEATURES = [outages, account, inspections, billing];
 const pl = {
   'app.loading': 'Wczytywanie…',
   'app.skip': 'Przejdź do treści',
@@ -260,6 +265,12 @@ const pl = {
   'error.request_in_progress': 'Odczyt jest właśnie wysyłany.',
   'error.idempotency_key_required': 'Błąd aplikacji: brak identyfikatora odczytu.',
   'error.note_required': 'Podaj powód odrzucenia — klient go zobaczy.',
+  'error.method_not_allowed': 'Ta operacja nie jest dostępna.',
+  'error.bad_request': 'Nieprawidłowe żądanie. Odśwież stronę i spróbuj ponownie.',
+  'error.conflict': 'Ktoś właśnie zmienił te dane. Odśwież stronę i spróbuj ponownie.',
+  'error.notification_invalid': 'Powiadomienie o płatności jest nieprawidłowe.',
+  'error.notification_unverified': 'Operator płatności nie potwierdził płatności.',
+  'error.amount_mismatch': 'Kwota płatności nie zgadza się z zamówieniem.',
 };
 
 const en = {
@@ -522,6 +533,12 @@ const en = {
   'error.request_in_progress': 'The reading is being sent right now.',
   'error.idempotency_key_required': 'Application error: the reading has no identifier.',
   'error.note_required': 'Give the reason for rejecting — the customer will see it.',
+  'error.method_not_allowed': 'This operation is not available.',
+  'error.bad_request': 'Invalid request. Reload the page and try again.',
+  'error.conflict': 'Someone has just changed this data. Reload the page and try again.',
+  'error.notification_invalid': 'The payment notification is invalid.',
+  'error.notification_unverified': 'The payment operator did not confirm the payment.',
+  'error.amount_mismatch': 'The payment amount does not match the order.',
 };
 
 // Each later feature keeps its texts in pwa/app/i18n/<feature>.js as { pl: {...}, en: {...} } and

@@ -1,6 +1,7 @@
-/* The outbox of readings waiting to reach the utility: IndexedDB store "outbox" of the "ebok"
+/* The outbox of what waits to reach the utility: IndexedDB store "outbox" of the "ebok"
  * database, sent one by one with the item's id as Idempotency-Key, so a resend after a lost
- * answer never makes a second reading. An item is marked sent only when the server confirmed it.
+ * answer never makes a second reading or message. An item is marked sent only when the server
+ * confirmed it. item.kind picks the endpoint and form (KINDS); items without a kind are readings.
  *
  * A classic script on purpose: the service worker loads it with importScripts() for Background
  * Sync, and the page loads it as a module for everything else. It defines self.EbokOutbox.
@@ -11,6 +12,8 @@
   var DB_NAME = 'ebok';
   var STORE = 'outbox';
   var META = 'meta';
+  var BLOBS = 'outbox-blobs';
+  var PARALLEL = 3;
   var MAX_BACKOFF_MS = 5 * 60 * 1000;
   // Answers that a resend cannot fix: they wait for the person, with the reason shown.
   var NEEDS_PERSON = { 400: true, 404: true, 410: true, 413: true, 422: true };
@@ -63,15 +66,63 @@
     });
   }
 
+  function finished(tx, db) {
+    return new Promise(function (resolve, reject) {
+      tx.oncomplete = function () { db.close(); resolve(); };
+      tx.onerror = function () { db.close(); reject(tx.error); };
+      tx.onabort = function () { db.close(); reject(tx.error); };
+    });
+  }
+
+  // The big parts of an item (photos, attachments) live in their own store, so listing the outbox
+  // (on every change, for the badge and the list) reads a few hundred bytes per item, not megabytes.
   function put(item) {
-    return withStore(STORE, 'readwrite', function (store) {
-      if (!store) throw new Error('outbox store missing');
-      store.put(item);
+    return openDb().then(function (db) {
+      if (!db || !db.objectStoreNames.contains(STORE)) {
+        if (db) db.close();
+        throw new Error('outbox store missing');
+      }
+      var split = db.objectStoreNames.contains(BLOBS);
+      var tx = db.transaction(split ? [STORE, BLOBS] : [STORE], 'readwrite');
+      var light = item;
+      if (split) {
+        var parts = {};
+        var found = false;
+        light = Object.assign({}, item);
+        Object.keys(kindOf(item).dropWhenSent).forEach(function (field) {
+          if (item[field] != null) { parts[field] = item[field]; found = true; }
+          delete light[field];
+        });
+        if (found) {
+          tx.objectStore(BLOBS).put({ id: item.id, parts: parts });
+          light.hasParts = true;
+        } else if (item.state === 'sent') {
+          tx.objectStore(BLOBS).delete(item.id); // the server has them now
+          light.hasParts = false;
+        }
+      }
+      tx.objectStore(STORE).put(light);
+      return finished(tx, db);
     }).then(changed);
   }
 
+  // The item with its big parts, as it is sent.
+  function withParts(item) {
+    if (!item.hasParts) return Promise.resolve(item);
+    return withStore(BLOBS, 'readonly', function (store) {
+      return store ? promisify(store.get(item.id)) : undefined;
+    }).then(function (entry) { return entry ? Object.assign({}, item, entry.parts) : item; });
+  }
+
   function remove(id) {
-    return withStore(STORE, 'readwrite', function (store) { if (store) store.delete(id); }).then(changed);
+    return openDb().then(function (db) {
+      if (!db) return undefined;
+      var names = [STORE, BLOBS].filter(function (n) { return db.objectStoreNames.contains(n); });
+      if (!names.length) { db.close(); return undefined; }
+      var tx = db.transaction(names, 'readwrite');
+      names.forEach(function (n) { tx.objectStore(n).delete(id); });
+      return finished(tx, db);
+    }).then(changed);
   }
 
   function getMeta(key) {
@@ -102,7 +153,7 @@
     return Math.min(5000 * Math.pow(2, Math.max(attempts - 1, 0)), MAX_BACKOFF_MS);
   }
 
-  function formFor(item) {
+  function readingForm(item) {
     var form = new FormData();
     form.append('meter_id', item.meterId);
     form.append('value', item.valueText);
@@ -112,6 +163,44 @@
     return form;
   }
 
+  // A message to the office; attachments are kept as ArrayBuffer + type (Safari cannot store Blobs).
+  function contactForm(item) {
+    var form = new FormData();
+    form.append('customer_id', item.customerId);
+    form.append('category', item.category);
+    form.append('subject', item.subject);
+    form.append('body', item.body);
+    (item.attachments || []).forEach(function (a) {
+      form.append('attachment', new Blob([a.buffer], { type: a.type || 'application/octet-stream' }), a.name || 'zalacznik');
+    });
+    return form;
+  }
+
+  // An inspector's visit outcome: the value found on site is optional (no access, damaged meter).
+  function visitForm(item) {
+    var form = new FormData();
+    form.append('result', item.result);
+    form.append('value', item.valueText || '');
+    form.append('captured_at', item.capturedAt);
+    form.append('comment', item.comment || '');
+    if (item.photo) form.append('photo', new Blob([item.photo], { type: item.photoType || 'image/jpeg' }), 'kontrola.jpg');
+    return form;
+  }
+
+  // What each kind of item is sent to; what is dropped once the server has it (the big parts).
+  var KINDS = {
+    reading: { url: '/api/readings', form: readingForm, dropWhenSent: { photo: null } },
+    visit: {
+      url: function (item) { return '/api/inspector/visits/' + encodeURIComponent(item.visitId) + '/result'; },
+      form: visitForm, dropWhenSent: { photo: null },
+    },
+    contact: { url: '/api/contact/messages', form: contactForm, dropWhenSent: { attachments: null } },
+  };
+
+  function kindOf(item) {
+    return KINDS[item.kind || 'reading'] || KINDS.reading;
+  }
+
   function readJson(response) {
     return response.json().catch(function () { return {}; });
   }
@@ -119,16 +208,17 @@
   // One attempt for one item; returns the item as it should be stored afterwards.
   function sendOne(item, csrf) {
     var now = Date.now();
-    return fetch('/api/readings', {
+    var kind = kindOf(item);
+    return fetch(typeof kind.url === 'function' ? kind.url(item) : kind.url, {
       method: 'POST',
-      body: formFor(item),
+      body: kind.form(item),
       credentials: 'same-origin',
       headers: { 'Idempotency-Key': item.id, 'X-CSRFToken': csrf || '', Accept: 'application/json' },
     }).then(function (response) {
       return readJson(response).then(function (body) {
         var next = Object.assign({}, item, { attempts: (item.attempts || 0) + 1, lastTriedAt: now });
         if (response.ok) {
-          return Object.assign(next, { state: 'sent', reason: null, sentAt: now, result: body, photo: null });
+          return Object.assign(next, { state: 'sent', reason: null, sentAt: now, result: body }, kind.dropWhenSent);
         }
         var code = body.code || ('http_' + response.status);
         if (response.status === 401) return Object.assign(next, { state: 'attention', reason: 'session_expired' });
@@ -163,25 +253,37 @@
         if (item.state === 'attention') return retry.indexOf(item.reason) >= 0;
         return options.force || !item.nextAttemptAt || item.nextAttemptAt <= Date.now() || item.state === 'sending';
       });
-      var chain = Promise.resolve();
       var stop = false;
-      due.forEach(function (item) {
-        chain = chain.then(function () {
-          if (stop) { summary.left += 1; return undefined; }
+      var next = 0;
+      function sendItem(item) {
           return put(Object.assign({}, item, { state: 'sending' }))
             .then(function () { return options.csrf ? options.csrf(item.csrfFailed) : getMeta('csrf'); })
-            .then(function (csrf) { return sendOne(item, csrf); })
-            .then(function (next) {
-              if (next.state === 'sent') summary.sent += 1;
+            .then(function (csrf) { return withParts(item).then(function (full) { return sendOne(full, csrf); }); })
+            .then(function (after) {
+              if (after.state !== 'sent' && item.hasParts) {
+                // the parts stay where they are; do not write megabytes back on every retry
+                Object.keys(kindOf(item).dropWhenSent).forEach(function (field) { delete after[field]; });
+                after.hasParts = true;
+              }
+              if (after.state === 'sent') summary.sent += 1;
               else summary.failed += 1;
               // no network or session: the rest would fail the same way, keep them for later
-              if (next.reason === 'offline' || next.reason === 'session_expired') stop = true;
-              if (next.reason === 'session_expired') summary.expired = true;
-              return put(next);
+              if (after.reason === 'offline' || after.reason === 'session_expired') stop = true;
+              if (after.reason === 'session_expired') summary.expired = true;
+              return put(after);
             });
-        });
-      });
-      return chain.then(function () { return summary; });
+      }
+      // A few uploads at a time: a phone back in signal empties a long queue quickly, and the
+      // server keeps each one exactly once whatever order they arrive in.
+      function worker() {
+        if (next >= due.length) return Promise.resolve();
+        var item = due[next++];
+        if (stop) { summary.left += 1; return worker(); }
+        return sendItem(item).then(worker);
+      }
+      var workers = [];
+      for (var i = 0; i < Math.min(PARALLEL, due.length); i++) workers.push(worker());
+      return Promise.all(workers).then(function () { return summary; });
     });
   }
 

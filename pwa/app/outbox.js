@@ -1,5 +1,5 @@
 // The page's side of the outbox (outbox-core.js holds the storage and the sending): adding a
-// reading, when to send (app start, back online, a timer for retries, Background Sync, the
+// reading or a contact message, when to send (app start, back online, a timer for retries, Background Sync, the
 // "Wyślij teraz" button, after logging in) and a hook that keeps views and the badge current.
 import './outbox-core.js';
 import { useEffect, useState } from './preact.js';
@@ -62,9 +62,23 @@ export async function flush(options = {}) {
   }
 }
 
-export async function addReading(reading) {
+export function addReading(reading) {
+  return addItem('reading', reading);
+}
+
+// A message to the office (Kontakt): {customerId, category, subject, body, attachments: [{name, type, buffer}]}.
+export function addContactMessage(message) {
+  return addItem('contact', message);
+}
+
+// An inspector's visit outcome: {visitId, result, valueText, capturedAt, comment, photo, photoType, address, serial}.
+export function addVisitResult(result) {
+  return addItem('visit', result);
+}
+
+async function addItem(kind, fields) {
   const item = {
-    id: uuid(), state: 'waiting', attempts: 0, createdAt: Date.now(), nextAttemptAt: 0, reason: null, ...reading,
+    id: uuid(), kind, state: 'waiting', attempts: 0, createdAt: Date.now(), nextAttemptAt: 0, reason: null, ...fields,
   };
   await core.put(item);
   await refresh();
@@ -82,8 +96,13 @@ async function requestBackgroundSync() {
   }
 }
 
-export function unsentCount(list = items) {
-  return list.filter(core.isUnsent).length;
+// Items of one kind; readings were queued before kinds existed, so no kind means a reading.
+export function ofKind(list, kind) {
+  return list.filter((i) => (i.kind || 'reading') === kind);
+}
+
+export function unsentCount(list = items, kind = 'reading') {
+  return ofKind(list, kind).filter(core.isUnsent).length;
 }
 
 export function discard(id) {
@@ -111,12 +130,13 @@ export function startOutbox() {
   refresh().then(pruneSent).then(refresh).then(() => flush());
 }
 
-export function useOutbox() {
+// The queued items of one kind ("reading" on Odczyty and its badge, "contact" on Kontakt).
+export function useOutbox(kind = 'reading') {
   const [list, setList] = useState(items);
   useEffect(() => {
     subscribers.add(setList);
     setList(items);
     return () => subscribers.delete(setList);
   }, []);
-  return list;
+  return ofKind(list, kind);
 }

@@ -86,7 +86,7 @@ async def test_dashboard_shows_only_own_customers(client, settings):
     assert [c["number"] for c in data["customers"]] == ["300001"]
     [point] = data["customers"][0]["service_points"]
     assert [m["id"] for m in point["meters"]] == [mine["meter_id"]]
-    assert data["balance"] is None and data["outages"] == []
+    assert data["balance"] == {"total_grosze": 0, "overdue_grosze": 0} and data["outages"] == []  # no invoices yet
 
 
 async def test_dashboard_needs_login(client):

@@ -99,8 +99,11 @@ def _walk(browser, server):
     expect(phone.get_by_test_id("visit")).to_have_count(3)
 
     field.set_offline(True)
-    outcomes = {sent[2]["id"]: ("confirmed", sent[2]["value_litres"]), sent[3]["id"]: ("corrected", sent[3]["value_litres"] + 4321),
-                sent[4]["id"]: ("no_access", None)}
+    outcomes = {
+        sent[2]["id"]: ("confirmed", sent[2]["value_litres"]),
+        sent[3]["id"]: ("corrected", sent[3]["value_litres"] + 4321),
+        sent[4]["id"]: ("no_access", None),
+    }
     visits = _cached_route(phone)
     for visit in visits:
         result, litres = outcomes[visit["resident_reading_id"]]
@@ -110,8 +113,9 @@ def _walk(browser, server):
         expect(info.get_by_role("img", name="Zdjęcie przesłane przez klienta")).to_have_count(0)  # sent without photo
         if litres is not None:
             phone.get_by_label("Stan wodomierza na miejscu (m³)").fill(_m3(litres))
-            expect(phone.get_by_test_id("visit-diff")).to_have_text(
-                "Zgodny z odczytem klienta." if result == "confirmed" else re.compile("Różnica względem odczytu klienta: \\+4,321"))
+            expected = "Zgodny z odczytem klienta." if result == "confirmed" else re.compile(
+                "Różnica względem odczytu klienta: \\+4,321")
+            expect(phone.get_by_test_id("visit-diff")).to_have_text(expected)
         phone.get_by_label(re.compile({"confirmed": "^Potwierdzony", "corrected": "^Skorygowany",
                                        "no_access": "^Brak dostępu"}[result])).check()
         if result == "no_access":
@@ -143,7 +147,8 @@ def _walk(browser, server):
     expect(rows.filter(has_text="zweryfikowany przez inkasenta")).to_have_count(1)
     assert_accessible(page)
     history = page.evaluate(f"fetch('/api/meters/{m2['id']}/readings').then(r => r.json())")["readings"]
-    inspector_rows = [r for r in history if r["source"] == "inspector" and r["value_litres"] == sent[3]["value_litres"] + 4321]
+    found = sent[3]["value_litres"] + 4321
+    inspector_rows = [r for r in history if r["source"] == "inspector" and r["value_litres"] == found]
     assert len(inspector_rows) == 1  # arrived exactly once
     corrected = next(r for r in history if r["id"] == sent[3]["id"])
     assert corrected["verification"] == "corrected" and corrected["status"] == "rejected"

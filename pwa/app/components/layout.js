@@ -14,8 +14,13 @@ export const NAV_ITEMS = [
   { path: '/odczyty', key: 'nav.readings', icon: 'gauge' },
   { path: '/rozliczenia', key: 'nav.settlements', icon: 'document' },
   { path: '/awarie', key: 'nav.outages', icon: 'alert' },
-  { path: '/konto', key: 'nav.account', icon: 'user' },
+  // Dokumenty, Kontakt and Moje dane open from Konto (the phone bar keeps five tabs)
+  { path: '/konto', key: 'nav.account', icon: 'user', also: ['/dokumenty', '/kontakt', '/moje-dane'] },
   { path: '/biuro', key: 'nav.staff', icon: 'office', role: 'staff' },
+  { path: '/biuro/odczyty', key: 'nav.review', icon: 'gauge', role: 'staff' },
+  { path: '/trasa', key: 'nav.route', icon: 'gauge', role: 'inspector' },
+  { path: '/biuro/awarie', key: 'nav.staffOutages', icon: 'alert', role: 'staff' },
+  { path: '/biuro/rozliczenia', key: 'nav.billing', icon: 'document', role: 'staff' },
 ];
 
 export function LanguageSwitch({ lang, onChange }) {
@@ -57,10 +62,12 @@ function UnsentBadge() {
 
 export function Nav({ me, path }) {
   const items = NAV_ITEMS.filter((item) => !item.role || item.role === me.role);
+  // the most specific item is the current one (/biuro/awarie, not also /biuro)
+  const current = items.filter((item) => [item.path, ...(item.also || [])].some((p) => isCurrent(p, path))).sort((a, b) => b.path.length - a.path.length)[0];
   return html`<nav class="app-nav" aria-label=${t('nav.label')}>
     <ul>
       ${items.map((item) => html`<li>
-        <a href=${item.path} aria-current=${isCurrent(item.path, path) ? 'page' : undefined}>
+        <a href=${item.path} aria-current=${item === current ? 'page' : undefined}>
           <${Icon} name=${item.icon} /><span>${t(item.key)}</span>
           ${item.path === '/odczyty' && html`<${UnsentBadge} />`}
         </a>
@@ -69,7 +76,7 @@ export function Nav({ me, path }) {
   </nav>`;
 }
 
-export function ContactBlock({ config }) {
+export function ContactBlock({ config, me }) {
   const u = config && config.utility;
   return html`<footer class="app-footer" data-testid="contact-block">
     <h2>${t('contact.title')}</h2>
@@ -89,7 +96,8 @@ export function ContactBlock({ config }) {
             <p><a href=${`mailto:${u.email}`}>${u.email}</a></p>
           </section>
         </div>
-        <p class="utility-name">${u.name}</p>`
+        <p class="utility-name">${u.name}</p>
+        <p><a href="/informacje">${t('footer.information')}</a>${!me && html` · <a href="/rejestracja">${t('footer.register')}</a>`}</p>`
       : html`<p>${t('contact.unavailable')}</p>`}
   </footer>`;
 }

@@ -10,7 +10,8 @@ const STATE_CLASS = { waiting: 'state-waiting', sending: 'state-sending', sent: 
 function OutboxItem({ item }) {
   const reason = item.state === 'attention' && item.reason;
   return html`<li class=${`card outbox-item ${STATE_CLASS[item.state] || ''}`} data-testid="outbox-item">
-    <p class="outbox-value"><strong>${item.valueText} m³</strong> · ${t('meter.serial', { serial: item.serial })}</p>
+    <p class="outbox-value"><strong>${item.kind === 'visit' ? t(`visit.result.${item.result}`) : `${item.valueText} m³`}</strong>
+      · ${t('meter.serial', { serial: item.serial })}</p>
     <p class="outbox-meta">${item.address} · ${formatDateTime(item.capturedAt)}</p>
     <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span>
       ${item.state === 'waiting' && item.reason === 'offline' ? ` — ${t('outbox.offline')}` : ''}

@@ -5,6 +5,7 @@ import { useApp } from '../context.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, FormAlert, Submit, Success } from '../components/form.js';
 import { passwordChecks } from './token.js';
+import { ProfileSection, ConsentsSection, MoreLinks } from './account-extra.js';
 
 const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
 
@@ -72,6 +73,9 @@ export function AccountView() {
   return html`<${Page} title=${t('account.title')}>
     <div class="stack">
       <${AccountData} me=${app.me} />
+      ${app.me.role === 'resident' && html`<${MoreLinks} />`}
+      ${app.me.role === 'resident' && html`<${ProfileSection} />`}
+      ${app.me.role === 'resident' && html`<${ConsentsSection} />`}
       <${LanguageChoice} lang=${app.lang} onChange=${app.setLanguage} />
       <${ChangePassword} onChanged=${updated} />
     </div>

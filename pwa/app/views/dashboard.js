@@ -14,6 +14,9 @@ const SHORTCUTS = [
   { path: '/rozliczenia', key: 'dash.toSettlements', icon: 'document' },
   { path: '/awarie', key: 'dash.toOutages', icon: 'alert' },
   { path: '/konto', key: 'dash.toAccount', icon: 'user' },
+  { path: '/dokumenty', key: 'dash.toDocuments', icon: 'document' },
+  { path: '/kontakt', key: 'dash.toContact', icon: 'phone' },
+  { path: '/informacje', key: 'dash.toInformation', icon: 'document' },
 ];
 
 function Dashboard({ data }) {

@@ -1,5 +1,6 @@
 // History of one meter: every reading with its source, status, consumption and photo, the
 // consumption by month as a chart (with a table), and a CSV download.
+import '../i18n/inspections-views.js'; // this view's texts
 import { html, useState } from '../preact.js';
 import { t } from '../i18n.js';
 import { useCachedData } from '../resource.js';
@@ -27,6 +28,7 @@ function Row({ r }) {
     <p class="reading-meta">${formatDateTime(r.captured_at)} · ${t(`source.${r.source}`)} · ${status}</p>
     ${r.consumption_litres !== null && html`<p>${t('history.since', { value: formatVolume(r.consumption_litres) })}</p>`}
     ${r.flags.length > 0 && html`<p class="hint">${r.flags.map((f) => t(`flag.${f}`)).join(' ')}</p>`}
+    ${r.verification && html`<p class="badge badge-ok">${t(r.verification === 'corrected' ? 'history.corrected' : 'history.verified')}</p>`}
     ${r.review_note && html`<p class="review-note"><strong>${t('history.note')}</strong> ${r.review_note}</p>`}
     <${Photo} reading=${r} />
   </li>`;

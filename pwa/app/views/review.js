@@ -1,5 +1,6 @@
 // The office's review queue: photo large next to the typed value, the reasons and the meter's
 // history; accept, reject with a note the resident sees, or send an inspector. Keyboard-first.
+import '../i18n/inspections-views.js'; // this view's texts
 import { html, useCallback, useEffect, useRef, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';

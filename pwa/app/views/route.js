@@ -1,5 +1,6 @@
 // "Moja trasa": the inspector's visits for today. "Pobierz na teren" keeps the route and the
 // residents' photo thumbnails on the device, so the whole route works in basements without signal.
+import '../i18n/inspections-views.js'; // this view's texts
 import { html, useEffect, useRef, useState } from '../preact.js';
 import { t } from '../i18n.js';
 import { useCachedData } from '../resource.js';

@@ -1,5 +1,6 @@
 // The office plans inspectors' days: open visits go onto a route (one inspector, one day, ordered
 // by street and number by the server); routes can be handed over; progress is visible.
+import '../i18n/inspections-views.js'; // this view's texts
 import { html, useCallback, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';

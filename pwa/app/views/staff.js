@@ -1,7 +1,9 @@
 // Office staff: find a customer, see consent and e-BOK accounts, open an account after written
 // consent (the customer gets an activation link, never a password), add staff/inspector accounts.
 // Staff data is not kept in IndexedDB: it is other people's personal data.
+import '../i18n/inspections-views.js'; // this view's texts
 import { html, useState } from '../preact.js';
+import '../i18n/account-views.js'; // the links to the office's other screens
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { formatDate } from '../format.js';
@@ -122,9 +124,17 @@ function CreateStaffUser() {
   </details>`;
 }
 
+// The office's other screens (documents, information, contact inbox, deletion requests).
+const STAFF_LINKS = [['/biuro/kontakt', 'staffnav.inbox'], ['/biuro/dokumenty', 'staffnav.documents'],
+  ['/biuro/informacje', 'staffnav.information'], ['/biuro/dane', 'staffnav.deletions'],
+  ['/biuro/odczyty', 'nav.review'], ['/biuro/trasy', 'routes.title']];
+
 export function StaffView() {
   return html`<${Page} title=${t('staff.title')}>
     <div class="stack">
+      <nav class="shortcuts" aria-label=${t('staffnav.label')}><ul>
+        ${STAFF_LINKS.map(([path, key]) => html`<li><a class="shortcut" href=${path}>${t(key)}</a></li>`)}
+      </ul></nav>
       <${CustomerSearch} />
       <${CreateStaffUser} />
     </div>

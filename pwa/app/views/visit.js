@@ -1,6 +1,7 @@
 // One visit on site: what the office knows (address, meter, the resident's reading and photo,
 // the reasons, access notes), the control photo, the value found and the outcome. Saved to the
 // outbox at once; it reaches the office exactly once when there is signal.
+import '../i18n/inspections-views.js'; // this view's texts
 import { html, useMemo, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { useCachedData } from '../resource.js';
