@@ -83,7 +83,8 @@ class SettlementsController(Controller):
             raise not_found("customer")
         customer = await customers.get_customer(data.customer_id)
         email = (customer or {}).get("email") or user.email
-        return await einvoice.set_consent(data.customer_id, data.granted, email, user.id)
+        return await einvoice.set_consent(data.customer_id, data.granted, email, user.id,
+                                           channel="office" if user.is_staff else "portal")
 
 
 @post("/api/payments/notify/{gateway:str}", status_code=200, exclude_from_csrf=True)

@@ -55,7 +55,8 @@ async def load_demo_billing(settings: Settings | None = None, today: date | None
     await payments.issue_reminders(settings, today, periods[-1])
     if anna:
         await einvoice.set_consent(str(anna["id"]), True, anna["email"], None,
-                                   at=datetime.combine(today - timedelta(days=200), datetime.min.time(), UTC))
+                                   at=datetime.combine(today - timedelta(days=200), datetime.min.time(), UTC),
+                                   channel="office")  # the paper form
     return issued
 
 

@@ -22,7 +22,19 @@ async def status(customer_id: str) -> EInvoiceOut:
 
 
 async def set_consent(customer_id: str, granted: bool, email: str, user_id: str | None,
-                      at: datetime | None = None) -> EInvoiceOut:
+                      at: datetime | None = None, channel: str = "portal") -> EInvoiceOut:
+    """Given or withdrawn on the settlements screen: the consents register (Moje konto) records the
+    same decision, so both screens always tell the same story."""
+    from backend.consents import services as consents
+
+    result = await mirror_consent(customer_id, granted, email, user_id, at)
+    await consents.record(customer_id, "e_invoice", granted, channel, user_id)
+    return result
+
+
+async def mirror_consent(customer_id: str, granted: bool, email: str, user_id: str | None,
+                         at: datetime | None = None) -> EInvoiceOut:
+    """Keep the delivery address and its history; called by the consents register too."""
     current = await status(customer_id)
     if current.granted != granted or (granted and current.email != email):
         await EInvoiceConsent.insert(EInvoiceConsent(customer=customer_id, granted=granted, email=email,

@@ -98,8 +98,27 @@ async def set_consent(user: CurrentUser, customer_id: str, kind: str, given: boo
                 customer=customer_id, kind=kind, action="given" if given else "withdrawn", at=now(),
                 by_user=user.id, channel="office" if user.is_staff else channel,
             ))
+    await _mirror(user, customer_id, kind, given)
     (state,) = [c for c in (await consents_of([customer_id]))[0].consents if c.kind == kind]
     return state
+
+
+async def _mirror(user: CurrentUser, customer_id: str, kind: str, given: bool) -> None:
+    """e-Faktura delivery (billing) and alert e-mails (outages) act on their own records; a
+    decision made here reaches them, as theirs reach this register."""
+    if kind == "e_invoice":
+        from backend.billing import einvoice
+
+        customer = await customers.get_customer(customer_id)
+        email = (customer or {}).get("email") or ("" if user.is_staff else user.email)
+        await einvoice.mirror_consent(customer_id, given, email, user.id)
+    elif kind == "email_alerts":
+        from backend.accounts import services as accounts
+        from backend.outages import services as outages
+
+        users = [user.id] if not user.is_staff else [
+            a["id"] for a in (await accounts.accounts_of_customers([customer_id])).get(customer_id, [])]
+        await outages.mirror_email_alerts(users, given)
 
 
 async def record(customer_id: str, kind: str, given: bool, channel: str, user_id: str | None = None) -> None:

@@ -323,14 +323,29 @@ async def email_alerts(user: CurrentUser) -> bool:
 
 
 async def set_email_alerts(user: CurrentUser, enabled: bool) -> bool:
+    """The Awarie page's toggle; the consents register (Moje konto) records it for each customer."""
+    from backend.consents import services as consents
+
+    await mirror_email_alerts([user.id], enabled)
+    for customer_id in user.customer_ids:
+        await consents.record(customer_id, "email_alerts", enabled, "portal", user.id)
+    return enabled
+
+
+async def mirror_email_alerts(user_ids: list[str], enabled: bool) -> None:
+    """Who gets alert e-mails is decided per account; the consents register calls this too."""
+    for user_id in user_ids:
+        await _set_email_alerts(user_id, enabled)
+
+
+async def _set_email_alerts(user_id: str, enabled: bool) -> None:
     async with transaction():
         changed = await AlertEmailConsent.update({AlertEmailConsent.enabled: enabled,
                                                   AlertEmailConsent.changed_at: now()}).where(
-            AlertEmailConsent.user == user.id
+            AlertEmailConsent.user == user_id
         ).returning(AlertEmailConsent.id)
         if not changed:
-            await AlertEmailConsent.insert(AlertEmailConsent(user=user.id, enabled=enabled, changed_at=now()))
-    return enabled
+            await AlertEmailConsent.insert(AlertEmailConsent(user=user_id, enabled=enabled, changed_at=now()))
 
 
 # --- demo -----------------------------------------------------------------------------------------
