@@ -21,11 +21,12 @@ class Audience:
     email_users: list[dict[str, Any]] = field(default_factory=list)  # {id, email}: no device alerted
 
 
-def device_matches(sub: dict[str, Any], user_id: str, users_by_point: dict[str, set[str]]) -> bool:
+def device_matches(sub: dict[str, Any], user_id: str, users_by_point: dict[str, set[str]],
+                   users_in_area: set[str]) -> bool:
     """A device is alerted when one of its chosen service points is in the area (all of the
     user's points when it chose "all") and the user still has access to that point."""
     if sub["all_points"]:
-        return any(user_id in users for users in users_by_point.values())
+        return user_id in users_in_area
     return any(user_id in users_by_point.get(str(pid), ()) for pid in sub["service_point_ids"])
 
 
@@ -40,6 +41,7 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
         users_by_point[str(point["id"])] = {u["id"] for u in linked}
         users.update({u["id"]: u for u in linked})
     ids = sorted(users)
+    users_in_area = set(users)  # every active user linked to a point in the area
     alerted: set[str] = set()
     for start in range(0, len(ids), CHUNK):
         rows = await PushSubscription.select(
@@ -48,7 +50,7 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
         ).where(PushSubscription.user.is_in(ids[start:start + CHUNK])).output(load_json=True)
         for sub in rows:
             user_id = str(sub["user"])
-            if device_matches(sub, user_id, users_by_point):
+            if device_matches(sub, user_id, users_by_point, users_in_area):
                 out.subscriptions.append(sub)
                 alerted.add(user_id)
     wanting = set()

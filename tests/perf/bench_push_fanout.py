@@ -122,7 +122,17 @@ async def run(args: argparse.Namespace, devices: list[dict]) -> dict:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         handler = OutageAlerts(settings, in_flight=args.in_flight, batch=args.batch)
         start = time.perf_counter()
-        await handler({"publication_id": pub_id})
+        if os.environ.get("EBOK_PROFILE"):
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await handler({"publication_id": pub_id})
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        else:
+            await handler({"publication_id": pub_id})
         total = time.perf_counter() - start
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         sent = await PushDelivery.count().where(PushDelivery.status == "sent")
