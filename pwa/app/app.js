@@ -19,13 +19,22 @@ function lazy(load, name) {
   let View = null;
   let loading = null;
   return function LazyView(props) {
-    const [, setLoaded] = useState(false);
-    useEffect(() => {
-      if (View) return;
+    const [state, setState] = useState('loading');
+    const start = useCallback(() => {
+      setState('loading');
       loading = loading || load().then((module) => { View = module[name]; });
-      loading.then(() => setLoaded(true), () => { loading = null; });
+      loading.then(() => setState('ready'), () => {
+        loading = null; // offline before the app was ever saved on this device: try again later
+        setState('failed');
+      });
     }, []);
-    return View ? html`<${View} ...${props} />` : html`<p class="loading" role="status">${t('app.loading')}</p>`;
+    useEffect(() => { if (!View) start(); }, []);
+    if (View) return html`<${View} ...${props} />`;
+    if (state === 'failed') {
+      return html`<div class="banner banner-error" role="alert"><p>${t('offline.noData')}</p>
+        <button type="button" class="btn btn-secondary" onClick=${start}>${t('retry')}</button></div>`;
+    }
+    return html`<p class="loading" role="status">${t('app.loading')}</p>`;
   };
 }
 

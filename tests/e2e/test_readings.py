@@ -28,6 +28,11 @@ def meter_photo(tmp_path_factory) -> Path:
     return path
 
 
+# resolves once the service worker serves this page (then the whole app is available offline)
+WORKER_IN_CONTROL = """new Promise((resolve) => navigator.serviceWorker.controller ? resolve(true)
+  : navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true)))"""
+
+
 def meters(page) -> list[dict]:
     return page.evaluate("fetch('/api/meters').then(r => r.json())")["meters"]
 
@@ -202,6 +207,7 @@ def test_session_expired_while_offline_then_login_sends_the_reading(browser, ser
         expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
         meter = next(m for m in meters(page) if m["kind"] == "sub")
         start = len(history(page, meter["id"]))
+        page.evaluate(WORKER_IN_CONTROL)  # the app is saved on the phone
         ctx.set_offline(True)
         give_reading(page, meter, next_value(meter, 5), meter_photo)
         ctx.clear_cookies(name="ebok_session")  # the session ends while the phone is offline
