@@ -31,7 +31,7 @@ def lighthouse(url: str, extra_headers: dict[str, str] | None = None) -> dict:
     ]
     if extra_headers:
         command.append("--extra-headers=" + json.dumps(extra_headers))
-    for attempt in range(3):  # Chromium under load sometimes fails to start in time
+    for _ in range(3):  # Chromium under load sometimes fails to start in time
         done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=300)
         if done.returncode == 0:
             break
