@@ -124,7 +124,8 @@ async def run(args: argparse.Namespace) -> None:
         env.pop("DATABASE_URL", None)
     prepare(env, args.residents)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port),
+                               "--workers", str(args.workers)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -146,7 +147,8 @@ async def run(args: argparse.Namespace) -> None:
         server.terminate()
         server.wait(10)
     db = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"database: {db}; residents: {args.residents}; readings each: {args.per_resident}; "
+    print(f"database: {db}; server processes: {args.workers}; residents: {args.residents}; "
+          f"readings each: {args.per_resident}; "
           f"think time: {args.think}s; photo: {len(photo) // 1024} KB (1600x1200 JPEG)")
     print(f"requests: {len(latencies)} in {wall:.1f} s = {len(latencies) / wall:.1f} readings/s; errors: {len(errors)}")
     print(f"latency ms: p50 {percentile(latencies, 50):.1f}  p90 {percentile(latencies, 90):.1f}  "
@@ -161,5 +163,6 @@ if __name__ == "__main__":
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--residents", type=int, default=50)
     parser.add_argument("--per-resident", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="`ebok serve --workers`")
     parser.add_argument("--think", type=float, default=2.0, help="seconds between one resident's readings (mean)")
     asyncio.run(run(parser.parse_args()))
