@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,30 +12,15 @@ from backend.accounts.guards import logged_in, role_in, staff_only
 from backend.contact import services
 from backend.contact.schemas import MAX_ATTACHMENTS, ReplyIn, ThreadDetailOut, ThreadOut
 from backend.core.errors import ApiError
+from backend.core.forms import form_text, idempotency_key
 from backend.readings.photos import MAX_BYTES
 from backend.settings import SettingsDep
 
 FORM_LIMIT = MAX_ATTACHMENTS * MAX_BYTES + 64 * 1024
 
 
-def _key(request: Request) -> str:
-    raw = request.headers.get("idempotency-key", "").strip()
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise ApiError("idempotency_key_required", "Send a UUID in the Idempotency-Key header", 400,
-                       field="Idempotency-Key") from None
 
 
-def _text(form: Any, name: str, limit: int) -> str:
-    value = form.get(name)
-    if value is None or value == "":
-        raise ApiError("field_required", f"{name} is required", 400, field=name)
-    if not isinstance(value, str):
-        raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
-    if len(value) > limit:
-        raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
-    return value
 
 
 class ContactController(Controller):
@@ -45,7 +29,7 @@ class ContactController(Controller):
 
     @post("/messages", request_max_body_size=FORM_LIMIT, guards=[role_in("resident")])
     async def send(self, request: Request, settings: SettingsDep) -> Response[Any]:
-        key = _key(request)
+        key = idempotency_key(request)
         if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raise ApiError("invalid_request", "Send multipart/form-data", 400)
         form = await request.form()
@@ -58,8 +42,8 @@ class ContactController(Controller):
                 raise ApiError("file_too_large", "An attachment is larger than 10 MB", 400, field="attachment")
             files.append((item.filename or "", data))
         msg = services.Incoming(
-            customer_id=_text(form, "customer_id", 36), category=_text(form, "category", 20),
-            subject=_text(form, "subject", 200), body=_text(form, "body", services.MAX_BODY), files=files,
+            customer_id=form_text(form, "customer_id", 36), category=form_text(form, "category", 20),
+            subject=form_text(form, "subject", 200), body=form_text(form, "body", services.MAX_BODY), files=files,
         )
         status, body = await services.send(settings, request.scope["user"], key, msg)
         return Response(body, status_code=status)

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import logged_in, staff_only
 from backend.core.errors import ApiError
+from backend.core.forms import form_text
 from backend.documents import services
 from backend.documents.pdf import MAX_PDF_BYTES
 from backend.documents.schemas import DocumentOut, PublicDocumentOut, StaffDocumentOut
@@ -25,17 +26,6 @@ def _pdf(path: Any, name: str) -> File:
                 headers={"cache-control": "private, no-store"})
 
 
-async def form_text(form: Any, name: str, limit: int, required: bool = True) -> str:
-    value = form.get(name)
-    if value is None or value == "":
-        if required:
-            raise ApiError("field_required", f"{name} is required", 400, field=name)
-        return ""
-    if not isinstance(value, str):
-        raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
-    if len(value) > limit:
-        raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
-    return value.strip()
 
 
 async def read_upload(request: Request, *, with_customer: bool) -> tuple[services.Upload, str]:
@@ -49,11 +39,11 @@ async def read_upload(request: Request, *, with_customer: bool) -> tuple[service
     if len(data) > MAX_PDF_BYTES:
         raise ApiError("file_too_large", "The file is larger than 10 MB", 400, field="file")
     upload = services.Upload(
-        title=await form_text(form, "title", 200), category=await form_text(form, "category", 20),
-        description=await form_text(form, "description", 500, required=False),
+        title=form_text(form, "title", 200, strip=True), category=form_text(form, "category", 20, strip=True),
+        description=form_text(form, "description", 500, required=False, strip=True),
         file_name=file.filename or "", data=data,
     )
-    customer_id = await form_text(form, "customer_id", 36) if with_customer else ""
+    customer_id = form_text(form, "customer_id", 36, strip=True) if with_customer else ""
     return upload, customer_id
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,6 +12,7 @@ from litestar.response import File
 
 from backend.accounts.guards import logged_in, staff_only
 from backend.core.errors import ApiError
+from backend.core.forms import form_text, idempotency_key
 from backend.readings import services
 from backend.readings.photos import MAX_BYTES
 from backend.readings.rules import HIGH_FACTOR
@@ -22,31 +22,13 @@ from backend.settings import SettingsDep
 FORM_LIMIT = MAX_BYTES + 64 * 1024  # the photo and a few short fields
 
 
-def _key(request: Request) -> str:
-    raw = request.headers.get("idempotency-key", "").strip()
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise ApiError("idempotency_key_required", "Send a UUID in the Idempotency-Key header", 400,
-                       field="Idempotency-Key") from None
 
 
-async def _form_text(form: Any, name: str, limit: int, required: bool = True) -> str:
-    value = form.get(name)
-    if value is None or value == "":
-        if required:
-            raise ApiError("field_required", f"{name} is required", 400, field=name)
-        return ""
-    if not isinstance(value, str):
-        raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
-    if len(value) > limit:
-        raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
-    return value
 
 
 async def read_submission(request: Request, value_required: bool = True) -> tuple[str, Any, services.Submission]:
     """The Idempotency-Key, the form and the reading in it (residents' readings and visit results)."""
-    key = _key(request)
+    key = idempotency_key(request)
     if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise ApiError("invalid_request", "Send multipart/form-data", 400)
     form = await request.form()
@@ -57,10 +39,10 @@ async def read_submission(request: Request, value_required: bool = True) -> tupl
         if len(data) > MAX_BYTES:
             raise ApiError("photo_too_large", "The photo is larger than 10 MB", 400, field="photo")
     sub = services.Submission(
-        meter_id=await _form_text(form, "meter_id", 36, required=value_required),
-        value_text=await _form_text(form, "value", 20, required=value_required),
-        captured_at_text=await _form_text(form, "captured_at", 40),
-        comment=await _form_text(form, "comment", 500, required=False), photo=data or None,
+        meter_id=form_text(form, "meter_id", 36, required=value_required),
+        value_text=form_text(form, "value", 20, required=value_required),
+        captured_at_text=form_text(form, "captured_at", 40),
+        comment=form_text(form, "comment", 500, required=False), photo=data or None,
     )
     return key, form, sub
 
