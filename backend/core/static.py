@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def _shell_files() -> list[Path]:
 def service_worker_source() -> str:
     """sw.js with the shell list and a version derived from every file it caches."""
     files = _shell_files()
-    h = hashlib.sha256()
+    # EBOK_RELEASE lets a deploy that changed no shell file (only the server) still roll clients over
+    h = hashlib.sha256(os.environ.get("EBOK_RELEASE", "").encode())
     for path in [*files, SW, MANIFEST]:
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())

@@ -161,3 +161,37 @@ def test_language_is_remembered_per_user(browser, server):
         expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
     finally:
         ctx.close()
+
+
+def test_a_new_release_is_offered_and_applied(browser, smtp_server):
+    """A deploy changes the service worker; the open app says so and updates when asked."""
+    from tests.e2e.conftest import Server
+
+    server = Server(smtp_server, name="release")
+    server.start("demo", "--customers", "3")
+    ctx = browser.new_context(base_url=server.url, locale="pl-PL")
+    try:
+        page = ctx.new_page()
+        page.goto("/logowanie")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        first = page.evaluate("caches.keys()")
+        expect(page.get_by_test_id("update-banner")).to_have_count(0)
+
+        server.stop_process()
+        server.env["EBOK_RELEASE"] = "2026.11.2"
+        server.start("serve")
+        page.reload()  # the browser checks /sw.js on navigation and installs the new worker
+        banner = page.get_by_test_id("update-banner")
+        expect(banner).to_contain_text("Dostępna jest nowa wersja aplikacji.", timeout=20_000)
+        assert_accessible(page)
+        with page.expect_navigation():
+            banner.get_by_role("button", name="Odśwież").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Logowanie")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        after = page.evaluate("caches.keys()")
+        assert [c for c in after if c.startswith("ebok-shell-")] != [c for c in first if c.startswith("ebok-shell-")]
+        expect(page.get_by_test_id("update-banner")).to_have_count(0)
+    finally:
+        ctx.close()
+        server.stop()
