@@ -155,13 +155,15 @@ def test_account_address_consents_and_email_change(browser, server, smtp_server)
     form.get_by_role("button", name="Zapisz adres").click()
     expect(form.get_by_text("Zapisano.")).to_be_visible()
 
+    # Anna gave e-Faktura consent on paper (demo data): withdrawing is as easy as giving
     einvoice = page.get_by_test_id("consent-e_invoice").first
-    einvoice.get_by_role("button", name="Wyrażam zgodę").click()
     expect(einvoice.get_by_text(re.compile("^Zgoda wyrażona"))).to_be_visible()
     einvoice.get_by_role("button", name="Wycofuję zgodę").click()
     expect(einvoice.get_by_text(re.compile("^Zgoda wycofana"))).to_be_visible()
+    einvoice.get_by_role("button", name="Wyrażam zgodę").click()
+    expect(einvoice.get_by_text(re.compile("^Zgoda wyrażona"))).to_be_visible()
     einvoice.get_by_text("Historia zgody").click()
-    expect(einvoice.get_by_role("listitem")).to_have_count(2)
+    expect(einvoice.get_by_role("listitem")).to_have_count(3)
     assert_accessible(page)
 
     page.get_by_label("Nowy adres e-mail").fill("anna.nowa@example.com")
