@@ -647,3 +647,54 @@ def test_store_path_refuses_anything_but_a_hash(tmp_path: Path, name: str) -> No
 def test_store_path_refuses_non_strings(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         PhotoStore(tmp_path).path(b"a" * 64)  # type: ignore[arg-type]
+
+
+# --- the phone's own small JPEGs are kept, less their metadata -------------------------------------
+
+
+def _small_with_metadata(progressive: bool = False) -> bytes:
+    from PIL import Image as PILImage
+
+    img = PILImage.effect_noise((1200, 900), 50).convert("RGB")
+    exif = PILImage.Exif()
+    exif[0x0112] = 1
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:20 07:15:00"
+    exif.get_ifd(0x8825)[2] = (52.0, 13.0, 0.0)  # GPS latitude
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, exif=exif, comment=b"secret comment", progressive=progressive,
+             xmp=b"<x:xmpmeta>GPS here</x:xmpmeta>")
+    return out.getvalue() + b"PK\x03\x04 appended zip"
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_small_upright_jpeg_is_kept_without_metadata(progressive):
+    from backend.readings.photos import process_photo
+
+    data = _small_with_metadata(progressive)
+    photo = process_photo(data)
+    assert photo.full != data and len(photo.full) < len(data)
+    for secret in (b"Exif", b"GPS", b"secret comment", b"xmpmeta", b"PK\x03\x04"):
+        assert secret not in photo.full
+    assert photo.full.endswith(b"\xff\xd9")
+    with Image.open(io.BytesIO(photo.full)) as out:
+        out.load()
+        assert out.size == (1200, 900) and (photo.width, photo.height) == (1200, 900)
+        assert not out.getexif()
+    assert photo.taken_at is not None and photo.taken_at.hour == 7
+    assert max(Image.open(io.BytesIO(photo.thumb)).size) == 320
+
+
+def test_small_truncated_jpeg_is_still_refused():
+    from backend.readings.photos import PhotoError, process_photo
+
+    data = _small_with_metadata()
+    with pytest.raises(PhotoError) as err:
+        process_photo(data[: len(data) // 2])
+    assert err.value.code == "photo_corrupt"
+
+
+def test_strip_refuses_what_it_does_not_understand():
+    from backend.readings.photos import strip_jpeg_metadata
+
+    assert strip_jpeg_metadata(b"not a jpeg") is None
+    assert strip_jpeg_metadata(b"\xff\xd8\xff\xe1\x00") is None  # segment runs past the end
