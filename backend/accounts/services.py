@@ -91,9 +91,12 @@ async def end_all_sessions(user_id: Any) -> None:
     await Session.delete().where(Session.user == user_id)
 
 
-async def purge_expired_sessions() -> int:
-    expired = await Session.delete().where(Session.expires_at < now()).returning(Session.id)
-    return len(expired)
+async def purge_stale(settings: Settings) -> None:
+    """Expired sessions and attempts older than any rate-limit window serve nobody: each login
+    sweeps them, so neither table grows without bound."""
+    await Session.delete().where(Session.expires_at < now())
+    keep = timedelta(minutes=max(settings.login_window_minutes, 60))  # reset requests count per hour
+    await LoginAttempt.delete().where(LoginAttempt.at < now() - keep)
 
 
 # --- login and its rate limit ---------------------------------------------------------------
@@ -152,6 +155,7 @@ async def login(settings: Settings, login_name: str, password: str, ip: str) -> 
         await _record_failure(keys)
         raise ApiError("invalid_credentials", "Wrong login or password", 400)
     await LoginAttempt.delete().where(LoginAttempt.key == keys[0])
+    await purge_stale(settings)
     if passwords.needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: passwords.hash_password(password)}).where(User.id == user["id"])
     return user

@@ -236,3 +236,14 @@ async def test_passwords_are_argon2id(client, settings):
     await make_user(settings, "ola@example.com")
     row = await User.select(User.password_hash).first()
     assert row["password_hash"].startswith("$argon2id$")
+
+
+async def test_logins_sweep_expired_sessions_and_old_attempts(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    await Session.update({Session.expires_at: Session.created_at - timedelta(seconds=1)}, force=True)
+    await client.post("/api/session", json={"login": "ola@example.com", "password": "wrong-password"})
+    await LoginAttempt.update({LoginAttempt.at: LoginAttempt.at - timedelta(hours=2)}, force=True)
+    await log_in(client, "ola@example.com")
+    assert await Session.count() == 1  # only the new one
+    assert await LoginAttempt.count() == 0
