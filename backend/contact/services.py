@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +25,17 @@ from backend.contact.schemas import (
     ThreadDetailOut,
     ThreadOut,
 )
-from backend.contact.tables import ContactAttachment, ContactMessage, ContactRequestKey, ContactThread
-from backend.core.db import is_unique_violation, transaction
+from backend.contact.tables import ContactAttachment, ContactMessage, ContactThread
+from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.documents import services as documents
 from backend.documents.files import FileStore, is_uuid
+from backend.readings import services as readings
 from backend.readings.photos import PhotoError, process_photo
 from backend.settings import Settings
 
-IN_PROGRESS_LEASE = timedelta(minutes=2)
 MAX_BODY = 5000
 
 
@@ -67,36 +67,6 @@ def request_hash(msg: Incoming) -> str:
     for _, data in msg.files:
         h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
-
-
-# --- idempotency (the same rules as readings: replay gives the first answer) ----------------------
-
-
-async def _claim_key(key: str, user: CurrentUser, digest: str) -> tuple[int, dict[str, Any]] | None:
-    for _ in range(3):
-        try:
-            await ContactRequestKey.insert(ContactRequestKey(key=key, user=user.id, request_hash=digest))
-            return None
-        except Exception as exc:
-            if not is_unique_violation(exc):
-                raise
-        row = await ContactRequestKey.select().where(ContactRequestKey.key == key).first()
-        if row is None:
-            continue
-        if str(row["user"]) != user.id or row["request_hash"] != digest:
-            raise ApiError("idempotency_key_reused", "This key was used for other content", 422)
-        if row["state"] == "done":
-            body = row["response"]
-            return int(row["status_code"]), msgspec.json.decode(body) if isinstance(body, str | bytes) else body
-        if row["created_at"] > now() - IN_PROGRESS_LEASE:
-            raise ApiError("request_in_progress", "The same request is being processed", 409,
-                           headers={"Retry-After": "2"})
-        taken = await ContactRequestKey.update({ContactRequestKey.created_at: now()}).where(
-            (ContactRequestKey.key == key) & (ContactRequestKey.created_at == row["created_at"])
-        ).returning(ContactRequestKey.key)
-        if taken:
-            return None
-    raise ApiError("request_in_progress", "The same request is being processed", 409, headers={"Retry-After": "2"})
 
 
 # --- attachments ------------------------------------------------------------------------------------
@@ -146,13 +116,14 @@ async def send(settings: Settings, user: CurrentUser, key: str, msg: Incoming) -
         raise ApiError("field_required", "subject is required", 400, field="subject")
     if not msg.body.strip():
         raise ApiError("field_required", "body is required", 400, field="body")
-    replay = await _claim_key(key, user, request_hash(msg))
+    # the same Idempotency-Key rules (and keys) as readings: a replay gets the first answer
+    replay = await readings.claim_key(key, user, request_hash(msg))
     if replay:
         return 200, replay[1]
     try:
         return await _store_new(settings, user, key, msg)
     except BaseException:
-        await ContactRequestKey.delete().where(ContactRequestKey.key == key)
+        await readings.release_key(key)
         raise
 
 
@@ -192,8 +163,7 @@ async def _store_new(settings: Settings, user: CurrentUser, key: str, msg: Incom
                     sha256=hashlib.sha256(p.data).hexdigest()))
             await queue_mail(settings.office_email, subject, text)
             body = msgspec.to_builtins((await _threads(thread_id=str(thread_id), viewer_is_staff=False))[0])
-            await ContactRequestKey.update({ContactRequestKey.state: "done", ContactRequestKey.response: body,
-                                            ContactRequestKey.status_code: 201}).where(ContactRequestKey.key == key)
+            await readings.complete_key(key, 201, body)
     except BaseException:
         for att_id, p in saved:
             store(settings, p.kind).delete(str(att_id))

@@ -1,7 +1,7 @@
 """Messages between residents and the office: a thread per matter, its messages, their attachments,
 and the idempotency keys that make an offline-queued message arrive exactly once."""
 
-from piccolo.columns import JSON, UUID, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -39,15 +39,3 @@ class ContactAttachment(Table):
     file_name = Varchar(length=200)
     size = Integer(default=0)
     sha256 = Varchar(length=64)
-
-
-class ContactRequestKey(Table):
-    """One row per client-made Idempotency-Key: replays get the first answer, other content a 422."""
-
-    key = Varchar(length=36, primary_key=True)
-    user = ForeignKey(references=User, index=True)
-    request_hash = Varchar(length=64)
-    state = Varchar(length=10, default="processing")  # processing | done
-    response = JSON(default="{}")
-    status_code = BigInt(default=0)
-    created_at = Timestamptz(default=TimestamptzNow())

@@ -54,7 +54,6 @@ BY_USER: dict[str, str] = {
     "one_time_token": "user",
     "email_change": "user",
     "idempotency_key": "user",
-    "contact_request_key": "user",
     "deletion_request": "user",
     "push_subscription": "user",
     "alert_email_consent": "user",
@@ -91,7 +90,6 @@ OMIT: dict[str, set[str]] = {
     "one_time_token": {"id"},
     "email_change": {"id"},
     "idempotency_key": {"request_hash", "response"},
-    "contact_request_key": {"request_hash", "response"},
 }
 
 

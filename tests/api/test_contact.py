@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from backend.contact.tables import ContactMessage, ContactRequestKey, ContactThread
+from backend.contact.tables import ContactMessage, ContactThread
+from backend.readings.tables import IdempotencyKey
 from tests.pdfs import eicar_pdf, jpeg, real_pdf
 from tests.support import log_in, make_customer, make_user
 
@@ -98,7 +99,7 @@ async def test_same_key_sends_once(client, people):
     # a refused message frees its key
     bad_key = str(uuid.uuid4())
     r = await send(client, a["id"], key=bad_key, category="spam")
-    assert r.status_code == 400 and await ContactRequestKey.count().where(ContactRequestKey.key == bad_key) == 0
+    assert r.status_code == 400 and await IdempotencyKey.count().where(IdempotencyKey.key == bad_key) == 0
     assert (await client.post("/api/contact/messages", data={"customer_id": a["id"]})).json()["code"] == \
         "idempotency_key_required"
 
