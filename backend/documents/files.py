@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 from pathlib import Path
+
+from backend.core.files import write_atomic
 
 
 class FileStore:
@@ -20,17 +20,7 @@ class FileStore:
 
     def save(self, file_id: str, data: bytes) -> Path:
         target = self.path(file_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data)
         return target
 
     def delete(self, file_id: str) -> None:

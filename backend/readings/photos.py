@@ -33,18 +33,17 @@ results in the data directory (never in the web root), named by the SHA-256 of t
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal
 
 from PIL import Image, ImageFile, JpegImagePlugin, UnidentifiedImageError
+
+from backend.core.files import write_atomic
 
 __all__ = [
     "FULL_SIZE",
@@ -412,26 +411,4 @@ class PhotoStore:
 def _write_once(path: Path, data: bytes) -> None:
     if path.exists():  # named by content (the thumbnail by the content of its full picture)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable (POSIX); best effort elsewhere."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    write_atomic(path, data)
