@@ -30,7 +30,7 @@ from backend.customers import api as customers_api
 from backend.documents import api as documents_api
 from backend.inspections import api as inspections_api
 from backend.outages import api as outages_api
-from backend.outages.sender import OutageAlerts
+from backend.outages.sender import SEND_JOB, OutageAlertHelper, OutageAlerts
 from backend.privacy import api as privacy_api
 from backend.readings import api as readings_api
 from backend.settings import Settings
@@ -39,7 +39,8 @@ log = logging.getLogger("ebok")
 
 
 def outbox_handlers(settings: Settings) -> dict[str, Handler]:
-    return {"mail": MailDelivery(settings), "outage_alert": OutageAlerts(settings), INVOICE_MAIL: InvoiceMail(settings)}
+    return {"mail": MailDelivery(settings), "outage_alert": OutageAlerts(settings),
+            SEND_JOB: OutageAlertHelper(settings), INVOICE_MAIL: InvoiceMail(settings)}
 
 
 @asynccontextmanager

@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sandbox_gateway_crc: str = "ebok-sandbox-gateway"  # signs the demo gateway's notifications
     # outage alerts (backend/outages): VAPID `sub`, empty = mailto:<office_email>
     vapid_sub: str = ""
+    push_senders: int = max(2, os.cpu_count() or 1)  # outbox jobs that share one large fan-out
+    push_in_flight: int = 100  # requests each sender keeps open towards the push services
 
     @property
     def sqlite_path(self) -> Path:
@@ -100,6 +102,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             p24_sandbox=_env("EBOK_P24_SANDBOX", "1") in ("1", "true", "yes"),
             sandbox_gateway_crc=_env("EBOK_SANDBOX_GATEWAY_CRC", d.sandbox_gateway_crc),
             vapid_sub=_env("EBOK_VAPID_SUB", ""),
+            push_senders=max(1, int(_env("EBOK_PUSH_SENDERS", str(d.push_senders)))),
+            push_in_flight=max(1, int(_env("EBOK_PUSH_IN_FLIGHT", str(d.push_in_flight)))),
         )
 
 

@@ -99,9 +99,10 @@ class PushService:
     """Serves POST /push/<device> on 127.0.0.1 in a thread of its own (HTTP/1.1, keep-alive).
 
     `answers[device]` is the list of statuses answered in turn (the last one repeats; default
-    201); `retry_after` goes with 429. Every request is checked; a failed check is answered 400
-    and kept in `errors`. `decrypt_every` > 1 (the benchmark) checks the JWT of every request but
-    decrypts only every n-th body, leaving the cores to the sender being measured."""
+    201); `retry_after` goes with 429; `delay` holds each answer back. Every request is checked;
+    a failed check is answered 400 and kept in `errors`. `decrypt_every` > 1 (the benchmark)
+    checks the JWT of every request but decrypts only every n-th body, leaving the cores to the
+    sender being measured."""
 
     def __init__(self, decrypt_every: int = 1) -> None:
         self.devices: dict[str, Device] = {}
@@ -111,6 +112,7 @@ class PushService:
         self.counts: dict[str, int] = defaultdict(int)
         self.errors: list[str] = []
         self.decrypt_every = decrypt_every
+        self.delay = 0.0  # seconds before each answer, as a push service across the internet
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -150,6 +152,8 @@ class PushService:
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 status, extra = self._answer(method, path, headers, body)
+                if self.delay:
+                    await asyncio.sleep(self.delay)
                 head = f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\n" + "".join(f"{k}: {v}\r\n" for k, v in extra.items())
                 writer.write(head.encode() + b"\r\n")
                 await writer.drain()

@@ -113,7 +113,7 @@ async def run_job(job: dict[str, Any], handler: Handler) -> None:
 class Worker:
     """Claims and runs jobs until stopped; several workers in several processes may run at once."""
 
-    def __init__(self, handlers: dict[str, Handler], poll_seconds: float = 2.0, concurrency: int = 8) -> None:
+    def __init__(self, handlers: dict[str, Handler], poll_seconds: float = 1.0, concurrency: int = 8) -> None:
         self.handlers = handlers
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
@@ -128,6 +128,7 @@ class Worker:
         return len(jobs)
 
     async def run_forever(self) -> None:
+        log.info("outbox worker started: %s", ", ".join(sorted(self.handlers)))
         while not self._stopping:
             try:
                 if await self.run_once():

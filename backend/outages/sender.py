@@ -5,7 +5,12 @@ the e-mail alerts, then sends the rows in batches with a bounded number of reque
 A batch is claimed (status `sending`, leased) before its requests go out and its results are
 written when it ends, so a job that is resumed after a crash skips everything recorded as sent.
 Only the requests of a batch that was in flight when a process died are sent again once the
-lease runs out; they carry the same Topic and tag, so the push service and the phone keep one."""
+lease runs out; they carry the same Topic and tag, so the push service and the phone keep one.
+
+The leases also let several processes share one large fan-out: the job queues `outage_alert_send`
+helpers, which any outbox worker (another `ebok serve` process, an `ebok worker`) takes and
+which claim batches of the same publication. The job sends too, then waits for the helpers'
+batches in flight before it decides whether retries remain."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from backend.settings import Settings
 
 log = logging.getLogger("ebok.outages.push")
 
+SEND_JOB = "outage_alert_send"
 LEASE = timedelta(minutes=2)  # a batch not recorded by then was lost with its process
 MAX_ATTEMPTS = 10
 UNFINISHED = ("pending", "retry", "sending")
@@ -83,9 +89,10 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 
 
 class OutageAlerts:
-    def __init__(self, settings: Settings, *, in_flight: int = 100, batch: int = 500, timeout: float = 15) -> None:
+    def __init__(self, settings: Settings, *, in_flight: int | None = None, batch: int = 500,
+                 timeout: float = 15) -> None:
         self.settings = settings
-        self.in_flight = in_flight
+        self.in_flight = in_flight or settings.push_in_flight
         self.batch = batch
         self.timeout = timeout
 
@@ -96,6 +103,9 @@ class OutageAlerts:
         outage = await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
         if pub["targeted_at"] is None:
             await self.target(pub, outage)
+        else:  # resumed: whatever is still due may be shared again
+            await self._call_helpers(pub["id"], await PushDelivery.count().where(
+                (PushDelivery.publication == pub["id"]) & PushDelivery.status.is_in(list(UNFINISHED))))
         if await Publication.exists().where((Publication.outage == pub["outage"]) & (Publication.seq > pub["seq"])):
             # a newer alert about the same outage replaces this one: what is unsent stays unsent
             await PushDelivery.update({PushDelivery.status: "superseded"}).where(
@@ -103,10 +113,28 @@ class OutageAlerts:
             )
         else:
             await self.send(pub, outage)
+            await self._wait_for_helpers(pub["id"])
             wait = await self._next_due(pub["id"])
             if wait is not None:
                 raise outbox.RetryLater(wait, "deliveries waiting for a retry")
         await Publication.update({Publication.finished_at: now()}).where(Publication.id == pub["id"])
+
+    async def _call_helpers(self, pub_id: Any, due: int) -> None:
+        """One helper per further sender, as long as each gets at least a couple of batches: a
+        small alert is sent before a helper in another process could even pick its job up."""
+        for _ in range(min(self.settings.push_senders - 1, due // (2 * self.batch))):
+            await outbox.enqueue(SEND_JOB, {"publication_id": str(pub_id)})
+
+    async def _wait_for_helpers(self, pub_id: Any) -> None:
+        """Batches other processes hold are either recorded soon or their lease runs out."""
+        while True:
+            held = await PushDelivery.exists().where(
+                (PushDelivery.publication == pub_id) & (PushDelivery.status == "sending")
+                & (PushDelivery.next_attempt_at > now())
+            )
+            if not held:  # another process is the only one who could tell us: poll the table
+                return
+            await asyncio.sleep(0.2)
 
     # --- who ----------------------------------------------------------------------------------
 
@@ -118,14 +146,19 @@ class OutageAlerts:
             rows = await PushSubscription.select(PushSubscription.id, PushSubscription.endpoint).where(
                 PushSubscription.id.is_in(chunk))
             endpoints.update({str(r["id"]): r["endpoint"] for r in rows})
+        ids = [i for i in ids if str(i) in endpoints]
+        # helpers in other processes take a moment to pick their jobs up: call them now, and
+        # they start claiming once the rows below are written
+        await self._call_helpers(pub["id"], len(ids))
         t = now()
-        for chunk in _chunks([i for i in ids if str(i) in endpoints], 100):
-            marks = ", ".join("({}, {}, {}, {}, 'pending', 0, 0, {}, '')" for _ in chunk)
-            args: list[Any] = []
-            for sub_id in chunk:
-                args += [uuid.uuid4(), pub["id"], sub_id, vapid.origin(endpoints[str(sub_id)])[:200], t]
-            async with transaction():
-                await PushDelivery.raw(_INSERT_DELIVERIES % marks, *args)
+        for rows in _chunks(ids, 1000):
+            async with transaction():  # a transaction per 1000 rows, a statement per 100 (SQLite's parameter limit)
+                for chunk in _chunks(rows, 100):
+                    marks = ", ".join("({}, {}, {}, {}, 'pending', 0, 0, {}, '')" for _ in chunk)
+                    args: list[Any] = []
+                    for sub_id in chunk:
+                        args += [uuid.uuid4(), pub["id"], sub_id, vapid.origin(endpoints[str(sub_id)])[:200], t]
+                    await PushDelivery.raw(_INSERT_DELIVERIES % marks, *args)
         await self._emails(pub, outage, aud.email_users)
         await Publication.update({Publication.targeted_at: now()}).where(Publication.id == pub["id"])
 
@@ -273,3 +306,18 @@ class OutageAlerts:
             return None
         return max(1.0, (row["next_attempt_at"] - now()).total_seconds())
 
+
+class OutageAlertHelper(OutageAlerts):
+    """The `outage_alert_send` job: claims and sends batches of a publication that its
+    `outage_alert` job has targeted, until none are left; retries stay with that job."""
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        pub = await Publication.select().where(Publication.id == uuid.UUID(payload["publication_id"])).first()
+        deadline = now() + LEASE
+        while pub is not None and pub["targeted_at"] is None and now() < deadline:
+            await asyncio.sleep(0.1)  # the job that queued this one is still writing the delivery rows
+            pub = await Publication.select().where(Publication.id == pub["id"]).first()
+        if pub is None or pub["targeted_at"] is None or pub["finished_at"] is not None:
+            return
+        outage = await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
+        await self.send(pub, outage)

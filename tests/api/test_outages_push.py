@@ -11,8 +11,8 @@ import pytest
 from backend.core import outbox
 from backend.core.tables import OutboxJob
 from backend.outages import sender
-from backend.outages.sender import OutageAlerts
-from backend.outages.tables import AlertEmail, PushDelivery, PushSubscription
+from backend.outages.sender import SEND_JOB, OutageAlertHelper, OutageAlerts
+from backend.outages.tables import AlertEmail, Publication, PushDelivery, PushSubscription
 from tests.api.test_outages import NOW, add_point, fresh_vapid_keys, iso, outage_body, resident, staff, subscribe  # noqa: F401
 from tests.push_service import PushService
 from tests.support import log_in
@@ -212,6 +212,52 @@ async def test_crash_mid_fan_out_resumes_without_sending_twice(client, settings,
     assert sorted(stub.counts) == sorted(f"r{i}" for i in range(10))
     assert set(stub.counts.values()) == {1}
     assert await PushDelivery.count() == 10
+
+
+async def test_workers_in_other_processes_share_a_large_alert(client, settings, stub):
+    """The alert job queues helper jobs for the other workers; together they send every device
+    one message, and the job finishes only after the helpers' batches are recorded."""
+    settings = msgspec.structs.replace(settings, push_senders=3)
+    stub.delay = 0.03  # answers take a while, as they do across the internet
+    await staff(settings)
+    for i in range(16):
+        await resident(settings, f"r{i}@example.com", "ul. Lipowa", str(i + 1))
+        await subscribe(client, f"r{i}@example.com", stub.device(f"r{i}"))
+    await publish(client)
+
+    sent_by_helpers = []
+
+    class Helper(OutageAlertHelper):
+        async def _record(self, results):
+            sent_by_helpers.extend(r.subscription_id for r in results if r.status == "sent")
+            await super()._record(results)
+
+    # each helper worker stands for another process: woken by the job queue, polling otherwise
+    helpers = [outbox.Worker({SEND_JOB: Helper(settings, in_flight=2, batch=2)}, poll_seconds=0.05) for _ in range(2)]
+    for worker in helpers:
+        worker.start()
+    try:
+        assert await outbox.Worker({"outage_alert": OutageAlerts(settings, in_flight=2, batch=2)}).run_once() == 1
+    finally:
+        for worker in helpers:
+            await worker.stop()
+    assert sorted(stub.counts) == sorted(f"r{i}" for i in range(16))
+    assert set(stub.counts.values()) == {1}
+    assert 0 < len(sent_by_helpers) < 16  # shared: the helpers sent some, the job the rest
+    assert await OutboxJob.count().where((OutboxJob.kind == SEND_JOB) & (OutboxJob.status == "done")) == 2
+    assert {s for s, _ in (await deliveries()).values()} == {"sent"}
+    assert (await Publication.select(Publication.finished_at).first())["finished_at"] is not None
+
+
+async def test_a_small_alert_is_sent_without_helpers(client, settings, stub):
+    settings = msgspec.structs.replace(settings, push_senders=4)
+    await staff(settings)
+    await resident(settings, "ola@example.com")
+    await subscribe(client, "ola@example.com", stub.device("ola"))
+    await publish(client)
+    assert await outbox.Worker({"outage_alert": OutageAlerts(settings)}).run_once() == 1
+    assert stub.counts == {"ola": 1}
+    assert await OutboxJob.count().where(OutboxJob.kind == SEND_JOB) == 0
 
 
 async def test_a_batch_lost_in_flight_is_sent_again_after_its_lease(client, settings, stub):
