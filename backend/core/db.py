@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 try:  # asyncpg is optional at import time only for type checkers
     from asyncpg.exceptions import UniqueViolationError
@@ -21,10 +21,52 @@ except ImportError:  # pragma: no cover
     UniqueViolationError = ()  # type: ignore[assignment,misc]
 
 
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction on an idle connection of the loop's pool when there is one: Piccolo's own
+    opens (and closes) a connection and its thread per transaction, ~1.3 ms of every write."""
+
+    _pooled = False
+
+    async def get_connection(self):  # type: ignore[no-untyped-def]
+        queue = self.engine._pools.get(asyncio.get_running_loop())
+        if queue is not None and not queue.empty():  # never wait: a busy pool means a new connection
+            self._pooled = True
+            return queue.get_nowait()
+        return await self.engine.get_connection()
+
+    async def begin(self):  # type: ignore[no-untyped-def]
+        try:
+            await super().begin()
+        except BaseException:  # e.g. the write lock not had within busy_timeout: no __aexit__ follows
+            await self.connection.close()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:  # type: ignore[no-untyped-def]
+        if self._parent or not self._pooled:
+            return await super().__aexit__(exception_type, exception, traceback)
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            await self.connection.close()  # its state is unknown: it does not go back
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        queue = self.engine._pools.get(asyncio.get_running_loop())
+        if queue is None or self.connection.in_transaction:
+            await self.connection.close()
+        else:
+            queue.put_nowait(self.connection)
+        return exception is None
+
+
 class WalSQLiteEngine(SQLiteEngine):
-    """SQLite in WAL mode. Piccolo opens a new connection (and a thread) for every query outside a
-    transaction; once `start()` ran on an event loop, such queries reuse a few autocommit
-    connections of that loop instead, which halves the cost of a typical request."""
+    """SQLite in WAL mode. Piccolo opens a new connection (and a thread) for every query and every
+    transaction; once `start()` ran on an event loop, both reuse a few autocommit connections of
+    that loop instead, which halves the cost of a typical request."""
 
     POOL_SIZE = 4
 
@@ -56,6 +98,10 @@ class WalSQLiteEngine(SQLiteEngine):
         queue = self._pools.pop(asyncio.get_running_loop(), None)
         while queue is not None and not queue.empty():
             await queue.get_nowait().close()
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
+                    allow_nested: bool = True) -> SQLiteTransaction:
+        return PooledSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):  # type: ignore[no-untyped-def]
         queue = self._pools.get(asyncio.get_running_loop())
