@@ -10,19 +10,31 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    write_all_atomic([(path, data)])
+
+
+def write_all_atomic(files: list[tuple[Path, bytes]]) -> None:
+    """Each file whole or not at all, renamed into place in the given order; each folder is
+    fsynced once for all its files (a photo and its thumbnail cost three fsyncs, not four)."""
+    written: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        for path, data in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            written.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        for tmp, path in written:
+            os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for tmp, _ in written:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    for directory in dict.fromkeys(path.parent for _, path in written):
+        _fsync_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:

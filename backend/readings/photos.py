@@ -43,7 +43,7 @@ from typing import Final, Literal
 
 from PIL import Image, ImageFile, JpegImagePlugin, UnidentifiedImageError
 
-from backend.core.files import write_atomic
+from backend.core.files import write_all_atomic
 
 __all__ = [
     "FULL_SIZE",
@@ -402,13 +402,8 @@ class PhotoStore:
         """Write both files (atomically, each); saving the same photo again changes nothing."""
         if hashlib.sha256(photo.full).hexdigest() != photo.sha256:
             raise ValueError("the photo does not match its hash")
-        # The thumbnail first: whenever the full picture is there, its thumbnail is too.
-        _write_once(self.path(photo.sha256, thumb=True), photo.thumb)
-        _write_once(self.path(photo.sha256), photo.full)
+        # The thumbnail first: whenever the full picture is there, its thumbnail is too. Both are
+        # named by content (the thumbnail by the content of its full picture): what exists is right.
+        files = [(self.path(photo.sha256, thumb=True), photo.thumb), (self.path(photo.sha256), photo.full)]
+        write_all_atomic([(path, data) for path, data in files if not path.exists()])
         return photo.sha256
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    if path.exists():  # named by content (the thumbnail by the content of its full picture)
-        return
-    write_atomic(path, data)

@@ -278,18 +278,24 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
     if litres is None:
         raise ApiError("value_not_number", "The value must be a number of m³", 400, field="value")
     captured_at = _parse_captured_at(sub.captured_at_text)
-    photo_hash, photo_taken_at = "", None
+    photo_hash, photo_taken_at, saving = "", None, None
     if sub.photo:
         try:
             photo = await asyncio.to_thread(process_photo, sub.photo)
         except PhotoError as exc:
             raise ApiError(exc.code, str(exc), 400, field="photo") from None
-        await asyncio.to_thread(PhotoStore(settings.data_dir / "photos").save, photo)
+        # the files are written (and fsynced) while the database is asked for the context; the
+        # row that names them is committed only after they are on disk
+        saving = asyncio.ensure_future(asyncio.to_thread(PhotoStore(settings.data_dir / "photos").save, photo))
         photo_hash = photo.sha256
         if photo.taken_at:
             photo_taken_at = photo.taken_at.replace(tzinfo=WARSAW).astimezone(UTC)
 
-    previous, avg = await _context(meter["id"], captured_at)
+    try:
+        previous, avg = await _context(meter["id"], captured_at)
+    finally:
+        if saving is not None:
+            await saving
     flags = rules.assess(litres, captured_at, meter["digits"], previous, avg, settings.max_daily_litres)
     window = rules.reading_window(captured_at.astimezone(WARSAW).date(), meter["billing_period_months"],
                                   settings.reading_window_days)

@@ -4,8 +4,9 @@
     uv run python tests/perf/bench_submissions.py --postgres      # PostgreSQL on 127.0.0.1
 
 Each resident logs in once, then sends readings one after another with a think time between
-them (people do not press "send" in a tight loop); the server does the whole job per request:
-session, CSRF, idempotency key, Pillow pipeline in a worker thread, plausibility, insert.
+them (people do not press "send" in a tight loop), each with a photo of its own (a repeated photo
+would be stored once); the server does the whole job per request: session, CSRF, idempotency
+key, Pillow pipeline in a worker thread, photo files written and fsynced, plausibility, insert.
 The load generator runs on the same 2 cores as the server, so the figures are pessimistic.
 Prints throughput and p50/p90/p99 latency; target p99 <= 100 ms.
 """
@@ -33,18 +34,28 @@ PASSWORD = "Benchmark-Haslo-2026"
 
 
 def photo_1600() -> bytes:
+    return photos_1600(1)[0]
+
+
+def photos_1600(n: int) -> list[bytes]:
+    """n different 1600x1200 JPEGs (~450 KB): every reading brings a new photo to store."""
     from PIL import Image, ImageDraw, ImageFilter
 
     rnd = random.Random(7)
-    img = Image.effect_noise((1600, 1200), 40).convert("RGB").filter(ImageFilter.GaussianBlur(1))
-    draw = ImageDraw.Draw(img)
+    base = Image.effect_noise((1600, 1200), 40).convert("RGB").filter(ImageFilter.GaussianBlur(1))
+    draw = ImageDraw.Draw(base)
     for _ in range(60):
         x, y = rnd.randrange(1600), rnd.randrange(1200)
         draw.ellipse((x, y, x + rnd.randrange(20, 200), y + rnd.randrange(20, 200)),
                      outline=(rnd.randrange(255), rnd.randrange(255), rnd.randrange(255)), width=6)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
+    out = []
+    for i in range(n):
+        img = base.copy()
+        ImageDraw.Draw(img).text((20 + i % 1400, 20 + i // 1400 * 20), f"{i:06d}", fill=(255, 255, 255))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=85)
+        out.append(buf.getvalue())
+    return out
 
 
 def free_port() -> int:
@@ -80,7 +91,7 @@ asyncio.run(main())
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
-async def resident(base: str, login: str, photo: bytes, count: int, think: float, latencies: list[float],
+async def resident(base: str, login: str, photos: list[bytes], count: int, think: float, latencies: list[float],
                    errors: list[str]) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
         await c.get("/api/config")
@@ -91,7 +102,7 @@ async def resident(base: str, login: str, photo: bytes, count: int, think: float
         meter = meters[0]
         value = (meter["last_reading"] or {"value_litres": 0})["value_litres"]
         await asyncio.sleep(random.random() * think)
-        for _ in range(count):
+        for photo in photos[:count]:
             value += 5
             data = {"meter_id": meter["id"], "value": f"{value / 1000:.3f}".replace(".", ","),
                     "captured_at": datetime.now(UTC).isoformat()}
@@ -135,13 +146,13 @@ async def run(args: argparse.Namespace) -> None:
                     break
             except httpx.HTTPError:
                 await asyncio.sleep(0.1)
-        photo = photo_1600()
+        photos = photos_1600(args.residents * args.per_resident)
         logins = [f"bench{100002 + i}@example.com" for i in range(args.residents)]
         latencies: list[float] = []
         errors: list[str] = []
         started = time.perf_counter()
-        await asyncio.gather(*(resident(base, login, photo, args.per_resident, args.think, latencies, errors)
-                               for login in logins))
+        await asyncio.gather(*(resident(base, login, photos[i * args.per_resident:], args.per_resident, args.think,
+                                        latencies, errors) for i, login in enumerate(logins)))
         wall = time.perf_counter() - started
     finally:
         server.terminate()
@@ -149,7 +160,8 @@ async def run(args: argparse.Namespace) -> None:
     db = "PostgreSQL" if args.postgres else "SQLite"
     print(f"database: {db}; server processes: {args.workers}; residents: {args.residents}; "
           f"readings each: {args.per_resident}; "
-          f"think time: {args.think}s; photo: {len(photo) // 1024} KB (1600x1200 JPEG)")
+          f"think time: {args.think}s; photos: {len(photos)} different 1600x1200 JPEGs of "
+          f"~{statistics.mean(map(len, photos)) // 1024:.0f} KB")
     print(f"requests: {len(latencies)} in {wall:.1f} s = {len(latencies) / wall:.1f} readings/s; errors: {len(errors)}")
     print(f"latency ms: p50 {percentile(latencies, 50):.1f}  p90 {percentile(latencies, 90):.1f}  "
           f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}  mean {statistics.mean(latencies):.1f}")
