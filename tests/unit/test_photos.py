@@ -612,6 +612,26 @@ def test_store_completes_a_missing_thumbnail(tmp_path: Path) -> None:
     assert store.path(photo.sha256, thumb=True).read_bytes() == photo.thumb
 
 
+def test_store_failing_midway_leaves_neither_file_nor_temporary_files(tmp_path: Path, monkeypatch) -> None:
+    store = PhotoStore(tmp_path)
+    photo = process_photo(jpeg(900, 600))
+    real_fsync, calls = os.fsync, []
+
+    def failing_fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:  # the full picture's data: the disk is full, say
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        store.save(photo)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no thumbnail alone, no .tmp
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    store.save(photo)
+    assert store.path(photo.sha256).read_bytes() == photo.full
+
+
 def test_store_refuses_a_photo_that_does_not_match_its_hash(tmp_path: Path) -> None:
     photo = process_photo(jpeg(300, 200))
     forged = ProcessedPhoto(photo.full, photo.thumb, photo.width, photo.height, "0" * 64, None)
