@@ -337,12 +337,14 @@ async def accounts_of_customers(customer_ids: list[str]) -> dict[str, list[dict[
     if not customer_ids:
         return {}
     rows = await UserCustomer.select(
-        UserCustomer.customer, UserCustomer.user.id, UserCustomer.user.email, UserCustomer.user.active
+        UserCustomer.customer, UserCustomer.user.id, UserCustomer.user.email, UserCustomer.user.active,
+        UserCustomer.user.language,
     ).where(UserCustomer.customer.is_in(customer_ids))
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(str(r["customer"]), []).append(
-            {"id": str(r["user.id"]), "email": r["user.email"], "active": r["user.active"]}
+            {"id": str(r["user.id"]), "email": r["user.email"], "active": r["user.active"],
+             "language": r["user.language"]}
         )
     return out
 

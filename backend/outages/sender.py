@@ -165,8 +165,9 @@ class OutageAlerts:
     async def _emails(self, pub: dict[str, Any], outage: dict[str, Any], users: list[dict[str, Any]]) -> None:
         street = area.summary(outage["area"])
         link = f"{self.settings.base_url}/awarie?id={outage['id']}"
-        subject, text = texts.email(outage, pub["reason"], street, link, self.settings.utility_name,
-                                    self.settings.utility_emergency_phone, now())
+        t = now()
+        mails = {lang: texts.email(outage, pub["reason"], street, link, self.settings.utility_name,
+                                   self.settings.utility_emergency_phone, t, lang) for lang in texts.MAIL}
         for chunk in _chunks(users, 100):
             marks = ", ".join("({}, {}, {}, {})" for _ in chunk)
             args: list[Any] = []
@@ -178,6 +179,7 @@ class OutageAlerts:
                 new = {str(r["user_id"]) for r in inserted}
                 for user in chunk:
                     if user["id"] in new:
+                        subject, text = mails.get(user.get("language"), mails["pl"])
                         await queue_mail(user["email"], subject, text)
 
     # --- sending ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ class Audience:
     points: list[dict[str, Any]] = field(default_factory=list)
     customers: set[str] = field(default_factory=set)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)  # the devices to alert
-    email_users: list[dict[str, Any]] = field(default_factory=list)  # {id, email}: no device alerted
+    email_users: list[dict[str, Any]] = field(default_factory=list)  # {id, email, language}: no device alerted
 
 
 def device_matches(sub: dict[str, Any], user_id: str, users_by_point: dict[str, set[str]],
@@ -60,5 +60,6 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
             AlertEmailConsent.user.is_in(rest[start:start + CHUNK]), AlertEmailConsent.enabled.eq(True)
         )
         wanting.update(str(r["user"]) for r in rows)
-    out.email_users = [{"id": i, "email": users[i]["email"]} for i in rest if i in wanting and users[i]["email"]]
+    out.email_users = [{"id": i, "email": users[i]["email"], "language": users[i]["language"]}
+                       for i in rest if i in wanting and users[i]["email"]]
     return out

@@ -52,16 +52,26 @@ def notification(outage: dict[str, Any], reason: str, street: str, lang: str, no
     return head, "\n".join(lines)
 
 
+MAIL = {
+    "pl": ("Dzień dobry,", "Szczegóły: {link}", "Awarie zgłaszamy i wyjaśniamy całodobowo pod numerem {phone}.",
+           "Tę wiadomość wysłaliśmy, bo na stronie Awarie w e-BOK włączono powiadomienia e-mail o awariach; "
+           "tam też można je wyłączyć."),
+    "en": ("Hello,", "Details: {link}", "Our emergency line, day and night: {phone}.",
+           "You receive this message because e-mail alerts about outages are switched on on the Outages page "
+           "of the e-BOK; you can switch them off there."),
+}
+
+
 def email(outage: dict[str, Any], reason: str, street: str, link: str, utility: str, phone: str,
-          now: datetime) -> tuple[str, str]:
-    head, body = notification(outage, reason, street, "pl", now)
+          now: datetime, lang: str = "pl") -> tuple[str, str]:
+    """(subject, text) in the resident's language; the staff's title and description as written."""
+    lang = lang if lang in MAIL else "pl"
+    hello, details, emergency, why = MAIL[lang]
+    head, body = notification(outage, reason, street, lang, now)
     text = (
-        f"Dzień dobry,\n\n{body}\n\n"
+        f"{hello}\n\n{body}\n\n"
         + (f"{outage['description']}\n\n" if outage["description"] and reason != "closed" else "")
-        + f"Szczegóły: {link}\n\n"
-        f"Awarie zgłaszamy i wyjaśniamy całodobowo pod numerem {phone}.\n\n"
-        "Tę wiadomość wysłaliśmy, bo na stronie Awarie w e-BOK włączono powiadomienia e-mail o awariach; "
-        "tam też można je wyłączyć.\n\n"
-        f"{utility}"
+        + details.format(link=link) + "\n\n" + emergency.format(phone=phone) + "\n\n" + why + "\n\n"
+        + utility
     )
     return f"{head} — {utility}", text

@@ -313,3 +313,22 @@ async def test_email_alert_for_residents_without_push(client, settings, stub, sm
     await OutageAlerts(settings).target(pub, outage)
     assert await OutboxJob.count().where(OutboxJob.kind == "mail") == 1
     assert stub.counts == {"both": 1}
+
+
+async def test_email_alert_in_the_residents_language(client, settings, stub, smtp_server):
+    await staff(settings)
+    await resident(settings, "english@example.com")
+    await log_in(client, "english@example.com")
+    await client.patch("/api/me", json={"language": "en"})
+    await client.put("/api/alerts/email", json={"enabled": True})
+    o = await publish(client, water_point="")
+    await run_alerts(settings)
+    from backend.core.mail import MailDelivery
+
+    await outbox.Worker({"mail": MailDelivery(settings)}).run_once()
+    [msg] = await smtp_server.wait_for("english@example.com")
+    assert msg["Subject"] == "Failure: ul. Lipowa — Wodociągi Demo"
+    text = msg.get_body().get_content()
+    assert text.startswith("Hello,") and "Expected end:" in text and "Our emergency line" in text
+    assert f"Details: http://127.0.0.1:8000/awarie?id={o['id']}" in text
+    assert "Pękła rura." in text  # what the staff wrote stays as written
