@@ -128,7 +128,8 @@ class StaffAccountsController(Controller):
                 id=str(r["id"]), number=r["number"], name=r["name"], email=r["email"], town=r["town"],
                 street=r["street"], house_number=r["house_number"],
                 consent_contact_at=r["consent_contact_at"].isoformat() if r["consent_contact_at"] else None,
-                accounts=[StaffAccount(**a) for a in accounts.get(str(r["id"]), [])],
+                accounts=[StaffAccount(id=a["id"], email=a["email"], active=a["active"])
+                          for a in accounts.get(str(r["id"]), [])],
             )
             for r in rows
         ]

@@ -124,6 +124,9 @@ async def test_staff_creates_resident_who_activates_from_the_emailed_link(client
     r = await client.post("/api/staff/residents", json={
         "customer_id": customer["id"], "email": "marta@example.com", "name": "M", "consent": True})
     assert r.status_code == 409 and r.json()["code"] == "email_taken"
+    # the search now shows the customer's (not yet active) account
+    [found] = (await client.get("/api/staff/customers", params={"q": "100777"})).json()
+    assert found["accounts"] == [{"id": found["accounts"][0]["id"], "email": "marta@example.com", "active": False}]
     [mail] = await smtp_server.wait_for("marta@example.com")
     assert "Aktywacja" in mail["Subject"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
