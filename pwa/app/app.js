@@ -5,7 +5,7 @@ import { api, getCached, remember, clearCache, onUnauthenticated } from './api.j
 import { forgetData } from './resource.js';
 import { AppContext } from './context.js';
 import { navigate, queryParam, safeNext, useLocation } from './router.js';
-import { Header, Nav, ContactBlock } from './components/layout.js';
+import { Header, Nav, ContactBlock, HOME } from './components/layout.js';
 import { UpdateBanner, useOnline } from './components/status.js';
 import { LoginView } from './views/login.js';
 import { DashboardView } from './views/dashboard.js';
@@ -190,6 +190,8 @@ export function App() {
       navigate(`/logowanie?next=${encodeURIComponent(loc.path + loc.search)}`, { replace: true });
     } else if (me && route.access === 'guest') {
       navigate(safeNext(queryParam(loc.search, 'next')), { replace: true });
+    } else if (me && loc.path === '/' && HOME[me.role]) {
+      navigate(HOME[me.role], { replace: true });
     }
   }, [me, loc.path, loc.search]);
 

@@ -63,7 +63,13 @@ def test_login_with_customer_number(page):
 
 def test_staff_creates_account_and_resident_activates_from_email(page, context, browser, server, smtp_server):
     log_in(page, "biuro@example.com")
-    page.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Biuro").click()
+    # the office lands on its own screen, with its own tabs (no empty resident pages)
+    expect(page).to_have_url(re.compile(r"/biuro$"))
+    nav = page.get_by_role("navigation", name="Menu główne")
+    expect(nav.get_by_role("link")).to_have_text(["Biuro", "Kontrola odczytów", "Komunikaty", "Fakturowanie", "Konto"])
+    page.get_by_role("link", name="e-BOK — strona główna").click()  # the logo leads home: for the office, Biuro
+    expect(page).to_have_url(re.compile(r"/biuro$"))
+    nav.get_by_role("link", name="Biuro").click()
     page.get_by_label("Szukaj klienta").fill("100002")
     page.get_by_role("button", name="Szukaj", exact=True).click()
     page.get_by_role("button", name="Utwórz konto w e-BOK").first.click()
@@ -143,9 +149,9 @@ def test_language_is_remembered_per_user(browser, server):
     try:
         page = ctx.new_page()
         log_in(page, "inkasent@example.com")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Moja trasa")  # an inspector's home
         page.get_by_role("button", name="EN", exact=True).click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+        expect(page.get_by_role("heading", level=1)).to_have_text("My route")
         assert page.evaluate("document.documentElement.lang") == "en"
         assert_accessible(page)
         page.get_by_role("button", name="Log out").click()
@@ -156,9 +162,9 @@ def test_language_is_remembered_per_user(browser, server):
     try:
         page = ctx.new_page()
         log_in(page, "inkasent@example.com")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+        expect(page.get_by_role("heading", level=1)).to_have_text("My route")
         page.get_by_role("button", name="PL", exact=True).click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Moja trasa")
     finally:
         ctx.close()
 

@@ -9,19 +9,35 @@ import { useOutbox, unsentCount } from '../outbox.js';
 
 const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
 
-export const NAV_ITEMS = [
-  { path: '/', key: 'nav.dashboard', icon: 'home' },
-  { path: '/odczyty', key: 'nav.readings', icon: 'gauge' },
-  { path: '/rozliczenia', key: 'nav.settlements', icon: 'document' },
-  { path: '/awarie', key: 'nav.outages', icon: 'alert' },
-  // Dokumenty, Kontakt and Moje dane open from Konto (the phone bar keeps five tabs)
-  { path: '/konto', key: 'nav.account', icon: 'user', also: ['/dokumenty', '/kontakt', '/moje-dane'] },
-  { path: '/biuro', key: 'nav.staff', icon: 'office', role: 'staff' },
-  { path: '/biuro/odczyty', key: 'nav.review', icon: 'gauge', role: 'staff' },
-  { path: '/trasa', key: 'nav.route', icon: 'gauge', role: 'inspector' },
-  { path: '/biuro/awarie', key: 'nav.staffOutages', icon: 'alert', role: 'staff' },
-  { path: '/biuro/rozliczenia', key: 'nav.billing', icon: 'document', role: 'staff' },
-];
+// Each role has its own tabs, at most five (a phone's bottom bar): staff and inspectors have no
+// meters or invoices of their own, so the residents' tabs would only show them empty pages.
+const ACCOUNT = { path: '/konto', key: 'nav.account', icon: 'user', also: ['/dokumenty', '/kontakt', '/moje-dane'] };
+export const NAV_ITEMS = {
+  resident: [
+    { path: '/', key: 'nav.dashboard', icon: 'home' },
+    { path: '/odczyty', key: 'nav.readings', icon: 'gauge' },
+    { path: '/rozliczenia', key: 'nav.settlements', icon: 'document' },
+    { path: '/awarie', key: 'nav.outages', icon: 'alert' },
+    // Dokumenty, Kontakt and Moje dane open from Konto
+    ACCOUNT,
+  ],
+  staff: [
+    // the office's other screens (inbox, documents, routes, ...) open from Biuro
+    { path: '/biuro', key: 'nav.staff', icon: 'office' },
+    { path: '/biuro/odczyty', key: 'nav.review', icon: 'gauge' },
+    { path: '/biuro/awarie', key: 'nav.staffOutages', icon: 'alert' },
+    { path: '/biuro/rozliczenia', key: 'nav.billing', icon: 'document' },
+    ACCOUNT,
+  ],
+  inspector: [
+    { path: '/trasa', key: 'nav.route', icon: 'gauge' },
+    { path: '/awarie', key: 'nav.outages', icon: 'alert' },
+    ACCOUNT,
+  ],
+};
+
+// Where "/" (the logo, the login's default target) leads each role.
+export const HOME = { staff: '/biuro', inspector: '/trasa' };
 
 export function LanguageSwitch({ lang, onChange }) {
   return html`<div class="lang-switch" role="group" aria-label=${t('lang.group')}>
@@ -61,7 +77,7 @@ function UnsentBadge() {
 }
 
 export function Nav({ me, path }) {
-  const items = NAV_ITEMS.filter((item) => !item.role || item.role === me.role);
+  const items = NAV_ITEMS[me.role] || NAV_ITEMS.resident;
   // the most specific item is the current one (/biuro/awarie, not also /biuro)
   const current = items.filter((item) => [item.path, ...(item.also || [])].some((p) => isCurrent(p, path))).sort((a, b) => b.path.length - a.path.length)[0];
   return html`<nav class="app-nav" aria-label=${t('nav.label')}>
