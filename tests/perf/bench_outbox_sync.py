@@ -4,8 +4,8 @@ Prints the seconds from going online until the outbox is empty, and the readings
     uv run python tests/perf/bench_outbox_sync.py [--readings 50]
 
 Runs a real `ebok demo` server and Debian's Chromium on a phone profile; photos are 1600 px JPEGs
-as the app makes them on the phone (queued with the app's own addReading, as the capture form does
-after downscaling).
+as the app makes them on the phone, a different one per reading (queued with the app's own
+addReading, as the capture form does after downscaling).
 """
 
 from __future__ import annotations
@@ -19,20 +19,20 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, Server, log_in  # noqa: E402
-from tests.perf.bench_submissions import photo_1600  # noqa: E402
+from tests.perf.bench_submissions import photos_1600  # noqa: E402
 from tests.support import SmtpServer  # noqa: E402
 
-QUEUE = """async ([meters, count, photo]) => {
-  const bytes = Uint8Array.from(atob(photo), (c) => c.charCodeAt(0));
+QUEUE = """async ([meters, count, photos]) => {
   const { addReading } = await import('/static/app/outbox.js');
   for (let i = 0; i < count; i++) {
+    const bytes = Uint8Array.from(atob(photos[i]), (c) => c.charCodeAt(0));
     const m = meters[i % meters.length];
     const litres = m.last_reading.value_litres + 1 + Math.floor(i / meters.length);
     await addReading({
       meterId: m.id, serial: m.serial, address: m.address,
       valueText: `${Math.floor(litres / 1000)},${String(litres % 1000).padStart(3, '0')}`,
       capturedAt: new Date(Date.now() - 60000 + i * 100).toISOString(), comment: '',
-      photo: bytes.buffer.slice(0), photoType: 'image/jpeg',
+      photo: bytes.buffer, photoType: 'image/jpeg',
     });
   }
   return count;
@@ -50,7 +50,7 @@ def main() -> None:
     smtp = SmtpServer()
     server = Server(smtp, name="bench-outbox")
     server.start("demo", "--customers", "5")
-    photo = photo_1600()
+    photos = photos_1600(args.readings)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -62,7 +62,7 @@ def main() -> None:
             before = sum(len(page.evaluate(f"fetch('/api/meters/{m['id']}/readings').then(r => r.json())")["readings"])
                          for m in meters)
             context.set_offline(True)
-            page.evaluate(QUEUE, [meters, args.readings, base64.b64encode(photo).decode()])
+            page.evaluate(QUEUE, [meters, args.readings, [base64.b64encode(photo).decode() for photo in photos]])
             page.reload()
             expect(page.get_by_test_id("unsent-badge")).to_contain_text(str(args.readings))
             started = time.perf_counter()
@@ -75,7 +75,8 @@ def main() -> None:
     finally:
         server.stop()
         smtp.stop()
-    print(f"outbox sync: {args.readings} readings with {len(photo) // 1024} KB photos sent in {seconds:.1f} s "
+    print(f"outbox sync: {args.readings} readings with different ~{sum(map(len, photos)) // len(photos) // 1024} KB "
+          f"photos sent in {seconds:.1f} s "
           f"({args.readings / seconds:.1f} readings/s); stored: {after - before} (expected {args.readings})")
 
 
