@@ -10,7 +10,8 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.accounts.guards import logged_in, staff_only
-from backend.billing import einvoice, invoices, online, payments, qr, services, statements
+from backend.billing import einvoice, invoices, online, payments, qr, services, statements, tariffs
+from backend.billing.calc import Prices
 from backend.billing.run import run_billing
 from backend.billing.schemas import (
     AssignIn,
@@ -27,6 +28,9 @@ from backend.billing.schemas import (
     SandboxPaymentOut,
     SettlementsOut,
     StatementOut,
+    TariffIn,
+    TariffOut,
+    TariffsOut,
     TransferOut,
     UnmatchedRow,
 )
@@ -162,10 +166,27 @@ class BillingStaffController(Controller):
             raise not_found("unmatched payment")
         return {"status": "assigned"}
 
+    @get("/tariffs")
+    async def tariffs_list(self) -> TariffsOut:
+        billed = await tariffs.last_billed_day()
+        return TariffsOut(tariffs=[_tariff_out(p) for p in reversed(await tariffs.all_tariffs())],
+                          billed_until=billed.isoformat() if billed else None)
+
+    @post("/tariffs", status_code=201)
+    async def tariff_create(self, data: JSONBody[TariffIn]) -> TariffOut:
+        return _tariff_out(await tariffs.create_tariff(data.name, data.valid_from, data.water, data.sewage, data.fee,
+                                                       data.vat_pct))
+
     @post("/documents/{document_id:str}/correct", status_code=201)
     async def correct(self, request: Request, settings: SettingsDep, document_id: FromPath[str]) -> DocumentOut:
         new_id = await invoices.correct(settings, document_id)
         return await invoices.detail(request.scope["user"], new_id)
+
+
+def _tariff_out(p: Prices) -> TariffOut:
+    return TariffOut(id=p.id, name=p.name, valid_from=p.valid_from.isoformat(),
+                     valid_to=p.valid_to.isoformat() if p.valid_to else None, water_grosze_per_m3=p.water,
+                     sewage_grosze_per_m3=p.sewage, fee_grosze_per_meter_month=p.fee, vat_pct=p.vat_water)
 
 
 controllers = [SettlementsController, notify, SandboxGatewayController, BillingStaffController]

@@ -179,5 +179,32 @@ class UnmatchedRow(msgspec.Struct):
     title: str
 
 
+class TariffIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Net prices as typed in the office ("3,44"): checked and turned into grosze by the service."""
+
+    name: Annotated[str, msgspec.Meta(max_length=120)]
+    valid_from: Annotated[str, msgspec.Meta(max_length=10)]  # YYYY-MM-DD
+    water: Annotated[str, msgspec.Meta(max_length=12)]  # zł per m³
+    sewage: Annotated[str, msgspec.Meta(max_length=12)]  # zł per m³
+    fee: Annotated[str, msgspec.Meta(max_length=12)]  # zł per meter and month
+    vat_pct: int = 8
+
+
+class TariffOut(msgspec.Struct):
+    id: str
+    name: str
+    valid_from: str
+    valid_to: str | None
+    water_grosze_per_m3: int
+    sewage_grosze_per_m3: int
+    fee_grosze_per_meter_month: int
+    vat_pct: int
+
+
+class TariffsOut(msgspec.Struct):
+    tariffs: list[TariffOut]
+    billed_until: str | None  # the last day already invoiced: a new tariff starts after it
+
+
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
     customer_number: Annotated[str, msgspec.Meta(max_length=20)]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from backend.billing.calc import Prices
-from backend.billing.tables import Tariff
+from backend.billing.tables import Document, Tariff
+from backend.core.db import transaction
+from backend.core.errors import ApiError
 
 DEMO_TARIFF = {  # the demo utility's prices: water 3,44 zł, sewage 5,59 zł per m³, fee 3,86 zł per meter-month
     "name": "Taryfa 2024–2027", "water_grosze_per_m3": 344, "sewage_grosze_per_m3": 559,
@@ -40,3 +43,57 @@ async def ensure_demo_tariff(valid_from: date) -> None:
     if not await Tariff.exists().where(Tariff.name == DEMO_TARIFF["name"]):
         await add_tariff(DEMO_TARIFF["name"], valid_from, DEMO_TARIFF["water_grosze_per_m3"],
                          DEMO_TARIFF["sewage_grosze_per_m3"], DEMO_TARIFF["fee_grosze_per_meter_month"])
+
+
+# --- the office's price list (Fakturowanie > Cennik) ------------------------------------------------
+
+VAT_RATES = (0, 5, 8, 23)  # the Polish rates; water and sewage are 8 %
+MAX_PRICE_GROSZE = 100_000  # 1000 zł per m³ or per month: anything above is a typo
+_PRICE = re.compile(r"^\d{1,4}(?:[.,]\d{1,2})?$")
+
+
+def price_grosze(text: str, field: str) -> int:
+    """A net price as the office writes it ("3,44", "3.44", "12"): grosze, at most two decimals."""
+    cleaned = text.strip().replace("zł", "").replace(" ", "").replace("\u00a0", "")
+    if not _PRICE.match(cleaned):
+        raise ApiError("price_invalid", "A price in zł with at most two decimals", 400, field=field)
+    value = round(float(cleaned.replace(",", ".")) * 100)
+    if value > MAX_PRICE_GROSZE:
+        raise ApiError("price_invalid", "A price above 1000 zł", 400, field=field)
+    return value
+
+
+async def last_billed_day() -> date | None:
+    """The end of the latest period invoiced: prices before it are history, not to be changed."""
+    row = await Document.select(Document.period_end).where(
+        Document.kind == "invoice", Document.period_end.is_not_null()
+    ).order_by(Document.period_end, ascending=False).first()
+    return row["period_end"] if row else None
+
+
+async def create_tariff(name: str, valid_from_text: str, water: str, sewage: str, fee: str, vat_pct: int) -> Prices:
+    """A new tariff from a day on; the one in force until then ends the day before. Tariffs follow
+    each other in time and never reach back into a period already invoiced."""
+    if not name.strip():
+        raise ApiError("field_required", "name is required", 400, field="name")
+    try:
+        valid_from = date.fromisoformat(valid_from_text.strip())
+    except ValueError:
+        raise ApiError("date_invalid", "valid_from must be YYYY-MM-DD", 400, field="valid_from") from None
+    prices = {f: price_grosze(v, f) for f, v in (("water", water), ("sewage", sewage), ("fee", fee))}
+    if vat_pct not in VAT_RATES:
+        raise ApiError("vat_invalid", "VAT must be 0, 5, 8 or 23 %", 400, field="vat_pct")
+    billed = await last_billed_day()
+    if billed and valid_from <= billed:
+        raise ApiError("tariff_period_billed", "Invoices already cover this day", 409, field="valid_from",
+                       extra={"params": {"date": (billed + timedelta(days=1)).isoformat()}})
+    async with transaction():
+        latest = await Tariff.select(Tariff.valid_from).order_by(Tariff.valid_from, ascending=False).first()
+        if latest and valid_from <= latest["valid_from"]:
+            raise ApiError("tariff_not_after_latest", "A new tariff starts after the latest one", 409,
+                           field="valid_from", extra={"params": {"date": latest["valid_from"].isoformat()}})
+        await Tariff.update({Tariff.valid_to: valid_from - timedelta(days=1)}).where(
+            Tariff.valid_to.is_null() | (Tariff.valid_to >= valid_from))
+        created = await add_tariff(name.strip()[:120], valid_from, prices["water"], prices["sewage"], prices["fee"],
+                                   vat_pct=vat_pct)
+    return created

@@ -243,6 +243,42 @@ async def test_staff_run_button_refuses_an_unfinished_period(client, settings, b
     assert (await client.get("/api/staff/billing/runs")).json()[0]["period"] == "2026-10"
 
 
+async def test_office_adds_a_tariff_after_the_invoiced_periods(client, settings, billed):
+    await log_in(client, "ola@example.com")
+    assert (await client.get("/api/staff/billing/tariffs")).status_code == 404
+    await make_user(settings, "staff@example.com", role="staff")
+    await log_in(client, "staff@example.com")
+    listed = (await client.get("/api/staff/billing/tariffs")).json()
+    assert [(t["name"], t["valid_from"], t["valid_to"]) for t in listed["tariffs"]] == [("Taryfa", "2024-01-01", None)]
+    assert listed["billed_until"] == "2026-10-31"
+    good = {"name": "Taryfa 2027", "valid_from": "2027-01-01", "water": "3,61", "sewage": "5.87 zł", "fee": "4,05",
+            "vat_pct": 8}
+
+    async def refused(status, code, field, **changes):
+        r = await client.post("/api/staff/billing/tariffs", json={**good, **changes})
+        assert (r.status_code, r.json()["code"], r.json()["field"]) == (status, code, field), r.text
+        return r.json()
+
+    assert (await refused(409, "tariff_period_billed", "valid_from", valid_from="2026-10-15"))["params"] == {
+        "date": "2026-11-01"}  # invoices already cover that day: the office is told the first day it may use
+    await refused(400, "price_invalid", "water", water="3,445")
+    await refused(400, "price_invalid", "fee", fee="-4")
+    await refused(400, "price_invalid", "sewage", sewage="5000")
+    await refused(400, "vat_invalid", "vat_pct", vat_pct=7)
+    await refused(400, "date_invalid", "valid_from", valid_from="2027-13-01")
+    await refused(400, "field_required", "name", name="  ")
+    assert len((await client.get("/api/staff/billing/tariffs")).json()["tariffs"]) == 1  # nothing half-saved
+
+    r = await client.post("/api/staff/billing/tariffs", json=good)
+    assert r.status_code == 201, r.text
+    assert (r.json()["water_grosze_per_m3"], r.json()["sewage_grosze_per_m3"], r.json()["fee_grosze_per_meter_month"]) \
+        == (361, 587, 405)
+    listed = (await client.get("/api/staff/billing/tariffs")).json()["tariffs"]
+    assert [(t["name"], t["valid_from"], t["valid_to"]) for t in listed] == [
+        ("Taryfa 2027", "2027-01-01", None), ("Taryfa", "2024-01-01", "2026-12-31")]  # the old one ends the day before
+    await refused(409, "tariff_not_after_latest", "valid_from", valid_from="2026-12-01")
+
+
 def signed(settings, session_id, amount, order_id=77):
     body = {"merchantId": MERCHANT_ID, "posId": POS_ID, "sessionId": session_id, "amount": amount,
             "originAmount": amount, "currency": "PLN", "orderId": order_id, "methodId": 25, "statement": "p24"}
