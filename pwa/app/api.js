@@ -59,7 +59,8 @@ async function errorFrom(res) {
     else if (res.status === 404) code = 'not_found';
     else code = 'generic';
   }
-  let params;
+  // values the sentence needs (a date, a limit), as the server sends them
+  let params = body.params && typeof body.params === 'object' ? { ...body.params } : undefined;
   if (code === 'too_many_attempts') {
     const seconds = Number(res.headers.get('Retry-After'));
     if (seconds > 0) params = { minutes: Math.ceil(seconds / 60) };

@@ -1,12 +1,12 @@
-// The office's billing screen: run the billing of a period, import a bank statement, and match
-// the payments nobody's individual account explained. Not cached offline: other people's data.
+// The office's billing screen: the price list (tariffs), run the billing of a period, import a bank
+// statement, and match the payments nobody's individual account explained. Not cached offline: other people's data.
 import '../i18n/billing-views.js'; // this view's texts
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api, csrfToken } from '../api.js';
 import { formatDateTime, formatDay, formatMoney } from '../format.js';
 import { Page } from '../components/page.js';
-import { useForm, Field, FormAlert, Submit, Success } from '../components/form.js';
+import { useForm, Field, FormAlert, Select, Submit, Success } from '../components/form.js';
 
 function lastMonth() {
   const d = new Date();
@@ -36,6 +36,73 @@ function BillingRun() {
     ${done && html`<${Success}>${t('billing.runDone', done)}<//>`}
     ${runs.length > 0 && html`<h3>${t('billing.runs')}</h3>
       <ul class="plain">${runs.map((r) => html`<li>${t('billing.runRow', { ...r, date: formatDateTime(r.created_at) })}</li>`)}</ul>`}
+  </section>`;
+}
+
+function nextDay(isoDate) {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+const PRICE_FIELDS = ['water', 'sewage', 'fee'];
+
+function TariffForm({ billedUntil, onAdded }) {
+  const start = billedUntil ? nextDay(billedUntil) : '';
+  const form = useForm({ name: '', valid_from: start, water: '', sewage: '', fee: '', vat_pct: '8' }, {
+    required: ['name', 'valid_from', ...PRICE_FIELDS],
+    // the same rule as the server: zł with at most two decimals, comma or point
+    validate: (v) => Object.fromEntries(PRICE_FIELDS.filter((f) => v[f].trim() && !/^\d{1,4}([.,]\d{1,2})?$/.test(v[f].trim().replace(/\s|zł/g, '')))
+      .map((f) => [f, 'price_invalid'])),
+  });
+  const submit = form.onSubmit(async (v) => {
+    const created = await api.post('/api/staff/billing/tariffs', { ...v, vat_pct: Number(v.vat_pct) }).catch((err) => {
+      // the first day a new tariff may take, as people read dates
+      throw err && err.params && err.params.date ? { ...err, params: { date: formatDay(err.params.date) } } : err;
+    });
+    form.reset({ name: '', valid_from: '', water: '', sewage: '', fee: '', vat_pct: '8' });
+    onAdded(created);
+  });
+  return html`<form class="form" onSubmit=${submit} novalidate aria-labelledby="tariff-new">
+    <h3 id="tariff-new">${t('tariff.new')}</h3>
+    <${FormAlert} form=${form} />
+    <${Field} form=${form} name="name" label=${t('tariff.name')} autocomplete="off" />
+    <${Field} form=${form} name="valid_from" type="date" label=${t('tariff.validFrom')}
+      hint=${billedUntil ? t('tariff.validFromHint', { date: formatDay(billedUntil) }) : null} min=${start || undefined} />
+    <${Field} form=${form} name="water" label=${t('tariff.water')} inputmode="decimal" autocomplete="off" />
+    <${Field} form=${form} name="sewage" label=${t('tariff.sewage')} inputmode="decimal" autocomplete="off" />
+    <${Field} form=${form} name="fee" label=${t('tariff.fee')} inputmode="decimal" autocomplete="off" />
+    <${Select} form=${form} name="vat_pct" label=${t('tariff.vat')}
+      options=${[['8', '8%'], ['5', '5%'], ['23', '23%'], ['0', '0%']]} />
+    <div class="form-actions"><${Submit} form=${form}>${t('tariff.add')}<//></div>
+  </form>`;
+}
+
+function Tariffs() {
+  const [data, setData] = useState(null);
+  const [added, setAdded] = useState(null);
+  const load = () => api.get('/api/staff/billing/tariffs').then(setData, () => setData({ tariffs: [], billed_until: null }));
+  useEffect(() => { load(); }, []);
+  const range = (x) => (x.valid_to ? t('tariff.range', { from: formatDay(x.valid_from), to: formatDay(x.valid_to) })
+    : t('tariff.from', { from: formatDay(x.valid_from) }));
+  return html`<section class="card" aria-labelledby="tariffs-title">
+    <h2 id="tariffs-title">${t('tariff.title')}</h2>
+    <p class="hint">${t('tariff.intro')}</p>
+    ${added && html`<${Success}>${t('tariff.added', { name: added.name, from: formatDay(added.valid_from) })}<//>`}
+    ${data && (data.tariffs.length
+      ? html`<div class="table-scroll"><table class="table" data-testid="tariffs">
+          <caption class="visually-hidden">${t('tariff.title')}</caption>
+          <thead><tr><th scope="col">${t('tariff.name')}</th><th scope="col">${t('tariff.valid')}</th>
+            <th scope="col">${t('tariff.waterShort')}</th><th scope="col">${t('tariff.sewageShort')}</th>
+            <th scope="col">${t('tariff.feeShort')}</th><th scope="col">${t('tariff.vatShort')}</th></tr></thead>
+          <tbody>${data.tariffs.map((x) => html`<tr>
+            <th scope="row">${x.name}</th><td>${range(x)}</td><td>${formatMoney(x.water_grosze_per_m3)}</td>
+            <td>${formatMoney(x.sewage_grosze_per_m3)}</td><td>${formatMoney(x.fee_grosze_per_meter_month)}</td>
+            <td>${x.vat_pct}%</td></tr>`)}</tbody>
+        </table></div>`
+      : html`<p>${t('tariff.none')}</p>`)}
+    ${data && html`<${TariffForm} key=${data.billed_until || '-'} billedUntil=${data.billed_until}
+      onAdded=${(created) => { setAdded(created); load(); }} />`}
   </section>`;
 }
 
@@ -117,6 +184,7 @@ export function BillingStaffView() {
   const [version, setVersion] = useState(0);
   return html`<${Page} title=${t('billing.title')}>
     <div class="stack">
+      <${Tariffs} />
       <${BillingRun} />
       <${StatementImport} onImported=${() => setVersion((v) => v + 1)} />
       <${Unmatched} version=${version} />
