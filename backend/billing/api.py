@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.accounts.guards import logged_in, staff_only
@@ -176,6 +176,10 @@ class BillingStaffController(Controller):
     async def tariff_create(self, data: JSONBody[TariffIn]) -> TariffOut:
         return _tariff_out(await tariffs.create_tariff(data.name, data.valid_from, data.water, data.sewage, data.fee,
                                                        data.vat_pct))
+
+    @delete("/tariffs/{tariff_id:str}", status_code=204)
+    async def tariff_remove(self, tariff_id: FromPath[str]) -> None:
+        await tariffs.remove_latest_tariff(tariff_id)
 
     @post("/documents/{document_id:str}/correct", status_code=201)
     async def correct(self, request: Request, settings: SettingsDep, document_id: FromPath[str]) -> DocumentOut:

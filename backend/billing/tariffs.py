@@ -97,3 +97,23 @@ async def create_tariff(name: str, valid_from_text: str, water: str, sewage: str
         created = await add_tariff(name.strip()[:120], valid_from, prices["water"], prices["sewage"], prices["fee"],
                                    vat_pct=vat_pct)
     return created
+
+
+async def remove_latest_tariff(tariff_id: str) -> None:
+    """Undo a mistaken tariff: only the latest, and only while no invoice reaches its first day;
+    the tariff before it is in force again until further notice."""
+    try:
+        wanted = uuid.UUID(tariff_id)
+    except ValueError:
+        raise ApiError("not_found", "tariff not found", 404) from None
+    async with transaction():
+        latest = await Tariff.select(Tariff.id, Tariff.valid_from).order_by(Tariff.valid_from, ascending=False).first()
+        if latest is None or latest["id"] != wanted:
+            if await Tariff.exists().where(Tariff.id == wanted):
+                raise ApiError("tariff_not_latest", "Only the latest tariff can be removed", 409)
+            raise ApiError("not_found", "tariff not found", 404)
+        billed = await last_billed_day()
+        if billed and latest["valid_from"] <= billed:
+            raise ApiError("tariff_in_use", "Invoices already use this tariff", 409)
+        await Tariff.delete().where(Tariff.id == wanted)
+        await Tariff.update({Tariff.valid_to: None}).where(Tariff.valid_to == latest["valid_from"] - timedelta(days=1))

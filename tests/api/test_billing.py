@@ -278,6 +278,18 @@ async def test_office_adds_a_tariff_after_the_invoiced_periods(client, settings,
         ("Taryfa 2027", "2027-01-01", None), ("Taryfa", "2024-01-01", "2026-12-31")]  # the old one ends the day before
     await refused(409, "tariff_not_after_latest", "valid_from", valid_from="2026-12-01")
 
+    # a mistaken future tariff can be taken back; the one before is in force again
+    old_id, new_id = listed[1]["id"], listed[0]["id"]
+    assert (await client.delete(f"/api/staff/billing/tariffs/{old_id}")).json()["code"] == "tariff_not_latest"
+    assert (await client.delete(f"/api/staff/billing/tariffs/{uuid.uuid4()}")).status_code == 404
+    assert (await client.delete(f"/api/staff/billing/tariffs/{new_id}")).status_code == 204
+    listed = (await client.get("/api/staff/billing/tariffs")).json()["tariffs"]
+    assert [(t["name"], t["valid_to"]) for t in listed] == [("Taryfa", None)]
+    r = await client.delete(f"/api/staff/billing/tariffs/{old_id}")  # invoices use it: it stays
+    assert (r.status_code, r.json()["code"]) == (409, "tariff_in_use")
+    await log_in(client, "ola@example.com")
+    assert (await client.delete(f"/api/staff/billing/tariffs/{old_id}")).status_code == 404
+
 
 def signed(settings, session_id, amount, order_id=77):
     body = {"merchantId": MERCHANT_ID, "posId": POS_ID, "sessionId": session_id, "amount": amount,

@@ -129,3 +129,10 @@ def test_office_adds_a_tariff_with_errors_tied_to_their_fields(page):
     expect(rows.first).to_contain_text("3,61")
     expect(rows.nth(1)).to_contain_text("2026")  # the old tariff now ends on 31 December 2026
     assert_accessible(page)
+    # a mistake is taken back: only the new tariff (no invoice uses it yet) offers removal
+    expect(page.get_by_role("button", name="Usuń taryfę „Taryfa 2024–2027”")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Usuń taryfę „Taryfa 2027–2028”").click()
+    expect(page.get_by_role("status").filter(has_text="Usunięto taryfę „Taryfa 2027–2028”")).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("od ")  # in force again until further notice

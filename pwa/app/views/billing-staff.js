@@ -81,28 +81,50 @@ function TariffForm({ billedUntil, onAdded }) {
 function Tariffs() {
   const [data, setData] = useState(null);
   const [added, setAdded] = useState(null);
+  const [removed, setRemoved] = useState(null);
+  const [removeError, setRemoveError] = useState(null);
   const load = () => api.get('/api/staff/billing/tariffs').then(setData, () => setData({ tariffs: [], billed_until: null }));
   useEffect(() => { load(); }, []);
+  // only the latest tariff, and only while no invoice reaches its first day, can be taken back
+  const removable = (x, i) => i === 0 && (!data.billed_until || x.valid_from > data.billed_until);
+  const remove = async (x) => {
+    if (!window.confirm(t('tariff.removeConfirm', { name: x.name }))) return;
+    setAdded(null);
+    setRemoveError(null);
+    try {
+      await api.del(`/api/staff/billing/tariffs/${x.id}`);
+      setRemoved(x);
+    } catch (err) {
+      setRemoveError(err);
+    }
+    load();
+  };
   const range = (x) => (x.valid_to ? t('tariff.range', { from: formatDay(x.valid_from), to: formatDay(x.valid_to) })
     : t('tariff.from', { from: formatDay(x.valid_from) }));
   return html`<section class="card" aria-labelledby="tariffs-title">
     <h2 id="tariffs-title">${t('tariff.title')}</h2>
     <p class="hint">${t('tariff.intro')}</p>
     ${added && html`<${Success}>${t('tariff.added', { name: added.name, from: formatDay(added.valid_from) })}<//>`}
+    ${removed && !added && html`<${Success}>${t('tariff.removed', { name: removed.name })}<//>`}
+    ${removeError && html`<div class="banner banner-error" role="alert"><p>${errorText(removeError)}</p></div>`}
     ${data && (data.tariffs.length
-      ? html`<div class="table-scroll"><table class="table" data-testid="tariffs">
+      ? html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="tariffs-title">
+        <table class="table" data-testid="tariffs">
           <caption class="visually-hidden">${t('tariff.title')}</caption>
           <thead><tr><th scope="col">${t('tariff.name')}</th><th scope="col">${t('tariff.valid')}</th>
             <th scope="col">${t('tariff.waterShort')}</th><th scope="col">${t('tariff.sewageShort')}</th>
-            <th scope="col">${t('tariff.feeShort')}</th><th scope="col">${t('tariff.vatShort')}</th></tr></thead>
-          <tbody>${data.tariffs.map((x) => html`<tr>
+            <th scope="col">${t('tariff.feeShort')}</th><th scope="col">${t('tariff.vatShort')}</th>
+            <th scope="col"><span class="visually-hidden">${t('tariff.actions')}</span></th></tr></thead>
+          <tbody>${data.tariffs.map((x, i) => html`<tr>
             <th scope="row">${x.name}</th><td>${range(x)}</td><td>${formatMoney(x.water_grosze_per_m3)}</td>
             <td>${formatMoney(x.sewage_grosze_per_m3)}</td><td>${formatMoney(x.fee_grosze_per_meter_month)}</td>
-            <td>${x.vat_pct}%</td></tr>`)}</tbody>
+            <td>${x.vat_pct}%</td>
+            <td>${removable(x, i) && html`<button type="button" class="btn btn-secondary" onClick=${() => remove(x)}
+              aria-label=${t('tariff.remove', { name: x.name })}>${t('tariff.removeShort')}</button>`}</td></tr>`)}</tbody>
         </table></div>`
       : html`<p>${t('tariff.none')}</p>`)}
     ${data && html`<${TariffForm} key=${data.billed_until || '-'} billedUntil=${data.billed_until}
-      onAdded=${(created) => { setAdded(created); load(); }} />`}
+      onAdded=${(created) => { setAdded(created); setRemoved(null); load(); }} />`}
   </section>`;
 }
 
