@@ -7,6 +7,7 @@ import uuid
 from datetime import date, timedelta
 
 from backend.billing.calc import Prices
+from backend.billing.statements import grosze
 from backend.billing.tables import Document, Tariff
 from backend.core.db import transaction
 from backend.core.errors import ApiError
@@ -57,7 +58,7 @@ def price_grosze(text: str, field: str) -> int:
     cleaned = text.strip().replace("zł", "").replace(" ", "").replace("\u00a0", "")
     if not _PRICE.match(cleaned):
         raise ApiError("price_invalid", "A price in zł with at most two decimals", 400, field=field)
-    value = round(float(cleaned.replace(",", ".")) * 100)
+    value = grosze(cleaned)
     if value > MAX_PRICE_GROSZE:
         raise ApiError("price_invalid", "A price above 1000 zł", 400, field=field)
     return value
@@ -94,7 +95,7 @@ async def create_tariff(name: str, valid_from_text: str, water: str, sewage: str
                            field="valid_from", extra={"params": {"date": latest["valid_from"].isoformat()}})
         await Tariff.update({Tariff.valid_to: valid_from - timedelta(days=1)}).where(
             Tariff.valid_to.is_null() | (Tariff.valid_to >= valid_from))
-        created = await add_tariff(name.strip()[:120], valid_from, prices["water"], prices["sewage"], prices["fee"],
+        created = await add_tariff(name.strip(), valid_from, prices["water"], prices["sewage"], prices["fee"],
                                    vat_pct=vat_pct)
     return created
 

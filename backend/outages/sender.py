@@ -84,6 +84,14 @@ def retry_after(value: str | None, at: datetime) -> datetime:
     return at + timedelta(seconds=60)
 
 
+async def _publication(pub_id: Any) -> dict[str, Any] | None:
+    return await Publication.select().where(Publication.id == uuid.UUID(str(pub_id))).first()
+
+
+async def _outage(pub: dict[str, Any]) -> dict[str, Any]:
+    return await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
+
+
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -97,10 +105,10 @@ class OutageAlerts:
         self.timeout = timeout
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        pub = await Publication.select().where(Publication.id == uuid.UUID(payload["publication_id"])).first()
+        pub = await _publication(payload["publication_id"])
         if pub is None:
             return
-        outage = await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
+        outage = await _outage(pub)
         if pub["targeted_at"] is None:
             await self.target(pub, outage)
         else:  # resumed: whatever is still due may be shared again
@@ -314,12 +322,11 @@ class OutageAlertHelper(OutageAlerts):
     `outage_alert` job has targeted, until none are left; retries stay with that job."""
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        pub = await Publication.select().where(Publication.id == uuid.UUID(payload["publication_id"])).first()
+        pub = await _publication(payload["publication_id"])
         deadline = now() + LEASE
         while pub is not None and pub["targeted_at"] is None and now() < deadline:
             await asyncio.sleep(0.1)  # the job that queued this one is still writing the delivery rows
-            pub = await Publication.select().where(Publication.id == pub["id"]).first()
+            pub = await _publication(pub["id"])
         if pub is None or pub["targeted_at"] is None or pub["finished_at"] is not None:
             return
-        outage = await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
-        await self.send(pub, outage)
+        await self.send(pub, await _outage(pub))
