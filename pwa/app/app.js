@@ -231,7 +231,8 @@ export function App() {
     },
   }), [config, me, lang]);
 
-  const waiting = me === undefined || (me === null && needsUser) || (me && route.access === 'guest');
+  const goingHome = me && loc.path === '/' && HOME[me.role]; // the effect above redirects: fetch nothing here
+  const waiting = me === undefined || (me === null && needsUser) || (me && route.access === 'guest') || goingHome;
   // role pages (staff, inspector) are simply not there for other roles
   const allowed = !['staff', 'inspector'].includes(route.access) || (me && me.role === route.access);
   const View = allowed ? route.view : NotFoundView;

@@ -1,7 +1,7 @@
 // The office's review queue: photo large next to the typed value, the reasons and the meter's
 // history; accept, reject with a note the resident sees, or send an inspector. Keyboard-first.
 import '../i18n/inspections-views.js'; // this view's texts
-import { html, useCallback, useEffect, useRef, useState } from '../preact.js';
+import { html, useCallback, useEffect, useLayoutEffect, useRef, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';
 import { Page } from '../components/page.js';
@@ -44,17 +44,23 @@ function Detail({ item, onDone }) {
     }
   }, [item, note]);
 
-  useEffect(() => {
+  // The shortcuts act on the item on screen. Each item mounts its own Detail: the listener is
+  // attached before the browser paints it (a layout effect), so a key pressed as soon as the item
+  // shows is heard, and it reads the item at key time (a reload updates it in place).
+  const current = useRef(null);
+  current.current = { item, act };
+  useLayoutEffect(() => {
     const onKey = (e) => {
       if (e.target.closest && e.target.closest('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
+      const { item: shown, act: run } = current.current;
       const key = e.key.toLowerCase();
-      if (key === 'a' && item.reading_id) act('accept');
-      else if (key === 'r' && item.reading_id) { e.preventDefault(); noteRef.current && noteRef.current.focus(); }
-      else if (key === 'w' && !item.visit_id) act('visit');
+      if (key === 'a' && shown.reading_id) run('accept');
+      else if (key === 'r' && shown.reading_id) { e.preventDefault(); noteRef.current && noteRef.current.focus(); }
+      else if (key === 'w' && !shown.visit_id) run('visit');
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [item, act]);
+  }, []);
 
   return html`<section class="card review-detail" aria-labelledby="review-detail-title" data-testid="review-detail">
     <h2 id="review-detail-title">${t('review.item', { number: item.customer_number, name: item.customer_name })}</h2>
