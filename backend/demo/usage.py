@@ -23,9 +23,11 @@ _SOURCES = (("resident", 0.78, (5, 20)), ("inspector", 0.16, (6, 14)), ("estimat
 
 
 def history_months(today: date) -> list[tuple[int, int]]:
-    """The 24 (year, month) pairs ending with today's month, oldest first."""
+    """The 24 (year, month) pairs ending with yesterday's month, oldest first: every reading falls
+    on a day before the load, so on the 1st the newest month is the one that just ended."""
     months = []
-    year, month = today.year, today.month
+    yesterday = today - timedelta(days=1)
+    year, month = yesterday.year, yesterday.month
     for _ in range(MONTHS_OF_HISTORY):
         months.append((year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
@@ -42,12 +44,11 @@ def pick_source(rng: random.Random) -> tuple[str, tuple[int, int]]:
 
 
 def capture_time(rng: random.Random, year: int, month: int, hours: tuple[int, int], today: date) -> datetime:
-    """A moment in the month; in today's month before today (the load may run at any hour)."""
+    """A moment in the month at the source's hours; in today's month on a day before today (the
+    load may run at any hour, and a reading made "today at 01:40" looks like a flood to the next)."""
     last = calendar.monthrange(year, month)[1]
     if (year, month) == (today.year, today.month):
-        if today.day == 1:  # no earlier day this month: the first hour of today
-            return datetime(year, month, 1, 0, rng.randrange(60), rng.randrange(60), tzinfo=UTC)
-        last = today.day - 1
+        last = today.day - 1  # history_months never gives today's month on the 1st
     day = rng.randint(1, last)
     hour = rng.randint(*hours)
     return datetime(year, month, day, hour, rng.randrange(60), rng.randrange(60), tzinfo=UTC)

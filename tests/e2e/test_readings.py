@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,16 @@ def next_value(meter: dict, add: int) -> str:
     return m3(meter["last_reading"]["value_litres"] + add)
 
 
+def one_days_use(page, meter_id: str) -> int:
+    """The meter's average use per day over its history (litres): a step that the plausibility
+    rules accept whenever it is taken, as they count at least a day since the last reading and
+    flag only three times the average. Computed from the meter's own readings, not the clock."""
+    rows = sorted(history(page, meter_id), key=lambda r: r["captured_at"])
+    first, last = rows[0], rows[-1]
+    days = (datetime.fromisoformat(last["captured_at"]) - datetime.fromisoformat(first["captured_at"])).days
+    return max(1, (last["value_litres"] - first["value_litres"]) // max(days, 1))
+
+
 def give_reading(page, meter: dict, value: str, photo: Path | None) -> None:
     page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
     expect(page.get_by_test_id("capture-meter")).to_contain_text(meter["serial"])
@@ -82,7 +93,8 @@ def test_online_reading_with_photo_appears_in_history(page, meter_photo):
     assert_accessible(page)
     page.get_by_role("link", name="← Wróć do odczytów").click()
 
-    give_reading(page, meter, next_value(meter, 1500), meter_photo)
+    step = one_days_use(page, meter["id"])
+    give_reading(page, meter, next_value(meter, step), meter_photo)
     expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.")
     assert outbox_states(page) == ["Wysłany"]
     rows = history(page, meter["id"])
@@ -91,7 +103,7 @@ def test_online_reading_with_photo_appears_in_history(page, meter_photo):
     page.get_by_role("link", name=f"Historia odczytów wodomierza nr {meter['serial']}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Historia odczytów")
     first = page.get_by_test_id("history-row").first
-    expect(first).to_contain_text(next_value(meter, 1500))
+    expect(first).to_contain_text(next_value(meter, step))
     thumb = first.get_by_role("img")
     expect(thumb).to_have_attribute("src", re.compile("/thumb$"))
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())

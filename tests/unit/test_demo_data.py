@@ -106,9 +106,13 @@ def test_every_meter_has_24_monthly_monotonic_readings(sample: Batch) -> None:
 
 
 def test_readings_on_the_first_of_the_month_stay_in_the_past() -> None:
+    """On the 1st the newest readings are from the month that just ended, at daytime hours: a
+    demo loaded at 00:30 must not hold a reading "from today" that makes the next one a flood."""
     out = generate(20, today=date(2026, 3, 1)).customer(4)
     last = max(r.captured_at for r in out.readings)
-    assert datetime(2026, 3, 1, tzinfo=UTC) <= last < datetime(2026, 3, 1, 1, 5, tzinfo=UTC)
+    assert datetime(2026, 2, 1, tzinfo=UTC) <= last < datetime(2026, 3, 1, tzinfo=UTC)
+    assert all(5 <= r.captured_at.hour <= 20 for r in out.readings if r.source != "estimate")
+    assert all(r.received_at <= datetime(2026, 3, 1, tzinfo=UTC) for r in out.readings)
 
 
 def test_sources_mostly_resident(sample: Batch) -> None:
