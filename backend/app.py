@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 
 from backend.accounts import api as accounts_api
+from backend.accounts import guards
 from backend.accounts import profile as profile_api
 from backend.accounts import registration as registration_api
 from backend.accounts.guards import session_middleware_factory
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
             *privacy_api.controllers,
             *static.controllers,
         ],
-        dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
+        dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+                      **guards.dependencies},
         middleware=[session_middleware_factory(settings)],
         before_send=[add_security_headers],
         csrf_config=csrf_config(settings),

@@ -10,13 +10,12 @@ from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from backend.accounts import services
-from backend.accounts.guards import SESSION_COOKIE, logged_in, staff_only
+from backend.accounts.guards import SESSION_COOKIE, UserDep, ViewerDep, logged_in, staff_only
 from backend.accounts.schemas import (
     AccountOut,
     ChangePasswordIn,
     CreateResidentIn,
     CreateUserIn,
-    CurrentUser,
     LoginIn,
     MeOut,
     MePatch,
@@ -54,18 +53,17 @@ class SessionController(Controller):
     path = "/api/session"
 
     @post("/", status_code=200)
-    async def log_in(self, data: JSONBody[LoginIn], request: Request, settings: SettingsDep) -> Response[MeOut]:
+    async def log_in(self, data: JSONBody[LoginIn], request: Request, viewer: ViewerDep,
+                     settings: SettingsDep) -> Response[MeOut]:
         user = await services.login(settings, data.login, data.password, client_ip(request, settings))
-        old: CurrentUser | None = request.scope.get("user")
-        if old:
-            await services.end_session(old.session_id)
+        if viewer:
+            await services.end_session(viewer.session_id)
         return await _logged_in_answer(settings, request, user["id"], data.remember and user["role"] == "resident")
 
     @delete("/", status_code=HTTP_204_NO_CONTENT)
-    async def log_out(self, request: Request, settings: SettingsDep) -> Response[None]:
-        user: CurrentUser | None = request.scope.get("user")
-        if user:
-            await services.end_session(user.session_id)
+    async def log_out(self, viewer: ViewerDep, settings: SettingsDep) -> Response[None]:
+        if viewer:
+            await services.end_session(viewer.session_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[expired_cookie(settings)])
 
 
@@ -74,13 +72,13 @@ class MeController(Controller):
     guards = [logged_in]
 
     @get("/")
-    async def read(self, request: Request) -> MeOut:
-        return await services.me(request.scope["user"].id)
+    async def read(self, user: UserDep) -> MeOut:
+        return await services.me(user.id)
 
     @patch("/")
-    async def update(self, data: JSONBody[MePatch], request: Request) -> MeOut:
-        await services.set_language(request.scope["user"].id, data.language)
-        return await services.me(request.scope["user"].id)
+    async def update(self, data: JSONBody[MePatch], user: UserDep) -> MeOut:
+        await services.set_language(user.id, data.language)
+        return await services.me(user.id)
 
 
 class AccountController(Controller):
@@ -108,9 +106,8 @@ class AccountController(Controller):
 
     @post("/password", status_code=200, guards=[logged_in])
     async def change_password(
-        self, data: JSONBody[ChangePasswordIn], request: Request, settings: SettingsDep
+        self, data: JSONBody[ChangePasswordIn], request: Request, user: UserDep, settings: SettingsDep
     ) -> Response[MeOut]:
-        user: CurrentUser = request.scope["user"]
         await services.change_password(settings, user, data.current_password, data.new_password)
         return await _logged_in_answer(settings, request, user.id, remember=False)
 

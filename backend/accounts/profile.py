@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from backend.accounts import passwords
 from backend.accounts import services as accounts
-from backend.accounts.guards import logged_in
+from backend.accounts.guards import UserDep, logged_in
 from backend.accounts.schemas import CurrentUser, Email, MeOut, Password, Strict, Token
 from backend.accounts.tables import EmailChange, User, UserCustomer
 from backend.core.db import is_unique_violation, transaction
@@ -195,19 +195,19 @@ class ProfileController(Controller):
     path = "/api/profile"
 
     @get("/", guards=[logged_in])
-    async def read(self, request: Request) -> ProfileOut:
-        return await profile(request.scope["user"])
+    async def read(self, user: UserDep) -> ProfileOut:
+        return await profile(user)
 
     @patch("/customers/{customer_id:str}", guards=[logged_in])
-    async def correspondence(self, request: Request, customer_id: FromPath[str],
+    async def correspondence(self, user: UserDep, customer_id: FromPath[str],
                              data: JSONBody[CorrespondenceIn]) -> ProfileOut:
-        await update_correspondence(request.scope["user"], customer_id, data)
-        return await profile(request.scope["user"])
+        await update_correspondence(user, customer_id, data)
+        return await profile(user)
 
     @post("/email", status_code=HTTP_202_ACCEPTED, guards=[logged_in])
-    async def change_email(self, request: Request, settings: SettingsDep, data: JSONBody[EmailChangeIn]) -> ProfileOut:
-        await request_email_change(settings, request.scope["user"], data.new_email, data.password)
-        return await profile(request.scope["user"])
+    async def change_email(self, user: UserDep, settings: SettingsDep, data: JSONBody[EmailChangeIn]) -> ProfileOut:
+        await request_email_change(settings, user, data.new_email, data.password)
+        return await profile(user)
 
     @post("/email/confirm", status_code=200)
     async def confirm(self, request: Request, settings: SettingsDep, data: JSONBody[EmailConfirmIn]) -> Response[MeOut]:

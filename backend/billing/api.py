@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from backend.accounts.guards import logged_in, staff_only
+from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.billing import einvoice, invoices, online, payments, qr, services, statements, tariffs
 from backend.billing.calc import Prices
 from backend.billing.run import run_billing
@@ -45,44 +45,43 @@ class SettlementsController(Controller):
     guards = [logged_in]
 
     @get("")
-    async def overview(self, request: Request, settings: SettingsDep) -> SettlementsOut:
-        return await invoices.settlements(settings, request.scope["user"])
+    async def overview(self, user: UserDep, settings: SettingsDep) -> SettlementsOut:
+        return await invoices.settlements(settings, user)
 
     @get("/documents/{document_id:str}")
-    async def document(self, request: Request, document_id: FromPath[str]) -> DocumentOut:
-        return await invoices.detail(request.scope["user"], document_id)
+    async def document(self, user: UserDep, document_id: FromPath[str]) -> DocumentOut:
+        return await invoices.detail(user, document_id)
 
     @get("/documents/{document_id:str}/pdf")
-    async def pdf(self, request: Request, settings: SettingsDep, document_id: FromPath[str]) -> Response[bytes]:
-        data, filename = await services.visible_pdf(settings, request.scope["user"], document_id)
+    async def pdf(self, user: UserDep, settings: SettingsDep, document_id: FromPath[str]) -> Response[bytes]:
+        data, filename = await services.visible_pdf(settings, user, document_id)
         return Response(data, media_type="application/pdf", headers={
             "content-disposition": f'inline; filename="{filename}"', "cache-control": "private, no-store"})
 
     @get("/transfer")
-    async def transfer(self, request: Request, settings: SettingsDep, document_id: FromQuery[str | None] = None,
+    async def transfer(self, user: UserDep, settings: SettingsDep, document_id: FromQuery[str | None] = None,
                        customer_id: FromQuery[str | None] = None) -> TransferOut:
-        return await invoices.transfer(settings, request.scope["user"], document_id, customer_id)
+        return await invoices.transfer(settings, user, document_id, customer_id)
 
     @get("/transfer/qr.svg")
-    async def transfer_qr(self, request: Request, settings: SettingsDep, document_id: FromQuery[str | None] = None,
+    async def transfer_qr(self, user: UserDep, settings: SettingsDep, document_id: FromQuery[str | None] = None,
                           customer_id: FromQuery[str | None] = None) -> Response[bytes]:
-        t = await invoices.transfer(settings, request.scope["user"], document_id, customer_id)
+        t = await invoices.transfer(settings, user, document_id, customer_id)
         if not t.qr_payload:
             raise not_found("QR code")
         return Response(qr.svg(t.qr_payload), media_type="image/svg+xml",
                         headers={"cache-control": "private, no-store"})
 
     @post("/payments", status_code=201)
-    async def pay(self, request: Request, settings: SettingsDep, data: JSONBody[PayIn]) -> PayStartOut:
-        return await online.start(settings, request.scope["user"], data)
+    async def pay(self, user: UserDep, settings: SettingsDep, data: JSONBody[PayIn]) -> PayStartOut:
+        return await online.start(settings, user, data)
 
     @get("/payments/{payment_id:str}")
-    async def payment(self, request: Request, payment_id: FromPath[str]) -> OnlinePaymentOut:
-        return await online.status(request.scope["user"], payment_id)
+    async def payment(self, user: UserDep, payment_id: FromPath[str]) -> OnlinePaymentOut:
+        return await online.status(user, payment_id)
 
     @put("/einvoice")
-    async def einvoice(self, request: Request, data: JSONBody[EInvoiceIn]) -> EInvoiceOut:
-        user = request.scope["user"]
+    async def einvoice(self, user: UserDep, data: JSONBody[EInvoiceIn]) -> EInvoiceOut:
         if data.customer_id not in user.customer_ids:
             raise not_found("customer")
         customer = await customers.get_customer(data.customer_id)
@@ -124,8 +123,8 @@ class BillingStaffController(Controller):
     guards = [staff_only]
 
     @post("/runs", status_code=201)
-    async def run(self, request: Request, settings: SettingsDep, data: JSONBody[RunIn]) -> RunOut:
-        r = await run_billing(settings, data.period, user_id=request.scope["user"].id)
+    async def run(self, user: UserDep, settings: SettingsDep, data: JSONBody[RunIn]) -> RunOut:
+        r = await run_billing(settings, data.period, user_id=user.id)
         return RunOut(period=r.period, invoices=r.invoices, estimated=r.estimated, reminders=r.reminders,
                       seconds=round(r.seconds, 2))
 
@@ -136,7 +135,7 @@ class BillingStaffController(Controller):
                        seconds=float(r["seconds"]), created_at=r["created_at"].isoformat()) for r in rows]
 
     @post("/statements", status_code=201, request_max_body_size=statements.MAX_BYTES + 64 * 1024)
-    async def statement(self, request: Request, settings: SettingsDep) -> StatementOut:
+    async def statement(self, request: Request, user: UserDep, settings: SettingsDep) -> StatementOut:
         if request.content_type[0] != "multipart/form-data":
             raise ApiError("invalid_request", "Send multipart/form-data", 400)
         form = await request.form()
@@ -145,7 +144,7 @@ class BillingStaffController(Controller):
             raise ApiError("field_required", "file is required", 400, field="file")
         data = await upload.read()
         return await statements.import_statement(settings, upload.filename or "wyciag", data,
-                                                 request.scope["user"].id)
+                                                 user.id)
 
     @get("/unmatched")
     async def unmatched(self) -> list[UnmatchedRow]:
@@ -154,12 +153,12 @@ class BillingStaffController(Controller):
                              account=r["account"], payer=r["payer"], title=r["title"]) for r in rows]
 
     @post("/unmatched/{payment_id:str}/assign", status_code=200)
-    async def assign(self, request: Request, payment_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, str]:
+    async def assign(self, user: UserDep, payment_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, str]:
         customer_id = await customers.customer_id_by_number(data.customer_number)
         if not customer_id:
             raise ApiError("customer_unknown", "No customer has this number", 400, field="customer_number")
         try:
-            done = await payments.assign_payment(payment_id, customer_id, request.scope["user"].id)
+            done = await payments.assign_payment(payment_id, customer_id, user.id)
         except ValueError:
             done = False
         if not done:
@@ -182,9 +181,9 @@ class BillingStaffController(Controller):
         await tariffs.remove_latest_tariff(tariff_id)
 
     @post("/documents/{document_id:str}/correct", status_code=201)
-    async def correct(self, request: Request, settings: SettingsDep, document_id: FromPath[str]) -> DocumentOut:
+    async def correct(self, user: UserDep, settings: SettingsDep, document_id: FromPath[str]) -> DocumentOut:
         new_id = await invoices.correct(settings, document_id)
-        return await invoices.detail(request.scope["user"], new_id)
+        return await invoices.detail(user, new_id)
 
 
 def _tariff_out(p: Prices) -> TariffOut:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, put
+from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
 
-from backend.accounts.guards import logged_in
+from backend.accounts.guards import UserDep, logged_in
 from backend.consents import services
 from backend.consents.schemas import ConsentIn, ConsentOut, CustomerConsentsOut
 
@@ -15,13 +15,13 @@ class ConsentsController(Controller):
     guards = [logged_in]
 
     @get("/")
-    async def list_consents(self, request: Request) -> list[CustomerConsentsOut]:
-        return await services.consents_of(request.scope["user"].customer_ids)
+    async def list_consents(self, user: UserDep) -> list[CustomerConsentsOut]:
+        return await services.consents_of(user.customer_ids)
 
     @put("/{customer_id:str}/{kind:str}")
-    async def decide(self, request: Request, customer_id: FromPath[str], kind: FromPath[str],
+    async def decide(self, user: UserDep, customer_id: FromPath[str], kind: FromPath[str],
                      data: JSONBody[ConsentIn]) -> ConsentOut:
-        return await services.set_consent(request.scope["user"], customer_id, kind, data.given)
+        return await services.set_consent(user, customer_id, kind, data.given)
 
 
 controllers = [ConsentsController]

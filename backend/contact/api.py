@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
 
-from backend.accounts.guards import logged_in, role_in, staff_only
+from backend.accounts.guards import UserDep, logged_in, role_in, staff_only
 from backend.contact import services
 from backend.contact.schemas import MAX_ATTACHMENTS, ReplyIn, ThreadDetailOut, ThreadOut
 from backend.core.errors import ApiError
@@ -28,7 +28,7 @@ class ContactController(Controller):
     guards = [logged_in]
 
     @post("/messages", request_max_body_size=FORM_LIMIT, guards=[role_in("resident")])
-    async def send(self, request: Request, settings: SettingsDep) -> Response[Any]:
+    async def send(self, request: Request, user: UserDep, settings: SettingsDep) -> Response[Any]:
         key = idempotency_key(request)
         if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raise ApiError("invalid_request", "Send multipart/form-data", 400)
@@ -45,25 +45,25 @@ class ContactController(Controller):
             customer_id=form_text(form, "customer_id", 36), category=form_text(form, "category", 20),
             subject=form_text(form, "subject", 200), body=form_text(form, "body", services.MAX_BODY), files=files,
         )
-        status, body = await services.send(settings, request.scope["user"], key, msg)
+        status, body = await services.send(settings, user, key, msg)
         return Response(body, status_code=status)
 
     @get("/threads")
-    async def threads(self, request: Request) -> list[ThreadOut]:
-        return await services.threads_for(request.scope["user"])
+    async def threads(self, user: UserDep) -> list[ThreadOut]:
+        return await services.threads_for(user)
 
     @get("/threads/{thread_id:str}")
-    async def thread(self, request: Request, thread_id: FromPath[str]) -> ThreadDetailOut:
-        return await services.thread_detail(request.scope["user"], thread_id)
+    async def thread(self, user: UserDep, thread_id: FromPath[str]) -> ThreadDetailOut:
+        return await services.thread_detail(user, thread_id)
 
     @post("/threads/{thread_id:str}/messages", status_code=201, guards=[role_in("resident")])
-    async def follow_up(self, request: Request, settings: SettingsDep, thread_id: FromPath[str],
+    async def follow_up(self, user: UserDep, settings: SettingsDep, thread_id: FromPath[str],
                         data: JSONBody[ReplyIn]) -> ThreadDetailOut:
-        return await services.resident_reply(settings, request.scope["user"], thread_id, data.body)
+        return await services.resident_reply(settings, user, thread_id, data.body)
 
     @get("/attachments/{attachment_id:str}")
-    async def attachment(self, request: Request, settings: SettingsDep, attachment_id: FromPath[str]) -> File:
-        path, name, media_type = await services.attachment_file(settings, request.scope["user"], attachment_id)
+    async def attachment(self, user: UserDep, settings: SettingsDep, attachment_id: FromPath[str]) -> File:
+        path, name, media_type = await services.attachment_file(settings, user, attachment_id)
         return File(path, filename=name, media_type=media_type,
                     content_disposition_type="inline" if media_type == "image/jpeg" else "attachment",
                     headers={"cache-control": "private, max-age=86400"})
@@ -80,17 +80,17 @@ class StaffInboxController(Controller):
         return await services.inbox(status or None)
 
     @get("/threads/{thread_id:str}")
-    async def thread(self, request: Request, thread_id: FromPath[str]) -> ThreadDetailOut:
-        return await services.thread_detail(request.scope["user"], thread_id)
+    async def thread(self, user: UserDep, thread_id: FromPath[str]) -> ThreadDetailOut:
+        return await services.thread_detail(user, thread_id)
 
     @post("/threads/{thread_id:str}/reply", status_code=201)
-    async def reply(self, request: Request, settings: SettingsDep, thread_id: FromPath[str],
+    async def reply(self, user: UserDep, settings: SettingsDep, thread_id: FromPath[str],
                     data: JSONBody[ReplyIn]) -> ThreadDetailOut:
-        return await services.staff_reply(settings, request.scope["user"], thread_id, data.body)
+        return await services.staff_reply(settings, user, thread_id, data.body)
 
     @post("/threads/{thread_id:str}/close", status_code=200)
-    async def close(self, request: Request, thread_id: FromPath[str]) -> ThreadDetailOut:
-        return await services.close_thread(request.scope["user"], thread_id)
+    async def close(self, user: UserDep, thread_id: FromPath[str]) -> ThreadDetailOut:
+        return await services.close_thread(user, thread_id)
 
 
 controllers = [ContactController, StaffInboxController]

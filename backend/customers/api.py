@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import get
 
-from backend.accounts.guards import logged_in
+from backend.accounts.guards import UserDep, logged_in
 from backend.billing import services as settlements
 from backend.customers import services
 from backend.customers.schemas import CustomerOut
@@ -22,8 +22,7 @@ class DashboardOut(msgspec.Struct):
 
 
 @get("/api/dashboard", guards=[logged_in])
-async def dashboard(request: Request) -> DashboardOut:
-    user = request.scope["user"]
+async def dashboard(user: UserDep) -> DashboardOut:
     registry, meter_ids = await services.registry(user.customer_ids)
     last = await readings.last_accepted(meter_ids)
     for customer in registry:

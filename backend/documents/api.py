@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.guards import logged_in, staff_only
+from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core.errors import ApiError
 from backend.core.forms import form_text
 from backend.documents import services
@@ -52,12 +52,12 @@ class DocumentsController(Controller):
     guards = [logged_in]
 
     @get("/")
-    async def list_documents(self, request: Request) -> list[DocumentOut]:
-        return await services.documents_for(request.scope["user"])
+    async def list_documents(self, user: UserDep) -> list[DocumentOut]:
+        return await services.documents_for(user)
 
     @get("/{doc_id:str}/file")
-    async def file(self, request: Request, settings: SettingsDep, doc_id: FromPath[str]) -> File:
-        path, name = await services.open_document(settings, request.scope["user"], doc_id)
+    async def file(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[str]) -> File:
+        path, name = await services.open_document(settings, user, doc_id)
         return _pdf(path, name)
 
 
@@ -85,18 +85,18 @@ class StaffDocumentsController(Controller):
         return await services.staff_documents(customer_id=customer_id or None)
 
     @post("/documents", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
-    async def upload(self, request: Request, settings: SettingsDep) -> StaffDocumentOut:
+    async def upload(self, request: Request, user: UserDep, settings: SettingsDep) -> StaffDocumentOut:
         upload, customer_id = await read_upload(request, with_customer=True)
-        return await services.upload_for_customer(settings, request.scope["user"], customer_id, upload)
+        return await services.upload_for_customer(settings, user, customer_id, upload)
 
     @delete("/documents/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def remove(self, settings: SettingsDep, doc_id: FromPath[str]) -> None:
         await services.delete_customer_document(settings, doc_id)
 
     @post("/information", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
-    async def upload_public(self, request: Request, settings: SettingsDep) -> PublicDocumentOut:
+    async def upload_public(self, request: Request, user: UserDep, settings: SettingsDep) -> PublicDocumentOut:
         upload, _ = await read_upload(request, with_customer=False)
-        return await services.upload_public(settings, request.scope["user"], upload)
+        return await services.upload_public(settings, user, upload)
 
     @delete("/information/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def remove_public(self, settings: SettingsDep, doc_id: FromPath[str]) -> None:

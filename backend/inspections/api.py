@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from backend.accounts.guards import role_in, staff_only
+from backend.accounts.guards import UserDep, role_in, staff_only
 from backend.core.errors import ApiError
 from backend.inspections import services
 from backend.inspections.schemas import Inspector, QueueItem, ReassignIn, RouteIn, RouteOut, VisitOut, VisitsIn
@@ -42,8 +42,8 @@ class ReviewController(Controller):
         return await services.routes(day)
 
     @post("/routes", status_code=201)
-    async def create_route(self, request: Request, data: JSONBody[RouteIn]) -> RouteOut:
-        return await services.create_route(request.scope["user"], data.inspector_id, data.day, data.visit_ids,
+    async def create_route(self, user: UserDep, data: JSONBody[RouteIn]) -> RouteOut:
+        return await services.create_route(user, data.inspector_id, data.day, data.visit_ids,
                                            data.street)
 
     @patch("/routes/{route_id:str}")
@@ -56,17 +56,17 @@ class InspectorController(Controller):
     guards = [role_in("inspector")]
 
     @get("/routes")
-    async def my_routes(self, request: Request) -> list[RouteOut]:
-        return await services.my_routes(request.scope["user"])
+    async def my_routes(self, user: UserDep) -> list[RouteOut]:
+        return await services.my_routes(user)
 
     @post("/visits/{visit_id:str}/result", request_max_body_size=FORM_LIMIT)
-    async def result(self, request: Request, settings: SettingsDep, visit_id: FromPath[str]) -> Response[Any]:
+    async def result(self, request: Request, user: UserDep, settings: SettingsDep, visit_id: FromPath[str]) -> Response[Any]:
         key, form, sub = await read_submission(request, value_required=False)
         outcome = form.get("result")
         if outcome not in ("confirmed", "corrected", "damaged", "no_access"):
             raise ApiError("invalid_request", "result must be confirmed, corrected, damaged or no_access", 400,
                            field="result")
-        status, body = await services.record_result(settings, request.scope["user"], key, visit_id, outcome, sub)
+        status, body = await services.record_result(settings, user, key, visit_id, outcome, sub)
         return Response(body, status_code=status)
 
 

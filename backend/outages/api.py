@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from backend.accounts.guards import logged_in, staff_only
+from backend.accounts.guards import UserDep, ViewerDep, logged_in, staff_only
 from backend.core.errors import ApiError
 from backend.outages import area, atom, services, subscriptions
 from backend.outages.schemas import (
@@ -32,8 +32,8 @@ class PublicOutagesController(Controller):
     path = "/api"
 
     @get("/outages")
-    async def outages(self, request: Request) -> OutageListOut:
-        return await services.public_list(request.scope.get("user"))
+    async def outages(self, viewer: ViewerDep) -> OutageListOut:
+        return await services.public_list(viewer)
 
     @get("/outages.atom")
     async def feed(self, settings: SettingsDep) -> Response[bytes]:
@@ -42,8 +42,8 @@ class PublicOutagesController(Controller):
                         headers={"cache-control": "public, max-age=60"})
 
     @get("/outages/{outage_id:str}")
-    async def outage(self, request: Request, outage_id: FromPath[str]) -> OutageOut:
-        return await services.public_one(request.scope.get("user"), outage_id)
+    async def outage(self, viewer: ViewerDep, outage_id: FromPath[str]) -> OutageOut:
+        return await services.public_one(viewer, outage_id)
 
     @get("/push/key")
     async def push_key(self) -> PushKeyOut:
@@ -55,23 +55,24 @@ class PushController(Controller):
     guards = [logged_in]
 
     @get("/")
-    async def mine(self, request: Request) -> list[SubscriptionOut]:
-        return await subscriptions.mine(request.scope["user"])
+    async def mine(self, user: UserDep) -> list[SubscriptionOut]:
+        return await subscriptions.mine(user)
 
     @post("/", status_code=200)
-    async def subscribe(self, request: Request, settings: SettingsDep, data: JSONBody[SubscriptionIn]) -> SubscriptionOut:
-        return await subscriptions.subscribe(settings, request.scope["user"], data,
+    async def subscribe(self, request: Request, user: UserDep, settings: SettingsDep,
+                        data: JSONBody[SubscriptionIn]) -> SubscriptionOut:
+        return await subscriptions.subscribe(settings, user, data,
                                              request.headers.get("user-agent", ""))
 
     @delete("/", status_code=204)
-    async def unsubscribe(self, request: Request, endpoint: FromQuery[str]) -> None:
+    async def unsubscribe(self, user: UserDep, endpoint: FromQuery[str]) -> None:
         if not endpoint:
             raise ApiError("field_required", "endpoint is required", 400, field="endpoint")
-        await subscriptions.remove(request.scope["user"], endpoint=endpoint)
+        await subscriptions.remove(user, endpoint=endpoint)
 
     @delete("/{subscription_id:str}", status_code=204)
-    async def remove(self, request: Request, subscription_id: FromPath[str]) -> None:
-        await subscriptions.remove(request.scope["user"], subscription_id=subscription_id)
+    async def remove(self, user: UserDep, subscription_id: FromPath[str]) -> None:
+        await subscriptions.remove(user, subscription_id=subscription_id)
 
 
 class EmailAlertsController(Controller):
@@ -79,13 +80,11 @@ class EmailAlertsController(Controller):
     guards = [logged_in]
 
     @get("/")
-    async def state(self, request: Request) -> EmailAlertsOut:
-        user = request.scope["user"]
+    async def state(self, user: UserDep) -> EmailAlertsOut:
         return EmailAlertsOut(enabled=await services.email_alerts(user), email=user.email)
 
     @put("/")
-    async def change(self, request: Request, data: JSONBody[EmailAlertsIn]) -> EmailAlertsOut:
-        user = request.scope["user"]
+    async def change(self, user: UserDep, data: JSONBody[EmailAlertsIn]) -> EmailAlertsOut:
         return EmailAlertsOut(enabled=await services.set_email_alerts(user, data.enabled), email=user.email)
 
 
@@ -98,8 +97,8 @@ class StaffOutagesController(Controller):
         return await services.staff_list()
 
     @post("/", status_code=201)
-    async def create(self, request: Request, data: JSONBody[OutageIn]) -> StaffOutageOut:
-        return await services.create(request.scope["user"], data)
+    async def create(self, user: UserDep, data: JSONBody[OutageIn]) -> StaffOutageOut:
+        return await services.create(user, data)
 
     @post("/preview", status_code=200)
     async def preview(self, data: JSONBody[AreaIn]) -> AreaPreviewOut:
@@ -118,16 +117,16 @@ class StaffOutagesController(Controller):
         return await services.staff_one(outage_id)
 
     @put("/{outage_id:str}")
-    async def update(self, request: Request, outage_id: FromPath[str], data: JSONBody[OutageUpdateIn]) -> StaffOutageOut:
-        return await services.update(request.scope["user"], outage_id, data)
+    async def update(self, user: UserDep, outage_id: FromPath[str], data: JSONBody[OutageUpdateIn]) -> StaffOutageOut:
+        return await services.update(user, outage_id, data)
 
     @post("/{outage_id:str}/publish", status_code=200)
-    async def publish(self, request: Request, outage_id: FromPath[str]) -> StaffOutageOut:
-        return await services.publish(request.scope["user"], outage_id)
+    async def publish(self, user: UserDep, outage_id: FromPath[str]) -> StaffOutageOut:
+        return await services.publish(user, outage_id)
 
     @post("/{outage_id:str}/close", status_code=200)
-    async def close(self, request: Request, outage_id: FromPath[str]) -> StaffOutageOut:
-        return await services.close(request.scope["user"], outage_id)
+    async def close(self, user: UserDep, outage_id: FromPath[str]) -> StaffOutageOut:
+        return await services.close(user, outage_id)
 
 
 controllers = [PublicOutagesController, PushController, EmailAlertsController, StaffOutagesController]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from backend.accounts.guards import logged_in, staff_only
+from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.accounts.schemas import Password, Strict
 from backend.privacy import services
 from backend.settings import SettingsDep
@@ -33,25 +33,25 @@ class MyDataController(Controller):
     guards = [logged_in]
 
     @get("/")
-    async def status(self, request: Request) -> services.MyDataOut:
-        return await services.my_data(request.scope["user"])
+    async def status(self, user: UserDep) -> services.MyDataOut:
+        return await services.my_data(user)
 
     @get("/export")
-    async def export(self, request: Request, settings: SettingsDep) -> File:
-        path = await services.build_export(settings, request.scope["user"])
+    async def export(self, user: UserDep, settings: SettingsDep) -> File:
+        path = await services.build_export(settings, user)
         stamp = services.now().strftime("%Y-%m-%d")
         return File(path, filename=f"e-bok-moje-dane-{stamp}.zip", media_type="application/zip",
                     content_disposition_type="attachment", headers={"cache-control": "no-store"},
                     background=BackgroundTask(_unlink, path))
 
     @post("/deletion", status_code=201)
-    async def request_deletion(self, request: Request, settings: SettingsDep, data: JSONBody[DeletionIn]
+    async def request_deletion(self, user: UserDep, settings: SettingsDep, data: JSONBody[DeletionIn]
                                ) -> services.MyDataOut:
-        return await services.request_deletion(settings, request.scope["user"], data.password, data.reason)
+        return await services.request_deletion(settings, user, data.password, data.reason)
 
     @delete("/deletion", status_code=200)
-    async def cancel(self, request: Request) -> services.MyDataOut:
-        return await services.cancel_deletion(request.scope["user"])
+    async def cancel(self, user: UserDep) -> services.MyDataOut:
+        return await services.cancel_deletion(user)
 
 
 class StaffDeletionController(Controller):
@@ -63,8 +63,8 @@ class StaffDeletionController(Controller):
         return await services.pending_requests()
 
     @post("/{request_id:str}/complete", status_code=HTTP_204_NO_CONTENT)
-    async def complete(self, request: Request, request_id: FromPath[str]) -> None:
-        await services.carry_out(request.scope["user"], request_id)
+    async def complete(self, user: UserDep, request_id: FromPath[str]) -> None:
+        await services.carry_out(user, request_id)
 
 
 controllers = [MyDataController, StaffDeletionController]

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import File
 
-from backend.accounts.guards import logged_in, staff_only
+from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core.errors import ApiError
 from backend.core.forms import form_text, idempotency_key
 from backend.readings import services
@@ -52,23 +52,23 @@ class ReadingsController(Controller):
     guards = [logged_in]
 
     @get("/meters")
-    async def meters(self, request: Request, settings: SettingsDep) -> MetersOut:
-        return MetersOut(meters=await services.meters_for(settings, request.scope["user"]),
+    async def meters(self, user: UserDep, settings: SettingsDep) -> MetersOut:
+        return MetersOut(meters=await services.meters_for(settings, user),
                          max_daily_litres=settings.max_daily_litres, high_factor=HIGH_FACTOR)
 
     @post("/readings", request_max_body_size=FORM_LIMIT)
-    async def submit(self, request: Request, settings: SettingsDep) -> Response[Any]:
+    async def submit(self, request: Request, user: UserDep, settings: SettingsDep) -> Response[Any]:
         key, _, sub = await read_submission(request)
-        status, body = await services.submit(settings, request.scope["user"], key, sub)
+        status, body = await services.submit(settings, user, key, sub)
         return Response(body, status_code=status)
 
     @get("/meters/{meter_id:str}/readings")
-    async def history(self, request: Request, meter_id: FromPath[str]) -> HistoryOut:
-        return await services.history(request.scope["user"], meter_id)
+    async def history(self, user: UserDep, meter_id: FromPath[str]) -> HistoryOut:
+        return await services.history(user, meter_id)
 
     @get("/meters/{meter_id:str}/readings.csv")
-    async def history_csv(self, request: Request, meter_id: FromPath[str]) -> Response[str]:
-        h = await services.history(request.scope["user"], meter_id)
+    async def history_csv(self, user: UserDep, meter_id: FromPath[str]) -> Response[str]:
+        h = await services.history(user, meter_id)
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=";").writerows(services.csv_rows(h))
         return Response(
@@ -78,14 +78,14 @@ class ReadingsController(Controller):
         )
 
     @get("/readings/{reading_id:str}/photo")
-    async def photo(self, request: Request, settings: SettingsDep, reading_id: FromPath[str]) -> File:
-        path = await services.photo_path(settings, request.scope["user"], reading_id, thumb=False)
+    async def photo(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[str]) -> File:
+        path = await services.photo_path(settings, user, reading_id, thumb=False)
         return File(path, media_type="image/jpeg", content_disposition_type="inline",
                     headers={"cache-control": "private, max-age=86400, immutable"})
 
     @get("/readings/{reading_id:str}/thumb")
-    async def thumb(self, request: Request, settings: SettingsDep, reading_id: FromPath[str]) -> File:
-        path = await services.photo_path(settings, request.scope["user"], reading_id, thumb=True)
+    async def thumb(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[str]) -> File:
+        path = await services.photo_path(settings, user, reading_id, thumb=True)
         return File(path, media_type="image/jpeg", content_disposition_type="inline",
                     headers={"cache-control": "private, max-age=86400, immutable"})
 
@@ -95,8 +95,8 @@ class ReadingReviewController(Controller):
     guards = [staff_only]
 
     @post("/{reading_id:str}/review", status_code=200)
-    async def review(self, request: Request, reading_id: FromPath[str], data: JSONBody[ReviewIn]) -> ReadingOut:
-        return await services.review(request.scope["user"], reading_id, data.decision, data.note)
+    async def review(self, user: UserDep, reading_id: FromPath[str], data: JSONBody[ReviewIn]) -> ReadingOut:
+        return await services.review(user, reading_id, data.decision, data.note)
 
 
 controllers = [ReadingsController, ReadingReviewController]
