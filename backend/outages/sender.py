@@ -209,6 +209,17 @@ class OutageAlerts:
             if sub is None:
                 r.status, r.error = "gone", "unsubscribed before sending"
                 return r
+            try:
+                return await attempt(transport, row, sub, r)
+            except Exception as exc:  # noqa: BLE001 - one device's bad data must not stop the others
+                # an endpoint httpx cannot parse, keys that do not encrypt, an address refused:
+                # sending again cannot help, and the batch is recorded whatever happened here
+                log.warning("push to %s failed: %r", vapid.origin(sub["endpoint"]), exc)
+                r.status, r.error = "failed", f"error: {exc!r}"[:300]
+                return r
+
+        async def attempt(transport: httpx.AsyncHTTPTransport, row: dict[str, Any], sub: dict[str, Any],
+                          r: Result) -> Result:
             origin = vapid.origin(sub["endpoint"])
             message = push.build(encryptor, authorizer, endpoint=sub["endpoint"], p256dh=sub["p256dh"],
                                  auth=sub["auth"], payload=payloads.get(sub["language"], payloads["pl"]), **common)

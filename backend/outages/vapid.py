@@ -78,12 +78,16 @@ def subject(settings: Settings) -> str:
 
 def origin(endpoint: str) -> str:
     """The `aud` claim: scheme://host[:port] of the endpoint. webpush 1.0.6 drops the port."""
-    parts = urlsplit(endpoint)
+    try:
+        parts = urlsplit(endpoint)
+        number = parts.port
+    except ValueError:  # a broken URL stored before endpoints were checked: it fails when sent
+        return ""
     host = (parts.hostname or "").lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     default = {"https": 443, "http": 80}.get(parts.scheme)
-    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    port = f":{number}" if number and number != default else ""
     return f"{parts.scheme}://{host}{port}"
 
 

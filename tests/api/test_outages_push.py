@@ -332,3 +332,27 @@ async def test_email_alert_in_the_residents_language(client, settings, stub, smt
     assert text.startswith("Hello,") and "Expected end:" in text and "Our emergency line" in text
     assert f"Details: http://127.0.0.1:8000/awarie?id={o['id']}" in text
     assert "Pękła rura." in text  # what the staff wrote stays as written
+
+
+async def test_a_device_with_a_broken_endpoint_does_not_hold_back_the_others(client, settings, stub):
+    """Endpoints httpx refuses to parse (stored before the check was strict) fail on their own:
+    everyone else in the batch gets the alert once, the job finishes, nothing is sent again."""
+    await staff(settings)
+    names = ["a", "b", "c", "octal", "port"]
+    for name in names:
+        await resident(settings, f"{name}@example.com")
+        await subscribe(client, f"{name}@example.com", stub.device(name))
+    for name, endpoint in (("octal", "https://0177.0.0.1/x"), ("port", "https://[::1/x")):
+        await PushSubscription.update({PushSubscription.endpoint: endpoint}).where(
+            PushSubscription.endpoint == stub.devices[name].endpoint)
+    await publish(client)
+    worker = outbox.Worker({"outage_alert": OutageAlerts(settings, in_flight=8, batch=10)})
+    assert await worker.run_once() == 1
+    assert stub.counts == {"a": 1, "b": 1, "c": 1}
+    rows = await PushDelivery.select(PushDelivery.status, PushDelivery.last_error)
+    assert sorted(r["status"] for r in rows) == ["failed", "failed", "sent", "sent", "sent"]
+    assert all(r["last_error"] for r in rows if r["status"] == "failed")
+    assert (await OutboxJob.select(OutboxJob.status).where(OutboxJob.kind == "outage_alert").first())["status"] == "done"
+    await make_due()
+    assert await worker.run_once() == 0
+    assert stub.counts == {"a": 1, "b": 1, "c": 1}
