@@ -11,37 +11,20 @@ from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 
-from backend.accounts import api as accounts_api
 from backend.accounts import guards
-from backend.accounts import profile as profile_api
-from backend.accounts import registration as registration_api
 from backend.accounts.guards import session_middleware_factory
-from backend.billing import api as billing_api
-from backend.billing.mailing import KIND as INVOICE_MAIL
-from backend.billing.mailing import InvoiceMail
-from backend.consents import api as consents_api
-from backend.contact import api as contact_api
-from backend.core import api as core_api
-from backend.core import db, static
+from backend.core import db
 from backend.core.errors import exception_handlers
-from backend.core.mail import MailDelivery
 from backend.core.outbox import Handler, Worker
 from backend.core.security import add_security_headers, csrf_config
-from backend.customers import api as customers_api
-from backend.documents import api as documents_api
-from backend.inspections import api as inspections_api
-from backend.outages import api as outages_api
-from backend.outages.sender import SEND_JOB, OutageAlertHelper, OutageAlerts
-from backend.privacy import api as privacy_api
-from backend.readings import api as readings_api
+from backend.domains import DOMAINS
 from backend.settings import Settings
 
 log = logging.getLogger("ebok")
 
 
 def outbox_handlers(settings: Settings) -> dict[str, Handler]:
-    return {"mail": MailDelivery(settings), "outage_alert": OutageAlerts(settings),
-            SEND_JOB: OutageAlertHelper(settings), INVOICE_MAIL: InvoiceMail(settings)}
+    return {kind: handler for domain in DOMAINS for kind, handler in domain.outbox_handlers(settings).items()}
 
 
 @asynccontextmanager
@@ -75,22 +58,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
             yield
 
     return Litestar(
-        route_handlers=[
-            *core_api.controllers,
-            *accounts_api.controllers,
-            *customers_api.controllers,
-            *readings_api.controllers,
-            *inspections_api.controllers,
-            *billing_api.controllers,
-            *outages_api.controllers,
-            *profile_api.controllers,
-            *registration_api.controllers,
-            *consents_api.controllers,
-            *documents_api.controllers,
-            *contact_api.controllers,
-            *privacy_api.controllers,
-            *static.controllers,
-        ],
+        route_handlers=[controller for domain in DOMAINS for controller in domain.controllers],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       **guards.dependencies},
         middleware=[session_middleware_factory(settings)],

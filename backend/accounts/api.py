@@ -6,19 +6,25 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from backend.accounts import services
+from backend.accounts import profile, registration, services
 from backend.accounts.guards import SESSION_COOKIE, UserDep, ViewerDep, logged_in, staff_only
 from backend.accounts.schemas import (
     AccountOut,
     ChangePasswordIn,
+    CorrespondenceIn,
     CreateResidentIn,
     CreateUserIn,
+    EmailChangeIn,
+    EmailConfirmIn,
     LoginIn,
     MeOut,
     MePatch,
+    ProfileOut,
+    RegisterIn,
+    RegisterOut,
     ResetRequestIn,
     SetPasswordIn,
     TokenIn,
@@ -142,4 +148,42 @@ class StaffAccountsController(Controller):
         return AccountOut(id=str(user_id), email=services.normalize_email(data.email), active=False, role=data.role)
 
 
-controllers = [SessionController, MeController, AccountController, StaffAccountsController]
+class ProfileController(Controller):
+    """Moje konto: correspondence data and a new login e-mail (rules in profile.py)."""
+
+    path = "/api/profile"
+
+    @get("/", guards=[logged_in])
+    async def read(self, user: UserDep) -> ProfileOut:
+        return await profile.profile(user)
+
+    @patch("/customers/{customer_id:str}", guards=[logged_in])
+    async def correspondence(self, user: UserDep, customer_id: FromPath[str],
+                             data: JSONBody[CorrespondenceIn]) -> ProfileOut:
+        await profile.update_correspondence(user, customer_id, data)
+        return await profile.profile(user)
+
+    @post("/email", status_code=HTTP_202_ACCEPTED, guards=[logged_in])
+    async def change_email(self, user: UserDep, settings: SettingsDep, data: JSONBody[EmailChangeIn]) -> ProfileOut:
+        await profile.request_email_change(settings, user, data.new_email, data.password)
+        return await profile.profile(user)
+
+    @post("/email/confirm", status_code=200)
+    async def confirm(self, request: Request, settings: SettingsDep, data: JSONBody[EmailConfirmIn]) -> Response[MeOut]:
+        user_id = await profile.confirm_email_change(data.token)
+        return await _logged_in_answer(settings, request, user_id, remember=False)
+
+
+class RegistrationController(Controller):
+    """Self-registration with an invoice's number and amount (rules in registration.py)."""
+
+    path = "/api/register"
+
+    @post("/", status_code=HTTP_202_ACCEPTED)
+    async def register(self, data: JSONBody[RegisterIn], request: Request, settings: SettingsDep) -> RegisterOut:
+        await registration.register(settings, data, client_ip(request, settings))
+        return RegisterOut(status="accepted")
+
+
+controllers = [SessionController, MeController, AccountController, StaffAccountsController, ProfileController,
+               RegistrationController]

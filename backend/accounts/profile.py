@@ -7,23 +7,17 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from typing import Annotated, Any
-
-import msgspec
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_202_ACCEPTED
+from typing import Any
 
 from backend.accounts import passwords
 from backend.accounts import services as accounts
-from backend.accounts.guards import UserDep, logged_in
-from backend.accounts.schemas import CurrentUser, Email, MeOut, Password, Strict, Token
+from backend.accounts.schemas import CorrespondenceIn, CorrespondenceOut, CurrentUser, ProfileOut
 from backend.accounts.tables import EmailChange, User, UserCustomer
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
-from backend.settings import Settings, SettingsDep
+from backend.settings import Settings
 
 EMAIL_CHANGE_HOURS = 24
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -62,47 +56,6 @@ def _mail(name: str, language: str, **params: object) -> tuple[str, str]:
 def _mask(address: str) -> str:
     name, _, domain = address.partition("@")
     return f"{name[:2]}***@{domain}"
-
-
-# --- shapes -------------------------------------------------------------------------------------
-
-
-class CorrespondenceOut(msgspec.Struct):
-    customer_id: str
-    number: str
-    name: str
-    street: str
-    house_number: str
-    postcode: str
-    town: str
-    phone: str
-    email: str
-
-
-class ProfileOut(msgspec.Struct):
-    email: str
-    pending_email: str | None
-    customers: list[CorrespondenceOut]
-
-
-class CorrespondenceIn(Strict):
-    street: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    house_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    postcode: Annotated[str, msgspec.Meta(max_length=6)]
-    town: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
-
-
-class EmailChangeIn(Strict):
-    new_email: Email
-    password: Password
-
-
-class EmailConfirmIn(Strict):
-    token: Token
-
-
-# --- services -----------------------------------------------------------------------------------
 
 
 async def profile(user: CurrentUser) -> ProfileOut:
@@ -186,39 +139,6 @@ async def confirm_email_change(token: str) -> Any:
             raise ApiError("email_taken", "An account with this e-mail exists", 409, field="token") from exc
         raise
     return row["user"]
-
-
-# --- HTTP ---------------------------------------------------------------------------------------
-
-
-class ProfileController(Controller):
-    path = "/api/profile"
-
-    @get("/", guards=[logged_in])
-    async def read(self, user: UserDep) -> ProfileOut:
-        return await profile(user)
-
-    @patch("/customers/{customer_id:str}", guards=[logged_in])
-    async def correspondence(self, user: UserDep, customer_id: FromPath[str],
-                             data: JSONBody[CorrespondenceIn]) -> ProfileOut:
-        await update_correspondence(user, customer_id, data)
-        return await profile(user)
-
-    @post("/email", status_code=HTTP_202_ACCEPTED, guards=[logged_in])
-    async def change_email(self, user: UserDep, settings: SettingsDep, data: JSONBody[EmailChangeIn]) -> ProfileOut:
-        await request_email_change(settings, user, data.new_email, data.password)
-        return await profile(user)
-
-    @post("/email/confirm", status_code=200)
-    async def confirm(self, request: Request, settings: SettingsDep, data: JSONBody[EmailConfirmIn]) -> Response[MeOut]:
-        from backend.accounts.api import session_cookie
-
-        user_id = await confirm_email_change(data.token)
-        value = await accounts.start_session(settings, user_id, False, request.headers.get("user-agent", ""))
-        return Response(await accounts.me(user_id), cookies=[session_cookie(settings, value, False)])
-
-
-controllers = [ProfileController]
 
 
 async def delete_account(user_id: str) -> None:

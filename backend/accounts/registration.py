@@ -22,21 +22,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated
-
-import msgspec
-from litestar import Controller, Request, post
-from litestar.params import JSONBody
-from litestar.status_codes import HTTP_202_ACCEPTED
 
 from backend.accounts import services as accounts
-from backend.accounts.schemas import Email, Strict
+from backend.accounts.schemas import RegisterIn
 from backend.accounts.tables import LoginAttempt, User
 from backend.core.errors import ApiError
 from backend.core.mail import queue_mail
-from backend.core.security import client_ip
 from backend.customers import services as customers
-from backend.settings import Settings, SettingsDep
+from backend.settings import Settings
 
 log = logging.getLogger("ebok.registration")
 
@@ -51,19 +44,6 @@ EXISTS_MAIL = {
            "Dzień dobry,\n\nktoś (być może Ty) próbował założyć konto w e-BOK {utility} dla adresu {email}.\n"
            "Konto z tym adresem już istnieje. Jeśli nie pamiętasz hasła, ustaw nowe: {link}\n\n{utility}"),
 }
-
-
-class RegisterIn(Strict):
-    customer_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    invoice_number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    gross_amount: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # "123,45" as printed
-    email: Email
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    consent: bool  # to processing the e-mail address (and phone) for the e-BOK
-
-
-class RegisterOut(msgspec.Struct):
-    status: str
 
 
 def parse_grosze(text: str) -> int | None:
@@ -124,15 +104,3 @@ async def register(settings: Settings, data: RegisterIn, ip: str) -> None:
     user_id = await accounts.create_user(settings, email, data.name, "resident", customer_id=customer_id)
     await customers.record_contact_consent(customer_id)
     await consents.record(customer_id, "contact_data", True, "registration", str(user_id))
-
-
-class RegistrationController(Controller):
-    path = "/api/register"
-
-    @post("/", status_code=HTTP_202_ACCEPTED)
-    async def register(self, data: JSONBody[RegisterIn], request: Request, settings: SettingsDep) -> RegisterOut:
-        await register(settings, data, client_ip(request, settings))
-        return RegisterOut(status="accepted")
-
-
-controllers = [RegistrationController]

@@ -99,3 +99,54 @@ class CurrentUser(msgspec.Struct, frozen=True):
     @property
     def is_staff(self) -> bool:
         return self.role == "staff"
+
+
+# --- Moje konto (profile.py) and self-registration (registration.py) ---------------------------
+
+
+class CorrespondenceOut(msgspec.Struct):
+    customer_id: str
+    number: str
+    name: str
+    street: str
+    house_number: str
+    postcode: str
+    town: str
+    phone: str
+    email: str
+
+
+class ProfileOut(msgspec.Struct):
+    email: str
+    pending_email: str | None
+    customers: list[CorrespondenceOut]
+
+
+class CorrespondenceIn(Strict):
+    street: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    house_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    postcode: Annotated[str, msgspec.Meta(max_length=6)]
+    town: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+class EmailChangeIn(Strict):
+    new_email: Email
+    password: Password
+
+
+class EmailConfirmIn(Strict):
+    token: Token
+
+
+class RegisterIn(Strict):
+    customer_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    invoice_number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    gross_amount: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # "123,45" as printed
+    email: Email
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    consent: bool  # to processing the e-mail address (and phone) for the e-BOK
+
+
+class RegisterOut(msgspec.Struct):
+    status: str

@@ -1,29 +1,22 @@
-"""The dashboard (Pulpit): what the logged-in resident sees first."""
+"""The dashboard (Pulpit): what the logged-in resident sees first. It reads several domains
+(customers, readings, billing, outages), so it sits above them, where the app is composed."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import msgspec
 from litestar import get
 
 from backend.accounts.guards import UserDep, logged_in
 from backend.billing import services as settlements
-from backend.customers import services
-from backend.customers.schemas import CustomerOut
+from backend.customers import services as customers
+from backend.dashboard.schemas import DashboardOut
 from backend.outages import services as outage_alerts
 from backend.readings import services as readings
 
 
-class DashboardOut(msgspec.Struct):
-    customers: list[CustomerOut]
-    balance: dict[str, int] | None  # filled once settlements exist
-    outages: list[dict[str, Any]]  # {id, kind, title, street, expected_end} on the user's service points
-
-
 @get("/api/dashboard", guards=[logged_in])
 async def dashboard(user: UserDep) -> DashboardOut:
-    registry, meter_ids = await services.registry(user.customer_ids)
+    registry, meter_ids = await customers.registry(user.customer_ids)
     last = await readings.last_accepted(meter_ids)
     for customer in registry:
         for point in customer.service_points:

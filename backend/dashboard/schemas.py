@@ -1,0 +1,15 @@
+"""The dashboard's answer: the customer registry with last readings, the balance, current outages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from backend.customers.schemas import CustomerOut
+
+
+class DashboardOut(msgspec.Struct):
+    customers: list[CustomerOut]
+    balance: dict[str, int] | None  # filled once settlements exist
+    outages: list[dict[str, Any]]  # {id, kind, title, street, expected_end} on the user's service points

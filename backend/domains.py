@@ -1,0 +1,29 @@
+"""The domains the app is made of, in the order of their migrations' dependencies. `app.py` takes
+their controllers and outbox handlers from here, `piccolo_conf.py` their Piccolo apps."""
+
+from backend.accounts.domain import DOMAIN as accounts
+from backend.billing.domain import DOMAIN as billing
+from backend.consents.domain import DOMAIN as consents
+from backend.contact.domain import DOMAIN as contact
+from backend.core import api as core_api
+from backend.core import static
+from backend.core.domain import Domain
+from backend.core.mail import MailDelivery
+from backend.customers.domain import DOMAIN as customers
+from backend.dashboard.domain import DOMAIN as dashboard
+from backend.documents.domain import DOMAIN as documents
+from backend.inspections.domain import DOMAIN as inspections
+from backend.outages.domain import DOMAIN as outages
+from backend.privacy.domain import DOMAIN as privacy
+from backend.readings.domain import DOMAIN as readings
+
+# the shared mechanisms' own tables, endpoints (config, health, the PWA's files) and mail delivery
+core = Domain(
+    "core", piccolo_app="backend.core.piccolo_app", controllers=[*core_api.controllers, *static.controllers],
+    outbox_handlers=lambda settings: {"mail": MailDelivery(settings)},
+)
+
+DOMAINS: tuple[Domain, ...] = (
+    core, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
+    dashboard,
+)
