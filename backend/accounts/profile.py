@@ -13,6 +13,7 @@ from backend.accounts import passwords
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CorrespondenceIn, CorrespondenceOut, CurrentUser, ProfileOut
 from backend.accounts.tables import EmailChange, User, UserCustomer
+from backend.core.clock import now
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.mail import queue_mail
@@ -60,7 +61,7 @@ def _mask(address: str) -> str:
 
 async def profile(user: CurrentUser) -> ProfileOut:
     pending = await EmailChange.select(EmailChange.new_email).where(
-        (EmailChange.user == user.id) & EmailChange.used_at.is_null() & (EmailChange.expires_at > accounts.now())
+        (EmailChange.user == user.id) & EmailChange.used_at.is_null() & (EmailChange.expires_at > now())
     ).order_by(EmailChange.created_at, ascending=False).first()
     rows = []
     for brief in await customers.customers_brief(user.customer_ids):
@@ -98,7 +99,7 @@ async def request_email_change(settings: Settings, user: CurrentUser, new_email:
     if await User.exists().where(User.email == new_email):
         raise ApiError("email_taken", "An account with this e-mail exists", 409, field="new_email")
     raw = secrets.token_urlsafe(16)
-    t = accounts.now()
+    t = now()
     async with transaction():
         await EmailChange.delete().where((EmailChange.user == user.id) & EmailChange.used_at.is_null())
         await EmailChange.insert(EmailChange(id=accounts.digest(raw), user=user.id, new_email=new_email, created_at=t,
@@ -114,12 +115,12 @@ async def request_email_change(settings: Settings, user: CurrentUser, new_email:
 async def confirm_email_change(token: str) -> Any:
     """Apply the new e-mail; returns the user id. Every other session ends (a new login name)."""
     row = await EmailChange.select().where(EmailChange.id == accounts.digest(token)).first()
-    if not row or row["used_at"] is not None or row["expires_at"] <= accounts.now():
+    if not row or row["used_at"] is not None or row["expires_at"] <= now():
         raise ApiError("token_invalid", "The link is unknown, used or expired", 400, field="token")
     old = await User.select(User.email).where(User.id == row["user"]).first()
     try:
         async with transaction():
-            used = await EmailChange.update({EmailChange.used_at: accounts.now()}).where(
+            used = await EmailChange.update({EmailChange.used_at: now()}).where(
                 (EmailChange.id == row["id"]) & EmailChange.used_at.is_null()).returning(EmailChange.id)
             if not used:
                 raise ApiError("token_invalid", "The link is unknown, used or expired", 400, field="token")

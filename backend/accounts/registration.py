@@ -26,6 +26,7 @@ from datetime import timedelta
 from backend.accounts import services as accounts
 from backend.accounts.schemas import RegisterIn
 from backend.accounts.tables import LoginAttempt, User
+from backend.core.clock import now
 from backend.core.errors import ApiError
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
@@ -70,7 +71,7 @@ async def _invoice_matches(customer_id: str, number: str, gross_grosze: int) -> 
 
 
 async def _check_rate(keys: list[str]) -> None:
-    since = accounts.now() - timedelta(hours=1)
+    since = now() - timedelta(hours=1)
     for key in keys:
         count = await LoginAttempt.count().where((LoginAttempt.key == key) & (LoginAttempt.at > since))
         if count >= ATTEMPTS_PER_HOUR:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from backend.accounts import passwords
 from backend.accounts.schemas import CurrentUser, CustomerRef, MeOut
 from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User, UserCustomer
+from backend.core.clock import now
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError
 from backend.core.i18n import mail_text
@@ -21,10 +22,6 @@ from backend.settings import Settings
 
 SESSION_TOUCH_SECONDS = 60  # write last_seen at most once a minute per session
 RESET_REQUESTS_PER_HOUR = 5
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def digest(secret: str) -> str:

@@ -11,9 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from backend.billing import calc, einvoice, payments
 from backend.billing.bulk import insert
-from backend.billing.run import run_billing, today_in_warsaw
+from backend.billing.run import run_billing
 from backend.billing.tables import Allocation, Document, Payment
 from backend.billing.tariffs import ensure_demo_tariff
+from backend.core import clock
+from backend.core.clock import today_in_warsaw
 from backend.core.db import transaction
 from backend.customers.tables import Customer
 from backend.settings import Settings
@@ -69,7 +71,7 @@ async def _pay(today: date, anna_id: str | None) -> None:
     # her latest invoices are open, and one of the period before is overdue (it gets a reminder)
     anna_unpaid = {d["id"] for d in anna_docs if d["due_date"] == dues[-1]} if dues else set()
     anna_unpaid |= set([d["id"] for d in anna_docs if len(dues) > 1 and d["due_date"] == dues[-2]][:1])
-    now = datetime.now(UTC)
+    now = clock.now()
     pay_rows, alloc_rows = [], []
     for d in docs:
         if d["id"] in anna_unpaid or (str(d["customer"]) != anna_id and _unpaid(d["number"])):

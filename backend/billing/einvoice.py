@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from backend.billing.schemas import ConsentChange, EInvoiceOut
 from backend.billing.tables import EInvoiceConsent
+from backend.core.clock import now
 
 
 async def status(customer_id: str) -> EInvoiceOut:
@@ -38,7 +39,7 @@ async def mirror_consent(customer_id: str, granted: bool, email: str, user_id: s
     current = await status(customer_id)
     if current.granted != granted or (granted and current.email != email):
         await EInvoiceConsent.insert(EInvoiceConsent(customer=customer_id, granted=granted, email=email,
-                                                     changed_by=user_id, changed_at=at or datetime.now(UTC)))
+                                                     changed_by=user_id, changed_at=at or now()))
     return await status(customer_id)
 
 

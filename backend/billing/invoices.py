@@ -12,7 +12,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.billing import calc, einvoice, nrb, numbering, payments, qr, sources
 from backend.billing.bulk import insert
 from backend.billing.calc import Line, MeterUse
-from backend.billing.run import BILLED_COLUMNS, DOC_COLUMNS, LINE_COLUMNS, billed_rows, document_rows, today_in_warsaw
+from backend.billing.run import BILLED_COLUMNS, DOC_COLUMNS, LINE_COLUMNS, billed_rows, document_rows
 from backend.billing.schemas import (
     BalanceOut,
     BilledMeterOut,
@@ -25,14 +25,11 @@ from backend.billing.schemas import (
 )
 from backend.billing.tables import BilledMeter, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
+from backend.core.clock import iso, local_midnight, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.settings import Settings
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def _day(value: date | None) -> str | None:
@@ -113,8 +110,8 @@ async def detail(user: CurrentUser, document_id: str) -> DocumentOut:
                        vat_pct=x["vat_pct"], vat_grosze=int(x["vat_grosze"]), gross_grosze=int(x["gross_grosze"]))
                for x in lines],
         meters=[BilledMeterOut(serial=m["serial"], kind=m["kind"], previous_litres=int(m["previous_litres"]),
-                               previous_at=_iso(m["previous_at"]), current_litres=int(m["current_litres"]),
-                               current_at=_iso(m["current_at"]) or "", source=m["source"],
+                               previous_at=iso(m["previous_at"]), current_litres=int(m["current_litres"]),
+                               current_at=iso(m["current_at"]) or "", source=m["source"],
                                consumption_litres=int(m["consumption_litres"]), estimated=m["source"] == "estimate")
                 for m in meters],
         refers_to=refers, reason=d["reason"], pdf_url=f"/api/settlements/documents/{d['id']}/pdf",
@@ -177,7 +174,6 @@ async def correct(settings: Settings, document_id: str) -> str:
     t0, t1 = datetime.combine(start, datetime.min.time(), UTC) - timedelta(days=1), \
         datetime.combine(end + timedelta(days=2), datetime.min.time(), UTC)
     found = await sources.readings([str(m["meter"]) for m in current], t0, t1)
-    from backend.billing.run import local_midnight
 
     lo, hi = local_midnight(start), local_midnight(end + timedelta(days=1))
     uses = []
@@ -215,7 +211,7 @@ async def correct(settings: Settings, document_id: str) -> str:
             doc_id, inv["customer"], inv["service_point"], "correction", number, f"cor:{inv['id']}:{number}",
             inv["period"], start, end, issue, issue + timedelta(days=settings.payment_days), net, vat, gross,
             any(u.estimated for u in uses), inv["id"], f"Korekta faktury {inv['number']}: zmiana odczytu", None,
-            datetime.now(UTC))])
+            now())])
         await insert(tx, DocumentLine, LINE_COLUMNS, document_rows(doc_id, diff))
         await BilledMeter.update({BilledMeter.superseded: True}, force=True).where(
             BilledMeter.id.is_in([m["id"] for m in current]))

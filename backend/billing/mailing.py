@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from backend.billing import einvoice
 from backend.billing.tables import Document
 from backend.core import outbox
+from backend.core.clock import now
 from backend.core.mail import queue_mail
 from backend.settings import Settings
 
@@ -52,4 +52,4 @@ class InvoiceMail:
         attachment = {"filename": filename, "content_type": "application/pdf",
                       "data_b64": await asyncio.to_thread(lambda: base64.b64encode(pdf).decode())}
         await queue_mail(to, f"e-Faktura {doc['number']} — {self.settings.utility_name}", text, [attachment])
-        await Document.update({Document.emailed_at: datetime.now(UTC)}).where(Document.id == doc["id"])
+        await Document.update({Document.emailed_at: now()}).where(Document.id == doc["id"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -19,9 +18,9 @@ from backend.billing import payments
 from backend.billing.gateway import InvalidNotification, gateway_for
 from backend.billing.gateway.sandbox import SandboxGateway
 from backend.billing.invoices import visible_document
-from backend.billing.run import today_in_warsaw
 from backend.billing.schemas import OnlinePaymentOut, PayIn, PayStartOut, SandboxPaymentOut
 from backend.billing.tables import OnlinePayment
+from backend.core.clock import now, today_in_warsaw
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.settings import Settings
@@ -107,7 +106,7 @@ async def handle_notification(settings: Settings, gateway_name: str, body: dict[
         external_id=f"{gateway_name}:{n.session_id}", title=row["description"], preferred=_ids(row["document_ids"]),
         account=gateway_name, payer=f"{gateway_name} {n.order_id}",
     )
-    await OnlinePayment.update({OnlinePayment.status: "paid", OnlinePayment.paid_at: datetime.now(UTC),
+    await OnlinePayment.update({OnlinePayment.status: "paid", OnlinePayment.paid_at: now(),
                                 OnlinePayment.order_id: n.order_id, **(
                                     {OnlinePayment.payment: payment_id} if payment_id else {})}).where(
         (OnlinePayment.id == row["id"]) & (OnlinePayment.status != "paid"))

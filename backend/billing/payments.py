@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from backend.billing import calc, numbering
 from backend.billing.allocation import OpenDoc, allocate
 from backend.billing.bulk import insert
 from backend.billing.tables import Allocation, Document, DocumentLine, Payment
+from backend.core import clock
 from backend.core.db import is_unique_violation, transaction
 from backend.settings import Settings
 
@@ -103,7 +104,7 @@ async def apply_credits(customer_ids: Sequence[str], preferred: Sequence[str] = 
     Returns the grosze allocated."""
     total = 0
     rows: list[tuple[Any, ...]] = []
-    now = datetime.now(UTC)
+    now = clock.now()
     for customer_id, moneys in (await _money_left(customer_ids)).items():
         docs = await _open_docs(customer_id)
         for kind, money_id, left in moneys:
@@ -178,7 +179,7 @@ async def issue_reminders(settings: Settings, as_of: date, period: str) -> int:
             and f"rem:{d['id']}" not in reminded]
     if not todo:
         return 0
-    now = datetime.now(UTC)
+    now = clock.now()
     async with transaction() as tx:
         numbers = await numbering.allocate(numbering.series("reminder", as_of), len(todo))
         docs, lines = [], []

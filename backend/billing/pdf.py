@@ -7,17 +7,16 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from backend.billing import qr
 from backend.billing.schemas import DocumentOut, TransferOut
+from backend.core.clock import WARSAW
 from backend.settings import Settings
 
 FONTS = Path(__file__).parent / "fonts"
-WARSAW = ZoneInfo("Europe/Warsaw")
 TITLES = {"invoice": "Faktura VAT", "correction": "Faktura korygująca", "reminder": "Upomnienie"}
 SOURCES = {"resident": "odczyt klienta", "inspector": "odczyt inkasenta", "estimate": "SZACUNEK",
            "import": "odczyt z systemu", "install": "montaż"}

@@ -5,11 +5,10 @@ month, set-based, a chunk of service points per transaction. A rerun issues noth
 from __future__ import annotations
 
 import logging
-import time as clock
+import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from backend.billing import calc, numbering, payments, sources
 from backend.billing.bulk import insert
@@ -17,12 +16,13 @@ from backend.billing.calc import Line, MeterUse, Prices
 from backend.billing.sources import MeterRow, Value
 from backend.billing.tables import BilledMeter, BillingRun, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
+from backend.core import clock
+from backend.core.clock import local_midnight, today_in_warsaw
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError
 from backend.settings import Settings
 
 log = logging.getLogger("ebok.billing")
-WARSAW = ZoneInfo("Europe/Warsaw")
 CHUNK = 2000  # service points per transaction
 OPENING_LOOKBACK = timedelta(days=100)  # a never-billed meter starts from its last reading this far back
 HISTORY = timedelta(days=365)  # estimates use the average daily use of the last 12 months
@@ -45,14 +45,6 @@ class RunResult:
     skipped: int = 0  # service points with nothing to bill (no meter)
     seconds: float = 0.0
     numbers: list[str] = field(default_factory=list)
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), WARSAW).astimezone(UTC)
-
-
-def today_in_warsaw() -> date:
-    return datetime.now(UTC).astimezone(WARSAW).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +150,7 @@ def billed_rows(doc_id: uuid.UUID, uses: list[MeterUse]) -> list[tuple]:
 
 async def _store(settings: Settings, bills: list[PointBill], period: str, start: date, end: date, issue: date,
                  notify: bool) -> list[str]:
-    now = datetime.now(UTC)
+    now = clock.now()
     due = issue + timedelta(days=settings.payment_days)
     async with transaction() as tx:
         numbers = await numbering.allocate(numbering.series("invoice", issue), len(bills))
@@ -186,7 +178,7 @@ async def _store(settings: Settings, bills: list[PointBill], period: str, start:
 async def run_billing(settings: Settings, period: str, issue_date: date | None = None, user_id: str | None = None,
                       notify: bool = True, reminders: bool = True, chunk_size: int = CHUNK) -> RunResult:
     """Bill every service point whose period ends with `period` (YYYY-MM). Not before the period ended."""
-    started = clock.monotonic()
+    started = time.monotonic()
     try:
         period = calc.parse_period(period)
     except ValueError:
@@ -226,7 +218,7 @@ async def run_billing(settings: Settings, period: str, issue_date: date | None =
                 break
     if reminders:
         result.reminders = await payments.issue_reminders(settings, issue, period)
-    result.seconds = clock.monotonic() - started
+    result.seconds = time.monotonic() - started
     await BillingRun.insert(BillingRun(
         period=period, issue_date=issue, invoices=result.invoices, estimated=result.estimated,
         reminders=result.reminders, seconds=round(result.seconds), started_by=user_id))

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from backend.accounts.schemas import CurrentUser
 from backend.billing import invoices, payments, pdf
-from backend.billing.run import RunResult, run_billing, today_in_warsaw
+from backend.billing.run import RunResult, run_billing
+from backend.core.clock import today_in_warsaw
 from backend.core.errors import not_found
 from backend.customers import services as customers
 from backend.settings import Settings

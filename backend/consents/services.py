@@ -7,24 +7,17 @@ an e-invoice by e-mail, outages before an alert e-mail)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
 from backend.consents.schemas import KINDS, ConsentEventOut, ConsentOut, CustomerConsentsOut
 from backend.consents.tables import ConsentEvent
+from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.documents.files import is_uuid
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def _check_kind(kind: str) -> None:
@@ -60,10 +53,10 @@ async def is_given(customer_id: str, kind: str) -> bool:
 
 
 def _state(kind: str, events: list[dict[str, Any]], paper_at: datetime | None) -> ConsentOut:
-    history = [ConsentEventOut(action=e["action"], at=_iso(e["at"]) or "", channel=e["channel"],
+    history = [ConsentEventOut(action=e["action"], at=iso(e["at"]) or "", channel=e["channel"],
                                by_staff=e["channel"] == "office") for e in events]
     if kind == "contact_data" and paper_at and not any(e["at"] <= paper_at for e in events):
-        history.append(ConsentEventOut(action="given", at=_iso(paper_at) or "", channel="office", by_staff=True))
+        history.append(ConsentEventOut(action="given", at=iso(paper_at) or "", channel="office", by_staff=True))
     given = bool(history) and history[0].action == "given"
     given_at = next((h.at for h in history if h.action == "given"), None) if given else None
     withdrawn_at = history[0].at if history and not given else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from backend.contact.schemas import (
     ThreadOut,
 )
 from backend.contact.tables import ContactAttachment, ContactMessage, ContactThread
+from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.mail import queue_mail
@@ -37,14 +37,6 @@ from backend.readings.photos import PhotoError, process_photo
 from backend.settings import Settings
 
 MAX_BODY = 5000
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value else ""
 
 
 def store(settings: Settings, kind: str) -> FileStore:
@@ -192,8 +184,8 @@ async def _threads(*, customer_ids: list[str] | None = None, thread_id: str | No
     rows = await query
     return [ThreadOut(
         id=str(r["id"]), customer_id=str(r["customer"]), customer_number=r["customer_number"],
-        category=r["category"], subject=r["subject"], status=r["status"], created_at=_iso(r["created_at"]),
-        last_message_at=_iso(r["last_message_at"]),
+        category=r["category"], subject=r["subject"], status=r["status"], created_at=iso(r["created_at"]),
+        last_message_at=iso(r["last_message_at"]),
         unread=bool(r["staff_unread"] if viewer_is_staff else r["resident_unread"]),
     ) for r in rows]
 
@@ -235,7 +227,7 @@ async def thread_detail(user: CurrentUser, thread_id: str) -> ThreadDetailOut:
             id=str(m["id"]), from_staff=m["from_staff"],
             # residents see "the office", not which employee answered
             author_name="" if m["from_staff"] and not user.is_staff else (m["author_name"] or ""),
-            body=m["body"], created_at=_iso(m["created_at"]), attachments=by_message.get(str(m["id"]), []),
+            body=m["body"], created_at=iso(m["created_at"]), attachments=by_message.get(str(m["id"]), []),
         ) for m in messages],
     )
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from backend.core import outbox
+from backend.core.clock import now
 from backend.settings import Settings
 
 log = logging.getLogger("ebok.mail")
@@ -73,7 +74,7 @@ class MailDelivery:
     def _write_eml(self, msg: EmailMessage) -> Path:
         folder = self.settings.data_dir / "mail"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{outbox.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        path = folder / f"{now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         path.write_bytes(bytes(msg))
         return path
 

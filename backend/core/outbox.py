@@ -8,9 +8,10 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from backend.core.clock import now
 from backend.core.db import is_postgres, transaction
 from backend.core.tables import OutboxJob
 
@@ -34,10 +35,6 @@ class GiveUp(Exception):  # noqa: N818
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)  # a job held longer than this by a crashed worker is taken again
 _running: set[Worker] = set()  # workers of this process, woken when a job is queued here
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def enqueue(kind: str, payload: dict[str, Any], run_after: datetime | None = None) -> uuid.UUID:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
+from backend.core.clock import now
 from backend.core.db import contains
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
 from backend.customers.tables import Customer, Meter, ServicePoint
@@ -34,7 +34,7 @@ async def get_customer(customer_id: str) -> dict[str, Any] | None:
 
 
 async def record_contact_consent(customer_id: str) -> None:
-    await Customer.update({Customer.consent_contact_at: datetime.now(UTC)}).where(
+    await Customer.update({Customer.consent_contact_at: now()}).where(
         (Customer.id == customer_id) & Customer.consent_contact_at.is_null()
     )
 

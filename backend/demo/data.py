@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from backend.core.clock import now
 from backend.demo import names, usage
 
 FIRST_NUMBER = 100001
@@ -122,7 +123,7 @@ class DemoData:
 def generate(customers: int, seed: int = 2026, today: date | None = None) -> DemoData:
     if not 1 <= customers <= MAX_CUSTOMERS:
         raise ValueError(f"customers must be between 1 and {MAX_CUSTOMERS}")
-    return DemoData(customers, seed, today or datetime.now(UTC).date())
+    return DemoData(customers, seed, today or now().date())
 
 
 def serial_for(seed: int, slot: int) -> str:

@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from operator import attrgetter
 from typing import Any
 
@@ -16,6 +16,7 @@ from piccolo.table import Table
 from backend.accounts.passwords import hash_password
 from backend.accounts.tables import User, UserCustomer
 from backend.billing.demo import load_demo_billing
+from backend.core import clock
 from backend.core.db import is_postgres, is_unique_violation, transaction
 from backend.customers.tables import Customer, Meter, ServicePoint
 from backend.demo import names
@@ -64,7 +65,7 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
                     counts[target.field] += len(rows)
             users = await _demo_accounts(password_hash, anna_customer_id)
             # a current failure on the demo resident's street and planned works on her other one
-            await create_demo_outages(names.TOWN, "ul. Lipowa", "ul. Zielona", datetime.now(UTC))
+            await create_demo_outages(names.TOWN, "ul. Lipowa", "ul. Zielona", clock.now())
     except Exception as exc:
         # Two loads at once on PostgreSQL: the loser trips over the unique customer number.
         if is_unique_violation(exc) and await _already_loaded():
@@ -155,7 +156,7 @@ async def _demo_accounts(password_hash: str, anna_customer_id: uuid.UUID) -> int
     emails = [email for email, _, _ in DEMO_ACCOUNTS]
     rows = await User.select(User.id, User.email).where(User.email.is_in(emails))
     ids = {row["email"]: row["id"] for row in rows}
-    now = datetime.now(UTC)
+    now = clock.now()
     new = [
         User(
             id=uuid.uuid4(),

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
+from backend.core.clock import iso, now
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.documents.files import FileStore, is_uuid
@@ -25,14 +25,6 @@ from backend.documents.schemas import (
 )
 from backend.documents.tables import CustomerDocument, PublicDocument
 from backend.settings import Settings
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def customer_store(settings: Settings) -> FileStore:
@@ -99,7 +91,7 @@ async def documents_for(user: CurrentUser) -> list[DocumentOut]:
     return [DocumentOut(
         id=str(r["id"]), customer_id=str(r["customer"]), customer_number=r["customer_number"], title=r["title"],
         category=r["category"], file_name=r["file_name"], size=r["size"], pages=r["pages"],
-        uploaded_at=_iso(r["uploaded_at"]) or "", unread=r["first_opened_at"] is None,
+        uploaded_at=iso(r["uploaded_at"]) or "", unread=r["first_opened_at"] is None,
     ) for r in rows]
 
 
@@ -119,8 +111,8 @@ async def staff_documents(customer_id: str | None = None, doc_id: str | None = N
     return [StaffDocumentOut(
         id=str(r["id"]), customer_id=str(r["customer"]), customer_number=r["customer_number"],
         customer_name=r["customer_name"], title=r["title"], category=r["category"], file_name=r["file_name"],
-        size=r["size"], pages=r["pages"], uploaded_at=_iso(r["uploaded_at"]) or "",
-        first_opened_at=_iso(r["first_opened_at"]),
+        size=r["size"], pages=r["pages"], uploaded_at=iso(r["uploaded_at"]) or "",
+        first_opened_at=iso(r["first_opened_at"]),
     ) for r in rows]
 
 
@@ -165,7 +157,7 @@ def customer_document_path(settings: Settings, doc_id: str) -> Path:
 def _public_out(r: dict[str, Any]) -> PublicDocumentOut:
     return PublicDocumentOut(
         id=str(r["id"]), title=r["title"], category=r["category"], description=r["description"],
-        file_name=r["file_name"], size=r["size"], pages=r["pages"], uploaded_at=_iso(r["uploaded_at"]) or "",
+        file_name=r["file_name"], size=r["size"], pages=r["pages"], uploaded_at=iso(r["uploaded_at"]) or "",
     )
 
 

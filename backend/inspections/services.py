@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
+from backend.core.clock import iso, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
@@ -20,17 +20,8 @@ from backend.inspections.tables import Route, Visit
 from backend.readings import services as readings
 from backend.settings import Settings
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 SILENT_DAYS = 180  # a meter nobody has read for half a year is worth a visit
 OUTCOMES_WITH_VALUE = ("confirmed", "corrected")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def _json(value: Any) -> list[str]:
@@ -183,7 +174,7 @@ async def _visits_out(rows: list[dict[str, Any]]) -> dict[str, list[VisitOut]]:
             customer_name=m["customer_name"], reasons=_json(r["reasons"]), access_note=r["access_note"],
             last_litres=last_litres, resident_reading_id=rid, resident_litres=d.get("value_litres"),
             resident_captured_at=d.get("captured_at"), resident_has_photo=bool(d.get("has_photo")),
-            status=r["status"], result=r["result"], note=r["note"], done_at=_iso(r["done_at"]),
+            status=r["status"], result=r["result"], note=r["note"], done_at=iso(r["done_at"]),
         ))
     return out
 
@@ -226,7 +217,7 @@ async def routes(day: str | None = None) -> list[RouteOut]:
 
 async def my_routes(user: CurrentUser, day: date | None = None) -> list[RouteOut]:
     """An inspector's routes for the day (today in Warsaw): only their own."""
-    day = day or now().astimezone(WARSAW).date()
+    day = day or today_in_warsaw()
     rows = await Route.select().where((Route.inspector == user.id) & (Route.day == day))
     return await _routes_out(rows)
 

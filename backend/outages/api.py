@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.accounts.guards import UserDep, ViewerDep, logged_in, staff_only
+from backend.core.clock import now
 from backend.core.errors import ApiError
 from backend.outages import area, atom, services, subscriptions
 from backend.outages.schemas import (
@@ -37,7 +38,7 @@ class PublicOutagesController(Controller):
 
     @get("/outages.atom")
     async def feed(self, settings: SettingsDep) -> Response[bytes]:
-        body = atom.feed(settings, await services.feed_rows(), services.now())
+        body = atom.feed(settings, await services.feed_rows(), now())
         return Response(body, media_type="application/atom+xml; charset=utf-8",
                         headers={"cache-control": "public, max-age=60"})
 

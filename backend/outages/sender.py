@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from backend.core import outbox
+from backend.core.clock import now
 from backend.core.db import is_postgres, transaction
 from backend.core.mail import queue_mail
 from backend.outages import area, push, services, targeting, texts, vapid
@@ -56,10 +57,6 @@ _CLAIM = (
 
 
 CONNECTIONS_PER_CLIENT = 4
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)

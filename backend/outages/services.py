@@ -11,6 +11,7 @@ from typing import Any
 
 from backend.accounts.schemas import CurrentUser
 from backend.core import outbox
+from backend.core.clock import WARSAW, iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
@@ -29,14 +30,6 @@ from backend.outages.schemas import (
 from backend.outages.tables import AlertEmail, AlertEmailConsent, Outage, Publication, PushDelivery
 
 JOB = "outage_alert"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def _uuid(value: str, what: str = "outage") -> uuid.UUID:
@@ -82,20 +75,20 @@ def _out(row: dict[str, Any], points: list[dict[str, Any]], cls: type[OutageOut]
     mine = [p for p in points if area.covers(a, row["town"], p)]
     return cls(
         id=str(row["id"]), kind=row["kind"], status=row["status"], title=row["title"],
-        description=row["description"], starts_at=_iso(row["starts_at"]) or "",
-        expected_end=_iso(row["expected_end"]), water_point=row["water_point"], town=row["town"],
+        description=row["description"], starts_at=iso(row["starts_at"]) or "",
+        expected_end=iso(row["expected_end"]), water_point=row["water_point"], town=row["town"],
         streets=[StreetRuleOut(street=r["street"], from_number=r.get("from_number"), to_number=r.get("to_number"),
                                parity=r.get("parity", "all")) for r in a.get("streets", [])],
         service_point_count=len(a.get("service_point_ids", [])),
-        area_summary=area.summary(a), published_at=_iso(row["published_at"]), closed_at=_iso(row["closed_at"]),
-        updated_at=_iso(row["updated_at"]) or "", mine=bool(mine), my_addresses=[_address(p) for p in mine],
+        area_summary=area.summary(a), published_at=iso(row["published_at"]), closed_at=iso(row["closed_at"]),
+        updated_at=iso(row["updated_at"]) or "", mine=bool(mine), my_addresses=[_address(p) for p in mine],
         **extra,
     )
 
 
 def _order(o: OutageOut) -> tuple[bool, bool, str]:
     # the resident's own first, then what is happening now, then what is planned, by start
-    return (not o.mine, o.starts_at > (_iso(now()) or ""), o.starts_at)
+    return (not o.mine, o.starts_at > (iso(now()) or ""), o.starts_at)
 
 
 async def public_list(user: CurrentUser | None) -> OutageListOut:
@@ -124,7 +117,7 @@ async def for_dashboard(user: CurrentUser) -> list[DashboardOutage]:
         mine = [p for p in points if area.covers(_area(row), row["town"], p)]
         if mine:
             out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
-                                       street=", ".join(_address(p) for p in mine), expected_end=_iso(row["expected_end"])))
+                                       street=", ".join(_address(p) for p in mine), expected_end=iso(row["expected_end"])))
     return out
 
 
@@ -310,7 +303,7 @@ def alert_payload(outage: dict[str, Any], reason: str, seq: int, lang: str, at: 
     return json.dumps({
         "type": "outage", "id": str(outage["id"]), "seq": seq, "reason": reason, "kind": outage["kind"],
         "title": title, "body": body, "tag": tag(outage["id"]), "url": f"/awarie?id={outage['id']}",
-        "expected_end": _iso(outage["expected_end"]),
+        "expected_end": iso(outage["expected_end"]),
     }, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -355,7 +348,7 @@ async def create_demo_outages(town: str, failure_street: str, planned_street: st
     """A current failure and planned works for the demo (published, nobody subscribed yet)."""
     hour = at.replace(minute=0, second=0, microsecond=0)
     # planned works the day after tomorrow, 8:00–14:00 local time
-    planned_day = (at.astimezone(texts.WARSAW) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    planned_day = (at.astimezone(WARSAW) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     rows = [
         Outage(kind="failure", status="published", title="Awaria sieci wodociągowej",
                description="Pękła rura pod jezdnią. Ekipa pracuje na miejscu; woda może być przez chwilę mętna "

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from backend.accounts.schemas import CurrentUser
+from backend.core.clock import iso, now
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
 from backend.outages import push, vapid
@@ -43,16 +43,12 @@ def check_endpoint(settings: Settings, endpoint: str) -> None:
                        field="endpoint")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
 def _out(row: dict[str, Any]) -> SubscriptionOut:
     return SubscriptionOut(
         id=str(row["id"]), endpoint=row["endpoint"], push_service=urlsplit(row["endpoint"]).hostname or "",
         user_agent=row["user_agent"], all_points=row["all_points"],
-        service_point_ids=[str(i) for i in row["service_point_ids"]], created_at=_iso(row["created_at"]) or "",
-        last_sent_at=_iso(row["last_sent_at"]),
+        service_point_ids=[str(i) for i in row["service_point_ids"]], created_at=iso(row["created_at"]) or "",
+        last_sent_at=iso(row["last_sent_at"]),
     )
 
 
@@ -106,7 +102,7 @@ async def subscribe(settings: Settings, user: CurrentUser, data: SubscriptionIn,
         if not updated:
             try:
                 await PushSubscription.insert(PushSubscription(
-                    id=uuid.uuid4(), endpoint=data.endpoint, created_at=datetime.now(UTC),
+                    id=uuid.uuid4(), endpoint=data.endpoint, created_at=now(),
                     **{col._meta.name: v for col, v in values.items()},
                 ))
             except Exception as exc:

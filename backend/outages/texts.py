@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-WARSAW = ZoneInfo("Europe/Warsaw")
+from backend.core.clock import WARSAW
 
 KIND = {
     "pl": {"failure": "Awaria", "planned": "Prace planowane", "quality": "Ostrzeżenie o jakości wody"},

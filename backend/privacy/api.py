@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.accounts.schemas import Password, Strict
+from backend.core.clock import now
 from backend.privacy import services
 from backend.settings import SettingsDep
 
@@ -39,7 +40,7 @@ class MyDataController(Controller):
     @get("/export")
     async def export(self, user: UserDep, settings: SettingsDep) -> File:
         path = await services.build_export(settings, user)
-        stamp = services.now().strftime("%Y-%m-%d")
+        stamp = now().strftime("%Y-%m-%d")
         return File(path, filename=f"e-bok-moje-dane-{stamp}.zip", media_type="application/zip",
                     content_disposition_type="attachment", headers={"cache-control": "no-store"},
                     background=BackgroundTask(_unlink, path))

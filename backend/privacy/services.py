@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import msgspec
 from backend.accounts import passwords
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
+from backend.core.clock import now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.mail import queue_mail
@@ -24,10 +24,6 @@ from backend.privacy import export
 from backend.privacy.tables import DeletionRequest
 from backend.readings.photos import PhotoStore
 from backend.settings import Settings
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DeletionOut(msgspec.Struct):

@@ -7,11 +7,11 @@ import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
+from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
@@ -29,18 +29,9 @@ from backend.readings.schemas import (
 from backend.readings.tables import IdempotencyKey, Reading
 from backend.settings import Settings
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 IN_PROGRESS_LEASE = timedelta(minutes=2)  # a key held longer than this by a crashed request is free again
 FUTURE_TOLERANCE = timedelta(minutes=10)  # phone clocks drift
 OLDEST = timedelta(days=400)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value else ""
 
 
 # --- who may see what ---------------------------------------------------------------------------
@@ -74,7 +65,7 @@ async def last_accepted(meter_ids: Sequence[str]) -> dict[str, LastReading]:
     for r in rows:
         out.setdefault(
             str(r["meter"]),
-            LastReading(value_litres=int(r["value_litres"]), captured_at=_iso(r["captured_at"]),
+            LastReading(value_litres=int(r["value_litres"]), captured_at=iso(r["captured_at"]),
                         source=r["source"], status=r["status"]),
         )
     return out
@@ -108,7 +99,7 @@ async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReading
     meters = await customers.meters_of(user.customer_ids)
     ids = [m["id"] for m in meters]
     last, avg = await asyncio.gather(last_accepted(ids), averages(ids))
-    today = now().astimezone(WARSAW).date()
+    today = today_in_warsaw()
     return [
         MeterReadingInfo(
             id=m["id"], serial=m["serial"], kind=m["kind"], digits=m["digits"],
@@ -123,7 +114,7 @@ async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReading
 def _reading_out(r: dict[str, Any]) -> ReadingOut:
     return ReadingOut(
         id=str(r["id"]), meter_id=str(r["meter"]), value_litres=int(r["value_litres"]),
-        captured_at=_iso(r["captured_at"]), received_at=_iso(r["received_at"]), source=r["source"],
+        captured_at=iso(r["captured_at"]), received_at=iso(r["received_at"]), source=r["source"],
         status=r["status"], flags=list(_flags(r["flags"])), comment=r["comment"], review_note=r["review_note"],
         has_photo=bool(r["photo_hash"]), outside_window=bool(r["outside_window"]),
     )
@@ -148,7 +139,7 @@ async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
                 monthly[month] = monthly.get(month, 0) + consumption
             previous = r
         out.append(HistoryRow(
-            id=str(r["id"]), value_litres=int(r["value_litres"]), captured_at=_iso(r["captured_at"]),
+            id=str(r["id"]), value_litres=int(r["value_litres"]), captured_at=iso(r["captured_at"]),
             source=r["source"], status=r["status"], flags=_flags(r["flags"]), comment=r["comment"],
             review_note=r["review_note"], has_photo=bool(r["photo_hash"]), consumption_litres=consumption,
             verification=r["verification"],
@@ -297,7 +288,7 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
         if saving is not None:
             await saving
     flags = rules.assess(litres, captured_at, meter["digits"], previous, avg, settings.max_daily_litres)
-    window = rules.reading_window(captured_at.astimezone(WARSAW).date(), meter["billing_period_months"],
+    window = rules.reading_window(local_day(captured_at), meter["billing_period_months"],
                                   settings.reading_window_days)
     row = Reading(
         meter=meter["id"], value_litres=litres, captured_at=captured_at, received_at=now(),
@@ -413,7 +404,7 @@ async def review_candidates(sample_percent: int, days: int = 90, limit: int = 30
             reasons.append("sample")
         if reasons:
             out.append({"reading_id": str(r["id"]), "meter_id": str(r["meter"]), "value_litres": int(r["value_litres"]),
-                        "captured_at": _iso(r["captured_at"]), "status": r["status"], "reasons": reasons,
+                        "captured_at": iso(r["captured_at"]), "status": r["status"], "reasons": reasons,
                         "comment": r["comment"], "has_photo": bool(r["photo_hash"])})
     return out[:limit]
 
@@ -443,4 +434,4 @@ async def readings_brief(reading_ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = await Reading.select(Reading.id, Reading.meter, Reading.value_litres, Reading.captured_at,
                                 Reading.photo_hash).where(Reading.id.is_in(reading_ids))
     return {str(r["id"]): {"meter_id": str(r["meter"]), "value_litres": int(r["value_litres"]),
-                           "captured_at": _iso(r["captured_at"]), "has_photo": bool(r["photo_hash"])} for r in rows}
+                           "captured_at": iso(r["captured_at"]), "has_photo": bool(r["photo_hash"])} for r in rows}
