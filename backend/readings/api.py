@@ -22,10 +22,6 @@ from backend.settings import SettingsDep
 FORM_LIMIT = MAX_BYTES + 64 * 1024  # the photo and a few short fields
 
 
-
-
-
-
 async def read_submission(request: Request, value_required: bool = True) -> tuple[str, Any, services.Submission]:
     """The Idempotency-Key, the form and the reading in it (residents' readings and visit results)."""
     key = idempotency_key(request)
@@ -34,15 +30,18 @@ async def read_submission(request: Request, value_required: bool = True) -> tupl
     form = await request.form()
     photo = form.get("photo")
     data = None
-    if photo is not None and not isinstance(photo, str):
-        data = await photo.read()
+    if photo is not None:
+        # a text field is checked like a file (and refused as not an image)
+        data = photo.encode() if isinstance(photo, str) else await photo.read()
         if len(data) > MAX_BYTES:
             raise ApiError("photo_too_large", "The photo is larger than 10 MB", 400, field="photo")
+        if not data:  # a photo that did not make it (a failed camera save): never store the reading without it
+            raise ApiError("photo_empty", "The photo file is empty", 400, field="photo")
     sub = services.Submission(
         meter_id=form_text(form, "meter_id", 36, required=value_required),
         value_text=form_text(form, "value", 20, required=value_required),
         captured_at_text=form_text(form, "captured_at", 40),
-        comment=form_text(form, "comment", 500, required=False), photo=data or None,
+        comment=form_text(form, "comment", 500, required=False), photo=data,
     )
     return key, form, sub
 

@@ -200,7 +200,14 @@ def process_photo(data: bytes | bytearray | memoryview) -> ProcessedPhoto:
 # The PWA uploads upright JPEGs of at most 1600 px. Those are kept as they are, less their metadata
 # segments, instead of being decoded and encoded again: a third of a reading's server time.
 
-_KEEP_SEGMENTS: Final = {0xE0, 0xEE}  # APP0 (JFIF) and APP14 (Adobe: colour transform) change decoding
+# What the decoder reads from the only two APPn segments that change decoding, written anew: the
+# JFIF marker (3 components are YCbCr) and Adobe's colour transform byte. Whatever else an uploader
+# put into them (a JFIF thumbnail, bytes after the fields) is not copied.
+_JFIF: Final = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+_ADOBE_ID: Final = b"Adobe\x00"  # "Adobe", then the version's high byte (always 0)
+# Segments copied as they are: frame headers (SOF0-15 but JPG), Huffman and arithmetic tables,
+# quantisation tables, restart interval, scan header, DNL. Any other marker: re-encode instead.
+_TABLES: Final = frozenset({*range(0xC0, 0xD0)} - {0xC8} | {0xDA, 0xDB, 0xDC, 0xDD})
 _STANDALONE: Final = {0x01, *range(0xD0, 0xD8)}  # TEM and RSTn carry no length
 # in entropy-coded data 0xFF is followed by 0x00 (stuffing), RSTn or more 0xFF (fill): else a marker
 _NEXT_MARKER: Final = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
@@ -216,11 +223,13 @@ def _fits_as_is(src: Image.Image, width: int, height: int) -> bool:
 
 
 def strip_jpeg_metadata(data: bytes) -> bytes | None:
-    """The JPEG without APPn (but JFIF/Adobe) and COM segments, and nothing after its end marker;
+    """The JPEG as the decoder needs it: its tables, frame and scans, JFIF and Adobe markers
+    rewritten to their decoding fields, no other APPn or COM segment, nothing after its end marker;
     None when the structure is not one this walk understands (the caller re-encodes instead)."""
     if not data.startswith(b"\xff\xd8"):
         return None
     out = bytearray(b"\xff\xd8")
+    seen_jfif = seen_adobe = False
     i, n = 2, len(data)
     while i + 2 <= n:
         if data[i] != 0xFF:
@@ -240,8 +249,17 @@ def strip_jpeg_metadata(data: bytes) -> bytes | None:
         end = i + 2 + length
         if i + 4 > n or length < 2 or end > n:
             return None
-        if not ((0xE0 <= marker <= 0xEF and marker not in _KEEP_SEGMENTS) or marker == 0xFE):
+        payload = data[i + 4:end]
+        if marker in _TABLES:
             out += data[i:end]
+        elif marker == 0xE0 and payload.startswith(b"JFIF\x00") and not seen_jfif:
+            out += _JFIF
+            seen_jfif = True
+        elif marker == 0xEE and payload.startswith(_ADOBE_ID) and len(payload) >= 12 and not seen_adobe:
+            out += b"\xff\xee\x00\x0e" + _ADOBE_ID + b"\x64\x00\x00\x00\x00" + payload[11:12]
+            seen_adobe = True
+        elif not (0xE0 <= marker <= 0xEF or marker == 0xFE):
+            return None  # DHP, EXP, JPGn, reserved: not ours to judge
         i = end
         if marker == 0xDA:  # entropy-coded data follows: copy up to the next real marker
             found = _NEXT_MARKER.search(data, i)

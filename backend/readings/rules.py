@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-_VALUE = re.compile(r"^(\d{1,9})(?:[.,](\d{1,3}))?$")
+# ASCII digits only: \d (and int()) would take Arabic-Indic or full-width digits as the same number
+_VALUE = re.compile(r"^([0-9]{1,9})(?:[.,]([0-9]{1,3}))?$", re.ASCII)
 
 FLAG_LOWER = "lower_than_last"
 FLAG_DIGITS = "too_many_digits"

@@ -69,8 +69,13 @@ function toJpeg(canvas) {
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encode'))), 'image/jpeg', QUALITY));
 }
 
-// File from <input type=file> -> {buffer, type, width, height, takenAt}. Throws {code:'photo_not_image'}.
+// File from <input type=file> -> {buffer, type, width, height, takenAt}. Throws {code:'photo_not_image' | 'photo_empty'}.
 export async function preparePhoto(file) {
+  if (!file.size) { // a camera app that failed to save: say so instead of "not a photo"
+    const err = new Error('empty file');
+    err.code = 'photo_empty';
+    throw err;
+  }
   const head = await file.slice(0, 256 * 1024).arrayBuffer();
   const takenAt = exifDate(head);
   let bitmap;

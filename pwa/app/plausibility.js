@@ -4,7 +4,7 @@
 // "123,456" / "123.4" / "1 234" (m³) -> litres, or null when it is not a number.
 export function parseM3(text) {
   const cleaned = String(text || '').trim().replace(/[\s\u00a0\u202f]/g, '');
-  const m = /^(\d{1,9})(?:[.,](\d{1,3}))?$/.exec(cleaned);
+  const m = /^([0-9]{1,9})(?:[.,]([0-9]{1,3}))?$/.exec(cleaned); // ASCII digits, as the server
   if (!m) return null;
   return Number(m[1]) * 1000 + Number((m[2] || '').padEnd(3, '0'));
 }

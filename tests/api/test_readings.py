@@ -124,6 +124,31 @@ async def test_polish_decimal_comma(client, resident, value, litres):
     assert r.json()["value_litres"] == litres
 
 
+@pytest.mark.parametrize("value", ["\u0661\u0662\u0663", "\uff11\uff12\uff13", "12\u0663,5", "123,\u0664",
+                                   "\u0967\u0968\u0969"])
+async def test_only_ascii_digits_are_a_number(client, resident, value):
+    # Arabic-Indic, full-width and Devanagari digits are digits to \d and int(), not to a meter
+    key = str(uuid.uuid4())
+    r = await post_reading(client, resident["meter_id"], value, key=key)
+    assert r.status_code == 400 and r.json()["code"] == "value_not_number" and r.json()["field"] == "value"
+    assert await Reading.count() == 0 and await IdempotencyKey.count() == 0
+
+
+async def test_an_empty_photo_is_refused_and_nothing_is_stored(client, resident):
+    key = str(uuid.uuid4())
+    r = await post_reading(client, resident["meter_id"], "12,5", key=key, photo=b"")
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "photo_empty" and r.json()["field"] == "photo"
+    assert await Reading.count() == 0 and await IdempotencyKey.count() == 0
+    # a photo sent as a text field is not a photo either
+    r = await client.post("/api/readings", headers={"Idempotency-Key": key}, data={
+        "meter_id": resident["meter_id"], "value": "12,5", "captured_at": iso(datetime.now(UTC)), "photo": "x"})
+    assert r.status_code == 400 and r.json()["code"] == "photo_not_image"
+    # the same key is free for the real photo afterwards
+    r = await post_reading(client, resident["meter_id"], "12,5", key=key, photo=jpeg())
+    assert r.status_code == 201 and r.json()["has_photo"]
+
+
 async def test_plausibility_flags(client, resident):
     meter, t0 = resident["meter_id"], datetime.now(UTC) - timedelta(days=60)
     await add_reading(meter, 100_000, t0)

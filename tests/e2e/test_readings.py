@@ -249,3 +249,28 @@ def test_invalid_file_is_refused_on_the_phone(page, tmp_path):
     page.get_by_label("Stan wodomierza (m³)").fill("abc")
     page.get_by_role("button", name="Zapisz odczyt").click()
     expect(page.get_by_text("Wpisz liczbę, np. 123,456.")).to_be_visible()
+
+
+def test_an_empty_photo_is_refused_on_the_phone_and_by_the_server(page, tmp_path):
+    empty = tmp_path / "wodomierz.jpg"
+    empty.write_bytes(b"")
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    meter = meters(page)[0]
+    start = len(history(page, meter["id"]))
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    page.get_by_label("Zdjęcie wodomierza").set_input_files(str(empty))
+    expect(page.get_by_text("Plik zdjęcia jest pusty (0 bajtów). Zrób zdjęcie jeszcze raz.")).to_be_visible()
+    expect(page.get_by_label("Zdjęcie wodomierza")).to_have_attribute("aria-invalid", "true")
+    # a queued reading whose stored photo came out empty (a phone short of space): the server says
+    # so and the outbox keeps it for the person, in Polish, instead of a reading without its photo
+    page.goto("/odczyty")
+    page.evaluate("""(meter) => import('/static/app/outbox.js').then((o) => o.addReading({
+        meterId: meter.id, serial: meter.serial, address: meter.address, valueText: '1,0',
+        capturedAt: new Date().toISOString(), comment: '', photo: new ArrayBuffer(0), photoType: 'image/jpeg',
+      }).then(() => o.flush({ force: true })))""", meter)
+    item = page.get_by_test_id("outbox-item").first
+    expect(item.locator(".field-error")).to_have_text("Plik zdjęcia jest pusty (0 bajtów). Zrób zdjęcie jeszcze raz.",
+                                                      timeout=20_000)
+    assert len(history(page, meter["id"])) == start
+    assert_accessible(page)

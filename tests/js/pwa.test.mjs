@@ -10,6 +10,7 @@ import {
   formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw,
 } from '../../pwa/app/format.js';
 import { DICTIONARIES, t, setLang, errorText } from '../../pwa/app/i18n.js';
+import { parseM3 } from '../../pwa/app/plausibility.js';
 // the views' own dictionaries join DICTIONARIES when imported, as they do when a view loads
 import '../../pwa/app/i18n/account-views.js';
 import '../../pwa/app/i18n/billing-views.js';
@@ -116,4 +117,12 @@ test('index.html preloads exactly the modules main.js imports statically', () =>
 test("today's date is taken in Warsaw, not UTC", () => {
   assert.equal(todayInWarsaw(new Date('2026-12-31T23:30:00Z')), '2027-01-01');
   assert.equal(todayInWarsaw(new Date('2026-06-30T21:59:00Z')), '2026-06-30');
+});
+
+test('a reading is typed in ASCII digits, as the server takes it', () => {
+  assert.equal(parseM3('123,456'), 123456);
+  assert.equal(parseM3('1 234.5'), 1234500);
+  for (const other of ['\u0661\u0662\u0663', '\uff11\uff12\uff13', '12\u0663,5', '\u0967\u0968\u0969']) {
+    assert.equal(parseM3(other), null, other);
+  }
 });

@@ -718,3 +718,42 @@ def test_strip_refuses_what_it_does_not_understand():
 
     assert strip_jpeg_metadata(b"not a jpeg") is None
     assert strip_jpeg_metadata(b"\xff\xd8\xff\xe1\x00") is None  # segment runs past the end
+
+
+def _with_segments(data: bytes, *segments: bytes) -> bytes:
+    """The JPEG with its own APP0 replaced by the given segments (marker, length and payload)."""
+    assert data[2:4] == b"\xff\xe0"
+    app0_end = 4 + int.from_bytes(data[4:6], "big")
+    return data[:2] + b"".join(segments) + data[app0_end:]
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def test_bytes_hidden_in_jfif_and_adobe_segments_are_not_kept():
+    from backend.readings.photos import process_photo
+
+    out = io.BytesIO()
+    Image.effect_noise((800, 600), 50).convert("RGB").save(out, "JPEG", quality=85)
+    original = out.getvalue()
+    # a JFIF header with a "thumbnail" that is any bytes at all, a JFXX extension, and an Adobe
+    # segment longer than its fields: a decoder reads none of these bytes
+    hidden = b"SECRET-PAYLOAD" * 20
+    jfif = b"JFIF\x00\x01\x02\x01\x00\x48\x00\x48" + bytes([len(hidden) // 3 // 2, 2]) + hidden[: len(hidden) // 3 // 2 * 6]
+    jfxx = b"JFXX\x00\x10" + hidden
+    adobe = b"Adobe\x00\x64\x80\x00\x00\x00\x01" + hidden  # transform 1: YCbCr, as encoded
+    data = _with_segments(original, _segment(0xE0, jfif), _segment(0xE0, jfxx), _segment(0xEE, adobe))
+    photo = process_photo(data)
+    assert b"SECRET" not in photo.full
+    with Image.open(io.BytesIO(photo.full)) as kept, Image.open(io.BytesIO(original)) as plain:
+        assert kept.info.get("jfif") and kept.info.get("adobe_transform") == 1
+        assert kept.tobytes() == plain.tobytes()  # decodes to the very same pixels
+
+
+def test_strip_copies_no_segment_it_does_not_know():
+    from backend.readings.photos import strip_jpeg_metadata
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(out, "JPEG", quality=85)
+    assert strip_jpeg_metadata(_with_segments(out.getvalue(), _segment(0xF1, b"JPG1 reserved"))) is None
