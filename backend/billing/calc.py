@@ -190,8 +190,9 @@ def invoice_lines(
     return lines
 
 
-def reminder_line(fee: int, invoice_number: str) -> Line:
-    return _line(REMINDER, f"Koszt upomnienia do faktury {invoice_number}", 1000, "pcs", fee, NO_VAT)
+def reminder_line(fee: int) -> Line:
+    """The one fee of a reminder, however many invoices it lists (they are in reminder_item)."""
+    return _line(REMINDER, "Koszt upomnienia", 1000, "pcs", fee, NO_VAT)
 
 
 def totals(lines: list[Line]) -> tuple[int, int, int]:

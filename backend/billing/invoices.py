@@ -20,6 +20,7 @@ from backend.billing.schemas import (
     DocumentOut,
     DocumentRow,
     LineOut,
+    RemindedOut,
     SettlementsOut,
     TransferOut,
 )
@@ -91,6 +92,18 @@ async def visible_document(user: CurrentUser, document_id: str) -> dict[str, Any
     return doc
 
 
+async def settled_with(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The documents paying `doc` settles, with what is left on each: the document, and for a
+    reminder the invoices it demands (the reminder's PDF, transfer data and online payment all ask
+    for this sum, so they agree with each other and with the per-document balances)."""
+    if doc["kind"] != "reminder":
+        return [doc]
+    items = (await payments.reminded_invoices([doc["id"]])).get(str(doc["id"]), [])
+    ids = {i["id"] for i in items}
+    others = [d for d in await payments.documents_with_remaining([str(doc["customer"])]) if str(d["id"]) in ids]
+    return [doc, *sorted(others, key=lambda d: (d["due_date"], d["number"]))]
+
+
 async def detail(user: CurrentUser, document_id: str) -> DocumentOut:
     d = await visible_document(user, document_id)
     customer_id = str(d["customer"])
@@ -99,6 +112,10 @@ async def detail(user: CurrentUser, document_id: str) -> DocumentOut:
     row = _row(d, {c["id"]: c["number"] for c in brief}, addresses, today_in_warsaw())
     lines = await DocumentLine.select().where(DocumentLine.document == d["id"]).order_by(DocumentLine.position)
     meters = await BilledMeter.select().where(BilledMeter.document == d["id"]).order_by(BilledMeter.kind)
+    remaining = {str(x["id"]): x["remaining_grosze"] for x in await settled_with(d)}
+    reminded = [RemindedOut(id=i["id"], number=i["number"], due_date=i["due_date"].isoformat(),
+                            owed_grosze=i["owed_grosze"], remaining_grosze=remaining.get(i["id"], 0))
+                for i in (await payments.reminded_invoices([d["id"]])).get(str(d["id"]), [])]
     refers = None
     if d["refers_to"]:
         ref = await Document.select(Document.number).where(Document.id == d["refers_to"]).first()
@@ -115,6 +132,7 @@ async def detail(user: CurrentUser, document_id: str) -> DocumentOut:
                                consumption_litres=int(m["consumption_litres"]), estimated=m["source"] == "estimate")
                 for m in meters],
         refers_to=refers, reason=d["reason"], pdf_url=f"/api/settlements/documents/{d['id']}/pdf",
+        reminded=reminded, to_pay_grosze=sum(max(v, 0) for v in remaining.values()),
     )
 
 
@@ -123,7 +141,8 @@ async def transfer(settings: Settings, user: CurrentUser, document_id: str | Non
     """What to type into a bank transfer for one document or for a customer's whole balance."""
     if document_id:
         d = await visible_document(user, document_id)
-        customer_id, amount, title = str(d["customer"]), max(d["remaining_grosze"], 0), d["number"]
+        amount = sum(max(x["remaining_grosze"], 0) for x in await settled_with(d))
+        customer_id, title = str(d["customer"]), d["number"]
     else:
         if not customer_id or not (customer_id in user.customer_ids or can_see_all(user)):
             raise not_found("customer")

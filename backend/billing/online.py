@@ -17,7 +17,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.billing import payments
 from backend.billing.gateway import InvalidNotification, gateway_for
 from backend.billing.gateway.sandbox import SandboxGateway
-from backend.billing.invoices import visible_document
+from backend.billing.invoices import settled_with, visible_document
 from backend.billing.schemas import OnlinePaymentOut, PayIn, PayStartOut, SandboxPaymentOut
 from backend.billing.tables import OnlinePayment
 from backend.core.clock import now, today_in_warsaw
@@ -35,14 +35,18 @@ def _ids(value: Any) -> list[str]:
 async def start(settings: Settings, user: CurrentUser, data: PayIn) -> PayStartOut:
     if data.customer_id not in user.customer_ids:
         raise not_found("customer")
+    document_ids: list[str] = []
     if data.document_ids:
-        amount, numbers = 0, []
+        numbers: list[str] = []
+        chosen: dict[str, int] = {}
         for doc_id in dict.fromkeys(data.document_ids):
             d = await visible_document(user, doc_id)
-            if str(d["customer"]) != data.customer_id or d["remaining_grosze"] <= 0:
+            settles = [x for x in await settled_with(d) if x["remaining_grosze"] > 0]
+            if str(d["customer"]) != data.customer_id or not settles:
                 raise ApiError("nothing_to_pay", "This document has nothing left to pay", 409, field="document_ids")
-            amount += d["remaining_grosze"]
             numbers.append(d["number"])
+            chosen.update({str(x["id"]): x["remaining_grosze"] for x in settles})  # a reminder brings its invoices
+        amount, document_ids = sum(chosen.values()), list(chosen)
         description = "Płatność za " + ", ".join(numbers)
     else:
         amount = (await payments.balance([data.customer_id], today_in_warsaw()))["total_grosze"]
@@ -60,7 +64,7 @@ async def start(settings: Settings, user: CurrentUser, data: PayIn) -> PayStartO
     )
     await OnlinePayment.insert(OnlinePayment(
         id=payment_id, customer=data.customer_id, user=user.id, gateway=gateway.name, session_id=session_id,
-        token=registration.token, amount_grosze=amount, document_ids=list(dict.fromkeys(data.document_ids)),
+        token=registration.token, amount_grosze=amount, document_ids=document_ids,
         description=description[:200]))
     return PayStartOut(id=str(payment_id), redirect_url=registration.redirect_url)
 

@@ -14,7 +14,7 @@ from typing import Any
 from backend.billing import calc, numbering
 from backend.billing.allocation import OpenDoc, allocate
 from backend.billing.bulk import insert
-from backend.billing.tables import Allocation, Document, DocumentLine, Payment
+from backend.billing.tables import Allocation, Document, DocumentLine, Payment, ReminderItem
 from backend.core import clock
 from backend.core.db import is_unique_violation, transaction
 from backend.settings import Settings
@@ -165,36 +165,69 @@ REMINDER_WINDOW = timedelta(days=92)  # invoices older than this were considered
 
 
 async def issue_reminders(settings: Settings, as_of: date, period: str) -> int:
-    """An upomnienie, once, for each invoice still unpaid `reminder_after_days` after its due date."""
+    """One upomnienie per customer (one fee) listing each of its invoices still unpaid
+    `reminder_after_days` after the due date that no reminder listed before. Returns how many
+    reminders were issued; a rerun, or a run racing this one, issues none again."""
+    for _attempt in range(3):
+        try:
+            return await _issue_reminders(settings, as_of, period)
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+            # another run reminded some of these invoices meanwhile: look again
+    return 0
+
+
+async def _issue_reminders(settings: Settings, as_of: date, period: str) -> int:
     cutoff = as_of - timedelta(days=settings.reminder_after_days)
-    overdue = await Document.select(Document.id, Document.customer, Document.service_point, Document.number,
-                                    Document.gross_grosze).where(
-        (Document.kind == "invoice") & (Document.due_date < cutoff) & (Document.due_date >= cutoff - REMINDER_WINDOW))
+    overdue = await Document.select(Document.id, Document.customer, Document.number, Document.gross_grosze,
+                                    Document.due_date).where(
+        (Document.kind == "invoice") & (Document.due_date < cutoff) & (Document.due_date >= cutoff - REMINDER_WINDOW)
+    ).order_by(Document.due_date).order_by(Document.number)
     if not overdue:
         return 0
     paid = await _allocated_to([d["id"] for d in overdue])
-    reminded = {r["bill_key"] for r in await Document.select(Document.bill_key).where(
-        (Document.kind == "reminder") & (Document.issue_date >= cutoff - REMINDER_WINDOW))}
-    todo = [d for d in overdue if int(d["gross_grosze"]) - paid.get(str(d["id"]), 0) > 0
-            and f"rem:{d['id']}" not in reminded]
-    if not todo:
+    reminded = {str(r["invoice"]) for r in await ReminderItem.select(ReminderItem.invoice).where(
+        ReminderItem.invoice.is_in([d["id"] for d in overdue]))}
+    by_customer: dict[str, list[tuple[dict[str, Any], int]]] = {}
+    for d in overdue:
+        owed = int(d["gross_grosze"]) - paid.get(str(d["id"]), 0)
+        if owed > 0 and str(d["id"]) not in reminded:
+            by_customer.setdefault(str(d["customer"]), []).append((d, owed))
+    if not by_customer:
         return 0
     now = clock.now()
     async with transaction() as tx:
-        numbers = await numbering.allocate(numbering.series("reminder", as_of), len(todo))
-        docs, lines = [], []
-        for d, number in zip(todo, numbers, strict=True):
+        numbers = await numbering.allocate(numbering.series("reminder", as_of), len(by_customer))
+        docs, lines, items = [], [], []
+        for (customer_id, invoices), number in zip(by_customer.items(), numbers, strict=True):
             doc_id = uuid.uuid4()
-            line = calc.reminder_line(settings.reminder_fee_grosze, d["number"])
-            owed = int(d["gross_grosze"]) - paid.get(str(d["id"]), 0)
-            docs.append((doc_id, d["customer"], d["service_point"], "reminder", number, f"rem:{d['id']}", period, None,
-                         None, as_of, as_of + timedelta(days=7), line.net, line.vat, line.gross, False, d["id"],
-                         f"{d['number']}|{owed}", None, now))
+            line = calc.reminder_line(settings.reminder_fee_grosze)
+            docs.append((doc_id, uuid.UUID(customer_id), None, "reminder", number, f"rem:{customer_id}:{as_of}",
+                         period, None, None, as_of, as_of + timedelta(days=7), line.net, line.vat, line.gross, False,
+                         None, "", None, now))
             lines.append((uuid.uuid4(), doc_id, 1, line.kind, line.description, line.quantity, line.unit,
                           line.unit_price, line.net, line.vat_pct, line.vat, line.gross))
+            items += [(uuid.uuid4(), doc_id, d["id"], owed) for d, owed in invoices]
         from backend.billing.run import DOC_COLUMNS, LINE_COLUMNS
 
         await insert(tx, Document, DOC_COLUMNS, docs)
         await insert(tx, DocumentLine, LINE_COLUMNS, lines)
-        await apply_credits(sorted({str(d["customer"]) for d in todo}))
-    return len(todo)
+        await insert(tx, ReminderItem, ("id", "reminder", "invoice", "owed_grosze"), items)
+        await apply_credits(sorted(by_customer))
+    return len(by_customer)
+
+
+async def reminded_invoices(reminder_ids: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per reminder: the invoices it demands ({id, number, due_date, owed_grosze}), oldest first."""
+    if not reminder_ids:
+        return {}
+    rows = await ReminderItem.select(
+        ReminderItem.reminder, ReminderItem.invoice, ReminderItem.owed_grosze,
+        ReminderItem.invoice.number.as_alias("number"), ReminderItem.invoice.due_date.as_alias("due_date"),
+    ).where(ReminderItem.reminder.is_in(list(reminder_ids))).order_by(ReminderItem.invoice.due_date)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(str(r["reminder"]), []).append({"id": str(r["invoice"]), "number": r["number"],
+                                                        "due_date": r["due_date"], "owed_grosze": int(r["owed_grosze"])})
+    return out

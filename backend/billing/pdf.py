@@ -121,15 +121,10 @@ def render(settings: Settings, doc: DocumentOut, customer: dict[str, Any], trans
     if doc.reason and d.kind == "correction":
         pdf.ln(1)
         pdf.multi_cell(0, 4, f"Przyczyna korekty: {doc.reason}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if d.kind == "reminder" and "|" in doc.reason:
-        number, owed = doc.reason.split("|", 1)
-        pdf.ln(1)
-        pdf.set_font("DejaVu", size=9)
-        pdf.multi_cell(0, 5, f"Wzywamy do zapłaty zaległości z faktury nr {number} w kwocie {money(int(owed))} "
-                             f"wraz z kosztem upomnienia, w terminie do {day(d.due_date)}.",
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if d.kind == "reminder" and doc.reminded:
+        _reminded(pdf, doc)
 
-    _payment(pdf, settings, d.remaining_grosze, transfer)
+    _payment(pdf, doc, transfer)
     return bytes(pdf.output())
 
 
@@ -143,21 +138,60 @@ def _block(pdf: FPDF, x: float, y: float, title: str, lines: list[str]) -> None:
             pdf.cell(90, 5, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
 
-def _payment(pdf: FPDF, settings: Settings, remaining: int, transfer: TransferOut) -> None:
+def _reminded(pdf: FPDF, doc: DocumentOut) -> None:
+    """The invoices a reminder demands: what was owed when it was issued and what is left now."""
+    pdf.ln(2)
+    pdf.set_font("DejaVu", size=9)
+    owed = sum(i.owed_grosze for i in doc.reminded)
+    pdf.multi_cell(0, 5, f"Wzywamy do zapłaty zaległości w kwocie {money(owed)} z faktur wymienionych poniżej wraz z "
+                         f"kosztem upomnienia {money(doc.document.gross_grosze)}, w terminie do "
+                         f"{day(doc.document.due_date)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.set_font("DejaVu", size=8)
+    with pdf.table(col_widths=(50, 30, 45, 45), line_height=5, text_align=("LEFT", "LEFT", "RIGHT", "RIGHT")) as table:
+        table.row(["Faktura", "Termin płatności", "Zaległość w dniu upomnienia", "Pozostało do zapłaty"])
+        for i in doc.reminded:
+            table.row([i.number, day(i.due_date), money(i.owed_grosze), money(i.remaining_grosze)])
+
+
+def _payment(pdf: FPDF, doc: DocumentOut, transfer: TransferOut) -> None:
+    """What is left to pay, from the same balances as the app (a reminder: its fee and its
+    invoices), with the transfer data and QR code only when something is left."""
+    d = doc.document
     if pdf.get_y() > 230:
         pdf.add_page()
     pdf.ln(4)
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 10)
-    label = "Do zapłaty" if remaining > 0 else "Zapłacono" if remaining == 0 else "Nadpłata"
-    pdf.cell(120, 6, f"{label}: {money(abs(remaining))}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if d.gross_grosze < 0:  # a correction lowering an invoice: a credit used for the open documents
+        pdf.cell(120, 6, f"Kwota na Twoją korzyść: {money(-d.gross_grosze)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", size=9)
+        left = -d.remaining_grosze
+        pdf.multi_cell(120, 5, f"Zaliczono na poczet należności: {money(-d.gross_grosze - left)}; pozostaje do "
+                               f"rozliczenia: {money(left)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return
+    due = doc.to_pay_grosze
+    if due <= 0:
+        pdf.cell(120, 6, f"Zapłacono: {money(d.gross_grosze)}. Nic nie pozostało do zapłaty.",
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return
+    pdf.cell(120, 6, f"Do zapłaty: {money(due)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", size=9)
+    paid = d.gross_grosze - d.remaining_grosze
+    if doc.reminded:
+        invoices = sum(max(i.remaining_grosze, 0) for i in doc.reminded)
+        pdf.cell(120, 5, f"(zaległość {money(invoices)} + koszt upomnienia {money(max(d.remaining_grosze, 0))})",
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    elif paid > 0:
+        pdf.cell(120, 5, f"Zapłacono dotąd {money(paid)} z {money(d.gross_grosze)}.",
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for text in (f"Odbiorca: {transfer.recipient}", f"Rachunek: {transfer.account_display}",
                  f"Tytuł: {transfer.title}"):
         pdf.cell(120, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", size=7)
+    hint = ("Zeskanuj kod QR aplikacją banku, aby wypełnić przelew." if transfer.qr_payload else
+            "Kwota jest za duża na kod QR: wpisz dane przelewu.")
     pdf.multi_cell(120, 4, "Numer rachunku jest indywidualny: wpłata na niego trafia na Twoje konto bez względu na "
-                           "tytuł. Zeskanuj kod QR aplikacją banku, aby wypełnić przelew.",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if transfer.qr_payload and remaining > 0:
+                           f"tytuł. {hint}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if transfer.qr_payload:
         pdf.image(io.BytesIO(qr.png(transfer.qr_payload, scale=5)), x=150, y=top, w=40, h=40)

@@ -12,6 +12,7 @@ from backend.billing.tables import (
     NumberSequence,
     OnlinePayment,
     Payment,
+    ReminderItem,
     StatementImport,
     Tariff,
 )
@@ -20,7 +21,7 @@ APP_CONFIG = AppConfig(
     app_name="billing",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[
-        Tariff, NumberSequence, Document, DocumentLine, BilledMeter, StatementImport, Payment, Allocation,
+        Tariff, NumberSequence, Document, DocumentLine, ReminderItem, BilledMeter, StatementImport, Payment, Allocation,
         OnlinePayment, EInvoiceConsent, BillingRun,
     ],
     migration_dependencies=["backend.accounts.piccolo_app", "backend.customers.piccolo_app"],

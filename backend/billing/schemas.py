@@ -83,15 +83,28 @@ class BilledMeterOut(msgspec.Struct):
     estimated: bool
 
 
+class RemindedOut(msgspec.Struct):
+    """An overdue invoice a reminder demands."""
+
+    id: str
+    number: str
+    due_date: str
+    owed_grosze: int  # left to pay when the reminder was issued
+    remaining_grosze: int  # left to pay now
+
+
 class DocumentOut(msgspec.Struct):
     document: DocumentRow
     net_grosze: int
     vat_grosze: int
     lines: list[LineOut]
     meters: list[BilledMeterOut]
-    refers_to: str | None  # number of the invoice a correction or reminder is about
+    refers_to: str | None  # number of the invoice a correction is about
     reason: str
     pdf_url: str
+    reminded: list[RemindedOut]  # a reminder's invoices (empty for other documents)
+    # what paying this document takes now: its own remaining amount, for a reminder also its invoices'
+    to_pay_grosze: int
 
 
 class TransferOut(msgspec.Struct):

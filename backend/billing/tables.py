@@ -63,8 +63,8 @@ class Document(Table):
     vat_grosze = BigInt(default=0)
     gross_grosze = BigInt(default=0)
     estimated = Boolean(default=False)
-    refers_to = UUID(null=True, default=None)  # the invoice a correction or reminder is about
-    reason = Varchar(length=300)  # corrections and reminders say why
+    refers_to = UUID(null=True, default=None)  # the invoice a correction is about
+    reason = Varchar(length=300)  # corrections say why
     emailed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -82,6 +82,16 @@ class DocumentLine(Table):
     vat_pct = SmallInt()  # -1: outside VAT (np.)
     vat_grosze = BigInt()
     gross_grosze = BigInt()
+
+
+class ReminderItem(Table):
+    """An overdue invoice a reminder (upomnienie) demands: one reminder per customer and run lists
+    all of them (one fee), and an invoice is reminded once (unique)."""
+
+    id = UUID(primary_key=True)
+    reminder = ForeignKey(references=Document, index=True)
+    invoice = ForeignKey(references=Document, unique=True)
+    owed_grosze = BigInt()  # what was left to pay on the invoice when the reminder was issued
 
 
 class BilledMeter(Table):

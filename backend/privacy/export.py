@@ -37,6 +37,7 @@ BY_CUSTOMER: dict[str, str] = {
     # billing (its tables are read like everyone's; invoices and payments are the customer's data)
     "document": "customer",
     "document_line": "document.customer",
+    "reminder_item": "reminder.customer",
     "billed_meter": "document.customer",
     "payment": "customer",
     "allocation": "document.customer",

@@ -83,7 +83,89 @@ async def test_reminder_once_for_an_overdue_invoice(client, settings, billed):
     assert rem["gross_grosze"] == settings.reminder_fee_grosze
     detail = (await client.get(f"/api/settlements/documents/{rem['id']}")).json()
     september = next(d for d in s["documents"] if d["period_start"] == "2026-09-01")
-    assert detail["refers_to"] == september["number"] and detail["lines"][0]["vat_pct"] == -1
+    assert [i["number"] for i in detail["reminded"]] == [september["number"]] and detail["lines"][0]["vat_pct"] == -1
+
+
+def pdf_text_and_qr(content: bytes) -> tuple[str, str | None]:
+    """The text of a PDF's pages and the text of the QR code printed on it (None: no code)."""
+    reader = PdfReader(io.BytesIO(content))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    codes = [c.text for p in reader.pages for img in p.images for c in zxingcpp.read_barcodes(img.image)]
+    assert len(codes) <= 1
+    return " ".join(text.replace("\u00a0", " ").split()), codes[0] if codes else None  # lines wrap anywhere
+
+
+def zl(grosze: int) -> str:
+    return f"{grosze // 100:,}".replace(",", " ") + f",{grosze % 100:02d} zł"
+
+
+async def test_one_reminder_per_customer_and_pdfs_agree_with_the_ledger(client, settings, billed):
+    """Ola's September and October invoices are both overdue when November is billed: one reminder
+    lists both (one fee); after she pays September, every PDF says what the balances say."""
+    nov = await run_billing(settings, "2026-11", issue_date=date(2026, 12, 5), notify=False)
+    assert nov.reminders == 2  # Ola's and Piotr's: one each, whatever the number of their invoices
+    again = await run_billing(settings, "2026-11", issue_date=date(2026, 12, 5), notify=False)
+    assert again.reminders == 0
+    await log_in(client, "ola@example.com")
+    docs = (await client.get("/api/settlements")).json()["documents"]
+    [rem] = [d for d in docs if d["kind"] == "reminder"]
+    september, october = sorted((d for d in docs if d["kind"] == "invoice" and d["period_start"] < "2026-11"),
+                                key=lambda d: d["period_start"])
+    assert rem["gross_grosze"] == settings.reminder_fee_grosze
+
+    staff = await make_user(settings, "staff@example.com", role="staff")
+    assert staff
+    await log_in(client, "staff@example.com")
+    account = nrb.format_nrb(nrb.customer_account(settings, "400001"))
+    paid = september["gross_grosze"]
+    csv_text = ("Data księgowania;Kwota;Rachunek odbiorcy;Nadawca;Tytuł;Identyfikator\n"
+                f"2026-12-06;{paid // 100},{paid % 100:02d};{account};Ola;{september['number']};TX9\n")
+    r = await client.post("/api/staff/billing/statements", files={"file": ("w.csv", csv_text.encode(), "text/csv")})
+    assert r.json()["matched"] == 1, r.text
+
+    await log_in(client, "ola@example.com")
+    ledger = {d["id"]: d for d in (await client.get("/api/settlements")).json()["documents"]}
+    assert ledger[september["id"]]["remaining_grosze"] == 0
+    left = ledger[october["id"]]["remaining_grosze"]
+    assert left == october["gross_grosze"] > 0
+
+    async def pdf(doc):
+        r = await client.get(f"/api/settlements/documents/{doc['id']}/pdf")
+        assert r.status_code == 200
+        return pdf_text_and_qr(r.content)
+
+    async def transfer(doc):
+        return (await client.get(f"/api/settlements/transfer?document_id={doc['id']}")).json()
+
+    # the paid invoice: what was paid, nothing to pay, no code and no word of one
+    text, code = await pdf(september)
+    assert f"Zapłacono: {zl(paid)}" in text and "Do zapłaty" not in text
+    assert code is None and "QR" not in text and (await transfer(september))["amount_grosze"] == 0
+
+    # the open invoice: its remaining amount, in words and in the code
+    text, code = await pdf(october)
+    assert f"Do zapłaty: {zl(left)}" in text and code is not None
+    assert code.split("|")[3] == f"{left:06d}" and (await transfer(october))["amount_grosze"] == left
+
+    # the reminder: both invoices as owed when it was issued and as left now; the sum it demands
+    # (October's remainder and its fee) in words, in the code, in the transfer data and online
+    text, code = await pdf(rem)
+    fee = settings.reminder_fee_grosze
+    owed = september["gross_grosze"] + october["gross_grosze"]
+    assert september["number"] in text and october["number"] in text
+    assert f"zaległości w kwocie {zl(owed)}" in text and f"kosztem upomnienia {zl(fee)}" in text
+    assert f"Do zapłaty: {zl(left + fee)}" in text
+    assert code is not None and code.split("|")[3] == f"{left + fee:06d}"
+    t = await transfer(rem)
+    assert t["amount_grosze"] == left + fee and t["title"] == rem["number"]
+    detail = (await client.get(f"/api/settlements/documents/{rem['id']}")).json()
+    assert [(i["number"], i["owed_grosze"], i["remaining_grosze"]) for i in detail["reminded"]] == [
+        (september["number"], september["gross_grosze"], 0), (october["number"], october["gross_grosze"], left)]
+    assert detail["to_pay_grosze"] == left + fee
+    r = await client.post("/api/settlements/payments", json={"customer_id": billed["ola"]["id"],
+                                                            "document_ids": [rem["id"]]})
+    assert r.status_code == 201, r.text
+    assert (await OnlinePayment.select().first())["amount_grosze"] == left + fee
 
 
 async def test_invoice_lines_readings_and_garden(client, settings, billed):

@@ -136,3 +136,37 @@ def test_office_adds_a_tariff_with_errors_tied_to_their_fields(page):
     expect(page.get_by_role("status").filter(has_text="Usunięto taryfę „Taryfa 2027–2028”")).to_be_visible()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("od ")  # in force again until further notice
+
+
+def test_reminder_asks_for_what_its_invoices_and_fee_leave(page, context):
+    """Anna's reminder lists her overdue invoices; its page, its transfer data and its PDF ask for
+    the same sum: what is left on them plus the reminder's fee."""
+    import io
+
+    from pypdf import PdfReader
+
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/rozliczenia")
+    rows = page.get_by_test_id("document-row").filter(has_text="Upomnienie")
+    expect(rows).to_have_count(1)  # one reminder, however many of her invoices it lists
+    rows.get_by_role("link", name=re.compile(r"^Szczegóły dokumentu UP")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Upomnienie UP/")
+    reminded = page.get_by_test_id("reminded").locator("li")
+    expect(reminded.first).to_be_visible()
+    lefts = [grosze(t.rsplit("pozostało", 1)[1]) for t in reminded.all_inner_texts()]
+    fee = grosze(page.get_by_test_id("lines").locator("li").first.locator("dd").last.inner_text())
+    left = page.get_by_test_id("document-left")
+    expect(left).to_contain_text("Do zapłaty razem z zaległymi fakturami")
+    total = grosze(left.inner_text())
+    assert total == sum(lefts) + fee and fee == 1000
+    assert_accessible(page)
+
+    pdf = PdfReader(io.BytesIO(context.request.get(page.get_by_test_id("pdf-link").get_attribute("href")).body()))
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).replace("\u00a0", " ").split())
+    amount = f"{total // 100:,}".replace(",", " ") + f",{total % 100:02d} zł"
+    assert f"Do zapłaty: {amount}" in text
+
+    page.get_by_role("link", name=re.compile(r"^Zapłać UP")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Płatność")
+    amount_row = page.get_by_test_id("transfer").locator(".copy-row").filter(has_text="Kwota")
+    assert grosze(amount_row.locator(".copy-value").inner_text()) == total

@@ -122,7 +122,7 @@ def test_meter_replacement_adds_both_meters():
 
 
 def test_reminder_line_is_outside_vat():
-    line = calc.reminder_line(1000, "FV/2026/10/000001")
+    line = calc.reminder_line(1000)
     assert (line.net, line.vat, line.gross, line.vat_pct) == (1000, 0, 1000, calc.NO_VAT)
 
 

@@ -66,11 +66,17 @@ export function SettlementDocumentView() {
           <section aria-labelledby="lines-title"><h2 id="lines-title">${t('doc.lines')}</h2><${Lines} doc=${data} /></section>
           ${data.meters.length > 0 && html`<section aria-labelledby="meters-title">
             <h2 id="meters-title">${t('doc.readings')}</h2><${Meters} meters=${data.meters} /></section>`}
-          <p class="balance-label" data-testid="document-left">${d.remaining_grosze > 0
-            ? t('doc.left', { amount: formatMoney(d.remaining_grosze) }) : t('doc.settled')}</p>
+          ${data.reminded.length > 0 && html`<section aria-labelledby="reminded-title">
+            <h2 id="reminded-title">${t('doc.reminded')}</h2>
+            <ul class="cards" data-testid="reminded">${data.reminded.map((i) => html`<li class="card">
+              <h3><a href=${`/rozliczenia/dokument?id=${i.id}`}>${i.number}</a></h3>
+              <p>${t('doc.remindedRow', { due: formatDay(i.due_date), owed: formatMoney(i.owed_grosze), left: formatMoney(i.remaining_grosze) })}</p>
+            </li>`)}</ul></section>`}
+          <p class="balance-label" data-testid="document-left">${data.to_pay_grosze > 0
+            ? t(data.reminded.length ? 'doc.toPay' : 'doc.left', { amount: formatMoney(data.to_pay_grosze) }) : t('doc.settled')}</p>
           <div class="actions">
             <a class="btn btn-secondary" href=${data.pdf_url} data-testid="pdf-link">${t('doc.pdf', { number: d.number })}</a>
-            ${d.remaining_grosze > 0 && html`<a class="btn btn-primary" href=${`/rozliczenia/zaplac?dokument=${d.id}`}>
+            ${data.to_pay_grosze > 0 && html`<a class="btn btn-primary" href=${`/rozliczenia/zaplac?dokument=${d.id}`}>
               ${t('settlements.pay', { number: d.number })}</a>`}
           </div>
         </div>`;
