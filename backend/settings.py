@@ -14,6 +14,10 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""  # empty: SQLite file in data_dir
     data_dir: Path = ROOT / "var"
@@ -56,6 +60,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vapid_sub: str = ""
     push_senders: int = max(2, os.cpu_count() or 1)  # outbox jobs that share one large fan-out
     push_in_flight: int = 100  # requests each sender keeps open towards the push services
+    # hosts a push endpoint may have: the browsers' push services; "*" = any public host name
+    push_services: tuple[str, ...] = ("fcm.googleapis.com", "*.push.services.mozilla.com", "*.push.apple.com",
+                                      "*.notify.windows.com")
+    # for tests only: hosts (the local push-service stub) whose endpoints may be plain http on any
+    # port and resolve to a private address; never set in production
+    push_test_hosts: tuple[str, ...] = ()
 
     @property
     def sqlite_path(self) -> Path:
@@ -104,6 +114,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             vapid_sub=_env("EBOK_VAPID_SUB", ""),
             push_senders=max(1, int(_env("EBOK_PUSH_SENDERS", str(d.push_senders)))),
             push_in_flight=max(1, int(_env("EBOK_PUSH_IN_FLIGHT", str(d.push_in_flight)))),
+            push_services=_list(_env("EBOK_PUSH_SERVICES", ",".join(d.push_services))),
+            push_test_hosts=_list(_env("EBOK_PUSH_TEST_HOSTS", "")),
         )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from backend.core import outbox
+from backend.core import egress, outbox
 from backend.core.clock import now
 from backend.core.db import is_postgres, transaction
 from backend.core.mail import queue_mail
@@ -239,9 +239,12 @@ class OutageAlerts:
         # (a poll() each) whenever it places a request, so one pool of 100 costs more than the crypto.
         shards = max(1, self.in_flight // CONNECTIONS_PER_CLIENT)
         limits = httpx.Limits(max_connections=CONNECTIONS_PER_CLIENT, max_keepalive_connections=CONNECTIONS_PER_CLIENT)
+        tls = httpx.create_ssl_context()
         async with contextlib.AsyncExitStack() as stack:
-            clients = [await stack.enter_async_context(httpx.AsyncHTTPTransport(http2=True, limits=limits, retries=0))
-                       for _ in range(shards)]
+            # each connection goes only to public addresses (resolved, checked, then connected to)
+            clients = [await stack.enter_async_context(egress.PublicOnlyTransport(
+                allowed_hosts=self.settings.push_test_hosts, http2=True, limits=limits, ssl_context=tls))
+                for _ in range(shards)]
             while rows := await self._claim(pub["id"]):
                 subs = {}
                 for chunk in _chunks([r["subscription_id"] for r in rows], 500):

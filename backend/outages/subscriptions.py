@@ -3,12 +3,15 @@ with the service points chosen on that device (default: all of the account's, no
 
 from __future__ import annotations
 
-import ipaddress
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from backend.accounts.schemas import CurrentUser
+from backend.core import egress
 from backend.core.clock import iso, now
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
@@ -18,29 +21,54 @@ from backend.outages.services import my_points
 from backend.outages.tables import PushSubscription
 from backend.settings import Settings
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# a host name of two or more labels ending in letters: no address literal in any of the forms
+# inet_aton reads (127.1, 2130706433, 0x7f000001, 0177.0.0.1), no single-label intranet name,
+# no trailing dot (localhost.)
+HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+# names that never lead to the internet, for EBOK_PUSH_SERVICES=*
+PRIVATE_SUFFIXES = ("localhost", "local", "internal", "localdomain", "lan", "home", "corp", "intranet", "arpa",
+                    "test", "invalid", "example")
 
 
-def _dev(settings: Settings) -> bool:
-    return settings.base_url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+def is_push_service(settings: Settings, host: str) -> bool:
+    if not HOST_NAME.fullmatch(host):
+        return False
+    if "*" in settings.push_services:
+        return host.rsplit(".", 1)[-1] not in PRIVATE_SUFFIXES and not host.endswith(".home.arpa")
+    return any(host == p or (p.startswith("*.") and host.endswith(p[1:])) for p in settings.push_services)
 
 
-def check_endpoint(settings: Settings, endpoint: str) -> None:
-    """The server POSTs to this URL: only https push services on public hosts (the app on
-    plain-http localhost also accepts a local push service, which is what its tests run)."""
-    parts = urlsplit(endpoint)
+def _invalid() -> ApiError:
+    return ApiError("push_endpoint_invalid", "The push endpoint must be an https URL of a push service", 400,
+                    field="endpoint")
+
+
+async def check_endpoint(settings: Settings, endpoint: str) -> None:
+    """The server POSTs to this URL: https on the default port of a known push service
+    (EBOK_PUSH_SERVICES; with `*` any public name, resolved now). The sender checks the addresses
+    again whenever it connects (backend/core/egress.py)."""
+    if not endpoint.isascii() or not endpoint.isprintable() or " " in endpoint:
+        raise _invalid()
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+        httpx.URL(endpoint)  # what the sender will parse
+    except (ValueError, httpx.InvalidURL):
+        raise _invalid() from None
     host = (parts.hostname or "").lower()
-    if host in LOCAL_HOSTS and _dev(settings):
-        ok = parts.scheme in ("http", "https")
-    else:
-        ok = parts.scheme == "https" and bool(host) and host not in LOCAL_HOSTS and not host.endswith(".local")
+    if parts.username or parts.password or not host:
+        raise _invalid()
+    if host in settings.push_test_hosts:  # the tests' local push service
+        if parts.scheme not in ("http", "https"):
+            raise _invalid()
+        return
+    if parts.scheme != "https" or port not in (None, 443) or not is_push_service(settings, host):
+        raise _invalid()
+    if "*" in settings.push_services:  # any name: one that points inside is refused now, not only when sent
         try:
-            ok = ok and ipaddress.ip_address(host).is_global
-        except ValueError:  # a name, not an address literal
-            pass
-    if not ok or parts.username or parts.password:
-        raise ApiError("push_endpoint_invalid", "The push endpoint must be an https URL of a push service", 400,
-                       field="endpoint")
+            await egress.public_addresses(host, 443)
+        except egress.ForbiddenAddress:
+            raise _invalid() from None
 
 
 def _out(row: dict[str, Any]) -> SubscriptionOut:
@@ -64,7 +92,7 @@ async def mine(user: CurrentUser) -> list[SubscriptionOut]:
 
 
 async def subscribe(settings: Settings, user: CurrentUser, data: SubscriptionIn, user_agent: str) -> SubscriptionOut:
-    check_endpoint(settings, data.endpoint)
+    await check_endpoint(settings, data.endpoint)
     try:
         push.check_subscription_keys(data.keys.p256dh, data.keys.auth)
     except push.InvalidKeys:

@@ -356,3 +356,21 @@ async def test_a_device_with_a_broken_endpoint_does_not_hold_back_the_others(cli
     await make_due()
     assert await worker.run_once() == 0
     assert stub.counts == {"a": 1, "b": 1, "c": 1}
+
+
+async def test_the_sender_connects_only_to_public_addresses(client, settings, stub):
+    """Endpoints stored before the subscription check was strict, naming the local push service
+    by other spellings of 127.0.0.1: the sender resolves them, refuses, and never connects."""
+    await staff(settings)
+    aliases = {"short": "127.1", "decimal": "2130706433", "hex": "0x7f000001", "name": "localhost"}
+    for name in ["ok", *aliases]:
+        await resident(settings, f"{name}@example.com")
+        await subscribe(client, f"{name}@example.com", stub.device(name))
+    for name, host in aliases.items():
+        await PushSubscription.update({PushSubscription.endpoint: f"http://{host}:{stub.port}/push/{name}"}).where(
+            PushSubscription.endpoint == stub.devices[name].endpoint)
+    await publish(client)
+    await run_alerts(settings)
+    assert stub.counts == {"ok": 1}  # the stub would have answered 201 to each of them
+    rows = await PushDelivery.select(PushDelivery.status, PushDelivery.last_error).where(PushDelivery.status != "sent")
+    assert len(rows) == 4 and all(r["status"] == "failed" and "not public" in r["last_error"] for r in rows)

@@ -207,6 +207,7 @@ def main() -> None:
     os.environ["PICCOLO_CONF"] = "backend.piccolo_conf"
     os.environ["EBOK_PUSH_SENDERS"] = str(args.senders)
     os.environ["EBOK_PUSH_IN_FLIGHT"] = str(args.in_flight)
+    os.environ["EBOK_PUSH_TEST_HOSTS"] = "127.0.0.1"  # the local push service; never set in production
 
     parent, child = multiprocessing.Pipe()
     stub = multiprocessing.get_context("spawn").Process(target=_stub, args=(args.devices, child), daemon=True)
