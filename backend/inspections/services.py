@@ -47,7 +47,7 @@ async def _open_visits() -> dict[str, str]:
 
 
 async def queue(settings: Settings) -> list[QueueItem]:
-    candidates = await readings.review_candidates(settings.review_sample_percent)
+    candidates = await readings.review_candidates(settings.review_sample_percent, settings.max_daily_litres)
     silent = await readings.silent_meters(SILENT_DAYS)
     meters = await customers.meters_by_ids(list({c["meter_id"] for c in candidates} | set(silent)))
     previous = await readings.previous_values([(c["reading_id"], c["meter_id"]) for c in candidates])
@@ -75,9 +75,11 @@ async def queue(settings: Settings) -> list[QueueItem]:
 # --- visits and routes ---------------------------------------------------------------------------
 
 
-async def create_visits(reading_ids: list[str], meter_ids: list[str], access_note: str) -> list[str]:
+async def create_visits(settings: Settings, reading_ids: list[str], meter_ids: list[str], access_note: str
+                        ) -> list[str]:
     """Send readings (their meters) or meters to an inspector; an item already planned is not doubled."""
-    candidates = {c["reading_id"]: c for c in await readings.review_candidates(100, days=365, limit=10_000)}
+    candidates = {c["reading_id"]: c for c in await readings.review_candidates(
+        100, settings.max_daily_litres, days=365, limit=10_000)}
     open_visits = await _open_visits()
     created = []
     async with transaction():

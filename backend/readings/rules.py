@@ -57,6 +57,20 @@ def assess(
     return flags
 
 
+CONFLICT_TOLERANCE_LITRES = 100  # residents round to 0,1 m³; two true readings may differ by this
+
+
+def disagree(a: Previous, b: Previous, avg_daily_litres: float | None, max_daily_litres: int) -> bool:
+    """Two readings of one meter disagree when the later one is lower than the earlier, or higher
+    than the time between them explains: HIGH_FACTOR × the meter's average daily use (the hard
+    daily limit when it has no history), each side given CONFLICT_TOLERANCE_LITRES."""
+    first, last = (a, b) if a.captured_at <= b.captured_at else (b, a)
+    days = (last.captured_at - first.captured_at).total_seconds() / 86400
+    used = last.value_litres - first.value_litres
+    daily = HIGH_FACTOR * avg_daily_litres if avg_daily_litres else max_daily_litres
+    return used < -CONFLICT_TOLERANCE_LITRES or used > daily * days + CONFLICT_TOLERANCE_LITRES
+
+
 def average_daily(history: list[Previous]) -> float | None:
     """Average consumption per day across the given readings (oldest to newest by capture)."""
     if len(history) < 2:

@@ -376,9 +376,11 @@ def sampled(reading_id: str, percent: int) -> bool:
     return int(hashlib.sha256(reading_id.encode()).hexdigest()[:8], 16) % 100 < percent
 
 
-async def review_candidates(sample_percent: int, days: int = 90, limit: int = 300) -> list[dict[str, Any]]:
+async def review_candidates(sample_percent: int, max_daily_litres: int, days: int = 90, limit: int = 300
+                            ) -> list[dict[str, Any]]:
     """Residents' readings worth a second look, with the reasons: flagged by the rules, sent without
-    a photo, in the random sample, or in conflict with another reading of the same meter."""
+    a photo, in the random sample, or disagreeing with another reading of the same meter by more
+    than the time between them explains (rules.disagree)."""
     since = now() - timedelta(days=days)
     rows = await Reading.select(
         Reading.id, Reading.meter, Reading.value_litres, Reading.captured_at, Reading.status, Reading.flags,
@@ -392,13 +394,16 @@ async def review_candidates(sample_percent: int, days: int = 90, limit: int = 30
         (Reading.captured_at >= since - timedelta(days=7)) & (Reading.source != "resident")
         & Reading.meter.is_in(list({str(r["meter"]) for r in rows}) or ["00000000-0000-0000-0000-000000000000"])
     )
+    avg = await averages(list({str(o["meter"]) for o in others}))
     out = []
     for r in rows:
         reasons = _flags(r["flags"]) if r["status"] == "flagged" else []
         if not r["photo_hash"]:
             reasons.append("no_photo")
+        mine = rules.Previous(int(r["value_litres"]), r["captured_at"])
         if any(str(o["meter"]) == str(r["meter"]) and abs(o["captured_at"] - r["captured_at"]) <= timedelta(days=7)
-               and o["value_litres"] != r["value_litres"] for o in others):
+               and rules.disagree(mine, rules.Previous(int(o["value_litres"]), o["captured_at"]),
+                                  avg.get(str(r["meter"])), max_daily_litres) for o in others):
             reasons.append("conflict")
         if not reasons and sampled(str(r["id"]), sample_percent):
             reasons.append("sample")

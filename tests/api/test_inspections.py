@@ -131,6 +131,28 @@ async def test_conflicting_readings_and_silent_meters_reach_the_queue(client, se
     assert mine["id"] not in {q["reading_id"] for q in (await client.get("/api/staff/review")).json()}
 
 
+async def test_a_reading_a_day_after_the_inspectors_is_no_conflict_unless_the_use_is_unexplained(client, settings):
+    """329,6 m³ twenty hours after the inspector's 329,279 m³ is a normal day's use at ~300 l a day;
+    331,5 m³ would be 2,2 m³ in those hours, and 329,0 m³ lower than the inspector's: conflicts."""
+    await make_user(settings, "biuro@example.com", role="staff")
+    start = datetime.now(UTC) - timedelta(days=100)
+    values = {"329,6": False, "331,5": True, "329,0": True}
+    posted = {}
+    for n, value in enumerate(values):
+        c = await make_customer(number=f"50002{n}")
+        await make_user(settings, f"r{n}@example.com", customer_id=c["id"])
+        await add_reading(c["meter_id"], 300_000, start)
+        await add_reading(c["meter_id"], 329_000 - 300, start + timedelta(days=99))  # ~293 l a day
+        await Reading.insert(Reading(meter=c["meter_id"], value_litres=329_279, source="inspector",
+                                     captured_at=datetime.now(UTC) - timedelta(hours=20)))
+        await log_in(client, f"r{n}@example.com")
+        posted[value] = (await post_reading(client, c["meter_id"], value, photo=jpeg())).json()["id"]
+        await client.delete("/api/session")
+    await log_in(client, "biuro@example.com")
+    queue = {q["reading_id"]: q["reasons"] for q in (await client.get("/api/staff/review")).json()}
+    assert {v: "conflict" in queue.get(posted[v], []) for v in values} == values
+
+
 async def test_open_visits_listed_for_planning(client, settings):
     _, _, inspector, _, readings = await _setup(client, settings)
     await log_in(client, "biuro@example.com")
