@@ -25,6 +25,7 @@ from backend.contact.schemas import (
     ThreadOut,
 )
 from backend.contact.tables import ContactAttachment, ContactMessage, ContactThread
+from backend.core import idempotency
 from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -32,7 +33,6 @@ from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.documents import services as documents
 from backend.documents.files import FileStore, is_uuid
-from backend.readings import services as readings
 from backend.readings.photos import PhotoError, process_photo
 from backend.settings import Settings
 
@@ -108,15 +108,8 @@ async def send(settings: Settings, user: CurrentUser, key: str, msg: Incoming) -
         raise ApiError("field_required", "subject is required", 400, field="subject")
     if not msg.body.strip():
         raise ApiError("field_required", "body is required", 400, field="body")
-    # the same Idempotency-Key rules (and keys) as readings: a replay gets the first answer
-    replay = await readings.claim_key(key, user, request_hash(msg))
-    if replay:
-        return 200, replay[1]
-    try:
-        return await _store_new(settings, user, key, msg)
-    except BaseException:
-        await readings.release_key(key)
-        raise
+    # a replay of the same Idempotency-Key gets the first answer (keys are shared with readings)
+    return await idempotency.once(key, user.id, request_hash(msg), lambda: _store_new(settings, user, key, msg))
 
 
 async def _save_files(settings: Settings, prepared: list[_Prepared]) -> list[tuple[uuid.UUID, _Prepared]]:
@@ -155,7 +148,7 @@ async def _store_new(settings: Settings, user: CurrentUser, key: str, msg: Incom
                     sha256=hashlib.sha256(p.data).hexdigest()))
             await queue_mail(settings.office_email, subject, text)
             body = msgspec.to_builtins((await _threads(thread_id=str(thread_id), viewer_is_staff=False))[0])
-            await readings.complete_key(key, 201, body)
+            await idempotency.complete(key, 201, body)
     except BaseException:
         for att_id, p in saved:
             store(settings, p.kind).delete(str(att_id))

@@ -1,7 +1,8 @@
 """The background outbox: mail and push go through here, never from inside a request."""
 
-from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -23,3 +24,17 @@ class Setting(Table):
 
     key = Varchar(length=60, primary_key=True)
     value = Text()
+
+
+class IdempotencyKey(Table):
+    """One row per client-made key (backend/core/idempotency.py): replays return the first answer,
+    other content is refused. The key belongs to an account and goes with it (the foreign key
+    cascades); the account table is named, not imported, so core stays below the domains."""
+
+    key = Varchar(length=36, primary_key=True)
+    user = ForeignKey(references=LazyTableReference("User", app_name="accounts"), index=True)
+    request_hash = Varchar(length=64)
+    state = Varchar(length=10, default="processing")  # processing | done
+    response = JSON(default="{}")
+    status_code = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())

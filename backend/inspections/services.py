@@ -11,6 +11,7 @@ import msgspec
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
+from backend.core import idempotency
 from backend.core.clock import iso, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -247,14 +248,8 @@ async def record_result(settings: Settings, user: CurrentUser, key: str, visit_i
     visit = await _own_visit(user, visit_id)
     if result in OUTCOMES_WITH_VALUE and not sub.value_text.strip():
         raise ApiError("field_required", "The value found on site is required", 400, field="value")
-    replay = await readings.claim_key(key, user, _result_hash(visit_id, result, sub))
-    if replay:
-        return 200, replay[1]
-    try:
-        return await _store_result(settings, user, key, visit, result, sub)
-    except BaseException:
-        await readings.release_key(key)
-        raise
+    return await idempotency.once(key, user.id, _result_hash(visit_id, result, sub),
+                                  lambda: _store_result(settings, user, key, visit, result, sub))
 
 
 async def _store_result(settings: Settings, user: CurrentUser, key: str, visit: dict[str, Any], result: str,
@@ -280,5 +275,5 @@ async def _store_result(settings: Settings, user: CurrentUser, key: str, visit: 
                 str(visit["reading"]), outcome, user.id,
                 note=f"Skorygowany przez inkasenta: {found / 1000:.3f} m³".replace(".", ",") if found is not None else "",
             )
-        await readings.complete_key(key, 201, body)
+        await idempotency.complete(key, 201, body)
     return 201, body

@@ -2,11 +2,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from backend.readings.tables import IdempotencyKey, Reading
+from backend.readings.tables import Reading
 
 APP_CONFIG = AppConfig(
     app_name="readings",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[Reading, IdempotencyKey],
+    table_classes=[Reading],
     migration_dependencies=["backend.accounts.piccolo_app", "backend.customers.piccolo_app"],
 )

@@ -11,8 +11,9 @@ from typing import Any
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
+from backend.core import idempotency
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
-from backend.core.db import is_unique_violation, transaction
+from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.customers.schemas import LastReading
@@ -26,10 +27,9 @@ from backend.readings.schemas import (
     ReadingOut,
     WindowOut,
 )
-from backend.readings.tables import IdempotencyKey, Reading
+from backend.readings.tables import Reading
 from backend.settings import Settings
 
-IN_PROGRESS_LEASE = timedelta(minutes=2)  # a key held longer than this by a crashed request is free again
 FUTURE_TOLERANCE = timedelta(minutes=10)  # phone clocks drift
 OLDEST = timedelta(days=400)
 
@@ -184,35 +184,6 @@ def _parse_captured_at(text: str) -> datetime:
     return value
 
 
-async def claim_key(key: str, user: CurrentUser, digest: str) -> tuple[int, dict[str, Any]] | None:
-    """Reserve the idempotency key. Returns the stored answer for a replay, None to go on."""
-    for _ in range(3):
-        try:
-            await IdempotencyKey.insert(IdempotencyKey(key=key, user=user.id, request_hash=digest))
-            return None
-        except Exception as exc:
-            if not is_unique_violation(exc):
-                raise
-        row = await IdempotencyKey.select().where(IdempotencyKey.key == key).first()
-        if row is None:  # released in between: try again
-            continue
-        if str(row["user"]) != user.id or row["request_hash"] != digest:
-            raise ApiError("idempotency_key_reused", "This key was used for other content", 422)
-        if row["state"] == "done":
-            return int(row["status_code"]), msgspec.json.decode(row["response"]) if isinstance(
-                row["response"], str | bytes) else row["response"]
-        if row["created_at"] > now() - IN_PROGRESS_LEASE:
-            raise ApiError("request_in_progress", "The same request is being processed", 409,
-                           headers={"Retry-After": "2"})
-        # the request holding it died: take it over (only one taker wins the compare-and-set)
-        taken = await IdempotencyKey.update({IdempotencyKey.created_at: now()}).where(
-            (IdempotencyKey.key == key) & (IdempotencyKey.created_at == row["created_at"])
-        ).returning(IdempotencyKey.key)
-        if taken:
-            return None
-    raise ApiError("request_in_progress", "The same request is being processed", 409, headers={"Retry-After": "2"})
-
-
 async def submit(
     settings: Settings, user: CurrentUser, key: str, sub: Submission
 ) -> tuple[int, dict[str, Any]]:
@@ -220,26 +191,7 @@ async def submit(
     if user.role not in ("resident", "inspector"):
         raise not_found("meter")
     meter = await visible_meter(user, sub.meter_id)
-    replay = await claim_key(key, user, request_hash(sub))
-    if replay:
-        return 200, replay[1]
-    try:
-        return await store(settings, user, meter, sub, key)
-    except BaseException:
-        await release_key(key)
-        raise
-
-
-async def release_key(key: str) -> None:
-    """Nothing was stored: free the key so the client may send again."""
-    await IdempotencyKey.delete().where(IdempotencyKey.key == key)
-
-
-async def complete_key(key: str, status: int, body: dict[str, Any]) -> None:
-    """Record the answer for replays; call it inside the transaction that stores the result."""
-    await IdempotencyKey.update(
-        {IdempotencyKey.state: "done", IdempotencyKey.response: body, IdempotencyKey.status_code: status}
-    ).where(IdempotencyKey.key == key)
+    return await idempotency.once(key, user.id, request_hash(sub), lambda: store(settings, user, meter, sub, key))
 
 
 async def _context(meter_id: str, captured_at: datetime) -> tuple[rules.Previous | None, float | None]:
@@ -301,7 +253,7 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
     async with transaction():
         await row.save()
         if key:
-            await complete_key(key, 201, body)
+            await idempotency.complete(key, 201, body)
     return 201, body
 
 

@@ -29,14 +29,3 @@ class Reading(Table):
     verification = Varchar(length=10)
     submitted_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
 
-
-class IdempotencyKey(Table):
-    """One row per client-made key: replays return the first answer, other content is refused."""
-
-    key = Varchar(length=36, primary_key=True)
-    user = ForeignKey(references=User, index=True)
-    request_hash = Varchar(length=64)
-    state = Varchar(length=10, default="processing")  # processing | done
-    response = JSON(default="{}")
-    status_code = BigInt(default=0)
-    created_at = Timestamptz(default=TimestamptzNow())

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from backend.contact.tables import ContactMessage, ContactThread
-from backend.readings.tables import IdempotencyKey
+from backend.core.tables import IdempotencyKey
 from tests.pdfs import eicar_pdf, jpeg, real_pdf
 from tests.support import log_in, make_customer, make_user
 

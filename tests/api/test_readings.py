@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from backend.readings.tables import IdempotencyKey, Reading
+from backend.core.tables import IdempotencyKey
+from backend.readings.tables import Reading
 from tests.support import log_in, make_customer, make_user
 
 
