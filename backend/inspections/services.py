@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import msgspec
@@ -22,6 +22,11 @@ from backend.readings import services as readings
 from backend.settings import Settings
 
 SILENT_DAYS = 180  # a meter nobody has read for half a year is worth a visit
+# What an inspector may see of the residents' readings (history, CSV, photos) and read themselves:
+# the meters on visits of their own routes from a week back (a phone offline for days still sends
+# that route's results) to tomorrow (the route the office planned today). Nothing else.
+ROUTE_DAYS_BACK = 7
+ROUTE_DAYS_AHEAD = 1
 OUTCOMES_WITH_VALUE = ("confirmed", "corrected")
 
 
@@ -223,6 +228,16 @@ async def my_routes(user: CurrentUser, day: date | None = None) -> list[RouteOut
     day = day or today_in_warsaw()
     rows = await Route.select().where((Route.inspector == user.id) & (Route.day == day))
     return await _routes_out(rows)
+
+
+async def inspector_sees_meter(user: CurrentUser, meter_id: str) -> bool:
+    """Whether the meter is on a visit of one of this inspector's current routes (see ROUTE_DAYS_BACK)."""
+    today = today_in_warsaw()
+    return await Visit.exists().where(
+        (Visit.meter == meter_id) & (Visit.route.inspector == user.id)
+        & (Visit.route.day >= today - timedelta(days=ROUTE_DAYS_BACK))
+        & (Visit.route.day <= today + timedelta(days=ROUTE_DAYS_AHEAD))
+    )
 
 
 # --- results from the field ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -37,14 +37,28 @@ OLDEST = timedelta(days=400)
 # --- who may see what ---------------------------------------------------------------------------
 
 
-def can_see_all(user: CurrentUser) -> bool:
-    return user.role in ("staff", "inspector")
+# An inspector sees the meters their routes hold, which the inspections domain knows (it sits above
+# this one and sets the question here when the app is composed). Unset: inspectors see nothing.
+InspectorScope = Callable[[CurrentUser, str], Awaitable[bool]]
+_inspector_scope: list[InspectorScope] = []
+
+
+def set_inspector_scope(question: InspectorScope) -> None:
+    _inspector_scope[:] = [question]
+
+
+async def may_see(user: CurrentUser, meter: dict[str, Any]) -> bool:
+    if user.role == "staff":
+        return True
+    if user.role == "inspector":
+        return bool(_inspector_scope) and await _inspector_scope[0](user, meter["id"])
+    return meter["customer_id"] in user.customer_ids
 
 
 async def visible_meter(user: CurrentUser, meter_id: str) -> dict[str, Any]:
     """The meter if this user may see it; otherwise 404 whether or not it exists."""
     found = await customers.meter(meter_id)
-    if not found or not (can_see_all(user) or found["customer_id"] in user.customer_ids):
+    if not found or not await may_see(user, found):
         raise not_found("meter")
     return found
 

@@ -166,3 +166,44 @@ async def test_open_visits_listed_for_planning(client, settings):
     assert [v["customer_number"] for v in (await client.get("/api/staff/visits")).json()] == ["500001"]
     [route] = (await client.get("/api/staff/routes", params={"day": today})).json()
     assert route["inspector_name"] == "Test User" and route["total"] == 1
+
+
+async def _inspector_reach(client, meter_id: str, reading_id: str) -> dict[str, int]:
+    """What an inspector gets for a meter: its history, CSV, a reading's photo and thumbnail, a new reading."""
+    return {
+        "history": (await client.get(f"/api/meters/{meter_id}/readings")).status_code,
+        "csv": (await client.get(f"/api/meters/{meter_id}/readings.csv")).status_code,
+        "photo": (await client.get(f"/api/readings/{reading_id}/photo")).status_code,
+        "thumb": (await client.get(f"/api/readings/{reading_id}/thumb")).status_code,
+        "submit": (await post_reading(client, meter_id, "60")).status_code,
+    }
+
+
+async def test_inspectors_see_only_the_meters_their_routes_hold(client, settings):
+    from backend.core.clock import today_in_warsaw
+
+    a, b, inspector, other, readings = await _setup(client, settings)
+    hidden = {"history": 404, "csv": 404, "photo": 404, "thumb": 404, "submit": 404}
+    # no route yet: nothing of any customer's
+    await log_in(client, "inkasent@example.com")
+    assert await _inspector_reach(client, a["meter_id"], readings["500001"]["id"]) == hidden
+    assert (await client.get("/api/meters")).json()["meters"] == []
+    await client.delete("/api/session")
+
+    # a's meter on tomorrow's route, b's on a route of eight days ago (past the week an outbox may lag)
+    await log_in(client, "biuro@example.com")
+    today = today_in_warsaw()
+    for reading, day in ((readings["500001"], today + timedelta(days=1)), (readings["500002"], today - timedelta(days=8))):
+        [visit] = (await client.post("/api/staff/visits", json={"reading_ids": [reading["id"]]})).json()["visit_ids"]
+        r = await client.post("/api/staff/routes", json={"inspector_id": inspector, "day": day.isoformat(),
+                                                         "visit_ids": [visit]})
+        assert r.status_code == 201, r.text
+    await client.delete("/api/session")
+
+    await log_in(client, "inkasent@example.com")
+    assert await _inspector_reach(client, a["meter_id"], readings["500001"]["id"]) == {
+        "history": 200, "csv": 200, "photo": 200, "thumb": 200, "submit": 201}
+    assert await _inspector_reach(client, b["meter_id"], readings["500002"]["id"]) == hidden
+    await client.delete("/api/session")
+    await log_in(client, "inny@example.com")  # another inspector's route is not theirs
+    assert await _inspector_reach(client, a["meter_id"], readings["500001"]["id"]) == hidden
