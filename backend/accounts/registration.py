@@ -4,39 +4,25 @@ is e-mailed, and opening it confirms the address and sets the password.
 
 The answer is the same whether or not the data matched (and whether or not the e-mail already has an
 account), and attempts are limited per IP and per customer number, counted in the database so every
-process sees them.
-
-The invoices belong to billing. The contract this module relies on:
-
-    async def backend.billing.services.invoice_matches(
-        customer_id: str, number: str, gross_grosze: int, last: int = 3) -> bool
-
-True when one of the customer's `last` most recent invoices (by issue date; corrections included,
-reminders and interest notes not) has exactly this number (compared after stripping spaces,
-case-insensitive) and this gross amount in grosze. It is imported on first use; tests (or a deployment
-without billing) set `invoice_matcher` instead."""
+process sees them. The invoice check is billing's `invoice_matches`.
+"""
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import RegisterIn
 from backend.accounts.tables import LoginAttempt, User
+from backend.billing import services as billing
 from backend.core.clock import now
 from backend.core.errors import ApiError
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.settings import Settings
 
-log = logging.getLogger("ebok.registration")
-
 ATTEMPTS_PER_HOUR = 5  # per IP and per customer number
-InvoiceMatcher = Callable[..., Awaitable[bool]]
-invoice_matcher: InvoiceMatcher | None = None  # a hook: tests inject a fake here
 
 _AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 
@@ -53,21 +39,6 @@ def parse_grosze(text: str) -> int | None:
         return None
     whole, fraction = found.groups()
     return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
-
-
-async def _invoice_matches(customer_id: str, number: str, gross_grosze: int) -> bool:
-    if invoice_matcher is not None:
-        return bool(await invoice_matcher(customer_id, number, gross_grosze, last=3))
-    try:
-        from backend.billing import services as billing  # imported late: billing may not be deployed
-    except ImportError:
-        log.warning("self-registration needs backend.billing.services.invoice_matches; nobody can match")
-        return False
-    matches = getattr(billing, "invoice_matches", None)
-    if matches is None:
-        log.warning("backend.billing.services has no invoice_matches; nobody can match")
-        return False
-    return bool(await matches(customer_id, number, gross_grosze, last=3))
 
 
 async def _check_rate(keys: list[str]) -> None:
@@ -91,7 +62,7 @@ async def register(settings: Settings, data: RegisterIn, ip: str) -> None:
     await _check_rate(keys)
     await LoginAttempt.insert(*(LoginAttempt(key=k) for k in keys))  # every attempt counts, matched or not
     customer_id = await customers.customer_id_by_number(number)
-    if not customer_id or not await _invoice_matches(customer_id, data.invoice_number.strip(), grosze):
+    if not customer_id or not await billing.invoice_matches(customer_id, data.invoice_number, grosze):
         return
     email = accounts.normalize_email(data.email)
     existing = await User.select(User.id).where(User.email == email).first()

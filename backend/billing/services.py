@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from backend.accounts.schemas import CurrentUser
 from backend.billing import invoices, payments, pdf
 from backend.billing.run import RunResult, run_billing
+from backend.billing.tables import Document
 from backend.core.clock import today_in_warsaw
 from backend.core.errors import not_found
 from backend.customers import services as customers
 from backend.settings import Settings
 
-__all__ = ["RunResult", "balance", "document_pdf", "run_billing", "visible_pdf"]
+__all__ = ["RunResult", "balance", "document_pdf", "invoice_matches", "run_billing", "visible_pdf"]
 
 
 async def balance(customer_ids: Sequence[str]) -> dict[str, int]:
@@ -36,3 +37,18 @@ async def document_pdf(settings: Settings, document_id: str) -> tuple[bytes, str
 async def visible_pdf(settings: Settings, user: CurrentUser, document_id: str) -> tuple[bytes, str]:
     await invoices.visible_document(user, document_id)
     return await document_pdf(settings, document_id)
+
+
+def _plain_number(number: str) -> str:
+    return "".join(number.split()).upper()
+
+
+async def invoice_matches(customer_id: str, number: str, gross_grosze: int, last: int = 3) -> bool:
+    """Self-registration's proof of being the customer: one of their `last` newest invoices (by issue
+    date; corrections count, reminders do not) has this number (spaces and case ignored) and this
+    gross amount as printed on it."""
+    rows = await Document.select(Document.number, Document.gross_grosze).where(
+        (Document.customer == customer_id) & Document.kind.is_in(["invoice", "correction"])
+    ).order_by(Document.issue_date, ascending=False).order_by(Document.number, ascending=False).limit(last)
+    wanted = _plain_number(number)
+    return any(_plain_number(r["number"]) == wanted and int(r["gross_grosze"]) == gross_grosze for r in rows)

@@ -3,11 +3,18 @@ history; and self-registration (identical answers, rate limit)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from backend.accounts import registration
 from backend.accounts.tables import User
+from backend.billing.pdf import money
+from backend.billing.run import run_billing
+from backend.billing.tables import Document
+from backend.billing.tariffs import add_tariff
 from backend.consents import services as consents
+from backend.readings.tables import Reading
 from tests.support import link_from, log_in, make_customer, make_user
 
 
@@ -96,32 +103,37 @@ async def test_paper_contact_consent_counts_until_withdrawn(client, resident):
 
 
 @pytest.fixture
-def invoices(monkeypatch):
-    """billing's invoice_matches, faked: customer 800001's invoice FV/1/2026 of 123,45 zł."""
-    calls = []
-
-    async def fake(customer_id, number, gross_grosze, last=3):
-        calls.append((customer_id, number, gross_grosze, last))
-        return number == "FV/1/2026" and gross_grosze == 12345
-
-    monkeypatch.setattr(registration, "invoice_matcher", fake)
-    return calls
+async def invoices(client, settings):
+    """Customer 800001's invoices, issued by real billing runs for September and October 2026."""
+    await add_tariff("Taryfa", date(2024, 1, 1), 344, 559, 386)
+    customer = await make_customer(number="800001")
+    for litres, day in ((100_000, date(2026, 8, 28)), (106_000, date(2026, 9, 28)), (112_500, date(2026, 10, 29))):
+        await Reading.insert(Reading(meter=customer["meter_id"], value_litres=litres, source="resident",
+                                     status="accepted", captured_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC)))
+    for period, issued in (("2026-09", date(2026, 10, 1)), ("2026-10", date(2026, 11, 2))):
+        await run_billing(settings, period, issue_date=issued, notify=False, reminders=False)
+    docs = await Document.select(Document.number, Document.gross_grosze).where(
+        Document.customer == customer["id"]).order_by(Document.issue_date, ascending=False)
+    assert [d["number"][:11] for d in docs] == ["FV/2026/11/", "FV/2026/10/"]
+    return [(d["number"], money(d["gross_grosze"]).removesuffix(" zł")) for d in docs]  # as printed
 
 
 def form(**kw):
-    return {"customer_number": "800001", "invoice_number": "FV/1/2026", "gross_amount": "123,45",
-            "email": "rejestracja@example.com", "name": "Nowy Klient", "consent": True, **kw}
+    return {"customer_number": "800001", "email": "rejestracja@example.com", "name": "Nowy Klient",
+            "consent": True, **kw}
 
 
 async def test_registration_matched_and_not_matched_answer_the_same(client, invoices, smtp_server):
-    await make_customer(number="800001")
-    wrong = await client.post("/api/register", json=form(gross_amount="123,46", email="obcy@example.com"))
-    unknown = await client.post("/api/register", json=form(customer_number="999999", email="obcy2@example.com"))
-    right = await client.post("/api/register", json=form())
+    (number, gross), _ = invoices
+    one_grosz_more = f"{gross[:-1]}{(int(gross[-1]) + 1) % 10}"
+    wrong = await client.post("/api/register", json=form(invoice_number=number, gross_amount=one_grosz_more,
+                                                         email="obcy@example.com"))
+    unknown = await client.post("/api/register", json=form(customer_number="999999", invoice_number=number,
+                                                           gross_amount=gross, email="obcy2@example.com"))
+    right = await client.post("/api/register", json=form(invoice_number=number, gross_amount=gross))
     assert wrong.status_code == unknown.status_code == right.status_code == 202
     assert wrong.json() == unknown.json() == right.json() == {"status": "accepted"}
     assert set(wrong.headers) == set(right.headers)
-    assert invoices[-1][1:] == ("FV/1/2026", 12345, 3)
     mail = (await smtp_server.wait_for("rejestracja@example.com"))[-1]
     link = link_from(mail)
     assert "/aktywacja?token=" in link
@@ -132,26 +144,43 @@ async def test_registration_matched_and_not_matched_answer_the_same(client, invo
     assert [c["given"] for c in (await client.get("/api/consents")).json()[0]["consents"]
             if c["kind"] == "contact_data"] == [True]
     # registering the same address again answers the same and mails the owner, not a new account
-    again = await client.post("/api/register", json=form(customer_number="800001"))
+    again = await client.post("/api/register", json=form(invoice_number=number, gross_amount=gross))
     assert again.status_code == 202 and again.json() == {"status": "accepted"}
     assert await User.count().where(User.email == "rejestracja@example.com") == 1
 
 
 async def test_registration_is_rate_limited_whatever_the_data(client, invoices):
-    await make_customer(number="800001")
+    (number, gross), _ = invoices
     for i in range(5):
-        r = await client.post("/api/register", json=form(gross_amount=f"1,0{i}", email=f"x{i}@example.com"))
+        r = await client.post("/api/register", json=form(invoice_number=number, gross_amount=f"1,0{i}",
+                                                         email=f"x{i}@example.com"))
         assert r.status_code == 202
-    blocked_wrong = await client.post("/api/register", json=form(gross_amount="9,99"))
-    blocked_right = await client.post("/api/register", json=form(customer_number="800001"))
+    blocked_wrong = await client.post("/api/register", json=form(invoice_number=number, gross_amount="9,99"))
+    blocked_right = await client.post("/api/register", json=form(invoice_number=number, gross_amount=gross))
     assert blocked_wrong.status_code == blocked_right.status_code == 429
     assert blocked_wrong.json() == blocked_right.json() and blocked_right.headers["retry-after"]
     assert not await User.exists().where(User.email == "rejestracja@example.com")
 
 
-async def test_registration_shape_errors(client, invoices):
-    r = await client.post("/api/register", json=form(gross_amount="dużo"))
+async def test_registration_shape_errors(client):
+    r = await client.post("/api/register", json=form(invoice_number="FV/2026/11/000001", gross_amount="dużo"))
     assert r.status_code == 400 and r.json()["field"] == "gross_amount"
-    r = await client.post("/api/register", json=form(consent=False))
+    r = await client.post("/api/register", json=form(invoice_number="FV/2026/11/000001", gross_amount="1,00",
+                                                     consent=False))
     assert r.status_code == 400 and r.json()["code"] == "consent_required"
     assert registration.parse_grosze("1 234,5 zł") == 123450 and registration.parse_grosze("7") == 700
+
+
+async def test_registration_matches_an_older_invoice_as_typed_but_no_other_document(client, invoices, smtp_server):
+    """Either of the last invoices counts, typed with spaces, in lower case, with a dot or a trailing
+    "zł"; a number with another customer's amount, or a reminder, does not."""
+    (newest, newest_gross), (older, older_gross) = invoices
+    r = await client.post("/api/register", json=form(invoice_number=newest, gross_amount=older_gross,
+                                                     email="pomylka@example.com"))
+    assert r.status_code == 202
+    typed = " " + older.lower().replace("/", " / ") + " "
+    r = await client.post("/api/register", json=form(invoice_number=typed, gross_amount=older_gross.replace(",", ".")
+                                                     + " zł", email="starsza@example.com"))
+    assert r.status_code == 202
+    assert "/aktywacja?token=" in link_from((await smtp_server.wait_for("starsza@example.com"))[-1])
+    assert not await User.exists().where(User.email == "pomylka@example.com")
