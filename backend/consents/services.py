@@ -16,8 +16,8 @@ from backend.consents.tables import ConsentEvent
 from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
+from backend.core.files import is_uuid
 from backend.customers import services as customers
-from backend.documents.files import is_uuid
 
 
 def _check_kind(kind: str) -> None:

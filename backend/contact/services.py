@@ -29,10 +29,10 @@ from backend.core import idempotency
 from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
+from backend.core.files import FileStore, is_uuid
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.documents import services as documents
-from backend.documents.files import FileStore, is_uuid
 from backend.readings.photos import PhotoError, process_photo
 from backend.settings import Settings
 

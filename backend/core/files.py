@@ -1,11 +1,13 @@
-"""Writing uploaded files durably: a temporary file in the same folder, fsync, an atomic rename,
-then fsync of the folder, so a crash leaves either the whole file or none."""
+"""Files the domains keep in the data directory: written durably (a temporary file in the same
+folder, fsync, an atomic rename, then fsync of the folder, so a crash leaves either the whole file
+or none) and named by an opaque row id (FileStore)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 
@@ -45,3 +47,33 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class FileStore:
+    """Files under a folder of their own, named by a UUID (documents, contact attachments)."""
+
+    def __init__(self, root: Path, suffix: str = ".pdf") -> None:
+        self.root = Path(root)
+        self.suffix = suffix
+
+    def path(self, file_id: str) -> Path:
+        # a UUID round trip: no path separators or dots can reach the file system
+        clean = str(uuid.UUID(str(file_id)))
+        return self.root / clean[:2] / f"{clean}{self.suffix}"
+
+    def save(self, file_id: str, data: bytes) -> Path:
+        target = self.path(file_id)
+        write_atomic(target, data)
+        return target
+
+    def delete(self, file_id: str) -> None:
+        self.path(file_id).unlink(missing_ok=True)
+
+
+def is_uuid(value: object) -> bool:
+    """Checked before querying: PostgreSQL refuses a malformed UUID with an error, SQLite finds nothing."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

@@ -13,8 +13,8 @@ from typing import Any
 from backend.accounts.schemas import CurrentUser
 from backend.core.clock import iso, now
 from backend.core.errors import ApiError, not_found
+from backend.core.files import FileStore, is_uuid
 from backend.customers import services as customers
-from backend.documents.files import FileStore, is_uuid
 from backend.documents.pdf import PdfError, check_pdf, safe_file_name
 from backend.documents.schemas import (
     CUSTOMER_CATEGORIES,

@@ -18,6 +18,7 @@ from backend.accounts.tables import User
 from backend.core.clock import now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
+from backend.core.files import is_uuid
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.privacy import export
@@ -137,7 +138,6 @@ async def pending_requests() -> list[StaffDeletionOut]:
 async def carry_out(staff: CurrentUser, request_id: str) -> None:
     """Delete the portal account. The request row stays (without the link) as the record of it."""
     from backend.accounts.profile import delete_account
-    from backend.documents.files import is_uuid
 
     row = await DeletionRequest.select().where(
         (DeletionRequest.id == request_id) & (DeletionRequest.status == "pending")).first() if is_uuid(request_id) else None
