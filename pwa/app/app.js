@@ -11,6 +11,7 @@ import { LoginView } from './views/login.js';
 import { DashboardView } from './views/dashboard.js';
 import { ReadingsView } from './views/readings.js';
 import { flush as flushOutbox, unsentCount } from './outbox.js';
+import { prefetchResidentData, forgetPrefetch } from './prefetch.js';
 import { NotFoundView } from './views/notfound.js';
 
 // Views needed less often load on first use (the service worker has them all precached, so this
@@ -148,6 +149,7 @@ export function App() {
   const dropUser = useCallback(() => {
     forgetData();
     clearCache();
+    forgetPrefetch();
     setMe(null);
   }, []);
 
@@ -176,6 +178,11 @@ export function App() {
     announce(online ? t('conn.backOnline') : t('conn.wentOffline'));
     if (online) loadConfig();
   }, [online]);
+
+  // A resident's main screens work offline from the first login, even those not opened yet.
+  useEffect(() => {
+    if (me && me.role === 'resident' && online) prefetchResidentData(me);
+  }, [me && me.id, online]);
 
   // The browser may have replaced this device's push subscription while the app was closed.
   useEffect(() => {
