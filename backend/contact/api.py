@@ -13,7 +13,7 @@ from backend.contact import services
 from backend.contact.schemas import MAX_ATTACHMENTS, ReplyIn, ThreadDetailOut, ThreadOut
 from backend.core.errors import ApiError
 from backend.core.forms import form_text, idempotency_key
-from backend.readings.photos import MAX_BYTES
+from backend.core.photos import MAX_BYTES
 from backend.settings import SettingsDep
 
 FORM_LIMIT = MAX_ATTACHMENTS * MAX_BYTES + 64 * 1024

@@ -31,9 +31,9 @@ from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import FileStore, is_uuid
 from backend.core.mail import queue_mail
+from backend.core.photos import PhotoError, process_photo
 from backend.customers import services as customers
 from backend.documents import services as documents
-from backend.readings.photos import PhotoError, process_photo
 from backend.settings import Settings
 
 MAX_BODY = 5000

@@ -20,10 +20,10 @@ from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.core.mail import queue_mail
+from backend.core.photos import PhotoStore
 from backend.customers import services as customers
 from backend.privacy import export
 from backend.privacy.tables import DeletionRequest
-from backend.readings.photos import PhotoStore
 from backend.settings import Settings
 
 

@@ -13,8 +13,8 @@ from litestar.response import File
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core.errors import ApiError
 from backend.core.forms import form_text, idempotency_key
+from backend.core.photos import MAX_BYTES
 from backend.readings import services
-from backend.readings.photos import MAX_BYTES
 from backend.readings.rules import HIGH_FACTOR
 from backend.readings.schemas import HistoryOut, MetersOut, ReadingOut, ReviewIn
 from backend.settings import SettingsDep

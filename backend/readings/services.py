@@ -15,10 +15,10 @@ from backend.core import idempotency
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
+from backend.core.photos import PhotoError, PhotoStore, process_photo
 from backend.customers import services as customers
 from backend.customers.schemas import LastReading
 from backend.readings import rules
-from backend.readings.photos import PhotoError, PhotoStore, process_photo
 from backend.readings.schemas import (
     HistoryOut,
     HistoryRow,

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import PIL  # noqa: E402
 from PIL import ExifTags, Image, features  # noqa: E402
 
-from backend.readings.photos import FULL_SIZE, process_photo  # noqa: E402
+from backend.core.photos import FULL_SIZE, process_photo  # noqa: E402
 
 TARGET_RATIO = 1.5
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFile, ImageOps, ImageStat, JpegImagePlugin, features
 
-from backend.readings.photos import (
+from backend.core.photos import (
     MAX_BYTES,
     MAX_PIXELS,
     PhotoError,
@@ -688,7 +688,7 @@ def _small_with_metadata(progressive: bool = False) -> bytes:
 
 @pytest.mark.parametrize("progressive", [False, True])
 def test_small_upright_jpeg_is_kept_without_metadata(progressive):
-    from backend.readings.photos import process_photo
+    from backend.core.photos import process_photo
 
     data = _small_with_metadata(progressive)
     photo = process_photo(data)
@@ -705,7 +705,7 @@ def test_small_upright_jpeg_is_kept_without_metadata(progressive):
 
 
 def test_small_truncated_jpeg_is_still_refused():
-    from backend.readings.photos import PhotoError, process_photo
+    from backend.core.photos import PhotoError, process_photo
 
     data = _small_with_metadata()
     with pytest.raises(PhotoError) as err:
@@ -714,7 +714,7 @@ def test_small_truncated_jpeg_is_still_refused():
 
 
 def test_strip_refuses_what_it_does_not_understand():
-    from backend.readings.photos import strip_jpeg_metadata
+    from backend.core.photos import strip_jpeg_metadata
 
     assert strip_jpeg_metadata(b"not a jpeg") is None
     assert strip_jpeg_metadata(b"\xff\xd8\xff\xe1\x00") is None  # segment runs past the end
@@ -732,7 +732,7 @@ def _segment(marker: int, payload: bytes) -> bytes:
 
 
 def test_bytes_hidden_in_jfif_and_adobe_segments_are_not_kept():
-    from backend.readings.photos import process_photo
+    from backend.core.photos import process_photo
 
     out = io.BytesIO()
     Image.effect_noise((800, 600), 50).convert("RGB").save(out, "JPEG", quality=85)
@@ -752,7 +752,7 @@ def test_bytes_hidden_in_jfif_and_adobe_segments_are_not_kept():
 
 
 def test_strip_copies_no_segment_it_does_not_know():
-    from backend.readings.photos import strip_jpeg_metadata
+    from backend.core.photos import strip_jpeg_metadata
 
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (10, 120, 200)).save(out, "JPEG", quality=85)

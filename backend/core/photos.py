@@ -1,4 +1,5 @@
-"""Meter photos: check an uploaded picture, make it safe to keep and show, and store it by content hash.
+"""Photos (meter readings, contact attachments): check an uploaded picture, make it safe to keep
+and show, and store it by content hash.
 
 A resident sends a photo of the water meter together with a reading. What we keep is never the
 uploaded file itself but a fresh JPEG decoded and re-encoded by us:
