@@ -10,11 +10,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from backend.billing import calc, einvoice, payments
-from backend.billing.bulk import insert
 from backend.billing.run import run_billing
 from backend.billing.tables import Allocation, Document, Payment
 from backend.billing.tariffs import ensure_demo_tariff
 from backend.core import clock
+from backend.core.bulk import insert
 from backend.core.clock import today_in_warsaw
 from backend.core.db import transaction
 from backend.customers.tables import Customer

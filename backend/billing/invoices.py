@@ -10,7 +10,6 @@ from typing import Any
 
 from backend.accounts.schemas import CurrentUser
 from backend.billing import calc, einvoice, nrb, numbering, payments, qr, sources
-from backend.billing.bulk import insert
 from backend.billing.calc import Line, MeterUse
 from backend.billing.run import BILLED_COLUMNS, DOC_COLUMNS, LINE_COLUMNS, billed_rows, document_rows
 from backend.billing.schemas import (
@@ -26,6 +25,7 @@ from backend.billing.schemas import (
 )
 from backend.billing.tables import BilledMeter, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
+from backend.core.bulk import insert
 from backend.core.clock import iso, local_midnight, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found

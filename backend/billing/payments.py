@@ -13,9 +13,9 @@ from typing import Any
 
 from backend.billing import calc, numbering
 from backend.billing.allocation import OpenDoc, allocate
-from backend.billing.bulk import insert
 from backend.billing.tables import Allocation, Document, DocumentLine, Payment, ReminderItem
 from backend.core import clock
+from backend.core.bulk import insert
 from backend.core.db import is_unique_violation, transaction
 from backend.settings import Settings
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from backend.billing import calc, numbering, payments, sources
-from backend.billing.bulk import insert
 from backend.billing.calc import Line, MeterUse, Prices
 from backend.billing.sources import MeterRow, Value
 from backend.billing.tables import BilledMeter, BillingRun, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
 from backend.core import clock
+from backend.core.bulk import insert
 from backend.core.clock import local_midnight, today_in_warsaw
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError

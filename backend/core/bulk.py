@@ -1,6 +1,8 @@
 """Bulk insert on the current transaction's connection: COPY on PostgreSQL, executemany on
-SQLite. A billing run writes a few rows per service point; Table.insert costs ~150 µs of Python
-per row, which alone would take the 100,000-point run past its minute."""
+SQLite (Piccolo's sqlite3 adapters convert UUIDs and datetimes). Table.insert costs ~150 µs of
+Python per row (a Table instance, nested query strings): a billing run writes a few rows per
+service point, which that way alone would take the 100,000-point run past its minute; the demo's
+10,000 customers took 63 s on SQLite and 67 s on PostgreSQL that way, 16 s and 12 s this way."""
 
 from __future__ import annotations
 
