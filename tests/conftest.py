@@ -26,8 +26,8 @@ if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"
     os.environ["EBOK_TEST_POSTGRES"] = os.environ["DATABASE_URL"]
 os.environ["DATABASE_URL"] = database_url_for("api")
 
-from backend.core import db  # noqa: E402 - the engine is chosen from the environment above
-from backend.settings import Settings  # noqa: E402
+from backend.core import db  # imported after the environment above: it chooses the engine
+from backend.settings import Settings
 
 
 def _quiet_migrate() -> None:

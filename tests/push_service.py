@@ -177,7 +177,7 @@ class PushService:
             payload = None
             if len(self.received) % self.decrypt_every == 0:
                 payload = json.loads(decrypt(body, device.private_key, device.auth_secret))
-        except Exception as exc:  # noqa: BLE001 - any failed check is the sender's bug: 400, kept
+        except Exception as exc:  # any failed check is the sender's bug: 400, kept
             self.errors.append(f"{name}: {exc!r}")
             return 400, {}
         self.received.append(Received(name, headers, payload, claims))

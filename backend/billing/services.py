@@ -7,14 +7,11 @@ from collections.abc import Sequence
 
 from backend.accounts.schemas import CurrentUser
 from backend.billing import invoices, payments, pdf
-from backend.billing.run import RunResult, run_billing
 from backend.billing.tables import Document
 from backend.core.clock import today_in_warsaw
 from backend.core.errors import not_found
 from backend.customers import services as customers
 from backend.settings import Settings
-
-__all__ = ["RunResult", "balance", "document_pdf", "invoice_matches", "run_billing", "visible_pdf"]
 
 
 async def balance(customer_ids: Sequence[str]) -> dict[str, int]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from backend.billing.tables import BilledMeter, Document
-from backend.customers.tables import Customer, Meter, ServicePoint
+from backend.customers.tables import Meter, ServicePoint
 from backend.readings.tables import Reading
 
 
@@ -111,11 +110,3 @@ async def last_billed(meter_ids: Sequence[str]) -> dict[str, Value]:
     for r in rows:
         out[str(r["meter"])] = Value(int(r["current_litres"]), r["current_at"], r["source"])
     return out
-
-
-async def customers_info(customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    if not customer_ids:
-        return {}
-    rows = await Customer.select(Customer.id, Customer.number, Customer.name, Customer.email).where(
-        Customer.id.is_in(list(customer_ids)))
-    return {str(r["id"]): r for r in rows}

@@ -228,7 +228,7 @@ async def thread_detail(user: CurrentUser, thread_id: str) -> ThreadDetailOut:
 async def attachment_file(settings: Settings, user: CurrentUser, attachment_id: str) -> tuple[Path, str, str]:
     row = await ContactAttachment.select(
         ContactAttachment.id, ContactAttachment.kind, ContactAttachment.file_name,
-        ContactAttachment.message.thread.customer.as_alias("customer"),
+        ContactAttachment.message._.thread._.customer.as_alias("customer"),
     ).where(ContactAttachment.id == attachment_id).first() if is_uuid(attachment_id) else None
     if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
         raise not_found("attachment")
@@ -284,12 +284,3 @@ async def close_thread(staff: CurrentUser, thread_id: str) -> ThreadDetailOut:
     await ContactThread.update({ContactThread.status: "closed", ContactThread.staff_unread: False}).where(
         ContactThread.id == row["id"])
     return await thread_detail(staff, thread_id)
-
-
-async def unread_count(user: CurrentUser) -> int:
-    if user.is_staff:
-        return await ContactThread.count().where(ContactThread.staff_unread.eq(True))
-    if not user.customer_ids:
-        return 0
-    return await ContactThread.count().where(
-        ContactThread.customer.is_in(list(user.customer_ids)) & ContactThread.resident_unread.eq(True))

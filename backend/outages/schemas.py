@@ -115,7 +115,7 @@ class SubscriptionIn(Strict):
 
     endpoint: Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]
     keys: PushKeysIn
-    expirationTime: int | float | None = None  # noqa: N815 - the browser's own field name
+    expirationTime: int | float | None = None  # the browser's own field name
     service_point_ids: list[str] | None = None  # None: all of the user's, now and later
     old_endpoint: Annotated[str, msgspec.Meta(max_length=1000)] | None = None  # pushsubscriptionchange
     language: Literal["pl", "en"] = "pl"

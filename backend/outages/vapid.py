@@ -4,7 +4,6 @@ process and every restart signs with the same key the browsers subscribed with."
 from __future__ import annotations
 
 import time
-from base64 import urlsafe_b64encode
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,10 +19,6 @@ from backend.settings import Settings
 PRIVATE_KEY_SETTING = "vapid_private_key"
 TOKEN_LIFETIME = 12 * 3600  # push services refuse tokens valid more than 24 h ahead
 TOKEN_RENEW_BEFORE = 3600
-
-
-def b64url(data: bytes) -> str:
-    return urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @dataclass

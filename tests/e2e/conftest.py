@@ -38,7 +38,7 @@ class Server:
             "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
             "EBOK_BASE_URL": self.url,
         }
-        self.log = open(RUN_DIR / f"{name}-server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(RUN_DIR / f"{name}-server.log", "w")  # closed in stop()
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *args: str) -> None:

@@ -30,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import PIL  # noqa: E402
-from PIL import ExifTags, Image, features  # noqa: E402
+import PIL
+from PIL import ExifTags, Image, features
 
-from backend.core.photos import FULL_SIZE, process_photo  # noqa: E402
+from backend.core.photos import FULL_SIZE, process_photo
 
 TARGET_RATIO = 1.5
 

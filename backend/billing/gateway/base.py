@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
-class InvalidNotification(Exception):  # noqa: N818 - the notification is refused
+class InvalidNotification(Exception):  # the notification is refused
     """Bad signature, unknown merchant or malformed body."""
 
 

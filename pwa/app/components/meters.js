@@ -46,7 +46,3 @@ export function CustomerMeters({ customer }) {
     </section>`)}
   </section>`;
 }
-
-export function hasMeters(dashboard) {
-  return dashboard.customers.some((c) => c.service_points.some((p) => p.meters.length));
-}
