@@ -6,10 +6,13 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import click
 
 os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+T = TypeVar("T")
 
 DEMO_PASSWORD = "demo-ebok-2026"  # noqa: S105 - the published demo logins
 DEMO_LOGINS = [
@@ -23,11 +26,11 @@ def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def _with_db(coro_fn):  # type: ignore[no-untyped-def]
+def _with_db(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run one coroutine with the database pool open (PostgreSQL needs it)."""
     from backend.core import db
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> T:
         await db.start()
         try:
             return await coro_fn()
@@ -99,7 +102,7 @@ def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
 
     _logging()
 
-    async def prepare():  # type: ignore[no-untyped-def]
+    async def prepare():
         await db.migrate()
         return await load_demo(customers)
 
@@ -132,7 +135,7 @@ def worker() -> None:
 
     _logging()
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> None:
         await Worker(handlers=outbox_handlers(Settings.from_env())).run_forever()
 
     _with_db(run)
@@ -150,7 +153,7 @@ def bill(period: str, no_mail: bool) -> None:
 
     _logging()
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run():
         await db.migrate()
         return await run_billing(Settings.from_env(), period, notify=not no_mail)
 
@@ -175,7 +178,7 @@ def create_user(role: str, email: str, name: str) -> None:
     _logging()
     settings = Settings.from_env()
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run():
         from backend.app import outbox_handlers
         from backend.core import db
         from backend.core.outbox import Worker

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -119,7 +120,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
-def _dependency_marker():  # type: ignore[no-untyped-def]
+def _dependency_marker() -> Any:
     from litestar.di import NamedDependency
 
     return NamedDependency[Settings]

@@ -4,6 +4,7 @@ guards then require a login or a role, and handlers receive the user as a typed 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from litestar import Request
@@ -12,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import SkipValidation
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Guard, Receive, Scope, Send
 
 from backend.accounts import services
 from backend.accounts.schemas import CurrentUser
@@ -22,7 +23,7 @@ from backend.settings import Settings
 SESSION_COOKIE = "ebok_session"
 
 
-def session_middleware_factory(settings: Settings):  # type: ignore[no-untyped-def]
+def session_middleware_factory(settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http" and scope["path"].startswith("/api/"):
@@ -60,7 +61,7 @@ def staff_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRout
         raise ApiError("not_found", "Not found", 404)
 
 
-def role_in(*roles: str):  # type: ignore[no-untyped-def]
+def role_in(*roles: str) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if user_of(connection).role not in roles:
             raise ApiError("not_found", "Not found", 404)

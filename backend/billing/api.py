@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.types import ControllerRouterHandler
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.billing import einvoice, invoices, online, payments, qr, services, statements, tariffs
@@ -192,4 +193,5 @@ def _tariff_out(p: Prices) -> TariffOut:
                      sewage_grosze_per_m3=p.sewage, fee_grosze_per_meter_month=p.fee, vat_pct=p.vat_water)
 
 
-controllers = [SettlementsController, notify, SandboxGatewayController, BillingStaffController]
+controllers: list[ControllerRouterHandler] = [
+    SettlementsController, notify, SandboxGatewayController, BillingStaffController]

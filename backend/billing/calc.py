@@ -74,8 +74,13 @@ def period_bounds(period: str, months: int) -> tuple[date, date] | None:
     year, month = (int(part) for part in period.split("-"))
     if not 1 <= month <= 12 or months not in (1, 2, 3) or month % months:
         return None
-    start = date(year, month - months + 1, 1)
-    return start, date(year, month, calendar.monthrange(year, month)[1])
+    return date(year, month - months + 1, 1), month_end(period)
+
+
+def month_end(period: str) -> date:
+    """The last day of the month `period` (YYYY-MM)."""
+    year, month = (int(part) for part in period.split("-"))
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def parse_period(text: str) -> str:

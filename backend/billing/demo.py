@@ -49,7 +49,7 @@ async def load_demo_billing(settings: Settings | None = None, today: date | None
     await ensure_demo_tariff(date(int(periods[0][:4]) - 1, 1, 1))
     issued = 0
     for period in periods:
-        end = calc.period_bounds(period, 1)[1]
+        end = calc.month_end(period)
         r = await run_billing(settings, period, issue_date=end + timedelta(days=1), notify=False, reminders=False)
         issued += r.invoices
     anna = await Customer.select(Customer.id, Customer.email).where(Customer.number == ANNA).first()

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import mt940
 
@@ -128,7 +129,7 @@ def subfields(details: str) -> dict[str, str]:
 def parse_mt940(settings: Settings, text: str) -> list[Credit]:
     try:
         transactions = mt940.parse(text)
-    except Exception as exc:  # noqa: BLE001 - the library raises several kinds on bad input
+    except Exception as exc:  # the library raises several kinds on bad input
         raise ApiError("statement_unreadable", f"not an MT940 file: {exc}", 400, field="file") from None
     out = []
     for t in transactions:
@@ -180,9 +181,13 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
         await StatementImport.insert(StatementImport(id=statement_id, sha256=digest, filename=filename[:200], fmt=fmt,
                                                      imported_by=user_id))
     except Exception as exc:
-        if is_unique_violation(exc):  # the same file at the same moment from another tab
-            return _out(await StatementImport.select().where(StatementImport.sha256 == digest).first(), already=True)
-        raise
+        if not is_unique_violation(exc):
+            raise
+        # the same file at the same moment from another tab: its import is the one
+        winner = await StatementImport.select().where(StatementImport.sha256 == digest).first()
+        if winner is None:
+            raise
+        return _out(winner, already=True)
     matched = unmatched = duplicates = 0
     by_number: dict[str, str | None] = {}
     for credit, external_id in zip(credits, external_ids(credits), strict=True):
@@ -202,14 +207,14 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
             matched += 1
         else:
             unmatched += 1
-    await StatementImport.update({StatementImport.credits: len(credits), StatementImport.matched: matched,
-                                  StatementImport.unmatched: unmatched, StatementImport.duplicates: duplicates}).where(
-        StatementImport.id == statement_id)
-    row = await StatementImport.select().where(StatementImport.id == statement_id).first()
+    [row] = await StatementImport.update({
+        StatementImport.credits: len(credits), StatementImport.matched: matched,
+        StatementImport.unmatched: unmatched, StatementImport.duplicates: duplicates,
+    }).where(StatementImport.id == statement_id).returning(*StatementImport.all_columns())
     return _out(row, already=False)
 
 
-def _out(row: dict, already: bool) -> StatementOut:
+def _out(row: dict[str, Any], already: bool) -> StatementOut:
     return StatementOut(id=str(row["id"]), filename=row["filename"], fmt=row["fmt"], credits=row["credits"],
                         matched=row["matched"], unmatched=row["unmatched"], duplicates=row["duplicates"],
                         already_imported=already)

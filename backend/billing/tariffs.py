@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 from backend.billing.calc import Prices
 from backend.billing.statements import grosze
@@ -12,7 +13,8 @@ from backend.billing.tables import Document, Tariff
 from backend.core.db import transaction
 from backend.core.errors import ApiError
 
-DEMO_TARIFF = {  # the demo utility's prices: water 3,44 zł, sewage 5,59 zł per m³, fee 3,86 zł per meter-month
+# the demo utility's prices: water 3,44 zł, sewage 5,59 zł per m³, fee 3,86 zł per meter-month
+DEMO_TARIFF: dict[str, Any] = {
     "name": "Taryfa 2024–2027", "water_grosze_per_m3": 344, "sewage_grosze_per_m3": 559,
     "fee_grosze_per_meter_month": 386,
 }

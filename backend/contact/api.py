@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import File
+from litestar.types import ControllerRouterHandler
 
 from backend.accounts.guards import UserDep, logged_in, role_in, staff_only
 from backend.contact import services
@@ -93,4 +94,4 @@ class StaffInboxController(Controller):
         return await services.close_thread(user, thread_id)
 
 
-controllers = [ContactController, StaffInboxController]
+controllers: list[ControllerRouterHandler] = [ContactController, StaffInboxController]

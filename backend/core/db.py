@@ -11,14 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
-
-try:  # asyncpg is optional at import time only for type checkers
-    from asyncpg.exceptions import UniqueViolationError
-except ImportError:  # pragma: no cover
-    UniqueViolationError = ()  # type: ignore[assignment,misc]
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
@@ -26,17 +22,18 @@ class PooledSQLiteTransaction(SQLiteTransaction):
     opens (and closes) a connection and its thread per transaction, ~1.3 ms of every write."""
 
     _pooled = False
+    engine: WalSQLiteEngine
 
-    async def get_connection(self):  # type: ignore[no-untyped-def]
+    async def get_connection(self) -> Any:
         queue = self.engine._pools.get(asyncio.get_running_loop())
         if queue is not None and not queue.empty():  # never wait: a busy pool means a new connection
             self._pooled = True
             return queue.get_nowait()
         return await self.engine.get_connection()
 
-    async def begin(self):  # type: ignore[no-untyped-def]
+    async def begin(self) -> None:
         try:
-            await super().begin()
+            await super().begin()  # type: ignore[no-untyped-call]
         except BaseException:  # e.g. the write lock not had within busy_timeout: no __aexit__ follows
             await self.connection.close()
             raise
@@ -47,9 +44,9 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         try:
             if exception:
                 if not self._rolled_back:
-                    await self.rollback()
+                    await self.rollback()  # type: ignore[no-untyped-call]
             elif not self._committed and not self._rolled_back:
-                await self.commit()
+                await self.commit()  # type: ignore[no-untyped-call]
         except BaseException:
             await self.connection.close()  # its state is unknown: it does not go back
             raise
@@ -81,7 +78,7 @@ class WalSQLiteEngine(SQLiteEngine):
         await connection.execute("PRAGMA busy_timeout = 30000")
         return connection
 
-    async def get_connection(self):  # type: ignore[no-untyped-def]
+    async def get_connection(self) -> Any:
         return await self._prepare(await super().get_connection())
 
     async def open_pool(self) -> None:
@@ -121,7 +118,7 @@ def default_sqlite_path() -> Path:
     return Settings.from_env().sqlite_path
 
 
-def engine_from_env() -> Engine:
+def engine_from_env() -> Engine[Any]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
         return PostgresEngine(config={"dsn": url}, log_queries=False)
@@ -137,7 +134,7 @@ def engine_from_env() -> Engine:
     return WalSQLiteEngine(path=str(path), timeout=30)
 
 
-def engine() -> Engine:
+def engine() -> Engine[Any]:
     from backend import piccolo_conf
 
     return piccolo_conf.DB
@@ -184,7 +181,7 @@ async def migrate() -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
 
 
-async def start(db: Engine | None = None) -> None:
+async def start(db: Engine[Any] | None = None) -> None:
     db = db or engine()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=int(os.environ.get("EBOK_DB_POOL", "20")))
@@ -192,7 +189,7 @@ async def start(db: Engine | None = None) -> None:
         await db.open_pool()
 
 
-async def stop(db: Engine | None = None) -> None:
+async def stop(db: Engine[Any] | None = None) -> None:
     db = db or engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()

@@ -49,7 +49,7 @@ def _body(code: str, message: str, field: str | None = None, **extra: Any) -> di
     return {"code": code, "message": message, "field": field, **extra}
 
 
-def api_error_handler(_: Request, exc: ApiError) -> Response:
+def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:
     return Response(_body(exc.code, exc.message, exc.field, **exc.extra), status_code=exc.status,
                     headers=exc.headers)
 
@@ -58,7 +58,7 @@ _FIELD = re.compile(r"at `\$\.([A-Za-z_][\w]*)")
 _UNKNOWN = re.compile(r"(?:unknown|missing required) field `([^`]{1,60})`")
 
 
-def validation_handler(_: Request, exc: ValidationException) -> Response:
+def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Bad JSON, unknown fields, wrong types, too long strings: 400 naming the field."""
     field = None
     message = "Invalid request"
@@ -76,7 +76,7 @@ def validation_handler(_: Request, exc: ValidationException) -> Response:
     return Response(_body("invalid_request", message, field), status_code=400)
 
 
-def http_exception_handler(_: Request, exc: HTTPException) -> Response:
+def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException):
         return Response(_body("not_authenticated", "Log in first"), status_code=401)
     if isinstance(exc, PermissionDeniedException):
@@ -94,7 +94,7 @@ def http_exception_handler(_: Request, exc: HTTPException) -> Response:
     return Response(_body(code, str(exc.detail)), status_code=status, headers=exc.headers)
 
 
-def server_error_handler(_: Request, exc: Exception) -> Response:
+def server_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", exc_info=exc)
     return Response(_body("server_error", "Server error"), status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 

@@ -24,7 +24,7 @@ def form_text(form: Any, name: str, limit: int, required: bool = True, strip: bo
     return value.strip() if strip else value
 
 
-def idempotency_key(request: Request) -> str:
+def idempotency_key(request: Request[Any, Any, Any]) -> str:
     raw = request.headers.get("idempotency-key", "").strip()
     try:
         return str(uuid.UUID(raw))

@@ -20,7 +20,7 @@ log = logging.getLogger("ebok.outbox")
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class RetryLater(Exception):  # noqa: N818 - a signal, not an error
+class RetryLater(Exception):  # a signal, not an error
     """A handler asks to be run again no sooner than `delay` seconds from now."""
 
     def __init__(self, delay: float, reason: str = "") -> None:
@@ -28,7 +28,7 @@ class RetryLater(Exception):  # noqa: N818 - a signal, not an error
         self.delay = delay
 
 
-class GiveUp(Exception):  # noqa: N818
+class GiveUp(Exception):
     """A handler says retrying cannot help (e.g. the recipient rejected the message)."""
 
 
@@ -70,7 +70,7 @@ async def claim(kinds: list[str], limit: int = 20) -> list[dict[str, Any]]:
     lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
     sql = _CLAIM % (placeholders, lock)
     async with transaction():
-        rows = await OutboxJob.raw(sql, t + LEASE, t, t, *kinds, limit)
+        rows: list[dict[str, Any]] = await OutboxJob.raw(sql, t + LEASE, t, t, *kinds, limit)
     for row in rows:
         if isinstance(row["payload"], str):
             import json
@@ -80,7 +80,7 @@ async def claim(kinds: list[str], limit: int = 20) -> list[dict[str, Any]]:
 
 
 async def _finish(job_id: Any, **values: Any) -> None:
-    await OutboxJob.update(values).where(OutboxJob.id == job_id)
+    await OutboxJob.update(**values).where(OutboxJob.id == job_id)
 
 
 async def run_job(job: dict[str, Any], handler: Handler) -> None:
@@ -92,7 +92,7 @@ async def run_job(job: dict[str, Any], handler: Handler) -> None:
     except GiveUp as exc:
         log.warning("outbox job %s (%s) given up: %s", job["id"], job["kind"], exc)
         await _finish(job["id"], status="failed", last_error=str(exc)[:2000], done_at=now())
-    except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
+    except Exception as exc:  # any failure is retried with backoff
         attempts = int(job["attempts"])
         final = attempts >= MAX_ATTEMPTS
         log.warning("outbox job %s (%s) attempt %s failed: %r", job["id"], job["kind"], attempts, exc)
@@ -130,7 +130,7 @@ class Worker:
             try:
                 if await self.run_once():
                     continue
-            except Exception:  # noqa: BLE001 - the worker must survive a database hiccup
+            except Exception:  # the worker must survive a database hiccup
                 log.exception("outbox worker loop failed; retrying")
             self.wake.clear()
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
@@ -84,7 +85,7 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
-def client_ip(request: Request, settings: Settings) -> str:
+def client_ip(request: Request[Any, Any, Any], settings: Settings) -> str:
     if settings.trusted_proxies:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:

@@ -14,6 +14,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from backend.settings import ROOT
 
@@ -86,4 +87,4 @@ static_files = create_static_files_router(
     path="/static", directories=[PWA], cache_control=CacheControlHeader(no_cache=True)
 )
 
-controllers = [service_worker, manifest, offline_page, index, client_route, static_files]
+controllers: list[ControllerRouterHandler] = [service_worker, manifest, offline_page, index, client_route, static_files]

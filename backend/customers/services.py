@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from piccolo.columns import Column
+
 from backend.core.clock import now
 from backend.core.db import contains
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
@@ -100,8 +102,8 @@ _METER_COLUMNS = (
     Meter.id, Meter.serial, Meter.kind, Meter.digits, Meter.active, Meter.removed_on,
     Meter.service_point.id, Meter.service_point.street, Meter.service_point.house_number,
     Meter.service_point.apartment, Meter.service_point.postcode, Meter.service_point.town,
-    Meter.service_point.customer.id, Meter.service_point.customer.number,
-    Meter.service_point.customer.name, Meter.service_point.customer.billing_period_months,
+    Meter.service_point._.customer.id, Meter.service_point._.customer.number,
+    Meter.service_point._.customer.name, Meter.service_point._.customer.billing_period_months,
 )
 
 
@@ -148,9 +150,10 @@ async def meters_by_ids(meter_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 async def update_correspondence(customer_id: str, values: dict[str, str]) -> None:
     """The correspondence address, phone and contact e-mail as the customer corrects them (Moje konto)."""
-    columns = {"street": Customer.street, "house_number": Customer.house_number, "postcode": Customer.postcode,
-               "town": Customer.town, "phone": Customer.phone, "email": Customer.email}
-    changes = {columns[k]: v for k, v in values.items() if k in columns}
+    columns: dict[str, Column] = {
+        "street": Customer.street, "house_number": Customer.house_number, "postcode": Customer.postcode,
+        "town": Customer.town, "phone": Customer.phone, "email": Customer.email}
+    changes: dict[Column | str, Any] = {columns[k]: v for k, v in values.items() if k in columns}
     if changes:
         await Customer.update(changes).where(Customer.id == customer_id)
 

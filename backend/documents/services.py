@@ -140,13 +140,6 @@ async def delete_customer_document(settings: Settings, doc_id: str) -> None:
     customer_store(settings).delete(doc_id)
 
 
-async def unread_count(customer_ids: tuple[str, ...]) -> int:
-    if not customer_ids:
-        return 0
-    return await CustomerDocument.count().where(
-        CustomerDocument.customer.is_in(list(customer_ids)) & CustomerDocument.first_opened_at.is_null())
-
-
 def customer_document_path(settings: Settings, doc_id: str) -> Path:
     return customer_store(settings).path(doc_id)
 
@@ -171,17 +164,17 @@ async def upload_public(settings: Settings, staff: CurrentUser, upload: Upload) 
     pages = await validate_pdf(upload.data)
     doc_id = uuid.uuid4()
     await asyncio.to_thread(public_store(settings).save, str(doc_id), upload.data)
+    doc = PublicDocument(
+        id=doc_id, title=upload.title[:200], category=upload.category, description=upload.description[:500],
+        file_name=safe_file_name(upload.file_name or upload.title), size=len(upload.data), pages=pages,
+        sha256=hashlib.sha256(upload.data).hexdigest(), uploaded_by=staff.id, uploaded_at=now(),
+    )
     try:
-        await PublicDocument.insert(PublicDocument(
-            id=doc_id, title=upload.title[:200], category=upload.category, description=upload.description[:500],
-            file_name=safe_file_name(upload.file_name or upload.title), size=len(upload.data), pages=pages,
-            sha256=hashlib.sha256(upload.data).hexdigest(), uploaded_by=staff.id, uploaded_at=now(),
-        ))
+        await PublicDocument.insert(doc)
     except BaseException:
         public_store(settings).delete(str(doc_id))
         raise
-    row = await PublicDocument.select().where(PublicDocument.id == doc_id).first()
-    return _public_out(row)
+    return _public_out(doc.to_dict())  # what was stored: no second read
 
 
 async def public_file(settings: Settings, doc_id: str) -> tuple[Path, str]:

@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from piccolo.columns import Column
 
 from backend.core import egress, outbox
 from backend.core.clock import now
@@ -85,7 +86,8 @@ async def _publication(pub_id: Any) -> dict[str, Any] | None:
     return await Publication.select().where(Publication.id == uuid.UUID(str(pub_id))).first()
 
 
-async def _outage(pub: dict[str, Any]) -> dict[str, Any]:
+async def _outage(pub: dict[str, Any]) -> dict[str, Any] | None:
+    """None once the outage is gone (its publications go with it: nothing left to send)."""
     return await Outage.select().where(Outage.id == pub["outage"]).output(load_json=True).first()
 
 
@@ -106,6 +108,8 @@ class OutageAlerts:
         if pub is None:
             return
         outage = await _outage(pub)
+        if outage is None:
+            return
         if pub["targeted_at"] is None:
             await self.target(pub, outage)
         else:  # resumed: whatever is still due may be shared again
@@ -195,7 +199,7 @@ class OutageAlerts:
         authorizer = vapid.Authorizer(keys=keys, sub=vapid.subject(self.settings))
         t = now()
         payloads = {lang: services.alert_payload(outage, pub["reason"], pub["seq"], lang, t) for lang in texts.KIND}
-        common = {"ttl": services.ttl(outage, pub["reason"], t), "urgency": services.urgency(outage),
+        common: dict[str, Any] = {"ttl": services.ttl(outage, pub["reason"], t), "urgency": services.urgency(outage),
                   "topic": services.topic(outage["id"])}
         gate = asyncio.Semaphore(self.in_flight)
 
@@ -208,7 +212,7 @@ class OutageAlerts:
                 return r
             try:
                 return await attempt(transport, row, sub, r)
-            except Exception as exc:  # noqa: BLE001 - one device's bad data must not stop the others
+            except Exception as exc:
                 # an endpoint httpx cannot parse, keys that do not encrypt, an address refused:
                 # sending again cannot help, and the batch is recorded whatever happened here
                 log.warning("push to %s failed: %r", vapid.origin(sub["endpoint"]), exc)
@@ -300,7 +304,8 @@ class OutageAlerts:
         async with transaction():
             for (status, code), group in by_status.items():
                 for chunk in _chunks(group, 500):
-                    values = {PushDelivery.status: status, PushDelivery.http_status: code, PushDelivery.last_error: ""}
+                    values: dict[Column | str, Any] = {
+                        PushDelivery.status: status, PushDelivery.http_status: code, PushDelivery.last_error: ""}
                     if status == "sent":
                         values[PushDelivery.sent_at] = t
                     else:
@@ -338,6 +343,7 @@ class OutageAlertHelper(OutageAlerts):
         while pub is not None and pub["targeted_at"] is None and now() < deadline:
             await asyncio.sleep(0.1)  # the job that queued this one is still writing the delivery rows
             pub = await _publication(pub["id"])
-        if pub is None or pub["targeted_at"] is None or pub["finished_at"] is not None:
+        outage = await _outage(pub) if pub is not None else None
+        if pub is None or outage is None or pub["targeted_at"] is None or pub["finished_at"] is not None:
             return
-        await self.send(pub, await _outage(pub))
+        await self.send(pub, outage)

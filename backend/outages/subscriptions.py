@@ -107,9 +107,9 @@ async def subscribe(settings: Settings, user: CurrentUser, data: SubscriptionIn,
         if any(i not in own for i in chosen):
             raise not_found("service point")
         all_points = False
-    values = {
-        PushSubscription.user: user.id, PushSubscription.p256dh: data.keys.p256dh, PushSubscription.auth: data.keys.auth,
-        PushSubscription.language: data.language, PushSubscription.user_agent: user_agent[:200],
+    values: dict[str, Any] = {  # by column name: both the update and the insert take them
+        "user": user.id, "p256dh": data.keys.p256dh, "auth": data.keys.auth, "language": data.language,
+        "user_agent": user_agent[:200],
     }
     async with transaction():
         if data.old_endpoint and data.old_endpoint != data.endpoint:
@@ -121,17 +121,16 @@ async def subscribe(settings: Settings, user: CurrentUser, data: SubscriptionIn,
                 await PushSubscription.delete().where(PushSubscription.id == old["id"])
                 if data.service_point_ids is None:
                     all_points, chosen = old["all_points"], old["service_point_ids"]
-        values[PushSubscription.all_points] = all_points
-        values[PushSubscription.service_point_ids] = chosen
+        values["all_points"], values["service_point_ids"] = all_points, chosen
         # an endpoint belongs to one browser profile: whoever subscribes it last owns it
-        updated = await PushSubscription.update(values).where(PushSubscription.endpoint == data.endpoint).returning(
+        updated = await PushSubscription.update(**values).where(PushSubscription.endpoint == data.endpoint).returning(
             PushSubscription.id
         )
         if not updated:
             try:
                 await PushSubscription.insert(PushSubscription(
                     id=uuid.uuid4(), endpoint=data.endpoint, created_at=now(),
-                    **{col._meta.name: v for col, v in values.items()},
+                    **values,
                 ))
             except Exception as exc:
                 if not is_unique_violation(exc):

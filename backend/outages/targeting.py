@@ -53,7 +53,7 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
             if device_matches(sub, user_id, users_by_point, users_in_area):
                 out.subscriptions.append(sub)
                 alerted.add(user_id)
-    wanting = set()
+    wanting: set[str] = set()
     rest = [i for i in ids if i not in alerted]
     for start in range(0, len(rest), CHUNK):
         rows = await AlertEmailConsent.select(AlertEmailConsent.user).where(

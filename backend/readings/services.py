@@ -301,13 +301,12 @@ async def review(user: CurrentUser, reading_id: str, decision: str, note: str) -
         }).where(
             (Reading.id == reading_id)
             & ((Reading.status == "flagged") | ((Reading.status == "accepted") & Reading.reviewed_at.is_null()))
-        ).returning(Reading.id)
+        ).returning(*Reading.all_columns())  # the reviewed row itself: no second read that could miss it
     except ValueError:
         updated = []
     if not updated:
         raise not_found("reading to review")
-    row = await Reading.select().where(Reading.id == reading_id).first()
-    return _reading_out(row)
+    return _reading_out(updated[0])
 
 
 async def record_verification(reading_id: str, outcome: str, inspector_id: str, note: str = "") -> None:

@@ -4,6 +4,7 @@ e-Faktura by e-mail, statements (CSV, MT940), unmatched payments, and the paymen
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from datetime import UTC, date, datetime
@@ -307,6 +308,19 @@ async def test_statements_csv_and_mt940_matched_once(client, settings, billed):
     oldest, newest = sorted(s["documents"], key=lambda d: d["due_date"])
     assert oldest["remaining_grosze"] == 0  # allocated to the oldest first, the rest to the next
     assert newest["remaining_grosze"] == newest["gross_grosze"] - (10_000 - oldest["gross_grosze"])
+
+
+async def test_the_same_statement_from_two_tabs_at_once(client, settings, billed):
+    """Both imports find no earlier one; the second to write gets the first one's import back."""
+    await make_user(settings, "staff@example.com", role="staff")
+    await log_in(client, "staff@example.com")
+    csv_text = ("Data księgowania;Kwota;Rachunek odbiorcy;Nadawca;Tytuł;Identyfikator\n"
+                "2026-11-06;12,34;11 1020 3040 0000 0000 0000 0001;Ktoś;wpłata bez rachunku;TX3\n").encode()
+    both = await asyncio.gather(*(client.post("/api/staff/billing/statements",
+                                              files={"file": (name, csv_text, "text/csv")}) for name in ("a", "b")))
+    assert sorted(r.status_code for r in both) == [201, 201], [r.text for r in both]
+    assert sorted(r.json()["already_imported"] for r in both) == [False, True]
+    assert len({r.json()["id"] for r in both}) == 1 and await Payment.count() == 1
 
 
 async def test_resident_cannot_use_staff_billing(client, settings, billed):

@@ -119,6 +119,7 @@ async def test_public_information_without_login(client, people):
     await client.delete("/api/session")
     listed = (await client.get("/api/information")).json()
     assert [(d["title"], d["category"]) for d in listed] == [("Cennik 2026", "price_list")]
+    assert listed == [doc]  # the upload answered with what was stored
     f = await client.get(f"/api/information/{doc['id']}/file")
     assert f.status_code == 200 and f.content.startswith(b"%PDF-")
     assert (await client.post("/api/staff/information", data={"title": "x", "category": "form"},

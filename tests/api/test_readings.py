@@ -249,7 +249,7 @@ async def test_staff_accepts_or_rejects_a_flagged_reading(client, resident, sett
     assert r.status_code == 400 and r.json()["code"] == "note_required"
     r = await client.post(f"/api/staff/readings/{flagged['id']}/review",
                           json={"decision": "reject", "note": "Na zdjęciu jest 50,2 m³."})
-    assert r.json()["status"] == "rejected"
+    assert r.json() == {**flagged, "status": "rejected", "review_note": "Na zdjęciu jest 50,2 m³."}  # the same reading
     await client.delete("/api/session")
     await log_in(client, "ola@example.com")
     h = (await client.get(f"/api/meters/{meter}/readings")).json()

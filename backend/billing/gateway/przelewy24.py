@@ -48,7 +48,7 @@ def notification_sign(body: dict[str, Any], crc: str) -> str:
 def parse_signed_notification(body: dict[str, Any], crc: str, merchant_id: int, pos_id: int) -> Notification:
     """Check types, merchant and signature of a notification; the caller then checks the amount."""
     try:
-        typed = {name: kind(body[name]) if kind is str else body[name] for name, kind in NOTIFICATION_FIELDS}
+        typed: dict[str, Any] = {name: kind(body[name]) if kind is str else body[name] for name, kind in NOTIFICATION_FIELDS}
     except (KeyError, TypeError, ValueError):
         raise InvalidNotification("malformed notification") from None
     if any(kind is int and (not isinstance(typed[name], int) or isinstance(typed[name], bool))
