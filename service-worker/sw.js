@@ -88,12 +88,13 @@ self.addEventListener('fetch', (event) => {
 });
 
 // ---- background work ---------------------------------------------------------------------------
-// Handlers for features that work while no page is in front. Add new ones in this section:
-//   push               outage alerts (Web Push) - show the notification
-//   notificationclick  focus an open e-BOK window or open the URL carried by the notification
-//   sync               already here: sends the IndexedDB outbox of readings (outbox-core.js)
+// What works while no page is in front:
+//   sync                    sends the IndexedDB outbox (readings, contact messages, visit results)
+//   push                    outage alerts (Web Push): shows the notification
+//   notificationclick       focuses an open e-BOK window or opens the URL the notification carries
+//   pushsubscriptionchange  gives the server the browser's new subscription
 
-// Background Sync (Chromium): the queued readings are sent even when no e-BOK window is open.
+// Background Sync (Chromium): the outbox is sent even when no e-BOK window is open.
 // The session cookie goes with the request; the CSRF token was left in IndexedDB by the page.
 // A rejected promise (still offline) makes the browser try the sync again later.
 importScripts('/static/app/outbox-core.js');

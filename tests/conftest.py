@@ -1,5 +1,5 @@
 """Test set-up: a fresh database for the run (a real SQLite file, or a fresh PostgreSQL database
-when DATABASE_URL points at a server), the app under AsyncTestClient, a real SMTP server."""
+when DATABASE_URL points at a server), the app under httpx's ASGI transport on the test's own loop, a real SMTP server."""
 
 from __future__ import annotations
 

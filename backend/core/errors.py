@@ -41,7 +41,7 @@ class ApiError(Exception):
 
 
 def not_found(what: str = "object") -> ApiError:
-    # DESIGN: another customer's object is 404, never 403, so its existence does not leak
+    # docs/DESIGN.md: another customer's object is 404, never 403, so its existence does not leak
     return ApiError("not_found", f"{what} not found", 404)
 
 

@@ -16,7 +16,7 @@ from piccolo.table import Table
 
 class Customer(Table):
     id = UUID(primary_key=True)
-    number = Varchar(length=20, unique=True)  # data, not a key (DESIGN: IDs are opaque)
+    number = Varchar(length=20, unique=True)  # data, not a key (docs/DESIGN.md: IDs are opaque)
     name = Varchar(length=200)
     email = Varchar(length=254, index=True)
     phone = Varchar(length=32)

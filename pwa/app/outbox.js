@@ -1,6 +1,7 @@
 // The page's side of the outbox (outbox-core.js holds the storage and the sending): adding a
-// reading or a contact message, when to send (app start, back online, a timer for retries, Background Sync, the
-// "Wyślij teraz" button, after logging in) and a hook that keeps views and the badge current.
+// reading, a contact message or an inspector's visit result, when to send (app start, back online, a
+// timer for retries, Background Sync, the "Wyślij teraz" button, after logging in), the CSRF token
+// the service worker needs, and a hook that keeps views and the badge current.
 import './outbox-core.js';
 import { useEffect, useState } from './preact.js';
 import { getDB } from './db.js';

@@ -4,7 +4,7 @@
 
 Runs `npx --yes lighthouse@12` (from the npm registry) against a real `ebok demo` server with
 Debian's Chromium, and prints the performance score, the paint timings and the JavaScript the
-page transferred. Budget (DESIGN.md): score >= 95, JavaScript <= 50 KB gzipped on first load.
+page transferred. Budget (docs/DESIGN.md): score >= 95, JavaScript <= 50 KB gzipped on first load.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ process of its own: it checks the VAPID JWT of every request and decrypts every 
 Prints messages per second, total seconds from queuing the job to the publication finished
 (targeting + sending + recording), peak memory, and the per-message cost next to the bare
 cryptographic floor (ephemeral P-256 key + ECDH + HKDF + AES-GCM) and next to webpush's
-encryption alone. Target (DESIGN.md): <= 10 s.
+encryption alone. Target (docs/DESIGN.md): <= 10 s.
 """
 
 from __future__ import annotations
