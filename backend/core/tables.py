@@ -32,7 +32,7 @@ class IdempotencyKey(Table):
     cascades); the account table is named, not imported, so core stays below the domains."""
 
     key = Varchar(length=36, primary_key=True)
-    user = ForeignKey(references=LazyTableReference("User", app_name="accounts"), index=True)
+    user: ForeignKey[Table] = ForeignKey(references=LazyTableReference("User", app_name="accounts"), index=True)
     request_hash = Varchar(length=64)
     state = Varchar(length=10, default="processing")  # processing | done
     response = JSON(default="{}")
