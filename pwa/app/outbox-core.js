@@ -218,7 +218,8 @@
       return readJson(response).then(function (body) {
         var next = Object.assign({}, item, { attempts: (item.attempts || 0) + 1, lastTriedAt: now });
         if (response.ok) {
-          return Object.assign(next, { state: 'sent', reason: null, sentAt: now, result: body }, kind.dropWhenSent);
+          // the server's answer has a field of its own: a visit's `result` is its outcome and is shown after sending too
+          return Object.assign(next, { state: 'sent', reason: null, sentAt: now, answer: body }, kind.dropWhenSent);
         }
         var code = body.code || ('http_' + response.status);
         if (response.status === 401) return Object.assign(next, { state: 'attention', reason: 'session_expired' });

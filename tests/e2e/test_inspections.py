@@ -127,8 +127,15 @@ def _walk(browser, server):
     phone.reload()  # offline, the route and the three saved results are still there
     expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 3 z 3 · niewysłane: 3")
     expect(phone.get_by_text("zapisana, czeka na wysłanie")).to_have_count(3)
+    outbox = phone.get_by_role("region", name="Wyniki wizyt do wysłania")
+    expect(outbox.get_by_test_id("outbox-summary")).to_have_text(re.compile("^Do wysłania: 3\\."))
+    expect(outbox.get_by_role("button", name="Wyślij teraz")).to_be_visible()
     field.set_offline(False)
-    expect(phone.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=30_000)
+    expect(phone.get_by_test_id("outbox-summary")).to_have_text("Wszystkie wyniki wizyt zostały wysłane.",
+                                                                timeout=30_000)
+    labels = outbox.get_by_test_id("outbox-item").locator(".outbox-value strong").all_inner_texts()
+    assert sorted(labels) == ["Brak dostępu (zostawiono kartę)", "Potwierdzony",
+                              "Skorygowany (moja wartość zastępuje odczyt klienta)"], labels
     phone.reload()
     expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 3 z 3 · niewysłane: 0")
 

@@ -1,5 +1,5 @@
-// The outbox on screen: each queued reading with its state, the reason when it needs the person,
-// and "Wyślij teraz". Shown on the readings page; the count of unsent items is a badge in the menu.
+// The outbox on screen: each queued reading (Odczyty) or visit result (Moja trasa) with its state,
+// the reason when it needs the person, and "Wyślij teraz"; the count of unsent readings is a badge in the menu.
 import { html, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { formatDateTime } from '../format.js';
@@ -15,17 +15,24 @@ function OutboxItem({ item }) {
     <p class="outbox-meta">${item.address} · ${formatDateTime(item.capturedAt)}</p>
     <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span>
       ${item.state === 'waiting' && item.reason === 'offline' ? ` — ${t('outbox.offline')}` : ''}
-      ${item.state === 'sent' && item.result && item.result.status === 'flagged' ? ` — ${t('outbox.flagged')}` : ''}</p>
+      ${item.state === 'sent' && item.answer && item.answer.status === 'flagged' ? ` — ${t('outbox.flagged')}` : ''}</p>
     ${reason && html`<p class="field-error">${reason === 'session_expired' ? t('outbox.loginAgain') : errorText({ code: reason })}</p>
       ${reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
         onClick=${() => window.confirm(t('outbox.discardConfirm')) && discard(item.id)}>${t('outbox.discard')}</button>`}`}
   </li>`;
 }
 
-export function OutboxPanel({ items }) {
+// Texts per kind: a visit's result is not a reading.
+const TEXTS = {
+  reading: { title: 'outbox.title', unsent: 'outbox.unsent', allSent: 'outbox.allSent' },
+  visit: { title: 'outbox.visitTitle', unsent: 'outbox.visitUnsent', allSent: 'outbox.visitAllSent' },
+};
+
+export function OutboxPanel({ items, kind = 'reading' }) {
   const [busy, setBusy] = useState(false);
   if (!items.length) return null;
-  const unsent = unsentCount(items);
+  const unsent = unsentCount(items, kind);
+  const texts = TEXTS[kind] || TEXTS.reading;
   const sendNow = async () => {
     setBusy(true);
     try {
@@ -35,8 +42,8 @@ export function OutboxPanel({ items }) {
     }
   };
   return html`<section class="outbox" aria-labelledby="outbox-title">
-    <h2 id="outbox-title">${t('outbox.title')}</h2>
-    <p role="status" data-testid="outbox-summary">${unsent ? t('outbox.unsent', { count: unsent }) : t('outbox.allSent')}</p>
+    <h2 id="outbox-title">${t(texts.title)}</h2>
+    <p role="status" data-testid="outbox-summary">${unsent ? t(texts.unsent, { count: unsent }) : t(texts.allSent)}</p>
     ${unsent > 0 && html`<button type="button" class="btn btn-primary" onClick=${sendNow} aria-disabled=${busy ? 'true' : 'false'}>
       ${t('outbox.sendNow')}</button>`}
     <ul class="outbox-list">${items.slice().reverse().map((item) => html`<${OutboxItem} key=${item.id} item=${item} />`)}</ul>

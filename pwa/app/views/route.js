@@ -116,6 +116,6 @@ export function RouteView() {
   const outbox = useOutbox('visit');
   return html`<${Page} title=${t('route.title')}>
     <${DataView} resource=${resource}>${(routes) => html`<${RouteList} routes=${routes} outbox=${outbox} />`}<//>
-    <${OutboxPanel} items=${outbox} />
+    <${OutboxPanel} items=${outbox} kind="visit" />
   <//>`;
 }
