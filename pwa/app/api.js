@@ -70,7 +70,8 @@ async function errorFrom(res) {
 
 export async function request(method, url, body, { timeout = 0, retried = false } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const multipart = body instanceof FormData; // the browser writes its Content-Type with the boundary
+  if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
   const controller = timeout ? new AbortController() : null;
   const timer = controller ? setTimeout(() => controller.abort(), timeout) : 0;
   let res;
@@ -80,7 +81,7 @@ export async function request(method, url, body, { timeout = 0, retried = false 
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || multipart ? body : JSON.stringify(body),
       signal: controller ? controller.signal : undefined,
     });
   } catch {
@@ -109,6 +110,7 @@ export const api = {
   post: (url, body = {}) => request('POST', url, body),
   patch: (url, body = {}) => request('PATCH', url, body),
   del: (url) => request('DELETE', url),
+  upload: (url, form) => request('POST', url, form), // form: a FormData (multipart)
 };
 
 // No network, or the server (or the proxy in front of it) is failing: saved data is the best answer.

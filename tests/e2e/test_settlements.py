@@ -95,6 +95,29 @@ def test_office_runs_billing_and_sees_the_unmatched_queue(page):
     assert_accessible(page)
 
 
+def test_office_imports_a_bank_statement_once(page, tmp_path):
+    """The upload goes through the app's API client: the server's error and result are shown."""
+    unreadable = tmp_path / "notatka.csv"
+    unreadable.write_text("to nie jest wyciąg\n", encoding="utf-8")
+    statement = tmp_path / "wyciag.csv"  # a bank fee only: no credit, so nobody's balance moves
+    statement.write_text(f"Data księgowania;Kwota;Tytuł;Identyfikator\n2026-11-05;-7,50;Opłata;{uuid.uuid4()}\n",
+                         encoding="utf-8")
+    log_in(page, "biuro@example.com")
+    page.get_by_role("link", name="Fakturowanie").click()
+    card = page.get_by_role("region", name="Import wyciągu bankowego")
+    card.get_by_label("Plik wyciągu (CSV lub MT940)").set_input_files(str(unreadable))
+    card.get_by_role("button", name="Importuj").click()
+    expect(card.get_by_role("alert")).to_have_text("Nie udało się odczytać pliku wyciągu.")
+    card.get_by_label("Plik wyciągu (CSV lub MT940)").set_input_files(str(statement))
+    card.get_by_role("button", name="Importuj").click()
+    result = "Wyciąg wyciag.csv: wpłat 0, dopasowanych 0, niedopasowanych 0, powtórzonych 0."
+    expect(card.get_by_text(result)).to_be_visible()
+    expect(card.get_by_role("alert")).to_have_count(0)
+    card.get_by_role("button", name="Importuj").click()
+    expect(card.get_by_text("Ten plik był już zaimportowany — niczego nie dodano.")).to_be_visible()
+    assert_accessible(page)
+
+
 def test_office_adds_a_tariff_with_errors_tied_to_their_fields(page):
     log_in(page, "biuro@example.com")
     page.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Fakturowanie").click()

@@ -3,7 +3,7 @@
 import '../i18n/billing-views.js'; // this view's texts
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
-import { api, csrfToken } from '../api.js';
+import { api } from '../api.js';
 import { formatDateTime, formatDay, formatMoney } from '../format.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, FormAlert, Select, Submit, Success } from '../components/form.js';
@@ -142,15 +142,10 @@ function StatementImport({ onImported }) {
     try {
       const body = new FormData();
       body.append('file', file);
-      const res = await fetch('/api/staff/billing/statements', {
-        method: 'POST', body, credentials: 'same-origin', headers: { 'X-CSRFToken': await csrfToken(), Accept: 'application/json' },
-      });
-      const data = await res.json();
-      if (!res.ok) throw data;
-      setResult(data);
+      setResult(await api.upload('/api/staff/billing/statements', body));
       onImported();
     } catch (err) {
-      setError(err && err.code ? err : { code: 'offline' });
+      setError(err);
     } finally {
       setBusy(false);
     }

@@ -3,7 +3,7 @@
 import '../i18n/account-views.js'; // this view's texts
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
-import { api, csrfToken } from '../api.js';
+import { api } from '../api.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
 import { formatDateTime } from '../format.js';
@@ -11,20 +11,11 @@ import { PUBLIC_CATEGORIES } from './information.js';
 
 const CUSTOMER_CATEGORIES = ['contract', 'annex', 'letter', 'notice', 'other'];
 
-// Multipart upload with the CSRF header (api.js speaks JSON only).
-async function upload(url, fields, file) {
+function upload(url, fields, file) {
   const body = new FormData();
   for (const [k, v] of Object.entries(fields)) body.append(k, v);
   if (file) body.append('file', file, file.name);
-  let res;
-  try {
-    res = await fetch(url, { method: 'POST', body, credentials: 'same-origin', headers: { 'X-CSRFToken': await csrfToken(), Accept: 'application/json' } });
-  } catch {
-    throw Object.assign(new Error('offline'), { code: 'offline' });
-  }
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(data.message || 'error'), { code: data.code || 'generic', field: data.field || null });
-  return data;
+  return api.upload(url, body);
 }
 
 function FileField({ form, label, onFile }) {
