@@ -69,7 +69,8 @@ def _files(settings: Settings, data: dict[str, list[dict[str, Any]]]) -> list[tu
     for r in data.get("contact_attachment", []):
         path = contact.store(settings, r["kind"]).path(r["id"])
         out.append((f"kontakt/{r['id']}-{r['file_name']}", path))
-    return out
+    # photos are stored by content: readings sent with the same picture share one file, listed once
+    return list(dict(out).items())
 
 
 async def build_export(settings: Settings, user: CurrentUser) -> Path:

@@ -46,10 +46,12 @@ async def resident(client, settings):
 
 async def test_export_zip_has_json_csv_photos_and_documents(client, resident, settings):
     customer, other = resident
-    r = await client.post("/api/readings", data={"meter_id": customer["meter_id"], "value": "12,5",
-                                                 "captured_at": datetime.now(UTC).isoformat()},
-                          files={"photo": ("m.jpg", jpeg(), "image/jpeg")}, headers={"Idempotency-Key": str(uuid.uuid4())})
-    assert r.status_code == 201, r.text
+    for value in ("12,5", "12,6"):  # the same picture twice: one file, stored once, exported once
+        r = await client.post("/api/readings", data={"meter_id": customer["meter_id"], "value": value,
+                                                     "captured_at": datetime.now(UTC).isoformat()},
+                              files={"photo": ("m.jpg", jpeg(), "image/jpeg")},
+                              headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert r.status_code == 201, r.text
     await Reading.insert(Reading(meter=other["meter_id"], value_litres=1, captured_at=datetime.now(UTC)))
     await client.put(f"/api/consents/{customer['id']}/e_invoice", json={"given": True})
     await client.post("/api/contact/messages", data={"customer_id": customer["id"], "category": "question",
@@ -67,13 +69,14 @@ async def test_export_zip_has_json_csv_photos_and_documents(client, resident, se
     names = z.namelist()
     data = json.loads(z.read("dane.json"))
     assert [c["number"] for c in data["customer"]] == ["900001"]
-    assert [x["value_litres"] for x in data["reading"]] == [12500]  # not the other customer's reading
+    assert sorted(x["value_litres"] for x in data["reading"]) == [12500, 12600]  # not the other customer's
     assert data["ebok_user"][0]["email"] == "zofia@example.com" and "password_hash" not in data["ebok_user"][0]
     assert all("id" not in s for s in data["ebok_session"]) and data["ebok_session"]
     assert data["consent_event"][0]["kind"] == "e_invoice"
     assert data["contact_message"][0]["body"] == "Kiedy odczyt?"
     assert data["customer_document"][0]["title"] == "Aneks"
     assert f"zdjecia/{data['reading'][0]['photo_hash']}.jpg" in names
+    assert len(names) == len(set(names)) and len([n for n in names if n.startswith("zdjecia/")]) == 1
     assert any(n.startswith("dokumenty/") and n.endswith("aneks.pdf") for n in names)
     assert "csv/reading.csv" in names and "README.txt" in names
     assert z.read("csv/customer.csv").decode("utf-8-sig").startswith("id;number;name")
