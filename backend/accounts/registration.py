@@ -9,13 +9,13 @@ process sees them. The invoice check is billing's `invoice_matches`.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import RegisterIn
 from backend.accounts.tables import LoginAttempt, User
 from backend.billing import services as billing
+from backend.core.amounts import parse_grosze
 from backend.core.clock import now
 from backend.core.errors import ApiError
 from backend.core.mail import queue_mail
@@ -24,21 +24,11 @@ from backend.settings import Settings
 
 ATTEMPTS_PER_HOUR = 5  # per IP and per customer number
 
-_AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
-
 EXISTS_MAIL = {
     "pl": ("Konto w e-BOK {utility} już istnieje",
            "Dzień dobry,\n\nktoś (być może Ty) próbował założyć konto w e-BOK {utility} dla adresu {email}.\n"
            "Konto z tym adresem już istnieje. Jeśli nie pamiętasz hasła, ustaw nowe: {link}\n\n{utility}"),
 }
-
-
-def parse_grosze(text: str) -> int | None:
-    found = _AMOUNT.fullmatch(text.replace(" ", "").replace("\u00a0", "").removesuffix("zł").strip())
-    if not found:
-        return None
-    whole, fraction = found.groups()
-    return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
 
 
 async def _check_rate(keys: list[str]) -> None:

@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import mt940
@@ -21,6 +21,7 @@ import mt940
 from backend.billing import nrb, payments
 from backend.billing.schemas import StatementOut
 from backend.billing.tables import StatementImport
+from backend.core.amounts import parse_grosze
 from backend.core.db import is_unique_violation
 from backend.core.errors import ApiError
 from backend.customers import services as customers
@@ -49,14 +50,10 @@ def decode(data: bytes) -> str:
 
 
 def grosze(text: str) -> int:
-    cleaned = re.sub(r"[\s\u00a0]|zł|PLN", "", text.strip())
-    if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(".", "")  # 1.234,56
-    try:
-        value = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {text!r}") from None
-    return int((value * 100).to_integral_value())
+    value = parse_grosze(text, max_whole_digits=15, bank=True)
+    if value is None:
+        raise ValueError(f"not an amount: {text!r}")
+    return value
 
 
 def _our_account(settings: Settings, *texts: str) -> str:

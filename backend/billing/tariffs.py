@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
 from backend.billing.calc import Prices
-from backend.billing.statements import grosze
 from backend.billing.tables import Document, Tariff
+from backend.core.amounts import parse_grosze
 from backend.core.db import transaction
 from backend.core.errors import ApiError
 
@@ -52,15 +51,13 @@ async def ensure_demo_tariff(valid_from: date) -> None:
 
 VAT_RATES = (0, 5, 8, 23)  # the Polish rates; water and sewage are 8 %
 MAX_PRICE_GROSZE = 100_000  # 1000 zł per m³ or per month: anything above is a typo
-_PRICE = re.compile(r"^\d{1,4}(?:[.,]\d{1,2})?$")
 
 
 def price_grosze(text: str, field: str) -> int:
     """A net price as the office writes it ("3,44", "3.44", "12"): grosze, at most two decimals."""
-    cleaned = text.strip().replace("zł", "").replace(" ", "").replace("\u00a0", "")
-    if not _PRICE.match(cleaned):
+    value = parse_grosze(text, max_whole_digits=4)
+    if value is None:
         raise ApiError("price_invalid", "A price in zł with at most two decimals", 400, field=field)
-    value = grosze(cleaned)
     if value > MAX_PRICE_GROSZE:
         raise ApiError("price_invalid", "A price above 1000 zł", 400, field=field)
     return value
