@@ -9,7 +9,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from backend.accounts import passwords
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CorrespondenceIn, CorrespondenceOut, CurrentUser, ProfileOut
 from backend.accounts.tables import EmailChange, User, UserCustomer
@@ -91,9 +90,7 @@ async def request_email_change(settings: Settings, user: CurrentUser, new_email:
     new_email = accounts.normalize_email(new_email)
     if not _EMAIL.fullmatch(new_email):
         raise ApiError("email_invalid", "Not an e-mail address", 400, field="new_email")
-    row = await User.select(User.password_hash, User.language).where(User.id == user.id).first()
-    if not row or not passwords.verify_password(row["password_hash"], password):
-        raise ApiError("wrong_password", "The password is wrong", 400, field="password")
+    await accounts.check_password(user.id, password)
     if new_email == user.email:
         raise ApiError("email_same", "This is the current address", 400, field="new_email")
     if await User.exists().where(User.email == new_email):
@@ -104,10 +101,10 @@ async def request_email_change(settings: Settings, user: CurrentUser, new_email:
         await EmailChange.delete().where((EmailChange.user == user.id) & EmailChange.used_at.is_null())
         await EmailChange.insert(EmailChange(id=accounts.digest(raw), user=user.id, new_email=new_email, created_at=t,
                                              expires_at=t + timedelta(hours=EMAIL_CHANGE_HOURS)))
-        subject, text = _mail("confirm", row["language"], utility=settings.utility_name, email=new_email,
+        subject, text = _mail("confirm", user.language, utility=settings.utility_name, email=new_email,
                               hours=EMAIL_CHANGE_HOURS, link=f"{settings.base_url}/potwierdz-email?token={raw}")
         await queue_mail(new_email, subject, text)
-        subject, text = _mail("notice", row["language"], utility=settings.utility_name, masked=_mask(new_email),
+        subject, text = _mail("notice", user.language, utility=settings.utility_name, masked=_mask(new_email),
                               phone=settings.utility_phone)
         await queue_mail(user.email, subject, text)
 

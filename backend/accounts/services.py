@@ -193,10 +193,16 @@ async def _set_password(user_id: Any, password: str) -> None:
     ).where(User.id == user_id)
 
 
+async def check_password(user_id: str, password: str, field: str = "password") -> None:
+    """The signed-in person confirms a change with their password (a stolen session alone is not enough)."""
+    row = await User.select(User.password_hash).where(User.id == user_id).first()
+    if not row or not passwords.verify_password(row["password_hash"], password):
+        message = "The current password is wrong" if field == "current_password" else "The password is wrong"
+        raise ApiError("wrong_password", message, 400, field=field)
+
+
 async def change_password(settings: Settings, user: CurrentUser, current: str, new: str) -> None:
-    row = await User.select(User.password_hash).where(User.id == user.id).first()
-    if not row or not passwords.verify_password(row["password_hash"], current):
-        raise ApiError("wrong_password", "The current password is wrong", 400, field="current_password")
+    await check_password(user.id, current, "current_password")
     check_policy(settings, new, "new_password")
     async with transaction():
         await _set_password(user.id, new)

@@ -12,9 +12,8 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts import passwords
+from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
-from backend.accounts.tables import User
 from backend.core.clock import now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -102,9 +101,7 @@ async def my_data(user: CurrentUser) -> MyDataOut:
 
 
 async def request_deletion(settings: Settings, user: CurrentUser, password: str, reason: str) -> MyDataOut:
-    row = await User.select(User.password_hash).where(User.id == user.id).first()
-    if not row or not passwords.verify_password(row["password_hash"], password):
-        raise ApiError("wrong_password", "The password is wrong", 400, field="password")
+    await accounts.check_password(user.id, password)
     if user.role != "resident":
         raise ApiError("not_for_staff", "Office accounts are removed by an administrator", 400)
     numbers = ", ".join(c["number"] for c in await customers.customers_brief(user.customer_ids))
