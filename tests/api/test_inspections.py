@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from backend.core.clock import today_in_warsaw
 from backend.readings.tables import Reading
 from tests.api.test_readings import add_reading, iso, jpeg, post_reading
 from tests.support import log_in, make_customer, make_user
@@ -44,7 +45,7 @@ async def test_queue_visits_route_and_results(client, settings):
     visit_ids = r.json()["visit_ids"]
     again = await client.post("/api/staff/visits", json={"reading_ids": [readings["500001"]["id"]]})
     assert again.json()["visit_ids"] == visit_ids[:1]  # not planned twice
-    today = datetime.now(UTC).date().isoformat()
+    today = today_in_warsaw().isoformat()  # the app's day; the UTC date differs from 23:00/22:00 UTC on
     assert (await client.post("/api/staff/routes", json={"inspector_id": str(uuid.uuid4()), "day": today,
                                                         "visit_ids": visit_ids})).status_code == 400
     route = (await client.post("/api/staff/routes", json={"inspector_id": other, "day": today,
@@ -160,7 +161,7 @@ async def test_open_visits_listed_for_planning(client, settings):
     visits = (await client.get("/api/staff/visits")).json()
     assert [v["customer_number"] for v in visits] == ["500002", "500001"]
     assert (await client.get("/api/staff/inspectors")).json()[0]["id"] == inspector
-    today = datetime.now(UTC).date().isoformat()
+    today = today_in_warsaw().isoformat()  # the app's day; the UTC date differs from 23:00/22:00 UTC on
     await client.post("/api/staff/routes", json={"inspector_id": inspector, "day": today,
                                                  "visit_ids": [visits[0]["id"]]})
     assert [v["customer_number"] for v in (await client.get("/api/staff/visits")).json()] == ["500001"]
@@ -180,8 +181,6 @@ async def _inspector_reach(client, meter_id: str, reading_id: str) -> dict[str, 
 
 
 async def test_inspectors_see_only_the_meters_their_routes_hold(client, settings):
-    from backend.core.clock import today_in_warsaw
-
     a, b, inspector, other, readings = await _setup(client, settings)
     hidden = {"history": 404, "csv": 404, "photo": 404, "thumb": 404, "submit": 404}
     # no route yet: nothing of any customer's
