@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ import msgspec
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.core import idempotency
+from backend.core.addresses import house_order
 from backend.core.clock import iso, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -32,12 +32,6 @@ OUTCOMES_WITH_VALUE = ("confirmed", "corrected")
 
 def _json(value: Any) -> list[str]:
     return msgspec.json.decode(value) if isinstance(value, str | bytes) else list(value or [])
-
-
-def house_key(number: str) -> tuple[int, str]:
-    """'12A' -> (12, 'A'): houses in the order an inspector walks the street."""
-    found = re.match(r"\s*(\d+)\s*(.*)", number or "")
-    return (int(found.group(1)), found.group(2)) if found else (10**6, number or "")
 
 
 # --- the review queue ------------------------------------------------------------------------------
@@ -138,7 +132,7 @@ async def create_route(user: CurrentUser, inspector_id: str, day: str, visit_ids
     if not wanted:
         raise ApiError("no_visits", "No open visits to put on the route", 400, field="visit_ids")
     # ordered by street, then house number, so the inspector walks it once
-    wanted.sort(key=lambda r: (meters[str(r["meter"])]["street"], house_key(meters[str(r["meter"])]["house_number"])))
+    wanted.sort(key=lambda r: (meters[str(r["meter"])]["street"], house_order(meters[str(r["meter"])]["house_number"])))
     route = Route(inspector=inspector_id, day=when, created_by=user.id)
     async with transaction():
         await route.save()
@@ -205,7 +199,7 @@ async def open_visits() -> list[VisitOut]:
     """Visits planned but on no route yet, by street and number."""
     rows = await Visit.select().where((Visit.status == "pending") & Visit.route.is_null())
     meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
-    rows.sort(key=lambda r: (meters[str(r["meter"])]["street"], house_key(meters[str(r["meter"])]["house_number"])))
+    rows.sort(key=lambda r: (meters[str(r["meter"])]["street"], house_order(meters[str(r["meter"])]["house_number"])))
     return (await _visits_out(rows)).get("None", [])
 
 

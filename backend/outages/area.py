@@ -4,19 +4,11 @@ the area or it is not, and only devices choosing such a point are alerted."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
+from backend.core.addresses import house_number
 from backend.customers.tables import ServicePoint
-
-_NUMBER = re.compile(r"\s*(\d+)")
-
-
-def house_number(text: str) -> int | None:
-    """The leading number of '12', '12A', '12/14', ' 7 b'; None when there is none."""
-    found = _NUMBER.match(text or "")
-    return int(found.group(1)) if found else None
 
 
 def normal(text: str) -> str:
