@@ -332,6 +332,9 @@ async def create_resident(settings: Settings, customer_id: str, email: str, name
     customer = await customers.get_customer(customer_id)
     if not customer:
         raise ApiError("not_found", "customer not found", 404, field="customer_id")
+    if (await accounts_of_customers([str(customer["id"])])).get(str(customer["id"])):
+        # one login per customer: a second would be a second person the consent did not name
+        raise ApiError("customer_has_account", "This customer already has an e-BOK account", 409, field="customer_id")
     await customers.record_contact_consent(customer_id)
     return await create_user(settings, email, name, "resident", customer_id=str(customer["id"]))
 

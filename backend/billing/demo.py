@@ -9,8 +9,8 @@ import logging
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from backend.billing import calc, einvoice, payments
-from backend.billing.run import run_billing
+from backend.billing import calc, einvoice
+from backend.billing.run import remind, run_billing
 from backend.billing.tables import Allocation, Document, Payment
 from backend.billing.tariffs import ensure_demo_tariff
 from backend.core import clock
@@ -54,7 +54,7 @@ async def load_demo_billing(settings: Settings | None = None, today: date | None
         issued += r.invoices
     anna = await Customer.select(Customer.id, Customer.email).where(Customer.number == ANNA).first()
     await _pay(today, str(anna["id"]) if anna else None)
-    await payments.issue_reminders(settings, today, periods[-1])
+    await remind(settings, today, periods[-1])
     if anna:
         await einvoice.set_consent(str(anna["id"]), True, anna["email"], None,
                                    at=datetime.combine(today - timedelta(days=200), datetime.min.time(), UTC),

@@ -225,3 +225,13 @@ async def run_billing(settings: Settings, period: str, issue_date: date | None =
     log.info("billing run %s: %s invoices (%s estimated), %s reminders in %.1f s", period, result.invoices,
              result.estimated, result.reminders, result.seconds)
     return result
+
+
+async def remind(settings: Settings, as_of: date, period: str, user_id: str | None = None) -> int:
+    """Reminders on their own (the demo's, after its back-dated runs), recorded in the billing
+    history like a run's, so no reminder is issued without a run that counts it."""
+    count = await payments.issue_reminders(settings, as_of, period)
+    if count:
+        await BillingRun.insert(BillingRun(period=period, issue_date=as_of, invoices=0, estimated=0, reminders=count,
+                                           seconds=0, started_by=user_id))
+    return count

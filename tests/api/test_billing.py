@@ -478,3 +478,16 @@ async def test_qr_of_the_total_decodes(client, settings, billed):
 
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.png(t["qr_payload"]))))
     assert decoded[0].text.split("|")[2:4] == [t["account"], f"{t['amount_grosze']:06d}"]
+
+
+async def test_billing_history_counts_every_reminder_issued(client, settings):
+    """The demo's reminders come after its back-dated runs; the history counted them nowhere
+    ("upomnień 0" beside the reminders the residents had)."""
+    from backend.demo.load import load_demo
+
+    await load_demo(5, today=date(2026, 12, 1))
+    issued = await Document.count().where(Document.kind == "reminder")
+    assert issued > 0
+    await log_in(client, "biuro@example.com", "demo-ebok-2026")
+    runs = (await client.get("/api/staff/billing/runs")).json()
+    assert sum(r["reminders"] for r in runs) == issued

@@ -83,6 +83,10 @@ def test_staff_creates_account_and_resident_activates_from_email(page, context, 
     page.get_by_label("Klient złożył pisemną zgodę na przetwarzanie danych kontaktowych").check()
     page.get_by_role("button", name="Wyślij link aktywacyjny").click()
     expect(page.get_by_text(f"Wysłano link aktywacyjny na {email}.")).to_be_visible()
+    card = page.locator(".customer-card").filter(has_text="100002 —")
+    expect(card).to_contain_text(f"{email} (czeka na aktywację)")
+    expect(card).to_contain_text("Klient ma już konto w e-BOK")
+    expect(card.get_by_role("button", name="Utwórz konto w e-BOK")).to_have_count(0)  # no second account
     assert_accessible(page)
 
     [mail] = smtp_server.wait_for_sync(email)

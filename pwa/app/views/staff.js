@@ -55,7 +55,7 @@ function CustomerCard({ customer, open, onOpen, onClose, onCreated }) {
           ? t('staff.accountActive') : t('staff.accountPending')})</li>`)}</ul>`
         : t('staff.accountsNone')}</dd></div>
     </dl>
-    ${open
+    ${customer.accounts.length ? html`<p class="note">${t('staff.hasAccount')}</p>` : open
       ? html`<${CreateResident} customer=${customer} onCreated=${onCreated} onCancel=${onClose} />`
       : html`<button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${onOpen}>${t('staff.create')}</button>`}
   </li>`;
