@@ -4,8 +4,8 @@ import { api, remember } from '../api.js';
 import { useApp } from '../context.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, FormAlert, Submit, Success } from '../components/form.js';
-import { passwordChecks } from './token.js';
-import { ProfileSection, ConsentsSection, MoreLinks } from './account-extra.js';
+import { passwordChecks } from '../components/password.js';
+import { ProfileSection, ConsentsSection, MoreLinks } from '../components/account-sections.js';
 
 const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
 

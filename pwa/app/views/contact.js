@@ -11,25 +11,12 @@ import { preparePhoto } from '../photo.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
+import { TextArea } from '../components/textarea.js';
 import { formatDateTime } from '../format.js';
 
-export const CATEGORIES = ['question', 'complaint', 'meter_problem', 'data_change', 'outage_report'];
+const CATEGORIES = ['question', 'complaint', 'meter_problem', 'data_change', 'outage_report'];
 const MAX_FILES = 3;
 const MAX_BYTES = 10 * 1024 * 1024;
-
-export function TextArea({ form, name, label, hint, rows = 6 }) {
-  const id = form.fieldId(name);
-  const error = form.errors[name];
-  const described = [hint && `${id}-hint`, error && error !== true && `${id}-error`].filter(Boolean).join(' ') || undefined;
-  return html`<div class="field">
-    <label for=${id}>${label}</label>
-    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
-    <textarea id=${id} name=${name} rows=${rows} value=${form.values[name]} maxlength="5000"
-      onInput=${(e) => form.set(name, e.currentTarget.value)} aria-invalid=${error ? 'true' : 'false'}
-      aria-describedby=${described}></textarea>
-    ${error && error !== true && html`<p class="field-error" id=${`${id}-error`}>${errorText(error)}</p>`}
-  </div>`;
-}
 
 // Photos are made smaller on the phone like meter photos; PDFs go as they are (the server checks them).
 async function prepare(files) {

@@ -7,10 +7,7 @@ import { useCachedData } from '../resource.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { formatDate } from '../format.js';
-
-export function fileSize(bytes) {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
-}
+import { fileSize } from '../components/documents.js';
 
 function DocumentCard({ doc, onOpened }) {
   const titleId = `doc-${doc.id}`;

@@ -7,9 +7,7 @@ import { useCachedData } from '../resource.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { formatDate } from '../format.js';
-import { fileSize } from './documents.js';
-
-export const PUBLIC_CATEGORIES = ['price_list', 'template', 'form', 'rules', 'accessibility', 'other'];
+import { fileSize, PUBLIC_CATEGORIES } from '../components/documents.js';
 
 function Group({ category, docs }) {
   return html`<section>

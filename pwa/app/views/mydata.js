@@ -9,7 +9,7 @@ import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { useForm, Field, FormAlert, Submit } from '../components/form.js';
 import { formatDateTime } from '../format.js';
-import { TextArea } from './contact.js';
+import { TextArea } from '../components/textarea.js';
 
 function Export() {
   return html`<section class="card" aria-labelledby="export-title">

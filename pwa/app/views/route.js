@@ -4,15 +4,13 @@ import '../i18n/inspections-views.js'; // this view's texts
 import { html, useEffect, useRef, useState } from '../preact.js';
 import { t } from '../i18n.js';
 import { useCachedData } from '../resource.js';
-import { readCache, writeCache } from '../db.js';
+import { writeCache } from '../db.js';
 import { useOutbox } from '../outbox.js';
 import { navigate } from '../router.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { OutboxPanel } from '../components/outbox.js';
-
-export const ROUTE_URL = '/api/inspector/routes';
-export const thumbUrl = (readingId) => `/api/readings/${readingId}/thumb`;
+import { ROUTE_URL, thumbUrl } from '../components/route.js';
 
 async function downloadForField(routes) {
   let count = 0;
@@ -26,22 +24,6 @@ async function downloadForField(routes) {
     }
   }
   return count;
-}
-
-// A photo from the device's copy when there is one, else from the network.
-export function CachedImage({ url, alt, className }) {
-  const [src, setSrc] = useState(null);
-  useEffect(() => {
-    let objectUrl = null;
-    readCache(url).then((hit) => {
-      if (hit && hit.data && hit.data.buffer) {
-        objectUrl = URL.createObjectURL(new Blob([hit.data.buffer], { type: hit.data.type || 'image/jpeg' }));
-        setSrc(objectUrl);
-      } else setSrc(url);
-    }, () => setSrc(url));
-    return () => objectUrl && URL.revokeObjectURL(objectUrl);
-  }, [url]);
-  return src ? html`<img src=${src} alt=${alt} class=${className} />` : null;
 }
 
 function Scanner({ onCode }) {

@@ -7,7 +7,7 @@ import { api } from '../api.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
 import { formatDateTime } from '../format.js';
-import { PUBLIC_CATEGORIES } from './information.js';
+import { PUBLIC_CATEGORIES } from '../components/documents.js';
 
 const CUSTOMER_CATEGORIES = ['contract', 'annex', 'letter', 'notice', 'other'];
 

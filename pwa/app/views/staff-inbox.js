@@ -7,7 +7,7 @@ import { api } from '../api.js';
 import { queryParam } from '../router.js';
 import { Page } from '../components/page.js';
 import { formatDateTime } from '../format.js';
-import { Messages, ReplyForm } from './contact-thread.js';
+import { Messages, ReplyForm } from '../components/thread.js';
 
 const STATUSES = ['open', 'answered', 'closed', ''];
 

@@ -9,13 +9,13 @@ import { telHref } from '../format.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, FormAlert, Submit } from '../components/form.js';
 import { DataView } from '../components/status.js';
+import { passwordChecks } from '../components/password.js';
 
 const FLOWS = {
   activation: { title: 'activate.title', intro: 'activate.intro', done: 'activate.done', help: 'activate.invalidHelp' },
   reset: { title: 'reset.title', intro: 'reset.intro', done: 'reset.done', help: 'reset.invalidHelp' },
 };
 const CONFIRM = { activation: '/api/account/activate', reset: '/api/account/password-reset/confirm' };
-const MIN_LENGTH = 10;
 
 // The token leaves the address bar at once (history, Referer, shoulder-surfing); it is kept for
 // this tab only so a reload of the page still works.
@@ -38,13 +38,6 @@ function forgetToken(purpose) {
   } catch {
     // nothing stored
   }
-}
-
-export function passwordChecks(passwordName, repeatName) {
-  return (v) => ({
-    [passwordName]: v[passwordName] && v[passwordName].length < MIN_LENGTH ? 'password_too_short' : null,
-    [repeatName]: v[repeatName] && v[repeatName] !== v[passwordName] ? 'passwords_mismatch' : null,
-  });
 }
 
 function InvalidLink({ purpose, config }) {

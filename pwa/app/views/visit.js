@@ -13,7 +13,7 @@ import { parseM3 } from '../plausibility.js';
 import { preparePhoto } from '../photo.js';
 import { addVisitResult } from '../outbox.js';
 import { useApp } from '../context.js';
-import { CachedImage, ROUTE_URL, thumbUrl } from './route.js';
+import { CachedImage, ROUTE_URL, thumbUrl } from '../components/route.js';
 
 const RESULTS = ['confirmed', 'corrected', 'damaged', 'no_access'];
 

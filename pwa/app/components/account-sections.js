@@ -1,13 +1,13 @@
 // Moje konto, the parts the resident edits: correspondence address and phone per customer, a new
 // login e-mail (takes effect after the link sent to it is opened), consents with their history
 // (withdrawing is the same one click as giving), and links to the other self-service pages.
-import '../i18n/account-views.js'; // this view's texts
+import '../i18n/account-views.js'; // the account page's texts
 import { html, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api, request } from '../api.js';
 import { useCachedData } from '../resource.js';
-import { DataView } from '../components/status.js';
-import { useForm, Field, FormAlert, Submit, Success } from '../components/form.js';
+import { DataView } from './status.js';
+import { useForm, Field, FormAlert, Submit, Success } from './form.js';
 import { formatDateTime } from '../format.js';
 
 function Correspondence({ customer, onSaved }) {
