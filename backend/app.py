@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         before_send=[add_security_headers],
         csrf_config=csrf_config(settings),
         # the phone budget counts gzipped bytes: scripts, styles and JSON go out compressed
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=256, gzip_compress_level=6),
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema"),

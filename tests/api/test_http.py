@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -58,6 +59,21 @@ async def test_unknown_api_path_is_json_404_and_app_routes_load_the_shell(client
         r = await client.get(path)
         assert r.status_code == 200 and '<script type="module"' in r.text
     assert (await client.get("/static/missing.js")).status_code == 404
+
+
+async def test_first_load_javascript_within_the_phone_budget(client):
+    """docs/DESIGN.md: the first load (main.js and the modules index.html preloads, which a Node test
+    keeps equal to main.js's static imports) is at most 50 KB of JavaScript as the server sends it."""
+    html = (await client.get("/")).text
+    urls = set(re.findall(r'<script type="module" src="([^"]+)"', html))
+    urls |= set(re.findall(r'<link rel="modulepreload" href="([^"]+)"', html))
+    sent = {}
+    for url in sorted(urls):
+        async with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as r:
+            assert r.status_code == 200, url
+            sent[url] = sum([len(chunk) async for chunk in r.aiter_raw()])
+    assert len(sent) > 20 and "/static/app/main.js" in sent
+    assert sum(sent.values()) <= 50 * 1024, sorted(sent.items(), key=lambda kv: -kv[1])
 
 
 async def test_manifest_and_service_worker(client):
