@@ -30,6 +30,8 @@ from backend.accounts.schemas import (
     TokenIn,
     TokenInfo,
 )
+from backend.consents import services as consents
+from backend.core.clock import iso
 from backend.core.security import client_ip
 from backend.customers import services as customers
 from backend.customers.schemas import CustomerSearchRow, StaffAccount
@@ -125,12 +127,14 @@ class StaffAccountsController(Controller):
     @get("/customers")
     async def search_customers(self, q: FromQuery[str] = "") -> list[CustomerSearchRow]:
         rows = await customers.search(q[:100])
-        accounts = await services.accounts_of_customers([str(r["id"]) for r in rows])
+        ids = [str(r["id"]) for r in rows]
+        accounts = await services.accounts_of_customers(ids)
+        contact_since = await consents.contact_consent_since(ids)
         return [
             CustomerSearchRow(
                 id=str(r["id"]), number=r["number"], name=r["name"], email=r["email"], town=r["town"],
                 street=r["street"], house_number=r["house_number"],
-                consent_contact_at=r["consent_contact_at"].isoformat() if r["consent_contact_at"] else None,
+                consent_contact_at=iso(contact_since.get(str(r["id"]))),
                 accounts=[StaffAccount(id=a["id"], email=a["email"], active=a["active"])
                           for a in accounts.get(str(r["id"]), [])],
             )

@@ -335,7 +335,9 @@ async def create_resident(settings: Settings, customer_id: str, email: str, name
     if (await accounts_of_customers([str(customer["id"])])).get(str(customer["id"])):
         # one login per customer: a second would be a second person the consent did not name
         raise ApiError("customer_has_account", "This customer already has an e-BOK account", 409, field="customer_id")
-    await customers.record_contact_consent(customer_id)
+    from backend.consents import services as consents  # consents depend on accounts, not the reverse
+
+    await consents.record(str(customer["id"]), "contact_data", True, "office")  # the written consent
     return await create_user(settings, email, name, "resident", customer_id=str(customer["id"]))
 
 

@@ -8,7 +8,6 @@ from backend.billing.tables import (
     BillingRun,
     Document,
     DocumentLine,
-    EInvoiceConsent,
     NumberSequence,
     OnlinePayment,
     Payment,
@@ -22,7 +21,10 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[
         Tariff, NumberSequence, Document, DocumentLine, ReminderItem, BilledMeter, StatementImport, Payment, Allocation,
-        OnlinePayment, EInvoiceConsent, BillingRun,
+        OnlinePayment, BillingRun,
     ],
-    migration_dependencies=["backend.accounts.piccolo_app", "backend.customers.piccolo_app"],
+    # consents: the migration that moved the e-Faktura history into its register needs its table
+    migration_dependencies=[
+        "backend.accounts.piccolo_app", "backend.customers.piccolo_app", "backend.consents.piccolo_app",
+    ],
 )

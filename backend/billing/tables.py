@@ -1,6 +1,6 @@
 """Settlements: tariffs, payment documents (invoices, corrections, reminders) with their lines and
-the meter values they billed, payments and how they are allocated, online payments, e-invoice
-consents and the gap-free document numbering."""
+the meter values they billed, payments and how they are allocated, online payments and the gap-free
+document numbering. The e-Faktura consent lives in the consents register."""
 
 from piccolo.columns import (
     JSON,
@@ -169,17 +169,6 @@ class OnlinePayment(Table):
     payment = ForeignKey(references=Payment, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     paid_at = Timestamptz(null=True, default=None)
-
-
-class EInvoiceConsent(Table):
-    """Every change of the e-Faktura consent: the newest row per customer is in force."""
-
-    id = UUID(primary_key=True)
-    customer = ForeignKey(references=Customer, index=True)
-    granted = Boolean()
-    email = Varchar(length=254)
-    changed_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
-    changed_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class BillingRun(Table):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import msgspec
@@ -34,3 +35,11 @@ class CustomerConsentsOut(msgspec.Struct):
 
 class ConsentIn(msgspec.Struct, forbid_unknown_fields=True):
     given: bool
+
+
+class ConsentDecision(msgspec.Struct, frozen=True):
+    """One decision as other domains read it (billing shows the e-Faktura history with its address)."""
+
+    given: bool
+    email: str
+    at: datetime

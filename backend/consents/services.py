@@ -1,8 +1,10 @@
 """Consents (zgody) per customer, with a full history: e-invoice, contact data processing, push and
 e-mail alerts. Giving and withdrawing are the same one call, so withdrawing is as easy as giving.
 
-Other domains ask `is_given(customer_id, kind)` before they act on a consent (billing before sending
-an e-invoice by e-mail, outages before an alert e-mail)."""
+This register is the only record of consents and `record()` its only writer: the settlements screen
+(e-Faktura), the Awarie page (alert e-mails), self-registration and the office all decide through
+it, and billing and outages read it here (`e_invoice_history`, `e_invoice_addresses`,
+`email_alerts_given`) before they act on a consent."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
-from backend.consents.schemas import KINDS, ConsentEventOut, ConsentOut, CustomerConsentsOut
+from backend.consents.schemas import KINDS, ConsentDecision, ConsentEventOut, ConsentOut, CustomerConsentsOut
 from backend.consents.tables import ConsentEvent
 from backend.core.clock import iso, now
 from backend.core.db import transaction
@@ -19,44 +21,52 @@ from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.customers import services as customers
 
+CHUNK = 1000  # customers per query
+
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ApiError("consent_unknown", f"Unknown consent {kind!r}", 400, field="kind")
 
 
-async def _events(customer_ids: Sequence[str]) -> list[dict[str, Any]]:
-    if not customer_ids:
-        return []
-    return await ConsentEvent.select().where(ConsentEvent.customer.is_in(list(customer_ids))).order_by(
-        ConsentEvent.at, ascending=False
-    )
+async def _events(customer_ids: Sequence[str], kind: str | None = None) -> list[dict[str, Any]]:
+    """The customers' decisions (of one kind, or all), newest first."""
+    out: list[dict[str, Any]] = []
+    ids = list(customer_ids)
+    for i in range(0, len(ids), CHUNK):
+        query = ConsentEvent.select().where(ConsentEvent.customer.is_in(ids[i:i + CHUNK]))
+        if kind:
+            query = query.where(ConsentEvent.kind == kind)
+        out += await query
+    return sorted(out, key=lambda e: e["at"], reverse=True)
+
+
+def _latest(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """customer id -> its newest decision, from events newest first."""
+    latest: dict[str, dict[str, Any]] = {}
+    for e in events:
+        latest.setdefault(str(e["customer"]), e)
+    return latest
+
+
+async def _current(customer_id: str, kind: str) -> dict[str, Any] | None:
+    return await ConsentEvent.select(ConsentEvent.action, ConsentEvent.email).where(
+        (ConsentEvent.customer == customer_id) & (ConsentEvent.kind == kind)
+    ).order_by(ConsentEvent.at, ascending=False).first()
 
 
 async def is_given(customer_id: str, kind: str) -> bool:
-    """True when the customer's latest decision about `kind` is "given".
-
-    The paper consent to contact data recorded by the office (customer.consent_contact_at) counts
-    as given until the customer withdraws it here."""
+    """True when the customer's latest decision about `kind` is "given"."""
     _check_kind(kind)
     if not is_uuid(customer_id):
         return False
-    latest = await ConsentEvent.select(ConsentEvent.action).where(
-        (ConsentEvent.customer == customer_id) & (ConsentEvent.kind == kind)
-    ).order_by(ConsentEvent.at, ascending=False).first()
-    if latest:
-        return latest["action"] == "given"
-    if kind == "contact_data":
-        customer = await customers.get_customer(customer_id)
-        return bool(customer and customer["consent_contact_at"])
-    return False
+    latest = await _current(customer_id, kind)
+    return bool(latest and latest["action"] == "given")
 
 
-def _state(kind: str, events: list[dict[str, Any]], paper_at: datetime | None) -> ConsentOut:
-    history = [ConsentEventOut(action=e["action"], at=iso(e["at"]) or "", channel=e["channel"],
+def _state(kind: str, events: list[dict[str, Any]]) -> ConsentOut:
+    history = [ConsentEventOut(action=e["action"], at=iso(e["at"]), channel=e["channel"],
                                by_staff=e["channel"] == "office") for e in events]
-    if kind == "contact_data" and paper_at and not any(e["at"] <= paper_at for e in events):
-        history.append(ConsentEventOut(action="given", at=iso(paper_at) or "", channel="office", by_staff=True))
     given = bool(history) and history[0].action == "given"
     given_at = next((h.at for h in history if h.action == "given"), None) if given else None
     withdrawn_at = history[0].at if history and not given else None
@@ -67,56 +77,79 @@ async def consents_of(customer_ids: Sequence[str]) -> list[CustomerConsentsOut]:
     events = await _events(customer_ids)
     out = []
     for brief in await customers.customers_brief(customer_ids):
-        customer = await customers.get_customer(brief["id"])
-        paper_at = customer["consent_contact_at"] if customer else None
         mine = [e for e in events if str(e["customer"]) == brief["id"]]
         out.append(CustomerConsentsOut(
             customer_id=brief["id"], number=brief["number"], name=brief["name"],
-            consents=[_state(k, [e for e in mine if e["kind"] == k], paper_at) for k in KINDS],
+            consents=[_state(k, [e for e in mine if e["kind"] == k]) for k in KINDS],
         ))
     return out
 
 
 async def set_consent(user: CurrentUser, customer_id: str, kind: str, given: bool, channel: str = "portal"
                       ) -> ConsentOut:
-    """Give or withdraw; a decision equal to the current state adds nothing to the history."""
+    """Give or withdraw on the consents screen; a decision equal to the current state adds nothing."""
     _check_kind(kind)
     if not user.is_staff and customer_id not in user.customer_ids:
         raise not_found("customer")
-    if not is_uuid(customer_id) or await customers.get_customer(customer_id) is None:
+    customer = await customers.get_customer(customer_id) if is_uuid(customer_id) else None
+    if customer is None:
         raise not_found("customer")
-    async with transaction():
-        if await is_given(customer_id, kind) != given:
-            await ConsentEvent.insert(ConsentEvent(
-                customer=customer_id, kind=kind, action="given" if given else "withdrawn", at=now(),
-                by_user=user.id, channel="office" if user.is_staff else channel,
-            ))
-    await _mirror(user, customer_id, kind, given)
+    # e-invoices go to the customer's contact e-mail, else to the resident's own login
+    email = (customer["email"] or ("" if user.is_staff else user.email)) if kind == "e_invoice" else ""
+    await record(customer_id, kind, given, "office" if user.is_staff else channel, user.id, email=email)
     (state,) = [c for c in (await consents_of([customer_id]))[0].consents if c.kind == kind]
     return state
 
 
-async def _mirror(user: CurrentUser, customer_id: str, kind: str, given: bool) -> None:
-    """e-Faktura delivery (billing) and alert e-mails (outages) act on their own records; a
-    decision made here reaches them, as theirs reach this register."""
-    if kind == "e_invoice":
-        from backend.billing import einvoice
-
-        customer = await customers.get_customer(customer_id)
-        email = (customer or {}).get("email") or ("" if user.is_staff else user.email)
-        await einvoice.mirror_consent(customer_id, given, email, user.id)
-    elif kind == "email_alerts":
-        from backend.accounts import services as accounts
-        from backend.outages import services as outages
-
-        users = [user.id] if not user.is_staff else [
-            a["id"] for a in (await accounts.accounts_of_customers([customer_id])).get(customer_id, [])]
-        await outages.mirror_email_alerts(users, given)
-
-
-async def record(customer_id: str, kind: str, given: bool, channel: str, user_id: str | None = None) -> None:
-    """A decision made outside the consents screen (self-registration, the office's paper form)."""
+async def record(customer_id: str, kind: str, given: bool, channel: str, user_id: str | None = None, *,
+                 email: str = "", at: datetime | None = None) -> bool:
+    """The one writer of consents: a new event when the decision differs from the current one (for
+    e-Faktura also when it is given again to another address). Returns whether it added one."""
     _check_kind(kind)
-    if await is_given(customer_id, kind) != given:
-        await ConsentEvent.insert(ConsentEvent(customer=customer_id, kind=kind, action="given" if given else "withdrawn",
-                                               at=now(), by_user=user_id, channel=channel))
+    async with transaction():
+        current = await _current(customer_id, kind)
+        same = bool(current and current["action"] == "given") == given
+        if same and not (given and kind == "e_invoice" and current and current["email"] != email):
+            return False
+        await ConsentEvent.insert(ConsentEvent(
+            customer=customer_id, kind=kind, action="given" if given else "withdrawn", at=at or now(),
+            by_user=user_id, channel=channel, email=email if given else ""))
+    return True
+
+
+async def record_for_all(customer_ids: Sequence[str], kind: str, given: bool, channel: str,
+                         user_id: str | None = None) -> None:
+    """One decision about each of a person's customers (the Awarie page's toggle), in one transaction."""
+    async with transaction():
+        for customer_id in customer_ids:
+            await record(customer_id, kind, given, channel, user_id)
+
+
+# --- what other domains read ----------------------------------------------------------------------
+
+
+async def e_invoice_history(customer_id: str) -> list[ConsentDecision]:
+    """The customer's e-Faktura decisions with the address each was given to, newest first."""
+    return [ConsentDecision(given=e["action"] == "given", email=e["email"], at=e["at"])
+            for e in await _events([customer_id], "e_invoice")]
+
+
+async def e_invoice_addresses(customer_ids: Sequence[str]) -> dict[str, str]:
+    """customer id -> the address e-invoices go to, for those whose consent is given (with one)."""
+    return {c: e["email"] for c, e in _latest(await _events(customer_ids, "e_invoice")).items()
+            if e["action"] == "given" and e["email"]}
+
+
+async def email_alerts_given(customer_ids: Sequence[str]) -> set[str]:
+    """The customers whose consent to outage alerts by e-mail is given."""
+    return {c for c, e in _latest(await _events(customer_ids, "email_alerts")).items() if e["action"] == "given"}
+
+
+async def contact_consent_since(customer_ids: Sequence[str]) -> dict[str, datetime]:
+    """customer id -> when the consent to process the contact data in force was given."""
+    out: dict[str, datetime] = {}
+    events = await _events(customer_ids, "contact_data")
+    for customer_id, latest in _latest(events).items():
+        if latest["action"] == "given":
+            out[customer_id] = latest["at"]
+    return out

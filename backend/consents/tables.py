@@ -19,3 +19,4 @@ class ConsentEvent(Table):
     at = Timestamptz(default=TimestamptzNow(), index=True)
     by_user = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     channel = Varchar(length=12, default="portal")  # portal | office | registration
+    email = Varchar(length=254, default="")  # e_invoice given: the address the invoices go to

@@ -7,7 +7,6 @@ from typing import Any
 
 from piccolo.columns import Column
 
-from backend.core.clock import now
 from backend.core.db import contains
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
 from backend.customers.tables import Customer, Meter, ServicePoint
@@ -33,12 +32,6 @@ async def get_customer(customer_id: str) -> dict[str, Any] | None:
         return await Customer.select().where(Customer.id == customer_id).first()
     except ValueError:  # not a UUID
         return None
-
-
-async def record_contact_consent(customer_id: str) -> None:
-    await Customer.update({Customer.consent_contact_at: now()}).where(
-        (Customer.id == customer_id) & Customer.consent_contact_at.is_null()
-    )
 
 
 async def search(q: str, limit: int = 50) -> list[dict[str, Any]]:

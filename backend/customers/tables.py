@@ -26,7 +26,6 @@ class Customer(Table):
     postcode = Varchar(length=6)
     town = Varchar(length=80)
     billing_period_months = SmallInt(default=1)  # 1, 2 or 3
-    consent_contact_at = Timestamptz(null=True, default=None)  # written consent to use phone/e-mail
     created_at = Timestamptz(default=TimestamptzNow())
 
 

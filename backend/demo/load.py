@@ -15,6 +15,7 @@ from piccolo.table import Table
 from backend.accounts.passwords import hash_password
 from backend.accounts.tables import User, UserCustomer
 from backend.billing.demo import load_demo_billing
+from backend.consents.tables import ConsentEvent
 from backend.core import clock
 from backend.core.bulk import insert
 from backend.core.db import is_unique_violation, transaction
@@ -63,6 +64,7 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
                     rows = target.rows(batch)
                     await insert(tx, target.table, target.columns, rows)
                     counts[target.field] += len(rows)
+                await insert(tx, ConsentEvent, _PAPER_CONSENT, _paper_consents(batch))
             users = await _demo_accounts(password_hash, anna_customer_id)
             # a current failure on the demo resident's street and planned works on her other one
             await create_demo_outages(names.TOWN, "ul. Lipowa", "ul. Zielona", clock.now())
@@ -111,8 +113,7 @@ _TARGETS = (
     _Target(
         Customer,
         "customers",
-        "id number name email phone street house_number postcode town billing_period_months "
-        "consent_contact_at created_at",
+        "id number name email phone street house_number postcode town billing_period_months created_at",
         {},
     ),
     _Target(
@@ -134,6 +135,15 @@ _TARGETS = (
         {"flags": "[]", "comment": "", "review_note": "", "photo_hash": "", "submitted_by": None},
     ),
 )
+
+
+# the written consent to process contact data that the office holds for most customers
+_PAPER_CONSENT = ("id", "customer", "kind", "action", "at", "by_user", "channel", "email")
+
+
+def _paper_consents(batch: Batch) -> list[tuple[Any, ...]]:
+    return [(uuid.uuid4(), c.id, "contact_data", "given", c.consent_contact_at, None, "office", "")
+            for c in batch.customers if c.consent_contact_at is not None]
 
 
 async def _demo_accounts(password_hash: str, anna_customer_id: uuid.UUID) -> int:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
+from backend.consents import services as consents
 from backend.core import outbox
 from backend.core.clock import WARSAW, iso, now
 from backend.core.db import transaction
@@ -27,7 +28,7 @@ from backend.outages.schemas import (
     StaffOutageOut,
     StreetRuleOut,
 )
-from backend.outages.tables import AlertEmail, AlertEmailConsent, Outage, Publication, PushDelivery
+from backend.outages.tables import AlertEmail, Outage, Publication, PushDelivery
 
 JOB = "outage_alert"
 
@@ -311,34 +312,16 @@ def alert_payload(outage: dict[str, Any], reason: str, seq: int, lang: str, at: 
 
 
 async def email_alerts(user: CurrentUser) -> bool:
-    row = await AlertEmailConsent.select(AlertEmailConsent.enabled).where(AlertEmailConsent.user == user.id).first()
-    return bool(row and row["enabled"])
+    """On when the consent to alert e-mails is given for every customer of the account."""
+    if not user.customer_ids:
+        return False
+    return await consents.email_alerts_given(user.customer_ids) == set(user.customer_ids)
 
 
 async def set_email_alerts(user: CurrentUser, enabled: bool) -> bool:
-    """The Awarie page's toggle; the consents register (Moje konto) records it for each customer."""
-    from backend.consents import services as consents
-
-    await mirror_email_alerts([user.id], enabled)
-    for customer_id in user.customer_ids:
-        await consents.record(customer_id, "email_alerts", enabled, "portal", user.id)
+    """The Awarie page's toggle: one decision in the consents register for each of the user's customers."""
+    await consents.record_for_all(user.customer_ids, "email_alerts", enabled, "portal", user.id)
     return enabled
-
-
-async def mirror_email_alerts(user_ids: list[str], enabled: bool) -> None:
-    """Who gets alert e-mails is decided per account; the consents register calls this too."""
-    for user_id in user_ids:
-        await _set_email_alerts(user_id, enabled)
-
-
-async def _set_email_alerts(user_id: str, enabled: bool) -> None:
-    async with transaction():
-        changed = await AlertEmailConsent.update({AlertEmailConsent.enabled: enabled,
-                                                  AlertEmailConsent.changed_at: now()}).where(
-            AlertEmailConsent.user == user_id
-        ).returning(AlertEmailConsent.id)
-        if not changed:
-            await AlertEmailConsent.insert(AlertEmailConsent(user=user_id, enabled=enabled, changed_at=now()))
 
 
 # --- demo -----------------------------------------------------------------------------------------

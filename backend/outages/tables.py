@@ -70,15 +70,6 @@ class PushDelivery(Table):
     sent_at = Timestamptz(null=True, default=None)
 
 
-class AlertEmailConsent(Table):
-    """A resident's consent to outage alerts by e-mail (for those without push on any device)."""
-
-    id = UUID(primary_key=True)
-    user = ForeignKey(references=User, unique=True)
-    enabled = Boolean(default=False)
-    changed_at = Timestamptz(default=TimestamptzNow())
-
-
 class AlertEmail(Table):
     """One e-mail alert per (publication, user), queued in the mail outbox with the row."""
 

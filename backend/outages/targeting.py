@@ -1,5 +1,6 @@
 """Who an outage reaches: the service points in its area, the accounts of their customers, the
-devices of those accounts that chose one of those points, and the e-mail fallback."""
+devices of those accounts that chose one of those points, and the e-mail fallback (customers that
+consented to alert e-mails, in the consents register)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.accounts import services as accounts
+from backend.consents import services as consents
 from backend.outages import area
-from backend.outages.tables import AlertEmailConsent, PushSubscription
+from backend.outages.tables import PushSubscription
 
 CHUNK = 500
 
@@ -53,13 +55,10 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
             if device_matches(sub, user_id, users_by_point, users_in_area):
                 out.subscriptions.append(sub)
                 alerted.add(user_id)
-    wanting: set[str] = set()
+    # the e-mail fallback: accounts of the customers in the area that consented to alert e-mails
+    consenting = await consents.email_alerts_given(sorted(out.customers))
+    wanting = {u["id"] for c in consenting for u in by_customer.get(c, []) if u["active"]}
     rest = [i for i in ids if i not in alerted]
-    for start in range(0, len(rest), CHUNK):
-        rows = await AlertEmailConsent.select(AlertEmailConsent.user).where(
-            AlertEmailConsent.user.is_in(rest[start:start + CHUNK]), AlertEmailConsent.enabled.eq(True)
-        )
-        wanting.update(str(r["user"]) for r in rows)
     out.email_users = [{"id": i, "email": users[i]["email"], "language": users[i]["language"]}
                        for i in rest if i in wanting and users[i]["email"]]
     return out

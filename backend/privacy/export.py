@@ -42,7 +42,6 @@ BY_CUSTOMER: dict[str, str] = {
     "payment": "customer",
     "allocation": "document.customer",
     "online_payment": "customer",
-    "e_invoice_consent": "customer",
     # inspections: a visit checks one meter of the customer
     "inspection_visit": "meter.service_point.customer",
 }
@@ -57,7 +56,6 @@ BY_USER: dict[str, str] = {
     "idempotency_key": "user",
     "deletion_request": "user",
     "push_subscription": "user",
-    "alert_email_consent": "user",
     "alert_email": "user_id",
 }
 

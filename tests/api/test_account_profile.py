@@ -90,11 +90,11 @@ async def test_consents_give_and_withdraw_with_history(client, resident):
 
 
 async def test_paper_contact_consent_counts_until_withdrawn(client, resident):
-    from backend.customers import services as customers
-
     customer, _ = resident
-    await customers.record_contact_consent(customer["id"])
+    await consents.record(customer["id"], "contact_data", True, "office")  # as the office does with the paper form
     assert await consents.is_given(customer["id"], "contact_data")
+    [state] = [c for c in (await client.get("/api/consents")).json()[0]["consents"] if c["kind"] == "contact_data"]
+    assert state["given"] and [(h["action"], h["by_staff"]) for h in state["history"]] == [("given", True)]
     await client.put(f"/api/consents/{customer['id']}/contact_data", json={"given": False})
     assert not await consents.is_given(customer["id"], "contact_data")
 
