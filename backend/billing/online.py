@@ -11,8 +11,6 @@ import secrets
 import uuid
 from typing import Any
 
-import msgspec
-
 from backend.accounts.schemas import CurrentUser
 from backend.billing import payments
 from backend.billing.gateway import InvalidNotification, gateway_for
@@ -21,15 +19,12 @@ from backend.billing.invoices import settled_with, visible_document
 from backend.billing.schemas import OnlinePaymentOut, PayIn, PayStartOut, SandboxPaymentOut
 from backend.billing.tables import OnlinePayment
 from backend.core.clock import now, today_in_warsaw
+from backend.core.db import json_list
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.settings import Settings
 
 log = logging.getLogger("ebok.payments")
-
-
-def _ids(value: Any) -> list[str]:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else list(value or [])
 
 
 async def start(settings: Settings, user: CurrentUser, data: PayIn) -> PayStartOut:
@@ -107,7 +102,7 @@ async def handle_notification(settings: Settings, gateway_name: str, body: dict[
         raise ApiError("notification_unverified", "The gateway did not confirm the payment", 400)
     payment_id = await payments.record_payment(
         customer_id=str(row["customer"]), amount_grosze=n.amount, booked_on=today_in_warsaw(), source="gateway",
-        external_id=f"{gateway_name}:{n.session_id}", title=row["description"], preferred=_ids(row["document_ids"]),
+        external_id=f"{gateway_name}:{n.session_id}", title=row["description"], preferred=json_list(row["document_ids"]),
         account=gateway_name, payer=f"{gateway_name} {n.order_id}",
     )
     await OnlinePayment.update({OnlinePayment.status: "paid", OnlinePayment.paid_at: now(),

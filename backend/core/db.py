@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import msgspec
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -162,6 +163,16 @@ def contains(column: Any, text: str) -> Any:
     escaped = text.replace("%", "").replace("_", "")
     pattern = f"%{escaped}%"
     return column.ilike(pattern) if is_postgres() else column.like(pattern)
+
+
+def json_column(value: Any) -> Any:
+    """A JSON column's value: the drivers hand it over as text (SQLite, asyncpg), or decoded."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
+def json_list(value: Any) -> list[Any]:
+    """A JSON column holding a list (flags, reasons, ids); [] for none."""
+    return list(json_column(value) or [])
 
 
 def is_unique_violation(exc: BaseException) -> bool:

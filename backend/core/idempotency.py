@@ -8,10 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import msgspec
-
 from backend.core.clock import now
-from backend.core.db import is_unique_violation
+from backend.core.db import is_unique_violation, json_column
 from backend.core.errors import ApiError
 from backend.core.tables import IdempotencyKey
 
@@ -47,8 +45,7 @@ async def claim(key: str, user_id: str, digest: str) -> Answer | None:
         if str(row["user"]) != user_id or row["request_hash"] != digest:
             raise ApiError("idempotency_key_reused", "This key was used for other content", 422)
         if row["state"] == "done":
-            return int(row["status_code"]), msgspec.json.decode(row["response"]) if isinstance(
-                row["response"], str | bytes) else row["response"]
+            return int(row["status_code"]), json_column(row["response"])
         if row["created_at"] > now() - IN_PROGRESS_LEASE:
             raise ApiError("request_in_progress", "The same request is being processed", 409,
                            headers={"Retry-After": "2"})

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from backend.core.clock import now
-from backend.core.db import is_postgres, transaction
+from backend.core.db import is_postgres, json_column, transaction
 from backend.core.tables import OutboxJob
 
 log = logging.getLogger("ebok.outbox")
@@ -72,10 +72,7 @@ async def claim(kinds: list[str], limit: int = 20) -> list[dict[str, Any]]:
     async with transaction():
         rows: list[dict[str, Any]] = await OutboxJob.raw(sql, t + LEASE, t, t, *kinds, limit)
     for row in rows:
-        if isinstance(row["payload"], str):
-            import json
-
-            row["payload"] = json.loads(row["payload"])
+        row["payload"] = json_column(row["payload"])
     return rows
 
 

@@ -6,14 +6,12 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
-import msgspec
-
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.core import idempotency
 from backend.core.addresses import house_order
 from backend.core.clock import iso, now, today_in_warsaw
-from backend.core.db import transaction
+from backend.core.db import json_list, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.inspections.schemas import Inspector, QueueItem, RouteOut, VisitOut
@@ -28,10 +26,6 @@ SILENT_DAYS = 180  # a meter nobody has read for half a year is worth a visit
 ROUTE_DAYS_BACK = 7
 ROUTE_DAYS_AHEAD = 1
 OUTCOMES_WITH_VALUE = ("confirmed", "corrected")
-
-
-def _json(value: Any) -> list[str]:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else list(value or [])
 
 
 # --- the review queue ------------------------------------------------------------------------------
@@ -173,7 +167,7 @@ async def _visits_out(rows: list[dict[str, Any]]) -> dict[str, list[VisitOut]]:
         out.setdefault(str(r["route"]), []).append(VisitOut(
             id=str(r["id"]), position=r["position"], meter_id=m["id"], serial=m["serial"], kind=m["kind"],
             digits=m["digits"], address=m["address"], customer_number=m["customer_number"],
-            customer_name=m["customer_name"], reasons=_json(r["reasons"]), access_note=r["access_note"],
+            customer_name=m["customer_name"], reasons=json_list(r["reasons"]), access_note=r["access_note"],
             last_litres=last_litres, resident_reading_id=rid, resident_litres=d.get("value_litres"),
             resident_captured_at=d.get("captured_at"), resident_has_photo=bool(d.get("has_photo")),
             status=r["status"], result=r["result"], note=r["note"], done_at=iso(r["done_at"]),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from backend.core.db import json_column
 from backend.outages import area, texts
 from backend.settings import Settings
 
@@ -36,7 +36,7 @@ def feed(settings: Settings, rows: list[dict[str, Any]], at: datetime) -> bytes:
     sub(author, "name", settings.utility_name)
     sub(author, "email", settings.office_email)
     for row in rows:
-        a = row["area"] if isinstance(row["area"], dict) else json.loads(row["area"])
+        a = json_column(row["area"])
         street = area.summary(a)
         title, body = texts.notification(row, "published", street, "pl", at)
         entry = sub(root, "entry")

@@ -13,7 +13,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.consents import services as consents
 from backend.core import outbox
 from backend.core.clock import WARSAW, iso, now
-from backend.core.db import transaction
+from backend.core.db import json_column, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.outages import area, push, targeting, texts
@@ -51,8 +51,7 @@ def _time(text: str, field: str) -> datetime:
 
 
 def _area(row: dict[str, Any]) -> dict[str, Any]:
-    value = row["area"]
-    return json.loads(value) if isinstance(value, str) else value
+    return json_column(row["area"])
 
 
 # --- what a resident and the public see ------------------------------------------------------
@@ -299,7 +298,7 @@ def tag(outage_id: Any) -> str:
 
 
 def alert_payload(outage: dict[str, Any], reason: str, seq: int, lang: str, at: datetime) -> bytes:
-    street = area.summary(outage["area"] if isinstance(outage["area"], dict) else json.loads(outage["area"]), lang=lang)
+    street = area.summary(_area(outage), lang=lang)
     title, body = texts.notification(outage, reason, street, lang, at)
     return json.dumps({
         "type": "outage", "id": str(outage["id"]), "seq": seq, "reason": reason, "kind": outage["kind"],

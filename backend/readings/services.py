@@ -13,7 +13,7 @@ import msgspec
 from backend.accounts.schemas import CurrentUser
 from backend.core import idempotency
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
-from backend.core.db import transaction
+from backend.core.db import json_list, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.photos import PhotoError, PhotoStore, process_photo
 from backend.customers import services as customers
@@ -129,13 +129,9 @@ def _reading_out(r: dict[str, Any]) -> ReadingOut:
     return ReadingOut(
         id=str(r["id"]), meter_id=str(r["meter"]), value_litres=int(r["value_litres"]),
         captured_at=iso(r["captured_at"]), received_at=iso(r["received_at"]), source=r["source"],
-        status=r["status"], flags=list(_flags(r["flags"])), comment=r["comment"], review_note=r["review_note"],
+        status=r["status"], flags=json_list(r["flags"]), comment=r["comment"], review_note=r["review_note"],
         has_photo=bool(r["photo_hash"]), outside_window=bool(r["outside_window"]),
     )
-
-
-def _flags(value: Any) -> list[str]:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else list(value or [])
 
 
 async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
@@ -154,7 +150,7 @@ async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
             previous = r
         out.append(HistoryRow(
             id=str(r["id"]), value_litres=int(r["value_litres"]), captured_at=iso(r["captured_at"]),
-            source=r["source"], status=r["status"], flags=_flags(r["flags"]), comment=r["comment"],
+            source=r["source"], status=r["status"], flags=json_list(r["flags"]), comment=r["comment"],
             review_note=r["review_note"], has_photo=bool(r["photo_hash"]), consumption_litres=consumption,
             verification=r["verification"],
         ))
@@ -362,7 +358,7 @@ async def review_candidates(sample_percent: int, max_daily_litres: int, days: in
     avg = await averages(list({str(o["meter"]) for o in others}))
     out = []
     for r in rows:
-        reasons = _flags(r["flags"]) if r["status"] == "flagged" else []
+        reasons = json_list(r["flags"]) if r["status"] == "flagged" else []
         if not r["photo_hash"]:
             reasons.append("no_photo")
         mine = rules.Previous(int(r["value_litres"]), r["captured_at"])
