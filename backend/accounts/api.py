@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from backend.accounts import profile, registration, services
@@ -15,7 +15,6 @@ from backend.accounts.schemas import (
     AccountOut,
     ChangePasswordIn,
     CorrespondenceIn,
-    CreateResidentIn,
     CreateUserIn,
     EmailChangeIn,
     EmailConfirmIn,
@@ -30,11 +29,7 @@ from backend.accounts.schemas import (
     TokenIn,
     TokenInfo,
 )
-from backend.consents import services as consents
-from backend.core.clock import iso
 from backend.core.security import client_ip
-from backend.customers import services as customers
-from backend.customers.schemas import CustomerSearchRow, StaffAccount
 from backend.settings import Settings, SettingsDep
 
 
@@ -123,28 +118,6 @@ class AccountController(Controller):
 class StaffAccountsController(Controller):
     path = "/api/staff"
     guards = [staff_only]
-
-    @get("/customers")
-    async def search_customers(self, q: FromQuery[str] = "") -> list[CustomerSearchRow]:
-        rows = await customers.search(q[:100])
-        ids = [str(r["id"]) for r in rows]
-        accounts = await services.accounts_of_customers(ids)
-        contact_since = await consents.contact_consent_since(ids)
-        return [
-            CustomerSearchRow(
-                id=str(r["id"]), number=r["number"], name=r["name"], email=r["email"], town=r["town"],
-                street=r["street"], house_number=r["house_number"],
-                consent_contact_at=iso(contact_since.get(str(r["id"]))),
-                accounts=[StaffAccount(id=a["id"], email=a["email"], active=a["active"])
-                          for a in accounts.get(str(r["id"]), [])],
-            )
-            for r in rows
-        ]
-
-    @post("/residents", status_code=HTTP_201_CREATED)
-    async def create_resident(self, data: JSONBody[CreateResidentIn], settings: SettingsDep) -> AccountOut:
-        user_id = await services.create_resident(settings, data.customer_id, data.email, data.name, data.consent)
-        return AccountOut(id=str(user_id), email=services.normalize_email(data.email), active=False)
 
     @post("/users", status_code=HTTP_201_CREATED)
     async def create_user(self, data: JSONBody[CreateUserIn], settings: SettingsDep) -> AccountOut:

@@ -326,7 +326,9 @@ async def create_user(
     return user_id
 
 
-async def create_resident(settings: Settings, customer_id: str, email: str, name: str, consent: bool) -> Any:
+async def check_new_resident(customer_id: str, consent: bool) -> str:
+    """The office may open a resident's account for this customer (the written consent is the
+    consents register's to record, then `create_user`); returns the customer's id."""
     if not consent:
         raise ApiError("consent_required", "The customer's written consent is required", 400, field="consent")
     customer = await customers.get_customer(customer_id)
@@ -335,10 +337,7 @@ async def create_resident(settings: Settings, customer_id: str, email: str, name
     if (await accounts_of_customers([str(customer["id"])])).get(str(customer["id"])):
         # one login per customer: a second would be a second person the consent did not name
         raise ApiError("customer_has_account", "This customer already has an e-BOK account", 409, field="customer_id")
-    from backend.consents import services as consents  # consents depend on accounts, not the reverse
-
-    await consents.record(str(customer["id"]), "contact_data", True, "office")  # the written consent
-    return await create_user(settings, email, name, "resident", customer_id=str(customer["id"]))
+    return str(customer["id"])
 
 
 async def accounts_of_customers(customer_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

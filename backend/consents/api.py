@@ -1,13 +1,21 @@
-"""HTTP endpoints of consents: the resident's consents with history, give and withdraw."""
+"""HTTP endpoints of consents: the resident's consents with history, give and withdraw; for the
+office, the customer search with the contact-data consent and opening an account after it."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, put
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
 
-from backend.accounts.guards import UserDep, logged_in
+from backend.accounts import services as accounts
+from backend.accounts.guards import UserDep, logged_in, staff_only
+from backend.accounts.schemas import AccountOut, CreateResidentIn
 from backend.consents import services
 from backend.consents.schemas import ConsentIn, ConsentOut, CustomerConsentsOut
+from backend.core.clock import iso
+from backend.customers import services as customers
+from backend.customers.schemas import CustomerSearchRow, StaffAccount
+from backend.settings import SettingsDep
 
 
 class ConsentsController(Controller):
@@ -24,4 +32,32 @@ class ConsentsController(Controller):
         return await services.set_consent(user, customer_id, kind, data.given)
 
 
-controllers = [ConsentsController]
+class StaffResidentsController(Controller):
+    path = "/api/staff"
+    guards = [staff_only]
+
+    @get("/customers")
+    async def search_customers(self, q: FromQuery[str] = "") -> list[CustomerSearchRow]:
+        rows = await customers.search(q[:100])
+        ids = [str(r["id"]) for r in rows]
+        linked = await accounts.accounts_of_customers(ids)
+        contact_since = await services.contact_consent_since(ids)
+        return [
+            CustomerSearchRow(
+                id=str(r["id"]), number=r["number"], name=r["name"], email=r["email"], town=r["town"],
+                street=r["street"], house_number=r["house_number"],
+                consent_contact_at=iso(contact_since.get(str(r["id"]))),
+                accounts=[StaffAccount(id=a["id"], email=a["email"], active=a["active"])
+                          for a in linked.get(str(r["id"]), [])],
+            )
+            for r in rows
+        ]
+
+    @post("/residents", status_code=HTTP_201_CREATED)
+    async def create_resident(self, data: JSONBody[CreateResidentIn], settings: SettingsDep) -> AccountOut:
+        user_id = await services.open_resident_account(settings, data.customer_id, data.email, data.name,
+                                                       data.consent)
+        return AccountOut(id=str(user_id), email=accounts.normalize_email(data.email), active=False)
+
+
+controllers = [ConsentsController, StaffResidentsController]

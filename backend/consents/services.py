@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.consents.schemas import KINDS, ConsentDecision, ConsentEventOut, ConsentOut, CustomerConsentsOut
 from backend.consents.tables import ConsentEvent
@@ -20,6 +21,7 @@ from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.customers import services as customers
+from backend.settings import Settings
 
 CHUNK = 1000  # customers per query
 
@@ -123,6 +125,14 @@ async def record_for_all(customer_ids: Sequence[str], kind: str, given: bool, ch
     async with transaction():
         for customer_id in customer_ids:
             await record(customer_id, kind, given, channel, user_id)
+
+
+async def open_resident_account(settings: Settings, customer_id: str, email: str, name: str, consent: bool) -> Any:
+    """The office opens a resident's account after the customer's written consent to process the
+    contact data, which is recorded here as the office's decision."""
+    customer_id = await accounts.check_new_resident(customer_id, consent)
+    await record(customer_id, "contact_data", True, "office")
+    return await accounts.create_user(settings, email, name, "resident", customer_id=customer_id)
 
 
 # --- what other domains read ----------------------------------------------------------------------
