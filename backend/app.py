@@ -14,9 +14,10 @@ from litestar.openapi.config import OpenAPIConfig
 from backend.accounts import guards
 from backend.accounts.guards import session_middleware_factory
 from backend.core import db
+from backend.core.apidocs import ApiDocsPage
 from backend.core.errors import exception_handlers
 from backend.core.outbox import Handler, Worker
-from backend.core.security import add_security_headers, csrf_config
+from backend.core.security import csrf_config, security_headers
 from backend.domains import DOMAINS
 from backend.settings import Settings
 
@@ -62,13 +63,14 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       **guards.dependencies},
         middleware=[session_middleware_factory(settings)],
-        before_send=[add_security_headers],
+        before_send=[security_headers(settings)],
         csrf_config=csrf_config(settings),
         # the phone budget counts gzipped bytes: scripts, styles and JSON go out compressed
         compression_config=CompressionConfig(backend="gzip", minimum_size=256, gzip_compress_level=6),
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema"),
+        openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema",
+                                     render_plugins=[ApiDocsPage()]),
         request_max_body_size=1024 * 1024,  # JSON bodies are small; uploads raise it per handler
         debug=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +42,27 @@ _STATIC_HEADERS = [
 ]
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
+HSTS = "max-age=31536000"  # a year; not includeSubDomains: the utility's other hosts are not ours to decide
+
+
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
     """A before_send hook, so it covers every answer, the router's own 404/405 included;
-    API answers hold personal data, so they are `no-store`."""
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in _STATIC_HEADERS:
-        headers[name] = value
-    if scope["path"].startswith("/api/") and "cache-control" not in headers:
-        headers["cache-control"] = "no-store"
+    API answers hold personal data, so they are `no-store`. Served as https (EBOK_BASE_URL),
+    browsers are told to come back over https only."""
+    hsts = settings.base_url.startswith("https://")
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in _STATIC_HEADERS:
+            headers[name] = value
+        if hsts:
+            headers["strict-transport-security"] = HSTS
+        if scope["path"].startswith("/api/") and "cache-control" not in headers:
+            headers["cache-control"] = "no-store"
+
+    return add_security_headers
 
 
 def secret_key(settings: Settings) -> str:

@@ -44,13 +44,14 @@ def service_worker_source() -> str:
     return header + SW.read_text()
 
 
+# Litestar adds "; charset=utf-8" to every text/ media type itself
 NO_CACHE = {"cache-control": "no-cache"}  # always revalidate: the service worker does the caching
 
 
 @get("/sw.js", include_in_schema=False)
 async def service_worker() -> Response[str]:
     return Response(
-        service_worker_source(), media_type="text/javascript; charset=utf-8",
+        service_worker_source(), media_type="text/javascript",
         headers={**NO_CACHE, "service-worker-allowed": "/"},
     )
 
@@ -62,11 +63,11 @@ async def manifest() -> Response[bytes]:
 
 @get("/offline.html", include_in_schema=False)
 async def offline_page() -> Response[bytes]:
-    return Response((PWA / "offline.html").read_bytes(), media_type="text/html; charset=utf-8", headers=NO_CACHE)
+    return Response((PWA / "offline.html").read_bytes(), media_type="text/html", headers=NO_CACHE)
 
 
 def _index() -> Response[bytes]:
-    return Response((PWA / "index.html").read_bytes(), media_type="text/html; charset=utf-8", headers=NO_CACHE)
+    return Response((PWA / "index.html").read_bytes(), media_type="text/html", headers=NO_CACHE)
 
 
 @get("/", include_in_schema=False)

@@ -72,7 +72,7 @@ class ReadingsController(Controller):
         csv.writer(buffer, delimiter=";").writerows(services.csv_rows(h))
         return Response(
             "\ufeff" + buffer.getvalue(),  # BOM: Excel opens Polish characters right
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"content-disposition": f'attachment; filename="odczyty-{h.serial}.csv"'},
         )
 

@@ -108,3 +108,44 @@ async def test_dashboard_shows_only_own_customers(client, settings):
 async def test_dashboard_needs_login(client):
     r = await client.get("/api/dashboard")
     assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+
+
+async def test_https_mode_tells_browsers_to_stay_on_https(client, settings):
+    import httpx
+    import msgspec
+
+    from backend.app import create_app
+
+    assert "strict-transport-security" not in (await client.get("/api/config")).headers  # plain-http localhost
+    app = create_app(msgspec.structs.replace(settings, base_url="https://ebok.wodociagi-demo.pl"), manage_resources=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://ebok.wodociagi-demo.pl") as c:
+        for path in ("/", "/api/config", "/api/nope", "/static/app/main.js"):
+            assert (await c.get(path)).headers["strict-transport-security"] == "max-age=31536000"
+
+
+async def test_text_answers_name_their_charset_once(client, settings):
+    customer = await make_customer(number="300001")
+    await make_user(settings, "ola@example.com", customer_id=customer["id"])
+    await log_in(client, "ola@example.com")
+    for path in ("/", "/odczyty", "/offline.html", "/sw.js", "/api/schema", "/static/app/main.js",
+                 f"/api/meters/{customer['meter_id']}/readings.csv"):
+        r = await client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["content-type"].count("charset") == 1, (path, r.headers["content-type"])
+
+
+async def test_schema_page_loads_nothing_from_elsewhere_and_nothing_inline(client):
+    import re
+
+    page = await client.get("/api/schema")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "<style" not in html and not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # the CSP allows neither
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) == 3
+    for url in assets:
+        assert url.startswith("/api/schema/"), url
+        r = await client.get(url)
+        assert r.status_code == 200 and len(r.content) > 100, url
+    assert (await client.get("/api/schema/assets/nothing.js")).status_code == 404
+    assert (await client.get("/api/schema/openapi.json")).json()["info"]["title"] == "e-BOK API"
