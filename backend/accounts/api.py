@@ -61,7 +61,8 @@ class SessionController(Controller):
         user = await services.login(settings, data.login, data.password, client_ip(request, settings))
         if viewer:
             await services.end_session(viewer.session_id)
-        return await _logged_in_answer(settings, request, user["id"], data.remember and user["role"] == "resident")
+        # the form offers "remember me" before it knows who logs in: it means the same for every role
+        return await _logged_in_answer(settings, request, user["id"], data.remember)
 
     @delete("/", status_code=HTTP_204_NO_CONTENT)
     async def log_out(self, viewer: ViewerDep, settings: SettingsDep) -> Response[None]:

@@ -63,5 +63,6 @@ async def register(settings: Settings, data: RegisterIn, ip: str) -> None:
         return
     from backend.consents import services as consents  # consents depend on accounts, not the reverse
 
-    user_id = await accounts.create_user(settings, email, data.name, "resident", customer_id=customer_id)
+    user_id = await accounts.create_user(settings, email, data.name, "resident", customer_id=customer_id,
+                                         registered=True)
     await consents.record(customer_id, "contact_data", True, "registration", str(user_id))

@@ -15,7 +15,7 @@ from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User, U
 from backend.core.clock import now
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError
-from backend.core.i18n import mail_text
+from backend.core.i18n import ROLE_NAMES, mail_text
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.settings import Settings
@@ -260,14 +260,20 @@ def _link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.base_url}{path}?token={token}"
 
 
-async def send_activation(settings: Settings, user_id: Any) -> None:
-    user = await User.select(User.email, User.language).where(User.id == user_id).first()
+async def send_activation(settings: Settings, user_id: Any, registered: bool = False) -> None:
+    """The activation link, in words that fit how the account came about: the office opened a
+    resident's account on their written consent, the resident registered, or it is a staff or
+    inspector account."""
+    user = await User.select(User.email, User.language, User.role).where(User.id == user_id).first()
     assert user
     token = await issue_token(settings, user_id, "activation")
+    mail = ("activation_staff" if user["role"] != "resident" else "activation_registered" if registered
+            else "activation")
+    language = user["language"] if user["language"] in ROLE_NAMES else "pl"
     subject, text = mail_text(
-        "activation", user["language"], utility=settings.utility_name, email=user["email"],
+        mail, user["language"], utility=settings.utility_name, email=user["email"],
         hours=settings.activation_hours, link=_link(settings, "/aktywacja", token),
-        phone=settings.utility_phone,
+        phone=settings.utility_phone, role=ROLE_NAMES[language].get(user["role"], ""),
     )
     await queue_mail(user["email"], subject, text)
 
@@ -298,9 +304,10 @@ async def request_reset(settings: Settings, email: str, ip: str) -> None:
 
 async def create_user(
     settings: Settings, email: str, name: str, role: str, customer_id: str | None = None,
-    password: str | None = None, language: str = "pl",
+    password: str | None = None, language: str = "pl", registered: bool = False,
 ) -> Any:
-    """A new account; without a password it is inactive and gets an activation link."""
+    """A new account; without a password it is inactive and gets an activation link (`registered`:
+    the resident asked for it themselves)."""
     email = normalize_email(email)
     if password is not None:
         check_policy(settings, password, "password")
@@ -318,7 +325,7 @@ async def create_user(
             if customer_id:
                 await UserCustomer.insert(UserCustomer(user=user_id, customer=customer_id))
             if password is None:
-                await send_activation(settings, user_id)
+                await send_activation(settings, user_id, registered)
     except Exception as exc:
         if is_unique_violation(exc):
             raise ApiError("email_taken", "An account with this e-mail exists", 409, field="email") from exc

@@ -129,14 +129,15 @@ export function App() {
   const [config, setConfig] = useState(null);
   const [me, setMe] = useState(undefined); // undefined: not known yet; null: logged out
   const [lang, setLangState] = useState(() => setLang(savedLang()));
-  const [notice, setNotice] = useState(null); // {text, path}: a message for the next page
+  const [notice, setNotice] = useState(null); // {text, path, tone}: a message for the next page
   const [message, announce] = useAnnouncer();
   const meRef = useRef(me);
   meRef.current = me;
 
   const applyLanguage = useCallback((code) => setLangState(setLang(code)), []);
 
-  const notify = useCallback((text, path = location.pathname) => setNotice({ text, path }), []);
+  // tone: 'ok' (done as asked) or 'warn' (something the person did not ask for, e.g. an ended session)
+  const notify = useCallback((text, path = location.pathname, tone = 'ok') => setNotice({ text, path, tone }), []);
 
   // A notice belongs to the page it was meant for; moving on clears it.
   useEffect(() => {
@@ -155,7 +156,7 @@ export function App() {
 
   useEffect(() => {
     onUnauthenticated(() => {
-      if (meRef.current) notify(t('error.not_authenticated'), '/logowanie');
+      if (meRef.current) notify(t('error.not_authenticated'), '/logowanie', 'warn');
       dropUser();
     });
     loadConfig();
@@ -253,7 +254,8 @@ export function App() {
       ${me && html`<${Nav} me=${me} path=${loc.path} />`}
       <main id="main" tabindex="-1">
         <div role="status" class="notice">
-          ${notice && notice.path === loc.path && html`<div class="banner banner-ok"><p>${notice.text}</p></div>`}
+          ${notice && notice.path === loc.path && html`<div class=${`banner banner-${notice.tone === 'warn' ? 'warn' : 'ok'}`}
+            data-testid="notice"><p>${notice.text}</p></div>`}
         </div>
         ${waiting ? html`<p class="loading" role="status">${t('app.loading')}</p>` : html`<${View} key=${loc.path} />`}
       </main>

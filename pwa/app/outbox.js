@@ -141,3 +141,15 @@ export function useOutbox(kind = 'reading') {
   }, []);
   return ofKind(list, kind);
 }
+
+// Unsent items per kind, e.g. for the login page: after a restart without "remember me" the
+// person should see that readings or visit results wait on this device for their login.
+export function useUnsentCounts() {
+  const [list, setList] = useState(items);
+  useEffect(() => {
+    subscribers.add(setList);
+    setList(items);
+    return () => subscribers.delete(setList);
+  }, []);
+  return Object.fromEntries(['reading', 'visit', 'contact'].map((kind) => [kind, unsentCount(list, kind)]));
+}

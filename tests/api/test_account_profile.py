@@ -137,6 +137,8 @@ async def test_registration_matched_and_not_matched_answer_the_same(client, invo
     mail = (await smtp_server.wait_for("rejestracja@example.com"))[-1]
     link = link_from(mail)
     assert "/aktywacja?token=" in link
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "dziękujemy za rejestrację" in body and "zgody" not in body  # they registered; no office, no consent form
     assert not smtp_server.to("obcy@example.com") and not smtp_server.to("obcy2@example.com")
     r = await client.post("/api/account/activate", json={"token": link.split("token=")[1],
                                                          "password": "Zielona-Rzeka-2026"})

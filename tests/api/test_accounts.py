@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User
 from tests.support import PASSWORD, link_from, log_in, make_customer, make_user
 
@@ -48,8 +50,10 @@ async def test_new_session_id_at_login_and_logout_ends_it(client, settings):
     assert (await client.get("/api/me")).status_code == 401
 
 
-async def test_remember_me_keeps_the_cookie_30_days(client, settings):
-    await make_user(settings, "ola@example.com")
+@pytest.mark.parametrize("role", ["resident", "inspector", "staff"])
+async def test_remember_me_keeps_the_cookie_30_days(client, settings, role):
+    """The login form offers it to everybody (it cannot know the role): it means the same for all."""
+    await make_user(settings, "ola@example.com", role=role)
     r = await log_in(client, "ola@example.com", remember=True)
     assert f"Max-Age={30 * 86400}" in r.headers["set-cookie"]
     session = await Session.select().first()
@@ -153,6 +157,19 @@ async def test_staff_creates_resident_who_activates_from_the_emailed_link(client
     assert (await client.get("/api/me")).json()["email"] == "marta@example.com"
     r = await client.post("/api/account/activate", json={"token": token, "password": PASSWORD})
     assert r.status_code == 400 and r.json()["code"] == "token_invalid"  # single use
+
+
+async def test_staff_and_inspector_activation_mails_speak_to_employees(client, settings, smtp_server):
+    await make_user(settings, "biuro@example.com", role="staff")
+    await log_in(client, "biuro@example.com")
+    for email, role, word in (("ink@example.com", "inspector", "inkasenta"),
+                              ("prac@example.com", "staff", "pracownika biura")):
+        r = await client.post("/api/staff/users", json={"email": email, "name": "Nowy", "role": role})
+        assert r.status_code == 201, r.text
+        [mail] = await smtp_server.wait_for(email)
+        body = mail.get_body(preferencelist=("plain",)).get_content()
+        assert f"konto {word}" in body and "zgod" not in body and "Pani/Pana" not in body
+        assert "/aktywacja?token=" in link_from(mail)
 
 
 async def test_resident_account_needs_consent(client, settings):

@@ -4,6 +4,17 @@ import { api } from '../api.js';
 import { useApp } from '../context.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, Checkbox, FormAlert, Submit } from '../components/form.js';
+import { useUnsentCounts } from '../outbox.js';
+
+// What waits on this device for a login, in words (only the kinds with something waiting).
+function Waiting() {
+  const counts = useUnsentCounts();
+  const parts = [['reading', 'login.waitingReadings'], ['visit', 'login.waitingVisits'], ['contact', 'login.waitingMessages']]
+    .filter(([kind]) => counts[kind] > 0).map(([kind, key]) => t(key, { count: counts[kind] }));
+  if (!parts.length) return null;
+  return html`<div class="banner banner-info" role="status" data-testid="login-waiting">
+    <p>${t('login.waiting', { what: parts.join(', ') })}</p></div>`;
+}
 
 export function LoginView() {
   const app = useApp();
@@ -17,6 +28,7 @@ export function LoginView() {
   });
   return html`<${Page} title=${t('login.title')} className="narrow">
     <p>${t('login.intro')}</p>
+    <${Waiting} />
     <form class="form" onSubmit=${submit} novalidate>
       <${FormAlert} form=${form} />
       <${Field} form=${form} name="login" label=${t('login.login')} autocomplete="username" autocapitalize="none" spellcheck=${false} />
@@ -27,6 +39,6 @@ export function LoginView() {
         <a href="/nie-pamietam-hasla">${t('login.forgot')}</a>
       </div>
     </form>
-    <p class="note">${t('login.noAccount')}</p>
+    <p class="note">${t('login.noAccount')} <a href="/rejestracja">${t('login.register')}</a></p>
   <//>`;
 }
