@@ -50,8 +50,8 @@ class ApiDocsPage(OpenAPIRenderPlugin):
     def receive_router(self, router: Router) -> None:
         router.register(asset)
 
-    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
-        base = escape((request.app.openapi_config.path if request.app.openapi_config else "/schema") + "/assets")
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        base = escape(((request.app.openapi_config and request.app.openapi_config.path) or "/schema") + "/assets")
         title = escape(str(openapi_schema["info"]["title"]))
         spec = escape(self.get_openapi_json_route(request))
         return (
