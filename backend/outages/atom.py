@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from backend.core.clock import iso
 from backend.core.db import json_column
 from backend.outages import area, texts
 from backend.settings import Settings
@@ -14,7 +15,7 @@ NS = "http://www.w3.org/2005/Atom"
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return iso(value).replace("+00:00", "Z")  # RFC 3339's Z, as feed readers expect
 
 
 def feed(settings: Settings, rows: list[dict[str, Any]], at: datetime) -> bytes:
