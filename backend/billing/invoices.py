@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
-from backend.billing import calc, einvoice, nrb, numbering, payments, qr, sources
+from backend.billing import calc, einvoice, ledger, nrb, numbering, payments, qr, sources
 from backend.billing.calc import Line, MeterUse
-from backend.billing.run import BILLED_COLUMNS, DOC_COLUMNS, LINE_COLUMNS, billed_rows, document_rows
 from backend.billing.schemas import (
     BalanceOut,
     BilledMeterOut,
@@ -25,7 +24,6 @@ from backend.billing.schemas import (
 )
 from backend.billing.tables import BilledMeter, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
-from backend.core.bulk import insert
 from backend.core.clock import iso, local_midnight, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -222,18 +220,18 @@ async def correct(settings: Settings, document_id: str) -> str:
     if not diff:
         raise ApiError("nothing_to_correct", "The invoice already matches the readings", 409)
     issue = today_in_warsaw()
-    net, vat, gross = calc.totals(diff)
     async with transaction() as tx:
         [number] = await numbering.allocate(numbering.series("correction", issue), 1)
-        doc_id = uuid.uuid4()
-        await insert(tx, Document, DOC_COLUMNS, [(
-            doc_id, inv["customer"], inv["service_point"], "correction", number, f"cor:{inv['id']}:{number}",
-            inv["period"], start, end, issue, issue + timedelta(days=settings.payment_days), net, vat, gross,
-            any(u.estimated for u in uses), inv["id"], f"Korekta faktury {inv['number']}: zmiana odczytu", None,
-            now())])
-        await insert(tx, DocumentLine, LINE_COLUMNS, document_rows(doc_id, diff))
+        entries = ledger.Entries()
+        doc_id = entries.add(
+            customer=inv["customer"], service_point=inv["service_point"], kind="correction", number=number,
+            bill_key=f"cor:{inv['id']}:{number}", period=inv["period"], period_start=start, period_end=end,
+            issue_date=issue, due_date=issue + timedelta(days=settings.payment_days), lines=diff, uses=uses,
+            estimated=any(u.estimated for u in uses), refers_to=inv["id"],
+            reason=f"Korekta faktury {inv['number']}: zmiana odczytu", created_at=now())
+        # the meter values it billed replace the invoice's (and earlier corrections') ones
         await BilledMeter.update({BilledMeter.superseded: True}, force=True).where(
             BilledMeter.id.is_in([m["id"] for m in current]))
-        await insert(tx, BilledMeter, BILLED_COLUMNS, billed_rows(doc_id, uses))
+        await entries.write(tx)
         await payments.apply_credits([str(inv["customer"])])
     return str(doc_id)

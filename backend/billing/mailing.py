@@ -8,7 +8,7 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from backend.billing import einvoice
+from backend.billing import einvoice, services
 from backend.billing.tables import Document
 from backend.core import outbox
 from backend.core.clock import now
@@ -36,8 +36,6 @@ class InvoiceMail:
         self.settings = settings
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        from backend.billing import services
-
         doc = await Document.select(Document.id, Document.customer, Document.number, Document.emailed_at).where(
             Document.id == payload["document_id"]).first()
         if doc is None or doc["emailed_at"] is not None:

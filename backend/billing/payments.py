@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from backend.billing import calc, numbering
+from backend.billing import calc, ledger, numbering
 from backend.billing.allocation import OpenDoc, allocate
-from backend.billing.tables import Allocation, Document, DocumentLine, Payment, ReminderItem
+from backend.billing.tables import Allocation, Document, Payment, ReminderItem
 from backend.core import clock
 from backend.core.bulk import insert
 from backend.core.db import is_unique_violation, transaction
@@ -199,20 +199,13 @@ async def _issue_reminders(settings: Settings, as_of: date, period: str) -> int:
     now = clock.now()
     async with transaction() as tx:
         numbers = await numbering.allocate(numbering.series("reminder", as_of), len(by_customer))
-        docs, lines, items = [], [], []
+        entries, items = ledger.Entries(), []
         for (customer_id, invoices), number in zip(by_customer.items(), numbers, strict=True):
-            doc_id = uuid.uuid4()
-            line = calc.reminder_line(settings.reminder_fee_grosze)
-            docs.append((doc_id, uuid.UUID(customer_id), None, "reminder", number, f"rem:{customer_id}:{as_of}",
-                         period, None, None, as_of, as_of + timedelta(days=7), line.net, line.vat, line.gross, False,
-                         None, "", None, now))
-            lines.append((uuid.uuid4(), doc_id, 1, line.kind, line.description, line.quantity, line.unit,
-                          line.unit_price, line.net, line.vat_pct, line.vat, line.gross))
+            doc_id = entries.add(customer=customer_id, kind="reminder", number=number, bill_key=f"rem:{customer_id}:{as_of}",
+                                 period=period, issue_date=as_of, due_date=as_of + timedelta(days=7),
+                                 lines=[calc.reminder_line(settings.reminder_fee_grosze)], created_at=now)
             items += [(uuid.uuid4(), doc_id, d["id"], owed) for d, owed in invoices]
-        from backend.billing.run import DOC_COLUMNS, LINE_COLUMNS
-
-        await insert(tx, Document, DOC_COLUMNS, docs)
-        await insert(tx, DocumentLine, LINE_COLUMNS, lines)
+        await entries.write(tx)
         await insert(tx, ReminderItem, ("id", "reminder", "invoice", "owed_grosze"), items)
         await apply_credits(sorted(by_customer))
     return len(by_customer)

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from backend.billing import calc, numbering, payments, sources
+from backend.billing import calc, ledger, mailing, numbering, payments, sources
 from backend.billing.calc import Line, MeterUse, Prices
 from backend.billing.sources import MeterRow, Value
-from backend.billing.tables import BilledMeter, BillingRun, Document, DocumentLine
+from backend.billing.tables import BillingRun
 from backend.billing.tariffs import all_tariffs
 from backend.core import clock
-from backend.core.bulk import insert
 from backend.core.clock import local_midnight, today_in_warsaw
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError
@@ -26,15 +24,6 @@ log = logging.getLogger("ebok.billing")
 CHUNK = 2000  # service points per transaction
 OPENING_LOOKBACK = timedelta(days=100)  # a never-billed meter starts from its last reading this far back
 HISTORY = timedelta(days=365)  # estimates use the average daily use of the last 12 months
-
-DOC_COLUMNS = ("id", "customer", "service_point", "kind", "number", "bill_key", "period", "period_start",
-               "period_end", "issue_date", "due_date", "net_grosze", "vat_grosze", "gross_grosze", "estimated",
-               "refers_to", "reason", "emailed_at", "created_at")
-LINE_COLUMNS = ("id", "document", "position", "kind", "description", "quantity", "unit", "unit_price_grosze",
-                "net_grosze", "vat_pct", "vat_grosze", "gross_grosze")
-BILLED_COLUMNS = ("id", "document", "meter", "serial", "kind", "previous_litres", "previous_at", "current_litres",
-                  "current_at", "source", "reading_id", "consumption_litres", "superseded")
-
 
 @dataclass
 class RunResult:
@@ -137,41 +126,24 @@ async def _chunk_bills(chunk: list[tuple[str, str]], start: date, end: date, tar
     return bills, skipped
 
 
-def document_rows(doc_id: uuid.UUID, lines: list[Line]) -> list[tuple]:
-    return [(uuid.uuid4(), doc_id, i + 1, x.kind, x.description, x.quantity, x.unit, x.unit_price, x.net, x.vat_pct,
-             x.vat, x.gross) for i, x in enumerate(lines)]
-
-
-def billed_rows(doc_id: uuid.UUID, uses: list[MeterUse]) -> list[tuple]:
-    return [(uuid.uuid4(), doc_id, uuid.UUID(u.meter_id), u.serial, u.kind, u.previous_litres, u.previous_at,
-             u.current_litres, u.current_at, u.source, uuid.UUID(u.reading_id) if u.reading_id else None,
-             u.consumption, False) for u in uses]
-
-
 async def _store(settings: Settings, bills: list[PointBill], period: str, start: date, end: date, issue: date,
                  notify: bool) -> list[str]:
     now = clock.now()
     due = issue + timedelta(days=settings.payment_days)
     async with transaction() as tx:
         numbers = await numbering.allocate(numbering.series("invoice", issue), len(bills))
-        docs, lines, billed = [], [], []
+        entries, doc_ids = ledger.Entries(), []
         for bill, number in zip(bills, numbers, strict=True):
-            doc_id = uuid.uuid4()
-            net, vat, gross = calc.totals(bill.lines)
-            docs.append((doc_id, uuid.UUID(bill.customer_id), uuid.UUID(bill.point_id), "invoice", number,
-                         sources.invoice_key(bill.point_id, start), period, start, end, issue, due, net, vat, gross,
-                         bill.estimated, None, "", None, now))
-            lines += document_rows(doc_id, bill.lines)
-            billed += billed_rows(doc_id, bill.uses)
-        await insert(tx, Document, DOC_COLUMNS, docs)
-        await insert(tx, DocumentLine, LINE_COLUMNS, lines)
-        await insert(tx, BilledMeter, BILLED_COLUMNS, billed)
+            doc_ids.append(str(entries.add(
+                customer=bill.customer_id, service_point=bill.point_id, kind="invoice", number=number,
+                bill_key=sources.invoice_key(bill.point_id, start), period=period, period_start=start, period_end=end,
+                issue_date=issue, due_date=due, lines=bill.lines, uses=bill.uses, estimated=bill.estimated,
+                created_at=now)))
+        await entries.write(tx)
         customers = sorted({b.customer_id for b in bills})
         await payments.apply_credits(customers)
         if notify:
-            from backend.billing import mailing
-
-            await mailing.queue_invoice_mails([str(d[0]) for d in docs], [str(d[1]) for d in docs])
+            await mailing.queue_invoice_mails(doc_ids, [b.customer_id for b in bills])
     return numbers
 
 
