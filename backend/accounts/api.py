@@ -30,6 +30,7 @@ from backend.accounts.schemas import (
     TokenInfo,
 )
 from backend.core.security import client_ip
+from backend.core.types import Id
 from backend.settings import Settings, SettingsDep
 
 
@@ -136,7 +137,7 @@ class ProfileController(Controller):
         return await profile.profile(user)
 
     @patch("/customers/{customer_id:str}", guards=[logged_in])
-    async def correspondence(self, user: UserDep, customer_id: FromPath[str],
+    async def correspondence(self, user: UserDep, customer_id: FromPath[Id],
                              data: JSONBody[CorrespondenceIn]) -> ProfileOut:
         await profile.update_correspondence(user, customer_id, data)
         return await profile.profile(user)

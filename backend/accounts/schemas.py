@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
-Password = Annotated[str, msgspec.Meta(max_length=1000)]  # policy errors come from the service
-Token = Annotated[str, msgspec.Meta(min_length=10, max_length=100)]
+from backend.core.types import Id, Line
+
+Email = Annotated[Line, msgspec.Meta(min_length=3, max_length=254)]
+Password = Annotated[Line, msgspec.Meta(max_length=1000)]  # policy errors come from the service
+Token = Annotated[Line, msgspec.Meta(min_length=10, max_length=100)]
 Language = Literal["pl", "en"]
 Role = Literal["resident", "inspector", "staff"]
 
@@ -18,7 +20,7 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LoginIn(Strict):
-    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    login: Annotated[Line, msgspec.Meta(min_length=1, max_length=254)]
     password: Password
     remember: bool = False
 
@@ -66,15 +68,15 @@ class ChangePasswordIn(Strict):
 
 
 class CreateResidentIn(Strict):
-    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
+    customer_id: Id
     email: Email
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
     consent: bool
 
 
 class CreateUserIn(Strict):
     email: Email
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
     role: Literal["inspector", "staff"]
 
 
@@ -123,11 +125,11 @@ class ProfileOut(msgspec.Struct):
 
 
 class CorrespondenceIn(Strict):
-    street: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    house_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    postcode: Annotated[str, msgspec.Meta(max_length=6)]
-    town: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    street: Annotated[Line, msgspec.Meta(min_length=1, max_length=120)]
+    house_number: Annotated[Line, msgspec.Meta(min_length=1, max_length=20)]
+    postcode: Annotated[Line, msgspec.Meta(max_length=6)]
+    town: Annotated[Line, msgspec.Meta(min_length=1, max_length=80)]
+    phone: Annotated[Line, msgspec.Meta(max_length=32)] = ""
 
 
 class EmailChangeIn(Strict):
@@ -140,11 +142,11 @@ class EmailConfirmIn(Strict):
 
 
 class RegisterIn(Strict):
-    customer_number: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    invoice_number: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    gross_amount: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # "123,45" as printed
+    customer_number: Annotated[Line, msgspec.Meta(min_length=1, max_length=20)]
+    invoice_number: Annotated[Line, msgspec.Meta(min_length=1, max_length=40)]
+    gross_amount: Annotated[Line, msgspec.Meta(min_length=1, max_length=20)]  # "123,45" as printed
     email: Email
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
     consent: bool  # to processing the e-mail address (and phone) for the e-BOK
 
 

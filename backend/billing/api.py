@@ -37,6 +37,7 @@ from backend.billing.schemas import (
 )
 from backend.billing.tables import BillingRun, Payment
 from backend.core.errors import ApiError, not_found
+from backend.core.types import Id, Line, OptionalId
 from backend.customers import services as customers
 from backend.settings import SettingsDep
 
@@ -50,23 +51,23 @@ class SettlementsController(Controller):
         return await invoices.settlements(settings, user)
 
     @get("/documents/{document_id:str}")
-    async def document(self, user: UserDep, document_id: FromPath[str]) -> DocumentOut:
+    async def document(self, user: UserDep, document_id: FromPath[Id]) -> DocumentOut:
         return await invoices.detail(user, document_id)
 
     @get("/documents/{document_id:str}/pdf")
-    async def pdf(self, user: UserDep, settings: SettingsDep, document_id: FromPath[str]) -> Response[bytes]:
+    async def pdf(self, user: UserDep, settings: SettingsDep, document_id: FromPath[Id]) -> Response[bytes]:
         data, filename = await services.visible_pdf(settings, user, document_id)
         return Response(data, media_type="application/pdf", headers={
             "content-disposition": f'inline; filename="{filename}"', "cache-control": "private, no-store"})
 
     @get("/transfer")
-    async def transfer(self, user: UserDep, settings: SettingsDep, document_id: FromQuery[str | None] = None,
-                       customer_id: FromQuery[str | None] = None) -> TransferOut:
+    async def transfer(self, user: UserDep, settings: SettingsDep, document_id: FromQuery[OptionalId] = None,
+                       customer_id: FromQuery[OptionalId] = None) -> TransferOut:
         return await invoices.transfer(settings, user, document_id, customer_id)
 
     @get("/transfer/qr.svg")
-    async def transfer_qr(self, user: UserDep, settings: SettingsDep, document_id: FromQuery[str | None] = None,
-                          customer_id: FromQuery[str | None] = None) -> Response[bytes]:
+    async def transfer_qr(self, user: UserDep, settings: SettingsDep, document_id: FromQuery[OptionalId] = None,
+                          customer_id: FromQuery[OptionalId] = None) -> Response[bytes]:
         t = await invoices.transfer(settings, user, document_id, customer_id)
         if not t.qr_payload:
             raise not_found("QR code")
@@ -78,7 +79,7 @@ class SettlementsController(Controller):
         return await online.start(settings, user, data)
 
     @get("/payments/{payment_id:str}")
-    async def payment(self, user: UserDep, payment_id: FromPath[str]) -> OnlinePaymentOut:
+    async def payment(self, user: UserDep, payment_id: FromPath[Id]) -> OnlinePaymentOut:
         return await online.status(user, payment_id)
 
     @put("/einvoice")
@@ -92,7 +93,7 @@ class SettlementsController(Controller):
 
 
 @post("/api/payments/notify/{gateway:str}", status_code=200, exclude_from_csrf=True)
-async def notify(request: Request, settings: SettingsDep, gateway: FromPath[str]) -> dict[str, str]:
+async def notify(request: Request, settings: SettingsDep, gateway: FromPath[Line]) -> dict[str, str]:
     """The gateway's server-to-server notification (no session, no CSRF: the signature is the proof)."""
     try:
         body = msgspec.json.decode(await request.body())
@@ -110,11 +111,11 @@ class SandboxGatewayController(Controller):
     path = "/api/sandbox-gateway"
 
     @get("/{token:str}")
-    async def show(self, settings: SettingsDep, token: FromPath[str]) -> SandboxPaymentOut:
+    async def show(self, settings: SettingsDep, token: FromPath[Line]) -> SandboxPaymentOut:
         return await online.sandbox_view(settings, token)
 
     @post("/{token:str}", status_code=200)
-    async def decide(self, settings: SettingsDep, token: FromPath[str], data: JSONBody[SandboxDecisionIn]
+    async def decide(self, settings: SettingsDep, token: FromPath[Line], data: JSONBody[SandboxDecisionIn]
                      ) -> SandboxDecisionOut:
         return SandboxDecisionOut(redirect_url=await online.sandbox_decide(settings, token, data.outcome))
 
@@ -154,7 +155,7 @@ class BillingStaffController(Controller):
                              account=r["account"], payer=r["payer"], title=r["title"]) for r in rows]
 
     @post("/unmatched/{payment_id:str}/assign", status_code=200)
-    async def assign(self, user: UserDep, payment_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, str]:
+    async def assign(self, user: UserDep, payment_id: FromPath[Id], data: JSONBody[AssignIn]) -> dict[str, str]:
         customer_id = await customers.customer_id_by_number(data.customer_number)
         if not customer_id:
             raise ApiError("customer_unknown", "No customer has this number", 400, field="customer_number")
@@ -178,11 +179,11 @@ class BillingStaffController(Controller):
                                                        data.vat_pct))
 
     @delete("/tariffs/{tariff_id:str}", status_code=204)
-    async def tariff_remove(self, tariff_id: FromPath[str]) -> None:
+    async def tariff_remove(self, tariff_id: FromPath[Id]) -> None:
         await tariffs.remove_latest_tariff(tariff_id)
 
     @post("/documents/{document_id:str}/correct", status_code=201)
-    async def correct(self, user: UserDep, settings: SettingsDep, document_id: FromPath[str]) -> DocumentOut:
+    async def correct(self, user: UserDep, settings: SettingsDep, document_id: FromPath[Id]) -> DocumentOut:
         new_id = await invoices.correct(settings, document_id)
         return await invoices.detail(user, new_id)
 

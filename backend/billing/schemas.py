@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.core.types import Id, Line
+
 
 class BalanceOut(msgspec.Struct):
     total_grosze: int  # positive: owed; negative: overpaid
@@ -119,8 +121,8 @@ class TransferOut(msgspec.Struct):
 
 
 class PayIn(msgspec.Struct, forbid_unknown_fields=True):
-    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
-    document_ids: Annotated[list[Annotated[str, msgspec.Meta(max_length=36)]], msgspec.Meta(max_length=200)] = []
+    customer_id: Id
+    document_ids: Annotated[list[Id], msgspec.Meta(max_length=200)] = []
 
 
 class PayStartOut(msgspec.Struct):
@@ -136,7 +138,7 @@ class OnlinePaymentOut(msgspec.Struct):
 
 
 class EInvoiceIn(msgspec.Struct, forbid_unknown_fields=True):
-    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
+    customer_id: Id
     granted: bool
 
 
@@ -160,7 +162,7 @@ class SandboxDecisionOut(msgspec.Struct):
 
 
 class RunIn(msgspec.Struct, forbid_unknown_fields=True):
-    period: Annotated[str, msgspec.Meta(max_length=7)]
+    period: Annotated[Line, msgspec.Meta(max_length=7)]
 
 
 class RunOut(msgspec.Struct):
@@ -195,11 +197,11 @@ class UnmatchedRow(msgspec.Struct):
 class TariffIn(msgspec.Struct, forbid_unknown_fields=True):
     """Net prices as typed in the office ("3,44"): checked and turned into grosze by the service."""
 
-    name: Annotated[str, msgspec.Meta(max_length=120)]
-    valid_from: Annotated[str, msgspec.Meta(max_length=10)]  # YYYY-MM-DD
-    water: Annotated[str, msgspec.Meta(max_length=12)]  # zł per m³
-    sewage: Annotated[str, msgspec.Meta(max_length=12)]  # zł per m³
-    fee: Annotated[str, msgspec.Meta(max_length=12)]  # zł per meter and month
+    name: Annotated[Line, msgspec.Meta(max_length=120)]
+    valid_from: Annotated[Line, msgspec.Meta(max_length=10)]  # YYYY-MM-DD
+    water: Annotated[Line, msgspec.Meta(max_length=12)]  # zł per m³
+    sewage: Annotated[Line, msgspec.Meta(max_length=12)]  # zł per m³
+    fee: Annotated[Line, msgspec.Meta(max_length=12)]  # zł per meter and month
     vat_pct: int = 8
 
 
@@ -220,4 +222,4 @@ class TariffsOut(msgspec.Struct):
 
 
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
-    customer_number: Annotated[str, msgspec.Meta(max_length=20)]
+    customer_number: Annotated[Line, msgspec.Meta(max_length=20)]

@@ -13,6 +13,7 @@ from backend.accounts.schemas import AccountOut, CreateResidentIn
 from backend.consents import services
 from backend.consents.schemas import ConsentIn, ConsentOut, CustomerConsentsOut
 from backend.core.clock import iso
+from backend.core.types import Id, Line
 from backend.customers import services as customers
 from backend.customers.schemas import CustomerSearchRow, StaffAccount
 from backend.settings import SettingsDep
@@ -27,7 +28,7 @@ class ConsentsController(Controller):
         return await services.consents_of(user.customer_ids)
 
     @put("/{customer_id:str}/{kind:str}")
-    async def decide(self, user: UserDep, customer_id: FromPath[str], kind: FromPath[str],
+    async def decide(self, user: UserDep, customer_id: FromPath[Id], kind: FromPath[Line],
                      data: JSONBody[ConsentIn]) -> ConsentOut:
         return await services.set_consent(user, customer_id, kind, data.given)
 
@@ -37,7 +38,7 @@ class StaffResidentsController(Controller):
     guards = [staff_only]
 
     @get("/customers")
-    async def search_customers(self, q: FromQuery[str] = "") -> list[CustomerSearchRow]:
+    async def search_customers(self, q: FromQuery[Line] = "") -> list[CustomerSearchRow]:
         rows = await customers.search(q[:100])
         ids = [str(r["id"]) for r in rows]
         linked = await accounts.accounts_of_customers(ids)

@@ -13,8 +13,9 @@ from backend.accounts.guards import UserDep, logged_in, role_in, staff_only
 from backend.contact import services
 from backend.contact.schemas import MAX_ATTACHMENTS, ReplyIn, ThreadDetailOut, ThreadOut
 from backend.core.errors import ApiError
-from backend.core.forms import form_text, idempotency_key
+from backend.core.forms import form_id, form_text, idempotency_key
 from backend.core.photos import MAX_BYTES
+from backend.core.types import Id, Line
 from backend.settings import SettingsDep
 
 FORM_LIMIT = MAX_ATTACHMENTS * MAX_BYTES + 64 * 1024
@@ -43,8 +44,9 @@ class ContactController(Controller):
                 raise ApiError("file_too_large", "An attachment is larger than 10 MB", 400, field="attachment")
             files.append((item.filename or "", data))
         msg = services.Incoming(
-            customer_id=form_text(form, "customer_id", 36), category=form_text(form, "category", 20),
-            subject=form_text(form, "subject", 200), body=form_text(form, "body", services.MAX_BODY), files=files,
+            customer_id=form_id(form, "customer_id"), category=form_text(form, "category", 20),
+            subject=form_text(form, "subject", 200),
+            body=form_text(form, "body", services.MAX_BODY, multiline=True), files=files,
         )
         status, body = await services.send(settings, user, key, msg)
         return Response(body, status_code=status)
@@ -54,16 +56,16 @@ class ContactController(Controller):
         return await services.threads_for(user)
 
     @get("/threads/{thread_id:str}")
-    async def thread(self, user: UserDep, thread_id: FromPath[str]) -> ThreadDetailOut:
+    async def thread(self, user: UserDep, thread_id: FromPath[Id]) -> ThreadDetailOut:
         return await services.thread_detail(user, thread_id)
 
     @post("/threads/{thread_id:str}/messages", status_code=201, guards=[role_in("resident")])
-    async def follow_up(self, user: UserDep, settings: SettingsDep, thread_id: FromPath[str],
+    async def follow_up(self, user: UserDep, settings: SettingsDep, thread_id: FromPath[Id],
                         data: JSONBody[ReplyIn]) -> ThreadDetailOut:
         return await services.resident_reply(settings, user, thread_id, data.body)
 
     @get("/attachments/{attachment_id:str}")
-    async def attachment(self, user: UserDep, settings: SettingsDep, attachment_id: FromPath[str]) -> File:
+    async def attachment(self, user: UserDep, settings: SettingsDep, attachment_id: FromPath[Id]) -> File:
         path, name, media_type = await services.attachment_file(settings, user, attachment_id)
         return File(path, filename=name, media_type=media_type,
                     content_disposition_type="inline" if media_type == "image/jpeg" else "attachment",
@@ -75,22 +77,22 @@ class StaffInboxController(Controller):
     guards = [staff_only]
 
     @get("/threads")
-    async def inbox(self, status: FromQuery[str] = "") -> list[ThreadOut]:
+    async def inbox(self, status: FromQuery[Line] = "") -> list[ThreadOut]:
         if status not in ("", "open", "answered", "closed"):
             raise ApiError("invalid_request", "Unknown status", 400, field="status")
         return await services.inbox(status or None)
 
     @get("/threads/{thread_id:str}")
-    async def thread(self, user: UserDep, thread_id: FromPath[str]) -> ThreadDetailOut:
+    async def thread(self, user: UserDep, thread_id: FromPath[Id]) -> ThreadDetailOut:
         return await services.thread_detail(user, thread_id)
 
     @post("/threads/{thread_id:str}/reply", status_code=201)
-    async def reply(self, user: UserDep, settings: SettingsDep, thread_id: FromPath[str],
+    async def reply(self, user: UserDep, settings: SettingsDep, thread_id: FromPath[Id],
                     data: JSONBody[ReplyIn]) -> ThreadDetailOut:
         return await services.staff_reply(settings, user, thread_id, data.body)
 
     @post("/threads/{thread_id:str}/close", status_code=200)
-    async def close(self, user: UserDep, thread_id: FromPath[str]) -> ThreadDetailOut:
+    async def close(self, user: UserDep, thread_id: FromPath[Id]) -> ThreadDetailOut:
         return await services.close_thread(user, thread_id)
 
 

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import msgspec
 
+from backend.core.types import Text
+
 CATEGORIES = ("question", "complaint", "meter_problem", "data_change", "outage_report")
 MAX_ATTACHMENTS = 3
 
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+Body = Annotated[Text, msgspec.Meta(min_length=1, max_length=5000)]
 
 
 class AttachmentOut(msgspec.Struct):

@@ -59,12 +59,15 @@ _UNKNOWN = re.compile(r"(?:unknown|missing required) field `([^`]{1,60})`")
 
 
 def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Bad JSON, unknown fields, wrong types, too long strings: 400 naming the field."""
+    """Bad JSON, unknown fields, wrong types, too long strings, control characters: 400 naming the
+    field; a path parameter that cannot be an id: 404, as for an id that does not exist."""
     field = None
     message = "Invalid request"
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if isinstance(item, dict):
+            if item.get("source") == "path":  # an id that is not a UUID names nothing there is
+                return Response(_body("not_found", "Not found"), status_code=404)
             message = str(item.get("message", message))
             key = item.get("key")
             if key and key != "body":

@@ -9,9 +9,12 @@ from typing import Any
 from litestar import Request
 
 from backend.core.errors import ApiError
+from backend.core.types import is_id, is_line, is_text
 
 
-def form_text(form: Any, name: str, limit: int, required: bool = True, strip: bool = False) -> str:
+def form_text(form: Any, name: str, limit: int, required: bool = True, strip: bool = False,
+              multiline: bool = False) -> str:
+    """A text field: one line unless `multiline` (tab, CR and LF allowed), no other control character."""
     value = form.get(name)
     if value is None or value == "":
         if required:
@@ -21,7 +24,17 @@ def form_text(form: Any, name: str, limit: int, required: bool = True, strip: bo
         raise ApiError("invalid_request", f"{name} must be text", 400, field=name)
     if len(value) > limit:
         raise ApiError("invalid_request", f"{name} is too long", 400, field=name)
+    if not (is_text(value) if multiline else is_line(value)):
+        raise ApiError("invalid_request", f"{name} contains control characters", 400, field=name)
     return value.strip() if strip else value
+
+
+def form_id(form: Any, name: str, required: bool = True) -> str:
+    """An id field: a UUID, or a 400 naming the field (PostgreSQL would refuse it with an error)."""
+    value = form_text(form, name, 36, required=required)
+    if value and not is_id(value):
+        raise ApiError("invalid_request", f"{name} is not a valid id", 400, field=name)
+    return value
 
 
 def idempotency_key(request: Request[Any, Any, Any]) -> str:

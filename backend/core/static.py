@@ -10,12 +10,15 @@ from functools import cache
 from pathlib import Path
 
 from litestar import Response, get
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
+from backend.core.types import is_line
 from backend.settings import ROOT
 
 PWA = ROOT / "pwa"
@@ -84,8 +87,15 @@ async def client_route(path: FromPath[str]) -> Response[bytes]:
     return _index()
 
 
+def _no_control_characters(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A file path with a NUL (`main.js%00.png`) made os.stat raise and answer 500."""
+    if not is_line(connection.scope["path"]):
+        raise NotFoundException()
+
+
 static_files = create_static_files_router(
-    path="/static", directories=[PWA], cache_control=CacheControlHeader(no_cache=True)
+    path="/static", directories=[PWA], cache_control=CacheControlHeader(no_cache=True),
+    guards=[_no_control_characters],
 )
 
 controllers: list[ControllerRouterHandler] = [service_worker, manifest, offline_page, index, client_route, static_files]

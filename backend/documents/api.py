@@ -11,7 +11,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core.errors import ApiError
-from backend.core.forms import form_text
+from backend.core.forms import form_id, form_text
+from backend.core.types import Id, OptionalId
 from backend.documents import services
 from backend.documents.pdf import MAX_PDF_BYTES
 from backend.documents.schemas import DocumentOut, PublicDocumentOut, StaffDocumentOut
@@ -40,10 +41,10 @@ async def read_upload(request: Request, *, with_customer: bool) -> tuple[service
         raise ApiError("file_too_large", "The file is larger than 10 MB", 400, field="file")
     upload = services.Upload(
         title=form_text(form, "title", 200, strip=True), category=form_text(form, "category", 20, strip=True),
-        description=form_text(form, "description", 500, required=False, strip=True),
+        description=form_text(form, "description", 500, required=False, strip=True, multiline=True),
         file_name=file.filename or "", data=data,
     )
-    customer_id = form_text(form, "customer_id", 36, strip=True) if with_customer else ""
+    customer_id = form_id(form, "customer_id") if with_customer else ""
     return upload, customer_id
 
 
@@ -56,7 +57,7 @@ class DocumentsController(Controller):
         return await services.documents_for(user)
 
     @get("/{doc_id:str}/file")
-    async def file(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[str]) -> File:
+    async def file(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[Id]) -> File:
         path, name = await services.open_document(settings, user, doc_id)
         return _pdf(path, name)
 
@@ -71,7 +72,7 @@ class InformationController(Controller):
         return await services.public_documents()
 
     @get("/{doc_id:str}/file")
-    async def file(self, settings: SettingsDep, doc_id: FromPath[str]) -> File:
+    async def file(self, settings: SettingsDep, doc_id: FromPath[Id]) -> File:
         path, name = await services.public_file(settings, doc_id)
         return _pdf(path, name)
 
@@ -81,7 +82,7 @@ class StaffDocumentsController(Controller):
     guards = [staff_only]
 
     @get("/documents")
-    async def list_documents(self, customer_id: FromQuery[str] = "") -> list[StaffDocumentOut]:
+    async def list_documents(self, customer_id: FromQuery[OptionalId] = None) -> list[StaffDocumentOut]:
         return await services.staff_documents(customer_id=customer_id or None)
 
     @post("/documents", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
@@ -90,7 +91,7 @@ class StaffDocumentsController(Controller):
         return await services.upload_for_customer(settings, user, customer_id, upload)
 
     @delete("/documents/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
-    async def remove(self, settings: SettingsDep, doc_id: FromPath[str]) -> None:
+    async def remove(self, settings: SettingsDep, doc_id: FromPath[Id]) -> None:
         await services.delete_customer_document(settings, doc_id)
 
     @post("/information", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
@@ -99,7 +100,7 @@ class StaffDocumentsController(Controller):
         return await services.upload_public(settings, user, upload)
 
     @delete("/information/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
-    async def remove_public(self, settings: SettingsDep, doc_id: FromPath[str]) -> None:
+    async def remove_public(self, settings: SettingsDep, doc_id: FromPath[Id]) -> None:
         await services.delete_public(settings, doc_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -9,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.accounts.guards import UserDep, role_in, staff_only
 from backend.core.errors import ApiError
+from backend.core.types import Id
 from backend.inspections import services
 from backend.inspections.schemas import Inspector, QueueItem, ReassignIn, RouteIn, RouteOut, VisitOut, VisitsIn
 from backend.readings.api import FORM_LIMIT, read_submission
@@ -39,7 +41,7 @@ class ReviewController(Controller):
         return await services.open_visits()
 
     @get("/routes")
-    async def routes(self, day: FromQuery[str | None] = None) -> list[RouteOut]:
+    async def routes(self, day: FromQuery[date | None] = None) -> list[RouteOut]:
         return await services.routes(day)
 
     @post("/routes", status_code=201)
@@ -48,7 +50,7 @@ class ReviewController(Controller):
                                            data.street)
 
     @patch("/routes/{route_id:str}")
-    async def reassign(self, route_id: FromPath[str], data: JSONBody[ReassignIn]) -> RouteOut:
+    async def reassign(self, route_id: FromPath[Id], data: JSONBody[ReassignIn]) -> RouteOut:
         return await services.reassign(route_id, data.inspector_id)
 
 
@@ -61,7 +63,7 @@ class InspectorController(Controller):
         return await services.my_routes(user)
 
     @post("/visits/{visit_id:str}/result", request_max_body_size=FORM_LIMIT)
-    async def result(self, request: Request, user: UserDep, settings: SettingsDep, visit_id: FromPath[str]) -> Response[Any]:
+    async def result(self, request: Request, user: UserDep, settings: SettingsDep, visit_id: FromPath[Id]) -> Response[Any]:
         key, form, sub = await read_submission(request, value_required=False)
         outcome = form.get("result")
         if outcome not in ("confirmed", "corrected", "damaged", "no_access"):

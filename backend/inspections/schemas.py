@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Id = Annotated[str, msgspec.Meta(max_length=36)]
+from backend.core.types import Id, Line, Text
 
 
 class QueueItem(msgspec.Struct):
@@ -30,14 +30,14 @@ class QueueItem(msgspec.Struct):
 class VisitsIn(msgspec.Struct, forbid_unknown_fields=True):
     reading_ids: list[Id] = []
     meter_ids: list[Id] = []
-    access_note: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    access_note: Annotated[Text, msgspec.Meta(max_length=300)] = ""
 
 
 class RouteIn(msgspec.Struct, forbid_unknown_fields=True):
     inspector_id: Id
-    day: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    day: Annotated[Line, msgspec.Meta(max_length=10)]  # YYYY-MM-DD, a real day (checked)
     visit_ids: list[Id] = []
-    street: Annotated[str, msgspec.Meta(max_length=120)] = ""  # all open visits in this street
+    street: Annotated[Line, msgspec.Meta(max_length=120)] = ""  # all open visits in this street
 
 
 class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -204,10 +204,10 @@ async def route_detail(route_id: str) -> RouteOut:
     return (await _routes_out(rows))[0]
 
 
-async def routes(day: str | None = None) -> list[RouteOut]:
+async def routes(day: date | None = None) -> list[RouteOut]:
     query = Route.select().order_by(Route.day, ascending=False).limit(100)
     if day:
-        query = query.where(Route.day == date.fromisoformat(day))
+        query = query.where(Route.day == day)
     return await _routes_out(await query)
 
 

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from backend.accounts.guards import UserDep, ViewerDep, logged_in, staff_only
 from backend.core.clock import now
 from backend.core.errors import ApiError
+from backend.core.types import Id, Line
 from backend.outages import area, atom, services, subscriptions
 from backend.outages.schemas import (
     AreaIn,
@@ -43,7 +44,7 @@ class PublicOutagesController(Controller):
                         headers={"cache-control": "public, max-age=60"})
 
     @get("/outages/{outage_id:str}")
-    async def outage(self, viewer: ViewerDep, outage_id: FromPath[str]) -> OutageOut:
+    async def outage(self, viewer: ViewerDep, outage_id: FromPath[Id]) -> OutageOut:
         return await services.public_one(viewer, outage_id)
 
     @get("/push/key")
@@ -66,13 +67,13 @@ class PushController(Controller):
                                              request.headers.get("user-agent", ""))
 
     @delete("/", status_code=204)
-    async def unsubscribe(self, user: UserDep, endpoint: FromQuery[str]) -> None:
+    async def unsubscribe(self, user: UserDep, endpoint: FromQuery[Line]) -> None:
         if not endpoint:
             raise ApiError("field_required", "endpoint is required", 400, field="endpoint")
         await subscriptions.remove(user, endpoint=endpoint)
 
     @delete("/{subscription_id:str}", status_code=204)
-    async def remove(self, user: UserDep, subscription_id: FromPath[str]) -> None:
+    async def remove(self, user: UserDep, subscription_id: FromPath[Id]) -> None:
         await subscriptions.remove(user, subscription_id=subscription_id)
 
 
@@ -106,7 +107,7 @@ class StaffOutagesController(Controller):
         return await services.preview(data)
 
     @get("/streets")
-    async def streets(self, town: FromQuery[str]) -> list[StreetOut]:
+    async def streets(self, town: FromQuery[Line]) -> list[StreetOut]:
         return [StreetOut(**s) for s in await area.streets_of_town(town)]
 
     @get("/towns")
@@ -114,19 +115,19 @@ class StaffOutagesController(Controller):
         return await area.towns()
 
     @get("/{outage_id:str}")
-    async def one(self, outage_id: FromPath[str]) -> StaffOutageOut:
+    async def one(self, outage_id: FromPath[Id]) -> StaffOutageOut:
         return await services.staff_one(outage_id)
 
     @put("/{outage_id:str}")
-    async def update(self, user: UserDep, outage_id: FromPath[str], data: JSONBody[OutageUpdateIn]) -> StaffOutageOut:
+    async def update(self, user: UserDep, outage_id: FromPath[Id], data: JSONBody[OutageUpdateIn]) -> StaffOutageOut:
         return await services.update(user, outage_id, data)
 
     @post("/{outage_id:str}/publish", status_code=200)
-    async def publish(self, user: UserDep, outage_id: FromPath[str]) -> StaffOutageOut:
+    async def publish(self, user: UserDep, outage_id: FromPath[Id]) -> StaffOutageOut:
         return await services.publish(user, outage_id)
 
     @post("/{outage_id:str}/close", status_code=200)
-    async def close(self, user: UserDep, outage_id: FromPath[str]) -> StaffOutageOut:
+    async def close(self, user: UserDep, outage_id: FromPath[Id]) -> StaffOutageOut:
         return await services.close(user, outage_id)
 
 

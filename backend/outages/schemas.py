@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.core.types import Id, Line, Text
+
 Kind = Literal["failure", "planned", "quality"]
 Parity = Literal["all", "odd", "even"]
-Text120 = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Text120 = Annotated[Line, msgspec.Meta(min_length=1, max_length=120)]
 HouseNumber = Annotated[int, msgspec.Meta(ge=1, le=100000)]
 
 
@@ -24,19 +26,19 @@ class StreetRule(Strict):
 
 
 class AreaIn(Strict):
-    town: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    town: Annotated[Line, msgspec.Meta(min_length=1, max_length=80)]
     streets: Annotated[list[StreetRule], msgspec.Meta(max_length=200)] = []
-    service_point_ids: Annotated[list[str], msgspec.Meta(max_length=2000)] = []
+    service_point_ids: Annotated[list[Id], msgspec.Meta(max_length=2000)] = []
 
 
 class OutageIn(Strict):
     kind: Kind
     title: Text120
-    starts_at: str  # ISO 8601 with offset
+    starts_at: Annotated[Line, msgspec.Meta(max_length=40)]  # ISO 8601 with offset
     area: AreaIn
-    description: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-    expected_end: str | None = None
-    water_point: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    description: Annotated[Text, msgspec.Meta(max_length=4000)] = ""
+    expected_end: Annotated[Line, msgspec.Meta(max_length=40)] | None = None
+    water_point: Annotated[Line, msgspec.Meta(max_length=300)] = ""
 
 
 class OutageUpdateIn(OutageIn):
@@ -106,18 +108,18 @@ class DashboardOutage(msgspec.Struct):
 
 
 class PushKeysIn(Strict):
-    p256dh: Annotated[str, msgspec.Meta(min_length=80, max_length=100)]
-    auth: Annotated[str, msgspec.Meta(min_length=16, max_length=40)]
+    p256dh: Annotated[Line, msgspec.Meta(min_length=80, max_length=100)]
+    auth: Annotated[Line, msgspec.Meta(min_length=16, max_length=40)]
 
 
 class SubscriptionIn(Strict):
     """The browser's PushSubscription.toJSON(), plus the service points chosen on this device."""
 
-    endpoint: Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]
+    endpoint: Annotated[Line, msgspec.Meta(min_length=10, max_length=1000)]
     keys: PushKeysIn
     expirationTime: int | float | None = None  # the browser's own field name
-    service_point_ids: list[str] | None = None  # None: all of the user's, now and later
-    old_endpoint: Annotated[str, msgspec.Meta(max_length=1000)] | None = None  # pushsubscriptionchange
+    service_point_ids: list[Id] | None = None  # None: all of the user's, now and later
+    old_endpoint: Annotated[Line, msgspec.Meta(max_length=1000)] | None = None  # pushsubscriptionchange
     language: Literal["pl", "en"] = "pl"
 
 

@@ -14,13 +14,14 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.accounts.schemas import Password, Strict
 from backend.core.clock import now
+from backend.core.types import Id, Text
 from backend.privacy import services
 from backend.settings import SettingsDep
 
 
 class DeletionIn(Strict):
     password: Password
-    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    reason: Annotated[Text, msgspec.Meta(max_length=500)] = ""
 
 
 def _unlink(path: object) -> None:
@@ -64,7 +65,7 @@ class StaffDeletionController(Controller):
         return await services.pending_requests()
 
     @post("/{request_id:str}/complete", status_code=HTTP_204_NO_CONTENT)
-    async def complete(self, user: UserDep, request_id: FromPath[str]) -> None:
+    async def complete(self, user: UserDep, request_id: FromPath[Id]) -> None:
         await services.carry_out(user, request_id)
 
 

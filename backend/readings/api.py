@@ -12,8 +12,9 @@ from litestar.response import File
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core.errors import ApiError
-from backend.core.forms import form_text, idempotency_key
+from backend.core.forms import form_id, form_text, idempotency_key
 from backend.core.photos import MAX_BYTES
+from backend.core.types import Id
 from backend.readings import services
 from backend.readings.rules import HIGH_FACTOR
 from backend.readings.schemas import HistoryOut, MetersOut, ReadingOut, ReviewIn
@@ -38,10 +39,10 @@ async def read_submission(request: Request, value_required: bool = True) -> tupl
         if not data:  # a photo that did not make it (a failed camera save): never store the reading without it
             raise ApiError("photo_empty", "The photo file is empty", 400, field="photo")
     sub = services.Submission(
-        meter_id=form_text(form, "meter_id", 36, required=value_required),
+        meter_id=form_id(form, "meter_id", required=value_required),
         value_text=form_text(form, "value", 20, required=value_required),
         captured_at_text=form_text(form, "captured_at", 40),
-        comment=form_text(form, "comment", 500, required=False), photo=data,
+        comment=form_text(form, "comment", 500, required=False, multiline=True), photo=data,
     )
     return key, form, sub
 
@@ -62,11 +63,11 @@ class ReadingsController(Controller):
         return Response(body, status_code=status)
 
     @get("/meters/{meter_id:str}/readings")
-    async def history(self, user: UserDep, meter_id: FromPath[str]) -> HistoryOut:
+    async def history(self, user: UserDep, meter_id: FromPath[Id]) -> HistoryOut:
         return await services.history(user, meter_id)
 
     @get("/meters/{meter_id:str}/readings.csv")
-    async def history_csv(self, user: UserDep, meter_id: FromPath[str]) -> Response[str]:
+    async def history_csv(self, user: UserDep, meter_id: FromPath[Id]) -> Response[str]:
         h = await services.history(user, meter_id)
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=";").writerows(services.csv_rows(h))
@@ -77,13 +78,13 @@ class ReadingsController(Controller):
         )
 
     @get("/readings/{reading_id:str}/photo")
-    async def photo(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[str]) -> File:
+    async def photo(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[Id]) -> File:
         path = await services.photo_path(settings, user, reading_id, thumb=False)
         return File(path, media_type="image/jpeg", content_disposition_type="inline",
                     headers={"cache-control": "private, max-age=86400, immutable"})
 
     @get("/readings/{reading_id:str}/thumb")
-    async def thumb(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[str]) -> File:
+    async def thumb(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[Id]) -> File:
         path = await services.photo_path(settings, user, reading_id, thumb=True)
         return File(path, media_type="image/jpeg", content_disposition_type="inline",
                     headers={"cache-control": "private, max-age=86400, immutable"})
@@ -94,7 +95,7 @@ class ReadingReviewController(Controller):
     guards = [staff_only]
 
     @post("/{reading_id:str}/review", status_code=200)
-    async def review(self, user: UserDep, reading_id: FromPath[str], data: JSONBody[ReviewIn]) -> ReadingOut:
+    async def review(self, user: UserDep, reading_id: FromPath[Id], data: JSONBody[ReviewIn]) -> ReadingOut:
         return await services.review(user, reading_id, data.decision, data.note)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.core.types import Text
 from backend.customers.schemas import LastReading
 
 
@@ -80,4 +81,4 @@ class MetersOut(msgspec.Struct):
 
 class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
     decision: Literal["accept", "reject"]
-    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    note: Annotated[Text, msgspec.Meta(max_length=500)] = ""

@@ -43,7 +43,9 @@ async def test_only_known_push_services_are_accepted(client, settings):
     await log_in(client, "ola@example.com")
     for endpoint in REFUSED:
         r = await _subscribe(client, endpoint)
-        assert r.status_code == 400 and r.json()["code"] == "push_endpoint_invalid", (endpoint, r.text)
+        # a control character is refused by the shared text type, before the endpoint check
+        code = "invalid_request" if "\u0000" in endpoint else "push_endpoint_invalid"
+        assert r.status_code == 400 and r.json()["code"] == code, (endpoint, r.text)
     for endpoint in ACCEPTED:
         r = await _subscribe(client, endpoint)
         assert r.status_code == 200, (endpoint, r.text)
