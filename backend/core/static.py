@@ -8,6 +8,7 @@ import json
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from litestar import Response, get
 from litestar.connection import ASGIConnection
@@ -87,7 +88,7 @@ async def client_route(path: FromPath[str]) -> Response[bytes]:
     return _index()
 
 
-def _no_control_characters(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+def _no_control_characters(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A file path with a NUL (`main.js%00.png`) made os.stat raise and answer 500."""
     if not is_line(connection.scope["path"]):
         raise NotFoundException()
