@@ -98,9 +98,25 @@ async def set_consent(user: CurrentUser, customer_id: str, kind: str, given: boo
         raise not_found("customer")
     # e-invoices go to the customer's contact e-mail, else to the resident's own login
     email = (customer["email"] or ("" if user.is_staff else user.email)) if kind == "e_invoice" else ""
-    await record(customer_id, kind, given, "office" if user.is_staff else channel, user.id, email=email)
+    channel = "office" if user.is_staff else channel
+    async with transaction():
+        await record(customer_id, kind, given, channel, user.id, email=email)
+        if kind == "contact_data" and not given:
+            # without the contact data the utility may not e-mail invoices or alerts: those end with it
+            for other in NEEDS_CONTACT_DATA:
+                await record(customer_id, other, False, channel, user.id)
     (state,) = [c for c in (await consents_of([customer_id]))[0].consents if c.kind == kind]
     return state
+
+
+# consents that use the customer's e-mail address, so they need the contact-data consent
+NEEDS_CONTACT_DATA = ("e_invoice", "email_alerts")
+
+
+async def _withdrawn(customer_id: str, kind: str) -> bool:
+    """True when the latest decision about `kind` is an explicit withdrawal (no decision is not one)."""
+    latest = await _current(customer_id, kind)
+    return bool(latest and latest["action"] == "withdrawn")
 
 
 async def record(customer_id: str, kind: str, given: bool, channel: str, user_id: str | None = None, *,
@@ -108,6 +124,9 @@ async def record(customer_id: str, kind: str, given: bool, channel: str, user_id
     """The one writer of consents: a new event when the decision differs from the current one (for
     e-Faktura also when it is given again to another address). Returns whether it added one."""
     _check_kind(kind)
+    if given and kind in NEEDS_CONTACT_DATA and await _withdrawn(customer_id, "contact_data"):
+        raise ApiError("contact_data_withdrawn", "Give the consent to process the contact data first", 409,
+                       field="kind")
     async with transaction():
         current = await _current(customer_id, kind)
         same = bool(current and current["action"] == "given") == given

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from backend.accounts.schemas import CurrentUser
+from backend.consents import services as consents
 from backend.core import egress
 from backend.core.clock import iso, now
 from backend.core.db import is_unique_violation, transaction
@@ -136,6 +137,8 @@ async def subscribe(settings: Settings, user: CurrentUser, data: SubscriptionIn,
                 if not is_unique_violation(exc):
                     raise
                 raise ApiError("conflict", "The device subscribed twice at once; try again", 409) from None
+    # turning alerts on on a device is the decision the consents screen shows (one register)
+    await consents.record_for_all(user.customer_ids, "push_alerts", True, "portal", user.id)
     row = await PushSubscription.select().where(PushSubscription.endpoint == data.endpoint).output(load_json=True).first()
     assert row is not None
     return _out(row)
@@ -154,3 +157,6 @@ async def remove(user: CurrentUser, *, endpoint: str | None = None, subscription
     )
     if not deleted:
         raise not_found("subscription")
+    if not await PushSubscription.exists().where(PushSubscription.user == user.id):
+        # off on the last device: the consent screen says withdrawn
+        await consents.record_for_all(user.customer_ids, "push_alerts", False, "portal", user.id)

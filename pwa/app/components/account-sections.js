@@ -72,18 +72,41 @@ export function ProfileSection() {
   }}<//>`;
 }
 
-function Consent({ customerId, consent, onChange }) {
+// Push alerts are a device's: giving the consent turns them on on this device (the click lets the
+// browser ask for permission), withdrawing turns them off on every device of the account; the
+// server records the consent from the devices' subscriptions, so Awarie and this screen agree.
+async function setPushAlerts(given) {
+  const push = await import('../push.js');
+  if (given) {
+    if (!push.pushSupported()) throw Object.assign(new Error('push_unsupported'), { code: 'push_unsupported' });
+    await push.enablePush();
+    return;
+  }
+  await push.disablePush();
+  const others = await api.get('/api/push/subscriptions');
+  for (const s of others) await request('DELETE', `/api/push/subscriptions/${s.id}`);
+}
+
+function Consent({ customerId, consent, onChange, onReload }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const titleId = `consent-${customerId}-${consent.kind}`;
   const toggle = async () => {
     if (busy) return;
+    // the contact data carry e-Faktura and alert e-mails: say so before they end with it
+    if (consent.kind === 'contact_data' && consent.given && !window.confirm(t('consent.contactDataConfirm'))) return;
     setBusy(true);
     setError(null);
     try {
-      onChange(consent.kind, await request('PUT', `/api/consents/${customerId}/${consent.kind}`, { given: !consent.given }));
+      if (consent.kind === 'push_alerts') {
+        await setPushAlerts(!consent.given);
+        onReload();
+      } else {
+        onChange(consent.kind, await request('PUT', `/api/consents/${customerId}/${consent.kind}`, { given: !consent.given }));
+        if (consent.kind === 'contact_data') onReload(); // e-Faktura and alert e-mails changed with it
+      }
     } catch (err) {
-      setError(err);
+      setError(err.code === 'denied' ? { code: 'push_denied' } : err);
     } finally {
       setBusy(false);
     }
@@ -95,6 +118,8 @@ function Consent({ customerId, consent, onChange }) {
       : consent.withdrawn_at ? t('consent.withdrawn', { date: formatDateTime(consent.withdrawn_at) }) : t('consent.never')}</strong></p>
     <button type="button" class=${consent.given ? 'btn btn-secondary' : 'btn btn-primary'} aria-describedby=${titleId}
       aria-disabled=${busy ? 'true' : 'false'} onClick=${toggle}>${consent.given ? t('consent.withdraw') : t('consent.give')}</button>
+    ${consent.kind === 'contact_data' && !consent.given && consent.withdrawn_at
+      && html`<p class="note" data-testid="contact-data-effect">${t('consent.contactDataOff')}</p>`}
     ${error && html`<p class="field-error" role="alert">${errorText(error)}</p>`}
     ${consent.history.length > 0 && html`<details>
       <summary>${t('consent.history')}</summary>
@@ -114,7 +139,8 @@ export function ConsentsSection() {
       ${customers.length > 1 && html`<h3>${t('account.customer', { number: c.number, name: c.name })}</h3>`}
       <ul class="cards">${c.consents.map((consent) => html`<${Consent} key=${consent.kind} customerId=${c.customer_id}
         consent=${changed[`${c.customer_id}/${consent.kind}`] || consent}
-        onChange=${(kind, state) => setChanged((m) => ({ ...m, [`${c.customer_id}/${kind}`]: state }))} />`)}</ul>
+        onChange=${(kind, state) => setChanged((m) => ({ ...m, [`${c.customer_id}/${kind}`]: state }))}
+        onReload=${() => { setChanged({}); resource.reload(); }} />`)}</ul>
     </div>`)}<//>
   </section>`;
 }
