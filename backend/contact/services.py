@@ -31,7 +31,7 @@ from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import FileStore, is_uuid
 from backend.core.mail import queue_mail
-from backend.core.photos import PhotoError, process_photo
+from backend.core.photos import PhotoError, process_photo_async
 from backend.customers import services as customers
 from backend.documents import services as documents
 from backend.settings import Settings
@@ -81,7 +81,7 @@ async def _prepare(files: list[tuple[str, bytes]]) -> list[_Prepared]:
             out.append(_Prepared("pdf", documents.safe_name(name, "zalacznik.pdf", ".pdf"), data))
             continue
         try:
-            photo = await asyncio.to_thread(process_photo, data)
+            photo = await process_photo_async(data)
         except PhotoError as exc:
             code = "attachment_not_allowed" if exc.code in ("photo_not_image", "photo_unsupported_format") else exc.code
             raise ApiError(code, str(exc), 400, field="attachment") from None

@@ -7,7 +7,8 @@ uploaded file itself but a fresh JPEG decoded and re-encoded by us:
 * the format is decided from the content as Pillow sniffs it (JPEG, PNG or WebP; never the file
   name or the client's content type);
 * size limits are checked before any pixel is decoded: at most ``MAX_BYTES`` of input and
-  ``MAX_PIXELS`` as declared by the header (decompression bombs never reach the decoder);
+  ``MAX_PIXELS`` as declared by the header, ``NON_DRAFT_MAX_PIXELS`` for what is decoded whole
+  (PNG, WebP, progressive JPEG); decompression bombs never reach the decoder;
 * the EXIF orientation is applied, so the stored picture is upright;
 * every piece of metadata (EXIF including GPS, XMP, ICC profile, comments) is dropped; only the
   capture time is read from EXIF and returned to the caller;
@@ -28,15 +29,20 @@ picture never makes Pillow warn; a picture declaring between 89 and 179 Mpx make
 turn into ``photo_too_many_pixels``), above that it raises; either way the upload is refused before
 anything is decoded.
 
-``process_photo`` is CPU-bound; the caller runs it in a worker thread. ``PhotoStore`` keeps the
+``process_photo`` is CPU-bound; callers await ``process_photo_async``, which runs it in one of
+``DECODERS`` threads, so a burst of uploads waits in line instead of decoding all at once. ``PhotoStore`` keeps the
 results in the data directory (never in the web root), named by the SHA-256 of the full-size JPEG.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import ctypes.util
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,16 +57,25 @@ __all__ = [
     "JPEG_QUALITY",
     "MAX_BYTES",
     "MAX_PIXELS",
+    "NON_DRAFT_MAX_PIXELS",
     "THUMB_SIZE",
     "PhotoError",
     "PhotoErrorCode",
     "PhotoStore",
     "ProcessedPhoto",
     "process_photo",
+    "process_photo_async",
 ]
 
 MAX_BYTES: Final = 10 * 1024 * 1024
 MAX_PIXELS: Final = 40_000_000
+# A PNG, a WebP or a progressive JPEG cannot be decoded at a reduced scale: the decoder holds the
+# whole picture (3-4 bytes a pixel, then a flattened copy), so they get a smaller budget. 12 Mpx
+# is a 4000x3000 phone photo; a 6300x6300 PNG of 116 KB (about 400 MB decoded) is refused unread.
+NON_DRAFT_MAX_PIXELS: Final = 12_000_000
+# Decodes at once per process; the others wait in line (holding only their upload), so memory
+# stays flat however many photos arrive together. More would not be faster on the cores we have.
+DECODERS: Final = 2
 FULL_SIZE: Final = 1600
 THUMB_SIZE: Final = 320
 JPEG_QUALITY: Final = 82
@@ -152,6 +167,9 @@ def process_photo(data: bytes | bytearray | memoryview) -> ProcessedPhoto:
             raise PhotoError("photo_corrupt", "empty picture")
         if width * height > MAX_PIXELS:
             raise PhotoError("photo_too_many_pixels", f"{width}x{height}")
+        drafts = isinstance(src, JpegImagePlugin.JpegImageFile) and not src.info.get("progressive")
+        if not drafts and width * height > NON_DRAFT_MAX_PIXELS:
+            raise PhotoError("photo_too_many_pixels", f"{width}x{height} {src.format}")
 
         if _fits_as_is(src, width, height):
             fast = _small_jpeg(bytes(data), src)
@@ -195,6 +213,30 @@ def process_photo(data: bytes | bytearray | memoryview) -> ProcessedPhoto:
         sha256=hashlib.sha256(full_jpeg).hexdigest(),
         taken_at=taken_at,
     )
+
+
+_DECODER = ThreadPoolExecutor(max_workers=DECODERS, thread_name_prefix="photo")
+
+
+def _release_freed_memory() -> None:
+    """glibc keeps freed blocks of big decodes in its arenas (RSS stayed ~1 GB after a burst):
+    with a fixed mmap threshold, every buffer of 1 MB or more is its own mapping, returned on free."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = getattr(libc, "mallopt", None)
+    except OSError:
+        mallopt = None
+    if mallopt is not None:
+        mallopt(-3, 1024 * 1024)  # M_MMAP_THRESHOLD
+
+
+_release_freed_memory()
+
+
+async def process_photo_async(data: bytes | bytearray | memoryview) -> ProcessedPhoto:
+    """``process_photo`` in one of the ``DECODERS`` photo threads (waiting for a free one)."""
+    return await asyncio.get_running_loop().run_in_executor(_DECODER, process_photo, data)
 
 
 # --- the phone already made it small ---------------------------------------------------------------

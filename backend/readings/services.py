@@ -15,7 +15,7 @@ from backend.core import idempotency
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import json_list, transaction
 from backend.core.errors import ApiError, not_found
-from backend.core.photos import PhotoError, PhotoStore, process_photo
+from backend.core.photos import PhotoError, PhotoStore, process_photo_async
 from backend.customers import services as customers
 from backend.customers.schemas import LastReading
 from backend.readings import rules
@@ -234,7 +234,7 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
     photo_hash, photo_taken_at, saving = "", None, None
     if sub.photo:
         try:
-            photo = await asyncio.to_thread(process_photo, sub.photo)
+            photo = await process_photo_async(sub.photo)
         except PhotoError as exc:
             raise ApiError(exc.code, str(exc), 400, field="photo") from None
         # the files are written (and fsynced) while the database is asked for the context; the

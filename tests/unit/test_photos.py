@@ -23,6 +23,7 @@ from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFile, ImageOps, Imag
 from backend.core.photos import (
     MAX_BYTES,
     MAX_PIXELS,
+    NON_DRAFT_MAX_PIXELS,
     PhotoError,
     PhotoStore,
     ProcessedPhoto,
@@ -244,10 +245,30 @@ def test_big_png_is_resized() -> None:
 
 
 def test_largest_allowed_picture() -> None:
-    # 7745 x 5164 = 39,995,180 px: just under MAX_PIXELS, decoded (PNG cannot be drafted).
-    data = encode(Image.new("L", (7745, 5164), 200), "PNG")
-    photo = process_photo(data)
+    # 7745 x 5164 = 39,995,180 px: just under MAX_PIXELS, a baseline JPEG (decoded at 1/4 scale)
+    photo = process_photo(encode(Image.new("L", (7745, 5164), 200), "JPEG"))
     assert (photo.width, photo.height) == (1600, 1067)
+    # 4000 x 3000: the most a PNG may have (it is decoded whole)
+    assert 4000 * 3000 <= NON_DRAFT_MAX_PIXELS
+    photo = process_photo(encode(Image.new("RGBA", (4000, 3000), (10, 20, 30, 128)), "PNG"))
+    assert (photo.width, photo.height) == (1600, 1200)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "progressive JPEG"])
+def test_what_cannot_be_decoded_at_reduced_scale_has_a_smaller_pixel_budget(monkeypatch, fmt) -> None:
+    # a PNG, WebP or progressive JPEG is decoded whole (4 bytes a pixel as RGBA, then flattened):
+    # a 116 KB PNG declaring 6300 x 6300 cost 0.6 s and ~400 MB; 4200 x 3000 is just over the budget
+    if fmt == "PNG":
+        data = png_bomb(6300, 6300)
+        assert len(data) < 200_000
+    elif fmt == "WEBP":
+        data = encode(Image.new("RGB", (4200, 3000), (1, 2, 3)), "WEBP", lossless=True)
+    else:
+        data = encode(Image.new("L", (4200, 3000), 200), "JPEG", progressive=True)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", _never_decode)
+    started = time.perf_counter()
+    assert code_of(data) == "photo_too_many_pixels"
+    assert time.perf_counter() - started < 0.5
 
 
 def test_input_of_exactly_max_bytes_is_accepted() -> None:
