@@ -147,14 +147,14 @@ async def login(settings: Settings, login_name: str, password: str, ip: str) -> 
     await _check_rate(settings, keys)
     user = await _find_user_for_login(login_name)
     # verify even for an unknown login so both answers take the same time
-    ok = passwords.verify_password(user["password_hash"] if user else passwords.dummy_hash(), password)
+    ok = await passwords.verify_password(user["password_hash"] if user else "", password)
     if not user or not ok or not user["active"]:
         await _record_failure(keys)
         raise ApiError("invalid_credentials", "Wrong login or password", 400)
     await LoginAttempt.delete().where(LoginAttempt.key == keys[0])
     await purge_stale(settings)
     if passwords.needs_rehash(user["password_hash"]):
-        await User.update({User.password_hash: passwords.hash_password(password)}).where(User.id == user["id"])
+        await User.update({User.password_hash: await passwords.hash_password(password)}).where(User.id == user["id"])
     return user
 
 
@@ -188,7 +188,7 @@ def check_policy(settings: Settings, password: str, field: str) -> None:
 
 async def _set_password(user_id: Any, password: str) -> None:
     await User.update(
-        {User.password_hash: passwords.hash_password(password), User.password_changed_at: now(),
+        {User.password_hash: await passwords.hash_password(password), User.password_changed_at: now(),
          User.active: True}
     ).where(User.id == user_id)
 
@@ -196,7 +196,7 @@ async def _set_password(user_id: Any, password: str) -> None:
 async def check_password(user_id: str, password: str, field: str = "password") -> None:
     """The signed-in person confirms a change with their password (a stolen session alone is not enough)."""
     row = await User.select(User.password_hash).where(User.id == user_id).first()
-    if not row or not passwords.verify_password(row["password_hash"], password):
+    if not row or not await passwords.verify_password(row["password_hash"], password):
         message = "The current password is wrong" if field == "current_password" else "The password is wrong"
         raise ApiError("wrong_password", message, 400, field=field)
 
@@ -318,7 +318,7 @@ async def create_user(
                 User(
                     id=user_id, email=email, name=name.strip(), role=role, language=language,
                     active=password is not None,
-                    password_hash=passwords.hash_password(password) if password else "",
+                    password_hash=await passwords.hash_password(password) if password else "",
                     password_changed_at=now() if password else None,
                 )
             )
