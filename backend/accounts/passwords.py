@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 # OWASP's Password Storage Cheat Sheet, Argon2id: m = 19 MiB, t = 2, p = 1. One lane: each hash
 # keeps one core busy, so the pool below decides how many run at once.
-OWASP = dict(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+OWASP_TIME_COST, OWASP_MEMORY_KIB, OWASP_PARALLELISM = 2, 19 * 1024, 1
 
 
 def _make_hasher() -> PasswordHasher:
@@ -29,7 +29,7 @@ def _make_hasher() -> PasswordHasher:
         from argon2.profiles import CHEAPEST
 
         return PasswordHasher.from_parameters(CHEAPEST)
-    return PasswordHasher(**OWASP)
+    return PasswordHasher(time_cost=OWASP_TIME_COST, memory_cost=OWASP_MEMORY_KIB, parallelism=OWASP_PARALLELISM)
 
 
 _hasher = _make_hasher()
