@@ -9,13 +9,13 @@ import { Header, Nav, ContactBlock, HOME } from './components/layout.js';
 import { UpdateBanner, useOnline } from './components/status.js';
 import { LoginView } from './views/login.js';
 import { DashboardView } from './views/dashboard.js';
-import { ReadingsView } from './views/readings.js';
 import { flush as flushOutbox, unsentCount } from './outbox.js';
 import { prefetchResidentData, forgetPrefetch } from './prefetch.js';
 import { NotFoundView } from './views/notfound.js';
 
-// Views needed less often load on first use (the service worker has them all precached, so this
-// works offline too): the first load stays within the phone budget of 50 KB of gzipped JavaScript.
+// Views other than the login and the dashboard load on first use (the service worker has them all
+// precached, so this works offline too): the first load stays within the phone budget of 50 KB of
+// gzipped JavaScript (tests/api/test_http.py).
 function lazy(load, name) {
   let View = null;
   let loading = null;
@@ -40,6 +40,7 @@ function lazy(load, name) {
 }
 
 const ForgotView = lazy(() => import('./views/forgot.js'), 'ForgotView');
+const ReadingsView = lazy(() => import('./views/readings.js'), 'ReadingsView');
 const TokenView = lazy(() => import('./views/token.js'), 'TokenView');
 const SettlementsView = lazy(() => import('./views/settlements.js'), 'SettlementsView');
 const OutagesView = lazy(() => import('./views/outages.js'), 'OutagesView');
@@ -123,29 +124,42 @@ function useAnnouncer() {
   return [message, announce];
 }
 
-export function App() {
-  const loc = useLocation();
-  const online = useOnline();
+// A message for the next page: shown on the page it was meant for, gone once the person moves on.
+// tone: 'ok' (done as asked) or 'warn' (something the person did not ask for, e.g. an ended session)
+function useNotice(path) {
+  const [notice, setNotice] = useState(null); // {text, path, tone}
+  const notify = useCallback((text, target = location.pathname, tone = 'ok') => setNotice({ text, path: target, tone }), []);
+  useEffect(() => {
+    setNotice((n) => (n && n.path !== path ? null : n));
+  }, [path]);
+  return [notice && notice.path === path ? notice : null, notify];
+}
+
+// Public contact data: from the network, else the copy in IndexedDB; refreshed after reconnecting.
+// Connectivity changes are announced, not on first render.
+function useConfig(online, announce) {
   const [config, setConfig] = useState(null);
-  const [me, setMe] = useState(undefined); // undefined: not known yet; null: logged out
-  const [lang, setLangState] = useState(() => setLang(savedLang()));
-  const [notice, setNotice] = useState(null); // {text, path, tone}: a message for the next page
-  const [message, announce] = useAnnouncer();
+  const loadConfig = useCallback(() => getCached('/api/config').then((r) => setConfig(r.data), () => {}), []);
+  useEffect(() => {
+    loadConfig();
+  }, []);
+  const firstOnline = useRef(true);
+  useEffect(() => {
+    if (firstOnline.current) {
+      firstOnline.current = false;
+      return;
+    }
+    announce(online ? t('conn.backOnline') : t('conn.wentOffline'));
+    if (online) loadConfig();
+  }, [online]);
+  return config;
+}
+
+// Who is logged in: undefined while not known yet, null when logged out.
+function useSession(notify, applyLanguage, online) {
+  const [me, setMe] = useState(undefined);
   const meRef = useRef(me);
   meRef.current = me;
-
-  const applyLanguage = useCallback((code) => setLangState(setLang(code)), []);
-
-  // tone: 'ok' (done as asked) or 'warn' (something the person did not ask for, e.g. an ended session)
-  const notify = useCallback((text, path = location.pathname, tone = 'ok') => setNotice({ text, path, tone }), []);
-
-  // A notice belongs to the page it was meant for; moving on clears it.
-  useEffect(() => {
-    setNotice((n) => (n && n.path !== loc.path ? null : n));
-  }, [loc.path]);
-
-  // Public contact data: from the network, else the copy in IndexedDB; refreshed after reconnecting.
-  const loadConfig = useCallback(() => getCached('/api/config').then((r) => setConfig(r.data), () => {}), []);
 
   const dropUser = useCallback(() => {
     forgetData();
@@ -159,7 +173,6 @@ export function App() {
       if (meRef.current) notify(t('error.not_authenticated'), '/logowanie', 'warn');
       dropUser();
     });
-    loadConfig();
     getCached('/api/me').then(
       (r) => {
         setMe(r.data);
@@ -168,17 +181,6 @@ export function App() {
       () => setMe((current) => (current === undefined ? null : current)),
     );
   }, []);
-
-  // Connectivity changes are announced once, not on first render.
-  const firstOnline = useRef(true);
-  useEffect(() => {
-    if (firstOnline.current) {
-      firstOnline.current = false;
-      return;
-    }
-    announce(online ? t('conn.backOnline') : t('conn.wentOffline'));
-    if (online) loadConfig();
-  }, [online]);
 
   // A resident's main screens work offline from the first login, even those not opened yet.
   useEffect(() => {
@@ -190,6 +192,12 @@ export function App() {
     if (me && me.role === 'resident') import('./push.js').then((m) => m.syncPushSubscription()).catch(() => {});
   }, [me && me.id]);
 
+  return { me, setMe, meRef, dropUser };
+}
+
+// The view for this address and person, or null while they are sent elsewhere (the login, away
+// from guest pages, their role's home). Role pages are simply not there for other roles.
+function useRouteView(me, loc) {
   const route = routeFor(loc.path);
   const needsUser = route.access === 'user' || route.access === 'staff' || route.access === 'inspector';
 
@@ -202,6 +210,44 @@ export function App() {
       navigate(HOME[me.role], { replace: true });
     }
   }, [me, loc.path, loc.search]);
+
+  const goingHome = me && loc.path === '/' && HOME[me.role]; // the effect above redirects: fetch nothing here
+  if (me === undefined || (me === null && needsUser) || (me && route.access === 'guest') || goingHome) return null;
+  const allowed = !['staff', 'inspector'].includes(route.access) || (me && me.role === route.access);
+  return allowed ? route.view : NotFoundView;
+}
+
+// The frame around every view.
+function Frame({ ctx, online, path, notice, message, View }) {
+  const { config, me, lang } = ctx;
+  return html`<a class="skip-link" href="#main">${t('app.skip')}</a>
+    <div class=${`layout ${me ? 'with-nav' : ''}`}>
+      <${Header} config=${config} me=${me} lang=${lang} online=${online}
+        onLanguage=${ctx.setLanguage} onLogout=${ctx.logout} />
+      <${UpdateBanner} />
+      ${me && html`<${Nav} me=${me} path=${path} />`}
+      <main id="main" tabindex="-1">
+        <div role="status" class="notice">
+          ${notice && html`<div class=${`banner banner-${notice.tone === 'warn' ? 'warn' : 'ok'}`}
+            data-testid="notice"><p>${notice.text}</p></div>`}
+        </div>
+        ${View ? html`<${View} key=${path} />` : html`<p class="loading" role="status">${t('app.loading')}</p>`}
+      </main>
+      <${ContactBlock} config=${config} me=${me} />
+    </div>
+    <div class="visually-hidden" aria-live="polite" aria-atomic="true">${message}</div>`;
+}
+
+export function App() {
+  const loc = useLocation();
+  const online = useOnline();
+  const [lang, setLangState] = useState(() => setLang(savedLang()));
+  const [message, announce] = useAnnouncer();
+  const [notice, notify] = useNotice(loc.path);
+  const config = useConfig(online, announce);
+  const applyLanguage = useCallback((code) => setLangState(setLang(code)), []);
+  const { me, setMe, meRef, dropUser } = useSession(notify, applyLanguage, online);
+  const View = useRouteView(me, loc);
 
   const ctx = useMemo(() => ({
     config,
@@ -239,28 +285,7 @@ export function App() {
     },
   }), [config, me, lang]);
 
-  const goingHome = me && loc.path === '/' && HOME[me.role]; // the effect above redirects: fetch nothing here
-  const waiting = me === undefined || (me === null && needsUser) || (me && route.access === 'guest') || goingHome;
-  // role pages (staff, inspector) are simply not there for other roles
-  const allowed = !['staff', 'inspector'].includes(route.access) || (me && me.role === route.access);
-  const View = allowed ? route.view : NotFoundView;
-
   return html`<${AppContext.Provider} value=${ctx}>
-    <a class="skip-link" href="#main">${t('app.skip')}</a>
-    <div class=${`layout ${me ? 'with-nav' : ''}`}>
-      <${Header} config=${config} me=${me} lang=${lang} online=${online}
-        onLanguage=${ctx.setLanguage} onLogout=${ctx.logout} />
-      <${UpdateBanner} />
-      ${me && html`<${Nav} me=${me} path=${loc.path} />`}
-      <main id="main" tabindex="-1">
-        <div role="status" class="notice">
-          ${notice && notice.path === loc.path && html`<div class=${`banner banner-${notice.tone === 'warn' ? 'warn' : 'ok'}`}
-            data-testid="notice"><p>${notice.text}</p></div>`}
-        </div>
-        ${waiting ? html`<p class="loading" role="status">${t('app.loading')}</p>` : html`<${View} key=${loc.path} />`}
-      </main>
-      <${ContactBlock} config=${config} me=${me} />
-    </div>
-    <div class="visually-hidden" aria-live="polite" aria-atomic="true">${message}</div>
+    <${Frame} ctx=${ctx} online=${online} path=${loc.path} notice=${notice} message=${message} View=${View} />
   <//>`;
 }
