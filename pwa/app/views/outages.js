@@ -81,7 +81,8 @@ function Devices({ devices, endpoint, onRemove }) {
   </section>`;
 }
 
-function PushSettings({ points }) {
+// This browser's subscription, the account's devices, and the actions on them with their outcome.
+function usePushSettings(points) {
   const [endpoint, setEndpoint] = useState(undefined); // undefined: not checked yet
   const [devices, setDevices] = useState([]);
   const [chosen, setChosen] = useState(points.map((p) => p.id));
@@ -129,25 +130,33 @@ function PushSettings({ points }) {
     if (d.endpoint === endpoint) await disablePush();
     else await request('DELETE', `/api/push/subscriptions/${d.id}`);
   }, 'push.removed')();
+  return { endpoint, devices, chosen, setChosen, message, error, busy, enable, disable, remove };
+}
 
-  const supported = pushSupported();
-  const blocked = permission() === 'denied';
+// This browser: whether it gets alerts, for which addresses, and the buttons to change that.
+function ThisDevice({ points, push }) {
+  if (!pushSupported()) return html`<p class="banner banner-warn">${t('push.unsupported')}</p>`;
+  if (permission() === 'denied') return html`<p class="banner banner-warn">${t('push.denied')}</p>`;
+  const { endpoint, chosen, setChosen, busy, enable, disable } = push;
+  if (endpoint === undefined) return null;
+  return html`<p role="status">${endpoint ? t('push.on') : t('push.off')}</p>
+    <${PointChoice} points=${points} chosen=${chosen} onChange=${setChosen} />
+    <div class="form-actions">
+      <button type="button" class="btn btn-primary" aria-disabled=${busy ? 'true' : 'false'} onClick=${enable}>
+        ${endpoint ? t('push.save') : t('push.enable')}</button>
+      ${endpoint && html`<button type="button" class="btn btn-secondary" onClick=${disable}>${t('push.disable')}</button>`}
+    </div>`;
+}
+
+function PushSettings({ points }) {
+  const push = usePushSettings(points);
   return html`<section class="card" aria-labelledby="push-title" data-testid="push-settings">
     <h2 id="push-title">${t('push.title')}</h2>
     <p>${t('push.explain')}</p>
-    ${!supported && html`<p class="banner banner-warn">${t('push.unsupported')}</p>`}
-    ${supported && blocked && html`<p class="banner banner-warn">${t('push.denied')}</p>`}
-    ${supported && !blocked && endpoint !== undefined && html`
-      <p role="status">${endpoint ? t('push.on') : t('push.off')}</p>
-      <${PointChoice} points=${points} chosen=${chosen} onChange=${setChosen} />
-      <div class="form-actions">
-        <button type="button" class="btn btn-primary" aria-disabled=${busy ? 'true' : 'false'} onClick=${enable}>
-          ${endpoint ? t('push.save') : t('push.enable')}</button>
-        ${endpoint && html`<button type="button" class="btn btn-secondary" onClick=${disable}>${t('push.disable')}</button>`}
-      </div>`}
-    <div role="status">${message && html`<p class="banner banner-ok">${message}</p>`}</div>
-    <div role="alert">${error && html`<p class="banner banner-error">${error}</p>`}</div>
-    <${Devices} devices=${devices} endpoint=${endpoint} onRemove=${remove} />
+    <${ThisDevice} points=${points} push=${push} />
+    <div role="status">${push.message && html`<p class="banner banner-ok">${push.message}</p>`}</div>
+    <div role="alert">${push.error && html`<p class="banner banner-error">${push.error}</p>`}</div>
+    <${Devices} devices=${push.devices} endpoint=${push.endpoint} onRemove=${push.remove} />
   </section>`;
 }
 

@@ -22,6 +22,41 @@ function History({ meterId }) {
   return html`<section><h3>${t('review.history')}</h3><${ConsumptionChart} monthly=${h.monthly} /></section>`;
 }
 
+// The shortcuts act on the item on screen. Each item mounts its own Detail: the listener is
+// attached before the browser paints it (a layout effect), so a key pressed as soon as the item
+// shows is heard, and it reads the item at key time (a reload updates it in place).
+function useShortcuts(item, act, noteRef) {
+  const current = useRef(null);
+  current.current = { item, act };
+  useLayoutEffect(() => {
+    const onKey = (e) => {
+      if (e.target.closest && e.target.closest('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
+      const { item: shown, act: run } = current.current;
+      const key = e.key.toLowerCase();
+      if (key === 'a' && shown.reading_id) run('accept');
+      else if (key === 'r' && shown.reading_id) { e.preventDefault(); noteRef.current && noteRef.current.focus(); }
+      else if (key === 'w' && !shown.visit_id) run('visit');
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+// What was read: the photo, the value and when, the previous value, the resident's comment.
+function ReadingFacts({ item }) {
+  return html`<div class="review-grid">
+    ${item.has_photo && html`<img class="photo-large" src=${`/api/readings/${item.reading_id}/photo`} alt=${t('review.photo')} />`}
+    <div>
+      ${item.value_litres !== null
+        ? html`<p class="reading-value">${t('review.value', { value: formatVolume(item.value_litres) })}</p>
+          <p>${formatDateTime(item.captured_at)}</p>`
+        : html`<p>${t('review.noValue')}</p>`}
+      ${item.previous_litres !== null && html`<p>${t('review.previous', { value: formatVolume(item.previous_litres) })}</p>`}
+      ${item.comment && html`<p class="review-note">${item.comment}</p>`}
+    </div>
+  </div>`;
+}
+
 function Detail({ item, onDone }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState(null);
@@ -43,40 +78,13 @@ function Detail({ item, onDone }) {
       if (err.field === 'note' && noteRef.current) noteRef.current.focus();
     }
   }, [item, note]);
-
-  // The shortcuts act on the item on screen. Each item mounts its own Detail: the listener is
-  // attached before the browser paints it (a layout effect), so a key pressed as soon as the item
-  // shows is heard, and it reads the item at key time (a reload updates it in place).
-  const current = useRef(null);
-  current.current = { item, act };
-  useLayoutEffect(() => {
-    const onKey = (e) => {
-      if (e.target.closest && e.target.closest('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
-      const { item: shown, act: run } = current.current;
-      const key = e.key.toLowerCase();
-      if (key === 'a' && shown.reading_id) run('accept');
-      else if (key === 'r' && shown.reading_id) { e.preventDefault(); noteRef.current && noteRef.current.focus(); }
-      else if (key === 'w' && !shown.visit_id) run('visit');
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, []);
+  useShortcuts(item, act, noteRef);
 
   return html`<section class="card review-detail" aria-labelledby="review-detail-title" data-testid="review-detail">
     <h2 id="review-detail-title">${t('review.item', { number: item.customer_number, name: item.customer_name })}</h2>
     <p>${item.address} · ${t('meter.serial', { serial: item.serial })} · ${t(`meter.${item.kind}`)}</p>
     <p class="badge badge-wanted">${reasonsText(item.reasons)}</p>
-    <div class="review-grid">
-      ${item.has_photo && html`<img class="photo-large" src=${`/api/readings/${item.reading_id}/photo`} alt=${t('review.photo')} />`}
-      <div>
-        ${item.value_litres !== null
-          ? html`<p class="reading-value">${t('review.value', { value: formatVolume(item.value_litres) })}</p>
-            <p>${formatDateTime(item.captured_at)}</p>`
-          : html`<p>${t('review.noValue')}</p>`}
-        ${item.previous_litres !== null && html`<p>${t('review.previous', { value: formatVolume(item.previous_litres) })}</p>`}
-        ${item.comment && html`<p class="review-note">${item.comment}</p>`}
-      </div>
-    </div>
+    <${ReadingFacts} item=${item} />
     ${item.reading_id && html`<div class="field">
       <label for="review-note">${t('review.note')}</label>
       <textarea id="review-note" ref=${noteRef} rows="2" maxlength="500" value=${note}

@@ -23,25 +23,13 @@ function Reassign({ route, inspectors, onDone }) {
   </details>`;
 }
 
-export function RoutesView() {
-  const [visits, setVisits] = useState(null);
-  const [routes, setRoutes] = useState([]);
-  const [inspectors, setInspectors] = useState([]);
+// A new route: the open visits to put on it, the inspector and the day.
+function NewRoute({ visits, inspectors, onCreated }) {
   const [chosen, setChosen] = useState(new Set());
   const [inspector, setInspector] = useState('');
   const [day, setDay] = useState(todayInWarsaw());
   const [error, setError] = useState(null);
-  const [message, setMessage] = useState('');
-
-  const load = useCallback(async () => {
-    const [v, r, i] = await Promise.all([api.get('/api/staff/visits'), api.get('/api/staff/routes'),
-      api.get('/api/staff/inspectors')]);
-    setVisits(v);
-    setRoutes(r);
-    setInspectors(i);
-    setInspector((current) => current || (i[0] && i[0].id) || '');
-  }, []);
-  useEffect(() => { load().catch(setError); }, []);
+  const who = inspector || (inspectors[0] && inspectors[0].id) || '';
 
   const toggle = (id) => setChosen((s) => {
     const next = new Set(s);
@@ -53,43 +41,71 @@ export function RoutesView() {
     event.preventDefault();
     setError(null);
     try {
-      await api.post('/api/staff/routes', { inspector_id: inspector, day, visit_ids: [...chosen] });
+      await api.post('/api/staff/routes', { inspector_id: who, day, visit_ids: [...chosen] });
       setChosen(new Set());
-      setMessage(t('routes.created'));
-      await load();
+      await onCreated();
     } catch (err) {
       setError(err);
     }
+  };
+
+  return html`<form class="form" onSubmit=${create} novalidate>
+    <fieldset class="choices"><legend>${t('routes.pick')}</legend>
+      ${visits.map((v) => html`<div class="field-check">
+        <input type="checkbox" id=${`v-${v.id}`} checked=${chosen.has(v.id)} onChange=${() => toggle(v.id)} />
+        <label for=${`v-${v.id}`}>${v.address} · ${t('meter.serial', { serial: v.serial })} · ${v.reasons.map((r) => t(`reason.${r}`)).join(', ')}</label>
+      </div>`)}
+    </fieldset>
+    <div class="field"><label for="route-inspector">${t('routes.inspector')}</label>
+      <select id="route-inspector" value=${who} onChange=${(e) => setInspector(e.currentTarget.value)}>
+        ${inspectors.map((i) => html`<option value=${i.id}>${i.name}</option>`)}
+      </select></div>
+    <div class="field"><label for="route-day">${t('routes.day')}</label>
+      <input id="route-day" type="date" value=${day} onInput=${(e) => setDay(e.currentTarget.value)} /></div>
+    ${error && html`<p class="field-error" role="alert">${errorText(error)}</p>`}
+    <button type="submit" class="btn btn-primary">${t('routes.create')}</button>
+  </form>`;
+}
+
+// One planned route: its inspector and day, how far it got, its visits, the hand-over.
+function RouteCard({ route: r, inspectors, onDone }) {
+  const progress = t('routes.progress', { inspector: r.inspector_name, day: r.day, done: r.done, total: r.total });
+  return html`<li class="card" data-testid="route">
+    <p><strong>${progress}</strong></p>
+    <progress max=${r.total} value=${r.done} aria-label=${progress}></progress>
+    <ol>${r.visits.map((v) => html`<li>${v.address} — ${t(`visit.state.${v.status}`)}${v.result ? ` (${t(`visit.result.${v.result}`)})` : ''}</li>`)}</ol>
+    <${Reassign} route=${r} inspectors=${inspectors} onDone=${onDone} />
+  </li>`;
+}
+
+export function RoutesView() {
+  const [visits, setVisits] = useState(null);
+  const [routes, setRoutes] = useState([]);
+  const [inspectors, setInspectors] = useState([]);
+  const [message, setMessage] = useState('');
+
+  const load = useCallback(async () => {
+    const [v, r, i] = await Promise.all([api.get('/api/staff/visits'), api.get('/api/staff/routes'),
+      api.get('/api/staff/inspectors')]);
+    setVisits(v);
+    setRoutes(r);
+    setInspectors(i);
+  }, []);
+  useEffect(() => { load().catch(() => {}); }, []); // unreachable: the lists stay "loading"
+  const created = () => {
+    setMessage(t('routes.created'));
+    return load();
   };
 
   return html`<${Page} title=${t('routes.title')}>
     <div role="status">${message && html`<div class="banner banner-ok"><p>${message}</p></div>`}</div>
     <section aria-labelledby="open-visits"><h2 id="open-visits">${t('routes.open')}</h2>
       ${visits === null ? html`<p class="loading">${t('app.loading')}</p>` : !visits.length ? html`<p>${t('routes.noOpen')}</p>`
-        : html`<form class="form" onSubmit=${create} novalidate>
-          <fieldset class="choices"><legend>${t('routes.pick')}</legend>
-            ${visits.map((v) => html`<div class="field-check">
-              <input type="checkbox" id=${`v-${v.id}`} checked=${chosen.has(v.id)} onChange=${() => toggle(v.id)} />
-              <label for=${`v-${v.id}`}>${v.address} · ${t('meter.serial', { serial: v.serial })} · ${v.reasons.map((r) => t(`reason.${r}`)).join(', ')}</label>
-            </div>`)}
-          </fieldset>
-          <div class="field"><label for="route-inspector">${t('routes.inspector')}</label>
-            <select id="route-inspector" value=${inspector} onChange=${(e) => setInspector(e.currentTarget.value)}>
-              ${inspectors.map((i) => html`<option value=${i.id}>${i.name}</option>`)}
-            </select></div>
-          <div class="field"><label for="route-day">${t('routes.day')}</label>
-            <input id="route-day" type="date" value=${day} onInput=${(e) => setDay(e.currentTarget.value)} /></div>
-          ${error && html`<p class="field-error" role="alert">${errorText(error)}</p>`}
-          <button type="submit" class="btn btn-primary">${t('routes.create')}</button>
-        </form>`}
+        : html`<${NewRoute} visits=${visits} inspectors=${inspectors} onCreated=${created} />`}
     </section>
     <section aria-labelledby="route-list"><h2 id="route-list">${t('routes.list')}</h2>
-      ${!routes.length ? html`<p>${t('routes.none')}</p>` : html`<ul class="cards">${routes.map((r) => html`<li class="card" data-testid="route">
-        <p><strong>${t('routes.progress', { inspector: r.inspector_name, day: r.day, done: r.done, total: r.total })}</strong></p>
-        <progress max=${r.total} value=${r.done} aria-label=${t('routes.progress', { inspector: r.inspector_name, day: r.day, done: r.done, total: r.total })}></progress>
-        <ol>${r.visits.map((v) => html`<li>${v.address} — ${t(`visit.state.${v.status}`)}${v.result ? ` (${t(`visit.result.${v.result}`)})` : ''}</li>`)}</ol>
-        <${Reassign} route=${r} inspectors=${inspectors} onDone=${load} />
-      </li>`)}</ul>`}
+      ${!routes.length ? html`<p>${t('routes.none')}</p>`
+        : html`<ul class="cards">${routes.map((r) => html`<${RouteCard} route=${r} inspectors=${inspectors} onDone=${load} />`)}</ul>`}
     </section>
   <//>`;
 }

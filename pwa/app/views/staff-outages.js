@@ -71,23 +71,15 @@ function rulesOf(o) {
     parity: s.parity })) : [{ street: '', from_number: '', to_number: '', parity: 'all' }];
 }
 
-function OutageForm({ outage, towns, onSaved, onCancel }) {
-  const form = useForm(outage ? valuesOf(outage) : { ...emptyValues(), town: towns[0] || '' },
-    { required: ['title', 'starts_at', 'town'] });
-  const [rows, setRows] = useState(rulesOf(outage));
+// The area: the town, its streets with their house-number ranges, single service points, and how
+// many points, customers, devices and e-mail addresses that reaches.
+function AreaFields({ form, towns, rows, setRows, area }) {
   const [streets, setStreets] = useState([]);
   const [preview, setPreview] = useState(null);
   const town = form.values.town;
   useEffect(() => {
     if (town) api.get(`/api/staff/outages/streets?town=${encodeURIComponent(town)}`).then(setStreets, () => setStreets([]));
   }, [town]);
-
-  const area = (v) => ({
-    town: v.town.trim(),
-    streets: rows.filter((r) => r.street).map((r) => ({ street: r.street, parity: r.parity,
-      from_number: r.from_number ? Number(r.from_number) : null, to_number: r.to_number ? Number(r.to_number) : null })),
-    service_point_ids: v.points.split(/\s+/).filter(Boolean),
-  });
   const count = async () => {
     setPreview(null);
     try {
@@ -98,6 +90,28 @@ function OutageForm({ outage, towns, onSaved, onCancel }) {
       form.fail(err);
     }
   };
+  return html`<${Select} form=${form} name="town" label=${t('staffOut.town')} options=${towns.map((x) => [x, x])} />
+    <${StreetRows} rows=${rows} setRows=${setRows} streets=${streets} />
+    <div class="field"><label for=${`${form.id}-points`}>${t('staffOut.points')}</label>
+      <textarea id=${`${form.id}-points`} rows="2" value=${form.values.points}
+        onInput=${(e) => form.set('points', e.currentTarget.value)}></textarea></div>
+    <div class="form-actions">
+      <button type="button" class="btn btn-secondary" onClick=${count}>${t('staffOut.preview')}</button>
+    </div>
+    <p role="status" data-testid="area-preview">${preview}</p>`;
+}
+
+function OutageForm({ outage, towns, onSaved, onCancel }) {
+  const form = useForm(outage ? valuesOf(outage) : { ...emptyValues(), town: towns[0] || '' },
+    { required: ['title', 'starts_at', 'town'] });
+  const [rows, setRows] = useState(rulesOf(outage));
+
+  const area = (v) => ({
+    town: v.town.trim(),
+    streets: rows.filter((r) => r.street).map((r) => ({ street: r.street, parity: r.parity,
+      from_number: r.from_number ? Number(r.from_number) : null, to_number: r.to_number ? Number(r.to_number) : null })),
+    service_point_ids: v.points.split(/\s+/).filter(Boolean),
+  });
   const submit = form.onSubmit(async (v) => {
     const body = { kind: v.kind, title: v.title.trim(), description: v.description.trim(),
       starts_at: fromLocalInput(v.starts_at), expected_end: fromLocalInput(v.expected_end),
@@ -119,15 +133,7 @@ function OutageForm({ outage, towns, onSaved, onCancel }) {
     <${Field} form=${form} name="starts_at" type="datetime-local" label=${t('staffOut.start')} />
     <${Field} form=${form} name="expected_end" type="datetime-local" label=${t('staffOut.end')} hint=${t('staffOut.endHint')} />
     <${Field} form=${form} name="water_point" label=${t('staffOut.waterPoint')} maxlength="300" />
-    <${Select} form=${form} name="town" label=${t('staffOut.town')} options=${towns.map((x) => [x, x])} />
-    <${StreetRows} rows=${rows} setRows=${setRows} streets=${streets} />
-    <div class="field"><label for=${`${form.id}-points`}>${t('staffOut.points')}</label>
-      <textarea id=${`${form.id}-points`} rows="2" value=${form.values.points}
-        onInput=${(e) => form.set('points', e.currentTarget.value)}></textarea></div>
-    <div class="form-actions">
-      <button type="button" class="btn btn-secondary" onClick=${count}>${t('staffOut.preview')}</button>
-    </div>
-    <p role="status" data-testid="area-preview">${preview}</p>
+    <${AreaFields} form=${form} towns=${towns} rows=${rows} setRows=${setRows} area=${area} />
     ${outage && outage.status === 'published' && html`<${Checkbox} form=${form} name="notify" label=${t('staffOut.notify')} />`}
     <div class="form-actions">
       <${Submit} form=${form}>${outage ? t('staffOut.saveChange') : t('staffOut.save')}<//>
