@@ -114,6 +114,18 @@ test('index.html preloads exactly the modules main.js imports statically', () =>
   assert.deepEqual(preloaded, expected);
 });
 
+test('views import components, never other views', () => {
+  const views = join(PWA, 'app/views');
+  const crossings = [];
+  for (const name of readdirSync(views).filter((f) => f.endsWith('.js'))) {
+    const source = readFileSync(join(views, name), 'utf8');
+    for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s(?:[^'"]*?from\s+)?'([^']+)'/g)) {
+      if (dirname(resolve(views, m[1])) === views) crossings.push(`${name} -> ${m[1]}`);
+    }
+  }
+  assert.deepEqual(crossings, []);
+});
+
 test("today's date is taken in Warsaw, not UTC", () => {
   assert.equal(todayInWarsaw(new Date('2026-12-31T23:30:00Z')), '2027-01-01');
   assert.equal(todayInWarsaw(new Date('2026-06-30T21:59:00Z')), '2026-06-30');
