@@ -19,6 +19,7 @@ from backend.outages.schemas import (
     OutageListOut,
     OutageOut,
     OutageUpdateIn,
+    PointOut,
     PushKeyOut,
     StaffOutageOut,
     StreetOut,
@@ -109,6 +110,12 @@ class StaffOutagesController(Controller):
     @get("/streets")
     async def streets(self, town: FromQuery[Line]) -> list[StreetOut]:
         return [StreetOut(**s) for s in await area.streets_of_town(town)]
+
+    @get("/points")
+    async def points(self, town: FromQuery[Line] = "", street: FromQuery[Line] = "",
+                     ids: FromQuery[list[str] | None] = None) -> list[PointOut]:
+        """Single service points to add by address: a street's, or the ones an outage already has."""
+        return [PointOut(**p) for p in await area.point_choices(town, street, ids or [])]
 
     @get("/towns")
     async def towns(self) -> list[str]:

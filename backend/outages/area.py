@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from backend.core.addresses import house_number
+from backend.core.addresses import house_number, house_order
+from backend.core.files import is_uuid
 from backend.customers.tables import ServicePoint
 
 
@@ -65,6 +66,28 @@ async def streets_of_town(town: str) -> list[dict[str, Any]]:
         "SELECT street, COUNT(*) AS points FROM service_point WHERE town = {} GROUP BY street ORDER BY street", town
     )
     return [{"street": r["street"], "points": int(r["points"])} for r in rows]
+
+
+def _address(p: dict[str, Any]) -> str:
+    apartment = f" m. {p['apartment']}" if p["apartment"] else ""
+    return f"{p['street']} {p['house_number']}{apartment}, {p['town']}"
+
+
+async def point_choices(town: str, street: str, ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The service points of a street (by house number), or of the given ids, with their addresses
+    and customers' numbers: the office picks single points by address, never by id."""
+    columns = (ServicePoint.id, ServicePoint.street, ServicePoint.house_number, ServicePoint.apartment,
+               ServicePoint.town, ServicePoint.customer.number.as_alias("customer_number"))
+    ids = list(ids)
+    wanted = [str(i) for i in ids if is_uuid(str(i))][:500]
+    if ids:
+        if not wanted:
+            return []
+        rows = await ServicePoint.select(*columns).where(ServicePoint.id.is_in(wanted))
+    else:
+        rows = await ServicePoint.select(*columns).where((ServicePoint.town == town) & (ServicePoint.street == street))
+    rows.sort(key=lambda p: (p["street"], house_order(p["house_number"]), p["apartment"] or ""))
+    return [{"id": str(p["id"]), "address": _address(p), "customer_number": p["customer_number"]} for p in rows]
 
 
 async def towns() -> list[str]:

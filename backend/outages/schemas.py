@@ -96,6 +96,14 @@ class StreetOut(msgspec.Struct):
     points: int
 
 
+class PointOut(msgspec.Struct):
+    """A service point the office can add to an outage by its address (the form never asks for ids)."""
+
+    id: str
+    address: str
+    customer_number: str
+
+
 class DashboardOutage(msgspec.Struct):
     id: str
     kind: str

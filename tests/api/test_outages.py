@@ -269,3 +269,18 @@ async def test_preview_counts_points_and_devices_exactly(client, settings, stub)
     assert (await preview({"streets": [{"street": "ul. Lipowa"}], "town": "Suwałki"}))["service_points"] == 0
     streets = (await client.get("/api/staff/outages/streets", params={"town": "Olecko"})).json()
     assert {"street": "ul. Lipowa", "points": 3} in streets
+
+
+async def test_office_picks_single_points_by_address(client, settings):
+    ola = await resident(settings, "ola@example.com", street="ul. Polna", number="12")
+    other = await add_point(ola["id"], "ul. Polna", "3")
+    await staff(settings)
+    await log_in(client, "biuro@example.com")
+    r = await client.get("/api/staff/outages/points", params={"town": "Olecko", "street": "ul. Polna"})
+    assert r.status_code == 200
+    assert [(p["address"], p["customer_number"]) for p in r.json()] == [
+        ("ul. Polna 3, Olecko", ola["number"]), ("ul. Polna 12, Olecko", ola["number"])]  # by house number
+    r = await client.get("/api/staff/outages/points", params={"ids": [other, "not-an-id"]})
+    assert [p["address"] for p in r.json()] == ["ul. Polna 3, Olecko"]
+    await log_in(client, "ola@example.com")
+    assert (await client.get("/api/staff/outages/points", params={"ids": [other]})).status_code == 404  # hidden

@@ -170,6 +170,16 @@ def test_office_creates_previews_and_publishes_an_outage(context, page, browser,
     page.get_by_label("Miejscowość").select_option("Olecko")
     page.get_by_label("Ulica", exact=True).select_option("ul. Lipowa")
     page.get_by_label("Numery").select_option("odd")
+    # one building on another street, chosen by its address (the form asks for no registry ids)
+    expect(page.get_by_text(re.compile("identyfikator", re.I))).to_have_count(0)
+    page.get_by_label("Ulica adresu").select_option("ul. Zielona")
+    address = page.get_by_label("Adres", exact=True)
+    expect(address.locator("option")).not_to_have_count(1)
+    first = address.locator("option").nth(1)
+    picked = first.inner_text().split(" (klient")[0]
+    address.select_option(first.get_attribute("value"))
+    page.get_by_role("button", name="Dodaj adres").click()
+    expect(page.get_by_test_id("chosen-points")).to_contain_text(picked)
     page.get_by_role("button", name="Policz odbiorców").click()
     expect(page.get_by_test_id("area-preview")).to_contain_text(re.compile(r"punkty poboru: \d+"))
     preview = page.get_by_test_id("area-preview").inner_text()
@@ -180,6 +190,7 @@ def test_office_creates_previews_and_publishes_an_outage(context, page, browser,
     row = page.get_by_test_id("staff-outage").filter(has_text="Przegotuj wodę przed spożyciem")
     expect(row).to_contain_text("Ostrzeżenie o jakości wody · szkic")
     expect(row).to_contain_text("ul. Lipowa (nieparzyste)")
+    expect(row).to_contain_text("+ 1")  # and the single address
 
     anonymous = browser.new_context(base_url=server.url, locale="pl-PL")
     public = anonymous.new_page()

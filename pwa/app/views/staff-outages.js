@@ -28,13 +28,12 @@ function fromLocalInput(value) {
 
 function emptyValues() {
   return { kind: 'failure', title: '', description: '', starts_at: toLocalInput(new Date().toISOString()), expected_end: '',
-    water_point: '', town: '', points: '', notify: true };
+    water_point: '', town: '', notify: true };
 }
 
 function valuesOf(o) {
   return { kind: o.kind, title: o.title, description: o.description, starts_at: toLocalInput(o.starts_at),
-    expected_end: toLocalInput(o.expected_end), water_point: o.water_point, town: o.town,
-    points: o.service_point_ids.join('\n'), notify: true };
+    expected_end: toLocalInput(o.expected_end), water_point: o.water_point, town: o.town, notify: true };
 }
 
 function StreetRows({ rows, setRows, streets }) {
@@ -66,6 +65,44 @@ function StreetRows({ rows, setRows, streets }) {
   </fieldset>`;
 }
 
+// Single addresses outside the street rules, chosen by street and house (the office knows
+// addresses, not the registry's ids); each chosen one is listed with a button to take it out.
+function SinglePoints({ town, streets, chosen, setChosen }) {
+  const [street, setStreet] = useState('');
+  const [points, setPoints] = useState([]);
+  const [pick, setPick] = useState('');
+  useEffect(() => {
+    setPoints([]);
+    setPick('');
+    if (town && street) {
+      api.get(`/api/staff/outages/points?town=${encodeURIComponent(town)}&street=${encodeURIComponent(street)}`)
+        .then(setPoints, () => setPoints([]));
+    }
+  }, [town, street]);
+  const add = () => {
+    const p = points.find((x) => x.id === pick);
+    if (p && !chosen.some((c) => c.id === p.id)) setChosen([...chosen, p]);
+  };
+  return html`<fieldset class="field" data-testid="single-points">
+    <legend>${t('staffOut.points')}</legend>
+    <p class="hint">${t('staffOut.pointsHint')}</p>
+    <div class="field"><label for="sp-street">${t('staffOut.pointStreet')}</label>
+      <select id="sp-street" value=${street} onChange=${(e) => setStreet(e.currentTarget.value)}>
+        <option value="">—</option>
+        ${streets.map((s) => html`<option value=${s.street}>${s.street}</option>`)}
+      </select></div>
+    <div class="field"><label for="sp-point">${t('staffOut.pointAddress')}</label>
+      <select id="sp-point" value=${pick} onChange=${(e) => setPick(e.currentTarget.value)} disabled=${!points.length}>
+        <option value="">—</option>
+        ${points.map((p) => html`<option value=${p.id}>${p.address} (${t('staffOut.pointCustomer', { number: p.customer_number })})</option>`)}
+      </select></div>
+    <button type="button" class="btn btn-secondary" onClick=${add} disabled=${!pick}>${t('staffOut.pointAdd')}</button>
+    ${chosen.length > 0 && html`<ul class="plain" data-testid="chosen-points">${chosen.map((c) => html`<li>${c.address}
+      <button type="button" class="btn btn-secondary" onClick=${() => setChosen(chosen.filter((x) => x.id !== c.id))}>
+        ${t('staffOut.pointRemove', { address: c.address })}</button></li>`)}</ul>`}
+  </fieldset>`;
+}
+
 function rulesOf(o) {
   return o ? o.streets.map((s) => ({ street: s.street, from_number: s.from_number || '', to_number: s.to_number || '',
     parity: s.parity })) : [{ street: '', from_number: '', to_number: '', parity: 'all' }];
@@ -73,7 +110,7 @@ function rulesOf(o) {
 
 // The area: the town, its streets with their house-number ranges, single service points, and how
 // many points, customers, devices and e-mail addresses that reaches.
-function AreaFields({ form, towns, rows, setRows, area }) {
+function AreaFields({ form, towns, rows, setRows, chosen, setChosen, area }) {
   const [streets, setStreets] = useState([]);
   const [preview, setPreview] = useState(null);
   const town = form.values.town;
@@ -92,9 +129,7 @@ function AreaFields({ form, towns, rows, setRows, area }) {
   };
   return html`<${Select} form=${form} name="town" label=${t('staffOut.town')} options=${towns.map((x) => [x, x])} />
     <${StreetRows} rows=${rows} setRows=${setRows} streets=${streets} />
-    <div class="field"><label for=${`${form.id}-points`}>${t('staffOut.points')}</label>
-      <textarea id=${`${form.id}-points`} rows="2" value=${form.values.points}
-        onInput=${(e) => form.set('points', e.currentTarget.value)}></textarea></div>
+    <${SinglePoints} town=${town} streets=${streets} chosen=${chosen} setChosen=${setChosen} />
     <div class="form-actions">
       <button type="button" class="btn btn-secondary" onClick=${count}>${t('staffOut.preview')}</button>
     </div>
@@ -105,12 +140,19 @@ function OutageForm({ outage, towns, onSaved, onCancel }) {
   const form = useForm(outage ? valuesOf(outage) : { ...emptyValues(), town: towns[0] || '' },
     { required: ['title', 'starts_at', 'town'] });
   const [rows, setRows] = useState(rulesOf(outage));
+  const [chosen, setChosen] = useState([]);
+  useEffect(() => { // an outage being edited: its single points by address
+    const ids = outage ? outage.service_point_ids : [];
+    if (ids.length) {
+      api.get(`/api/staff/outages/points?${ids.map((i) => `ids=${encodeURIComponent(i)}`).join('&')}`).then(setChosen, () => {});
+    }
+  }, [outage && outage.id]);
 
   const area = (v) => ({
     town: v.town.trim(),
     streets: rows.filter((r) => r.street).map((r) => ({ street: r.street, parity: r.parity,
       from_number: r.from_number ? Number(r.from_number) : null, to_number: r.to_number ? Number(r.to_number) : null })),
-    service_point_ids: v.points.split(/\s+/).filter(Boolean),
+    service_point_ids: chosen.map((c) => c.id),
   });
   const submit = form.onSubmit(async (v) => {
     const body = { kind: v.kind, title: v.title.trim(), description: v.description.trim(),
@@ -133,7 +175,8 @@ function OutageForm({ outage, towns, onSaved, onCancel }) {
     <${Field} form=${form} name="starts_at" type="datetime-local" label=${t('staffOut.start')} />
     <${Field} form=${form} name="expected_end" type="datetime-local" label=${t('staffOut.end')} hint=${t('staffOut.endHint')} />
     <${Field} form=${form} name="water_point" label=${t('staffOut.waterPoint')} maxlength="300" />
-    <${AreaFields} form=${form} towns=${towns} rows=${rows} setRows=${setRows} area=${area} />
+    <${AreaFields} form=${form} towns=${towns} rows=${rows} setRows=${setRows} chosen=${chosen} setChosen=${setChosen}
+      area=${area} />
     ${outage && outage.status === 'published' && html`<${Checkbox} form=${form} name="notify" label=${t('staffOut.notify')} />`}
     <div class="form-actions">
       <${Submit} form=${form}>${outage ? t('staffOut.saveChange') : t('staffOut.save')}<//>
