@@ -33,7 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     utility_emergency_phone: str = "694 971 390"
     session_idle_minutes: int = 30
     session_remember_days: int = 30
-    login_max_failures: int = 10
+    login_max_failures: int = 10  # per person, before each attempt waits an increasing delay
+    login_max_failures_per_ip: int = 100  # per IP (a NAT or proxy holds many people)
     login_window_minutes: int = 15
     activation_hours: int = 72
     reset_minutes: int = 60
@@ -93,6 +94,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             utility_emergency_phone=_env("EBOK_EMERGENCY_PHONE", d.utility_emergency_phone),
             session_idle_minutes=int(_env("EBOK_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
             login_max_failures=int(_env("EBOK_LOGIN_MAX_FAILURES", str(d.login_max_failures))),
+            login_max_failures_per_ip=int(_env("EBOK_LOGIN_MAX_FAILURES_PER_IP", str(d.login_max_failures_per_ip))),
             reading_window_days=int(_env("EBOK_READING_WINDOW_DAYS", str(d.reading_window_days))),
             max_daily_litres=int(_env("EBOK_MAX_DAILY_LITRES", str(d.max_daily_litres))),
             review_sample_percent=int(_env("EBOK_REVIEW_SAMPLE_PERCENT", str(d.review_sample_percent))),

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from backend.accounts import passwords
+from backend.accounts import passwords, throttle
 from backend.accounts.schemas import CurrentUser, CustomerRef, MeOut
 from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User, UserCustomer
 from backend.core.clock import now
@@ -94,38 +94,10 @@ async def purge_stale(settings: Settings) -> None:
     await Session.delete().where(Session.expires_at < now())
     keep = timedelta(minutes=max(settings.login_window_minutes, 60))  # reset requests count per hour
     await LoginAttempt.delete().where(LoginAttempt.at < now() - keep)
+    await throttle.purge(settings)
 
 
 # --- login and its rate limit ---------------------------------------------------------------
-
-
-async def _failures(settings: Settings, keys: list[str]) -> tuple[int, datetime | None]:
-    since = now() - timedelta(minutes=settings.login_window_minutes)
-    worst, oldest = 0, None
-    for key in keys:
-        rows = await LoginAttempt.select(LoginAttempt.at).where(
-            LoginAttempt.key == key, LoginAttempt.at > since
-        ).order_by(LoginAttempt.at)
-        if len(rows) > worst:
-            worst = len(rows)
-            # the failure whose expiry brings the count back under the limit
-            oldest = rows[-settings.login_max_failures]["at"] if worst >= settings.login_max_failures else None
-    return worst, oldest
-
-
-async def _check_rate(settings: Settings, keys: list[str]) -> None:
-    count, oldest = await _failures(settings, keys)
-    if count >= settings.login_max_failures and oldest is not None:
-        wait = oldest + timedelta(minutes=settings.login_window_minutes) - now()
-        seconds = max(int(wait.total_seconds()) + 1, 1)
-        raise ApiError(
-            "too_many_attempts", "Too many failed attempts; try again later", 429,
-            headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds},
-        )
-
-
-async def _record_failure(keys: list[str]) -> None:
-    await LoginAttempt.insert(*(LoginAttempt(key=key) for key in keys))
 
 
 async def _find_user_for_login(login: str) -> dict[str, Any] | None:
@@ -143,15 +115,14 @@ async def _find_user_for_login(login: str) -> dict[str, Any] | None:
 
 
 async def login(settings: Settings, login_name: str, password: str, ip: str) -> dict[str, Any]:
-    keys = [f"login:{login_name.strip().lower()[:250]}", f"ip:{ip}"]
-    await _check_rate(settings, keys)
     user = await _find_user_for_login(login_name)
+    person = throttle.person_key(user, login_name)
+    await throttle.take_turn(settings, person, ip)  # 429 while this person or IP must wait
     # verify even for an unknown login so both answers take the same time
     ok = await passwords.verify_password(user["password_hash"] if user else "", password)
     if not user or not ok or not user["active"]:
-        await _record_failure(keys)
-        raise ApiError("invalid_credentials", "Wrong login or password", 400)
-    await LoginAttempt.delete().where(LoginAttempt.key == keys[0])
+        raise ApiError("invalid_credentials", "Wrong login or password", 400)  # the turn stays counted
+    await throttle.succeeded(person, ip)
     await purge_stale(settings)
     if passwords.needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: await passwords.hash_password(password)}).where(User.id == user["id"])

@@ -1,6 +1,6 @@
 """Portal accounts, their links to customers, sessions, one-time tokens and login attempts."""
 
-from piccolo.columns import UUID, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -54,6 +54,17 @@ class LoginAttempt(Table):
     id = UUID(primary_key=True)
     key = Varchar(length=300, index=True)  # "login:<login>" or "ip:<address>"
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class LoginThrottle(Table):
+    """One row per person ("user:<id>", or "login:<login>" for a login no account has) and per IP
+    ("ip:<address>"): failures in a row and when the last one was evaluated. Changed only by a
+    compare-and-swap on `version`, so concurrent attempts cannot all read the same count."""
+
+    key = Varchar(length=300, primary_key=True)
+    failures = Integer(default=0)
+    last_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=0)
 
 
 class EmailChange(Table):

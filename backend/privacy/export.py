@@ -64,8 +64,9 @@ DERIVED: dict[str, tuple[str, str, str]] = {
     "push_delivery": ("subscription_id", "push_subscription", "id"),
 }
 
-# failed logins and reset requests are keyed by the login typed in (see accounts.services)
-BY_LOGIN_KEY = {"login_attempt"}
+# failed logins and reset requests are keyed by the login typed in (see accounts.services), the
+# login throttle by the account (accounts/throttle.py)
+BY_LOGIN_KEY = {"login_attempt", "login_throttle"}
 
 NO_CUSTOMER_DATA: dict[str, str] = {
     "outbox_job": "delivery queue: each mail is composed from the data exported above and deleted work is "
@@ -154,6 +155,11 @@ async def collect(user_id: str, email: str, customer_ids: Sequence[str], custome
         keys = [f"login:{email}", f"reset:{email}", *(f"login:{n}" for n in customer_numbers)]
         rows = await table.select().where(table.key.is_in(keys)).order_by(table.at)  # type: ignore[attr-defined]
         data["login_attempt"] = [{k: _plain(v) for k, v in r.items()} for r in rows]
+    if "login_throttle" in tables:
+        table = tables["login_throttle"]
+        keys = [f"user:{user_id}", f"login:{email}", *(f"login:{n}" for n in customer_numbers)]
+        rows = await table.select().where(table.key.is_in(keys))  # type: ignore[attr-defined]
+        data["login_throttle"] = [{k: _plain(v) for k, v in r.items()} for r in rows]
     return data
 
 

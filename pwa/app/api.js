@@ -63,7 +63,8 @@ async function errorFrom(res) {
   let params = body.params && typeof body.params === 'object' ? { ...body.params } : undefined;
   if (code === 'too_many_attempts') {
     const seconds = Number(res.headers.get('Retry-After'));
-    if (seconds > 0) params = { minutes: Math.ceil(seconds / 60) };
+    // the login throttle's delays start at a few seconds: say seconds under a minute
+    if (seconds > 0) params = seconds < 60 ? { seconds } : { minutes: Math.ceil(seconds / 60) };
   }
   return apiError(code, { status: res.status, field: body.field || null, message: body.message || code, params });
 }

@@ -181,6 +181,7 @@ const pl = {
   'error.invalid_credentials': 'Nieprawidłowy login lub hasło.',
   'error.too_many_attempts': 'Zbyt wiele nieudanych prób. Spróbuj ponownie za {minutes} min.',
   'error.too_many_attempts_later': 'Zbyt wiele nieudanych prób. Spróbuj ponownie później.',
+  'error.too_many_attempts_seconds': 'Zbyt wiele nieudanych prób. Spróbuj ponownie za {seconds} s.',
   'error.not_authenticated': 'Sesja wygasła. Zaloguj się ponownie.',
   'error.csrf': 'Formularz wygasł. Odśwież stronę i spróbuj ponownie.',
   'error.token_invalid': 'Ten link jest nieprawidłowy, został już użyty lub wygasł.',
@@ -461,6 +462,7 @@ const en = {
   'error.invalid_credentials': 'Incorrect login or password.',
   'error.too_many_attempts': 'Too many failed attempts. Try again in {minutes} min.',
   'error.too_many_attempts_later': 'Too many failed attempts. Try again later.',
+  'error.too_many_attempts_seconds': 'Too many failed attempts. Try again in {seconds} s.',
   'error.not_authenticated': 'Your session has expired. Please log in again.',
   'error.csrf': 'The form has expired. Reload the page and try again.',
   'error.token_invalid': 'This link is invalid, has already been used or has expired.',
@@ -616,7 +618,8 @@ export function hasText(key) {
 export function errorText(err) {
   let code = err && err.code;
   // without a Retry-After header there is no number of minutes to show
-  if (code === 'too_many_attempts' && !(err.params && err.params.minutes)) code = 'too_many_attempts_later';
+  if (code === 'too_many_attempts' && err.params && err.params.seconds) code = 'too_many_attempts_seconds';
+  else if (code === 'too_many_attempts' && !(err.params && err.params.minutes)) code = 'too_many_attempts_later';
   if (code && hasText(`error.${code}`)) return t(`error.${code}`, err.params);
   return t('error.generic');
 }

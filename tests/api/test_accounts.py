@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User
+from backend.accounts.tables import LoginAttempt, LoginThrottle, OneTimeToken, Session, User
 from tests.support import PASSWORD, link_from, log_in, make_customer, make_user
 
 
@@ -92,28 +92,74 @@ async def test_csrf_is_required_on_unsafe_methods(client, settings):
     assert r.status_code == 200
 
 
-async def test_rate_limit_per_account_does_not_reveal_existence(client, settings):
+WRONG = "wrong-password"
+
+
+async def _try(client, login: str, password: str = WRONG):
+    return await client.post("/api/session", json={"login": login, "password": password})
+
+
+async def _wait_passes(seconds: float) -> None:
+    """As if `seconds` had passed since the last evaluated attempt (no test waits for the clock)."""
+    await LoginThrottle.update({LoginThrottle.last_at: LoginThrottle.last_at - timedelta(seconds=seconds)}, force=True)
+
+
+async def test_per_person_throttle_waits_increasing_delays_and_reveals_no_existence(client, settings):
     await make_user(settings, "ola@example.com")
     for login in ("ola@example.com", "ghost@example.com"):
         for _ in range(10):
-            r = await client.post("/api/session", json={"login": login, "password": "wrong-password"})
-            assert r.status_code == 400
-        r = await client.post("/api/session", json={"login": login, "password": PASSWORD})
-        assert r.status_code == 429
-        assert r.json()["code"] == "too_many_attempts"
-        assert 0 < int(r.headers["retry-after"]) <= 15 * 60
-        await LoginAttempt.delete().where(LoginAttempt.key.like("ip:%"))
-    # once the window has passed, the right password works again
-    await LoginAttempt.update({LoginAttempt.at: LoginAttempt.at - timedelta(minutes=16)}, force=True)
-    assert (await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD})).status_code == 200
+            assert (await _try(client, login)).status_code == 400
+        r = await _try(client, login, PASSWORD)  # not evaluated: the turn has not come
+        assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
+        assert r.headers["retry-after"] == "5" and r.json()["retry_after"] == 5
+        await _wait_passes(5)
+        assert (await _try(client, login)).status_code == 400  # evaluated, wrong again
+        r = await _try(client, login, PASSWORD)
+        assert r.status_code == 429 and r.headers["retry-after"] == "10"  # the delay doubles
+        await _wait_passes(10)
+        if login == "ola@example.com":  # the right password works once the delay is over: no hard lock
+            assert (await _try(client, login, PASSWORD)).status_code == 200
+            for _ in range(10):  # and the count starts again
+                assert (await _try(client, login)).status_code == 400
+        else:
+            assert (await _try(client, login, PASSWORD)).status_code == 400
 
 
-async def test_rate_limit_per_ip_across_accounts(client, settings):
+async def test_one_ip_full_of_failures_does_not_lock_out_the_others_behind_it(client, settings):
+    """A block of flats behind one carrier-grade NAT: other people's failures from the same
+    address neither block a correct login nor count against it."""
     await make_user(settings, "ola@example.com")
-    for i in range(10):
-        await client.post("/api/session", json={"login": f"user{i}@example.com", "password": "wrong-password"})
-    r = await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD})
-    assert r.status_code == 429
+    for i in range(3):
+        for _ in range(10):
+            assert (await _try(client, f"neighbour{i}@example.com")).status_code == 400
+    assert (await _try(client, "ola@example.com", PASSWORD)).status_code == 200
+    # an address with far more failures than a household makes (a guessing attack) waits too
+    for i in range(3, 10):
+        for _ in range(10):
+            await _try(client, f"neighbour{i}@example.com")
+    assert (await LoginThrottle.select(LoginThrottle.failures).where(LoginThrottle.key == "ip:127.0.0.1").first()
+            )["failures"] == settings.login_max_failures_per_ip
+    r = await _try(client, "ola@example.com", PASSWORD)
+    assert r.status_code == 429 and r.headers["retry-after"] == "5"
+    await _wait_passes(5)
+    assert (await _try(client, "ola@example.com", PASSWORD)).status_code == 200
+
+
+async def test_one_counter_per_person_by_email_or_customer_number(client, settings):
+    customer = await make_customer(number="100123")
+    await make_user(settings, "ola@example.com", customer_id=customer["id"])
+    for login in ["ola@example.com", "100123"] * 5:
+        assert (await _try(client, login)).status_code == 400
+    for login in ("100123", "OLA@example.com"):
+        r = await _try(client, login, PASSWORD)
+        assert r.status_code == 429 and r.headers["retry-after"] == "5"
+
+
+async def test_concurrent_attempts_are_counted_atomically(client, settings):
+    await make_user(settings, "ola@example.com")
+    answers = await asyncio.gather(*(_try(client, "ola@example.com") for _ in range(40)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes.count(400) == settings.login_max_failures and codes.count(429) == 40 - settings.login_max_failures
 
 
 async def test_staff_creates_resident_who_activates_from_the_emailed_link(client, settings, smtp_server):

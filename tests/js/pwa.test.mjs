@@ -91,6 +91,8 @@ test('error messages', () => {
   assert.equal(errorText({ code: 'too_many_attempts', params: { minutes: 5 } }),
     'Zbyt wiele nieudanych prób. Spróbuj ponownie za 5 min.');
   assert.equal(errorText({ code: 'too_many_attempts' }), 'Zbyt wiele nieudanych prób. Spróbuj ponownie później.');
+  assert.equal(errorText({ code: 'too_many_attempts', params: { seconds: 5 } }),
+    'Zbyt wiele nieudanych prób. Spróbuj ponownie za 5 s.');
   assert.equal(errorText({ code: 'something_new' }), t('error.generic'));
   setLang('en');
   assert.equal(errorText({ code: 'password_too_short' }), 'The password must have at least 10 characters.');

@@ -1,0 +1,109 @@
+"""Login throttling (OWASP ASVS 2.2.1): failures are counted per person and per IP, and past a
+limit each further attempt waits an increasing delay (5 s, 10 s, 20 s … up to the window,
+15 min) instead of a hard lock. The right password works again as soon as the delay is over, so
+a resident whose account someone else is guessing, or who shares an IP (a block of flats behind
+a carrier-grade NAT, a proxy), waits seconds, never the whole window; an attacker gets
+`limit` guesses and then a handful per hour.
+
+One counter per person however they log in (e-mail or customer number): the key is the account,
+or the login itself when no account has it (the same answers either way, so nothing tells which
+logins exist). Each attempt takes its turn by a compare-and-swap on the row's `version` before
+the password is checked, so concurrent attempts cannot all read the same count: at most `limit`
+of them are evaluated before the delays begin."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from piccolo.columns import Column
+
+from backend.accounts.tables import LoginThrottle
+from backend.core.clock import now
+from backend.core.errors import ApiError
+from backend.settings import Settings
+
+FIRST_DELAY_SECONDS = 5
+TRIES = 50  # compare-and-swap rounds before giving up under extreme contention (answered 429)
+
+
+def delay(settings: Settings, failures: int, limit: int) -> timedelta:
+    """How long after the last evaluated attempt the next one may be evaluated."""
+    if failures < limit:
+        return timedelta(0)
+    cap = settings.login_window_minutes * 60
+    return timedelta(seconds=min(cap, FIRST_DELAY_SECONDS * 2 ** min(failures - limit, 20)))
+
+
+def _quiet(settings: Settings) -> timedelta:
+    # the count starts again after this long without a failure: longer than the longest delay, so
+    # a patient attacker never gets a fresh set of free guesses by waiting the delay out
+    return timedelta(minutes=4 * settings.login_window_minutes)
+
+
+def _too_many(wait: timedelta) -> ApiError:
+    seconds = max(int(wait.total_seconds() + 0.999), 1)
+    return ApiError("too_many_attempts", "Too many failed attempts; try again later", 429,
+                    headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds})
+
+
+async def _take(settings: Settings, key: str, limit: int) -> None:
+    """Count this attempt as a failure in advance, if its turn has come; else 429 with the wait."""
+    await LoginThrottle.raw(
+        "INSERT INTO login_throttle (key, failures, last_at, version) VALUES ({}, 0, {}, 0) ON CONFLICT DO NOTHING",
+        key, now() - _quiet(settings),
+    )
+    for _ in range(TRIES):
+        row = await LoginThrottle.select().where(LoginThrottle.key == key).first()
+        t = now()
+        failures = 0 if row is None or t - row["last_at"] > _quiet(settings) else row["failures"]
+        if row is not None and failures >= limit:
+            wait = row["last_at"] + delay(settings, failures, limit) - t
+            if wait > timedelta(0):
+                raise _too_many(wait)
+        version = row["version"] if row else 0
+        taken = await LoginThrottle.update({
+            LoginThrottle.failures: failures + 1, LoginThrottle.last_at: t, LoginThrottle.version: version + 1,
+        }).where((LoginThrottle.key == key) & (LoginThrottle.version == version)).returning(LoginThrottle.key)
+        if taken:
+            return
+    raise _too_many(timedelta(seconds=1))
+
+
+async def _give_back(key: str, *, reset: bool) -> None:
+    """The attempt succeeded: the person's count starts again; the IP's loses this attempt only."""
+    for _ in range(TRIES):
+        row = await LoginThrottle.select().where(LoginThrottle.key == key).first()
+        if row is None:
+            return
+        failures = 0 if reset else max(0, row["failures"] - 1)
+        values: dict[Column | str, Any] = {LoginThrottle.failures: failures, LoginThrottle.version: row["version"] + 1}
+        done = await LoginThrottle.update(values).where(
+            (LoginThrottle.key == key) & (LoginThrottle.version == row["version"])).returning(LoginThrottle.key)
+        if done:
+            return
+
+
+def person_key(user: dict[str, Any] | None, login: str) -> str:
+    return f"user:{user['id']}" if user else f"login:{login.strip().lower()[:250]}"
+
+
+async def take_turn(settings: Settings, person: str, ip: str) -> None:
+    """Before the password is checked: the IP's turn, then the person's (the IP's given back if the
+    person must wait)."""
+    ip_key = f"ip:{ip}"
+    await _take(settings, ip_key, settings.login_max_failures_per_ip)
+    try:
+        await _take(settings, person, settings.login_max_failures)
+    except ApiError:
+        await _give_back(ip_key, reset=False)
+        raise
+
+
+async def succeeded(person: str, ip: str) -> None:
+    await _give_back(person, reset=True)
+    await _give_back(f"ip:{ip}", reset=False)
+
+
+async def purge(settings: Settings, before: datetime | None = None) -> None:
+    await LoginThrottle.delete().where(LoginThrottle.last_at < (before or now() - _quiet(settings)))
