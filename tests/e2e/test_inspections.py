@@ -150,7 +150,10 @@ def _walk(browser, server):
 
     page.goto(f"/odczyty/historia?licznik={m1['id']}")
     rows = page.get_by_test_id("history-row")
-    expect(rows.filter(has_text="Na zdjęciu licznika jest inna wartość.")).to_have_count(1)
+    rejected = rows.filter(has_text="Na zdjęciu licznika jest inna wartość.")
+    expect(rejected).to_have_count(1)
+    expect(rejected.get_by_test_id("rejected-why")).to_have_text(  # why, in the office's words
+        "Odrzucony przez wodociągi, ponieważ: Na zdjęciu licznika jest inna wartość.")
     expect(rows.filter(has_text="zweryfikowany przez inkasenta")).to_have_count(1)
     assert_accessible(page)
     history = page.evaluate(f"fetch('/api/meters/{m2['id']}/readings').then(r => r.json())")["readings"]

@@ -29,7 +29,9 @@ function Row({ r }) {
     ${r.consumption_litres !== null && html`<p>${t('history.since', { value: formatVolume(r.consumption_litres) })}</p>`}
     ${r.flags.length > 0 && html`<p class="hint">${r.flags.map((f) => t(`flag.${f}`)).join(' ')}</p>`}
     ${r.verification && html`<p class="badge badge-ok">${t(r.verification === 'corrected' ? 'history.corrected' : 'history.verified')}</p>`}
-    ${r.review_note && html`<p class="review-note"><strong>${t('history.note')}</strong> ${r.review_note}</p>`}
+    ${r.status === 'rejected' && !r.verification
+      ? html`<p class="review-note" data-testid="rejected-why"><strong>${t('history.rejectedWhy')}</strong> ${r.review_note || t('history.rejectedNoNote')}</p>`
+      : r.review_note && html`<p class="review-note"><strong>${t('history.note')}</strong> ${r.review_note}</p>`}
     <${Photo} reading=${r} />
   </li>`;
 }
