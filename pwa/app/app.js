@@ -10,7 +10,6 @@ import { UpdateBanner, useOnline } from './components/status.js';
 import { LoginView } from './views/login.js';
 import { DashboardView } from './views/dashboard.js';
 import { flush as flushOutbox, unsentCount } from './outbox.js';
-import { prefetchResidentData, forgetPrefetch } from './prefetch.js';
 import { NotFoundView } from './views/notfound.js';
 
 // Views other than the login and the dashboard load on first use (the service worker has them all
@@ -164,7 +163,7 @@ function useSession(notify, applyLanguage, online) {
   const dropUser = useCallback(() => {
     forgetData();
     clearCache();
-    forgetPrefetch();
+    import('./prefetch.js').then((m) => m.forgetPrefetch()).catch(() => {});
     setMe(null);
   }, []);
 
@@ -184,7 +183,8 @@ function useSession(notify, applyLanguage, online) {
 
   // A resident's main screens work offline from the first login, even those not opened yet.
   useEffect(() => {
-    if (me && me.role === 'resident' && online) prefetchResidentData(me);
+    // loaded when needed: it is not part of the first load's budget (docs/DESIGN.md)
+    if (me && me.role === 'resident' && online) import('./prefetch.js').then((m) => m.prefetchResidentData(me)).catch(() => {});
   }, [me && me.id, online]);
 
   // The browser may have replaced this device's push subscription while the app was closed.

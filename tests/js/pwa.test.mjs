@@ -16,6 +16,7 @@ import '../../pwa/app/i18n/account-views.js';
 import '../../pwa/app/i18n/billing-views.js';
 import '../../pwa/app/i18n/outages-views.js';
 import '../../pwa/app/i18n/inspections-views.js';
+import '../../pwa/app/i18n/staff-views.js';
 
 const NBSP = '\u00a0';
 const PWA = resolve(dirname(fileURLToPath(import.meta.url)), '../../pwa');

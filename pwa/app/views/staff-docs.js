@@ -1,6 +1,7 @@
 // Office staff: upload a PDF for one customer (Dokumenty) or for everybody (Informacje), see when
 // each customer document was first opened, remove documents. Staff data is not kept offline.
 import '../i18n/account-views.js'; // this view's texts
+import '../i18n/staff-views.js'; // the customer search
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';

@@ -2,6 +2,7 @@
 // consent (the customer gets an activation link, never a password), add staff/inspector accounts.
 // Staff data is not kept in IndexedDB: it is other people's personal data.
 import '../i18n/inspections-views.js'; // this view's texts
+import '../i18n/staff-views.js'; // the customer search and accounts
 import { html, useState } from '../preact.js';
 import '../i18n/account-views.js'; // the links to the office's other screens
 import { t } from '../i18n.js';
