@@ -113,7 +113,7 @@ class StaffOutagesController(Controller):
 
     @get("/points")
     async def points(self, town: FromQuery[Line] = "", street: FromQuery[Line] = "",
-                     ids: FromQuery[list[str] | None] = None) -> list[PointOut]:
+                     ids: FromQuery[list[Id] | None] = None) -> list[PointOut]:
         """Single service points to add by address: a street's, or the ones an outage already has."""
         return [PointOut(**p) for p in await area.point_choices(town, street, ids or [])]
 

@@ -80,6 +80,8 @@ CASES = [
                                                       "2026-01-01T10:00:00+01:00",
                                                       "area": {"town": "Olecko", "service_point_ids": ["0"]}}}),
     ("staff", "GET", "/api/staff/documents", {"params": {"customer_id": "0"}}),
+    ("staff", "GET", "/api/staff/outages/points", {"params": {"ids": ["0"]}}),
+    ("staff", "GET", "/api/staff/outages/points", {"params": {"town": "Olecko", "street": "ul. \u0000"}}),
     ("staff", "GET", "/api/staff/contact/threads/0", {}),
     ("staff", "POST", "/api/staff/contact/threads/0/reply", {"json": {"body": "Odpowiedź"}}),
     ("staff", "POST", "/api/staff/deletion-requests/0/complete", {}),

@@ -281,6 +281,8 @@ async def test_office_picks_single_points_by_address(client, settings):
     assert [(p["address"], p["customer_number"]) for p in r.json()] == [
         ("ul. Polna 3, Olecko", ola["number"]), ("ul. Polna 12, Olecko", ola["number"])]  # by house number
     r = await client.get("/api/staff/outages/points", params={"ids": [other, "not-an-id"]})
+    assert r.status_code == 400 and r.json()["field"] == "ids"  # ids are UUIDs (backend/core/types.py)
+    r = await client.get("/api/staff/outages/points", params={"ids": [other]})
     assert [p["address"] for p in r.json()] == ["ul. Polna 3, Olecko"]
     await log_in(client, "ola@example.com")
     assert (await client.get("/api/staff/outages/points", params={"ids": [other]})).status_code == 404  # hidden
