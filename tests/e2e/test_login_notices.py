@@ -70,3 +70,21 @@ def test_remember_me_keeps_an_inspector_logged_in_after_a_restart(browser, serve
         if again:
             again.close()
         ctx.close()
+
+
+def test_too_many_wrong_passwords_say_how_many_seconds_to_wait(page):
+    """Past ten wrong passwords for one login the next attempt waits a few seconds (no lock for a
+    quarter of an hour): the page says how many, in seconds, and keeps what was typed."""
+    page.goto("/logowanie")
+    page.get_by_label("E-mail lub numer klienta").fill("zapominalski@example.com")
+    for _ in range(10):
+        page.get_by_label("Hasło", exact=True).fill("to-nie-jest-haslo")
+        page.get_by_role("button", name="Zaloguj się").click()
+        expect(page.get_by_text("Nieprawidłowy login lub hasło.")).to_be_visible()
+        # the next attempt must not start before this answer is on the page
+        page.get_by_label("Hasło", exact=True).fill("")
+    page.get_by_label("Hasło", exact=True).fill("moze-to-haslo")
+    page.get_by_role("button", name="Zaloguj się").click()
+    expect(page.get_by_text(re.compile(r"^Zbyt wiele nieudanych prób\. Spróbuj ponownie za [1-5] s\.$"))).to_be_visible()
+    expect(page.get_by_label("E-mail lub numer klienta")).to_have_value("zapominalski@example.com")
+    assert_accessible(page)
