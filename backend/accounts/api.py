@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from backend.accounts import profile, registration, services
-from backend.accounts.guards import SESSION_COOKIE, UserDep, ViewerDep, logged_in, staff_only
+from backend.accounts.guards import LOGIN_COOKIE, SESSION_COOKIE, UserDep, ViewerDep, logged_in, staff_only
 from backend.accounts.schemas import (
     AccountOut,
     ChangePasswordIn,
@@ -34,23 +34,26 @@ from backend.core.types import Id
 from backend.settings import Settings, SettingsDep
 
 
-def session_cookie(settings: Settings, value: str, remember: bool) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE, value=value, path="/", httponly=True, samesite="lax",
-        secure=settings.secure_cookies,
-        # "remember me" keeps the cookie across browser restarts; otherwise it dies with the browser
-        max_age=settings.session_remember_days * 86400 if remember else None,
-    )
+def session_cookies(settings: Settings, value: str, remember: bool) -> list[Cookie]:
+    # "remember me" keeps the cookies across browser restarts; otherwise they die with the browser
+    max_age = settings.session_remember_days * 86400 if remember else None
+    return [
+        Cookie(key=SESSION_COOKIE, value=value, path="/", httponly=True, samesite="lax",
+               secure=settings.secure_cookies, max_age=max_age),
+        # readable by the app, which deletes it to log out on this device at once (guards.LOGIN_COOKIE)
+        Cookie(key=LOGIN_COOKIE, value=services.login_mark(value), path="/", httponly=False, samesite="lax",
+               secure=settings.secure_cookies, max_age=max_age),
+    ]
 
 
-def expired_cookie(settings: Settings) -> Cookie:
-    return Cookie(key=SESSION_COOKIE, value="", path="/", httponly=True, samesite="lax",
-                  secure=settings.secure_cookies, max_age=0)
+def expired_cookies(settings: Settings) -> list[Cookie]:
+    return [Cookie(key=key, value="", path="/", httponly=key == SESSION_COOKIE, samesite="lax",
+                   secure=settings.secure_cookies, max_age=0) for key in (SESSION_COOKIE, LOGIN_COOKIE)]
 
 
 async def _logged_in_answer(settings: Settings, request: Request, user_id: Any, remember: bool) -> Response[MeOut]:
     value = await services.start_session(settings, user_id, remember, request.headers.get("user-agent", ""))
-    return Response(await services.me(user_id), cookies=[session_cookie(settings, value, remember)])
+    return Response(await services.me(user_id), cookies=session_cookies(settings, value, remember))
 
 
 class SessionController(Controller):
@@ -69,7 +72,7 @@ class SessionController(Controller):
     async def log_out(self, viewer: ViewerDep, settings: SettingsDep) -> Response[None]:
         if viewer:
             await services.end_session(viewer.session_id)
-        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[expired_cookie(settings)])
+        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=expired_cookies(settings))
 
 
 class MeController(Controller):

@@ -4,9 +4,11 @@ guards then require a login or a role, and handlers receive the user as a typed 
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
+import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
@@ -21,16 +23,50 @@ from backend.core.errors import ApiError
 from backend.settings import Settings
 
 SESSION_COOKIE = "ebok_session"
+# The session cookie's readable twin (services.login_mark of it). The app deletes it when the person
+# logs out, also without signal: the HttpOnly session alone then logs nobody in, and the first request
+# that reaches the server ends that session and expires its cookie.
+LOGIN_COOKIE = "ebok_login"
+# The account an outbox upload was queued by (the PWA sends it): another account's session may not
+# send it, whichever browser it waited in.
+OWNER_HEADER = "x-outbox-owner"
+
+
+def _expire_session_cookie(send: Send, settings: Settings) -> Send:
+    cookie = f"{SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax{'; Secure' if settings.secure_cookies else ''}"
+
+    async def wrapped(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode())]}
+        await send(message)
+
+    return wrapped
+
+
+async def _refuse_other_owner(send: Send) -> None:
+    body = msgspec.json.encode({"code": "owner_mismatch", "field": None,
+                                "message": "This upload was queued by another account"})
+    await send({"type": "http.response.start", "status": 409, "headers": [
+        (b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def session_middleware_factory(settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            scope["user"] = None
             if scope["type"] == "http" and scope["path"].startswith("/api/"):
-                cookie = ASGIConnection(scope).cookies.get(SESSION_COOKIE, "")
-                scope["user"] = await services.load_session(settings, cookie) if cookie else None
-            else:
-                scope["user"] = None
+                connection = ASGIConnection(scope)
+                cookie = connection.cookies.get(SESSION_COOKIE, "")
+                if cookie and hmac.compare_digest(connection.cookies.get(LOGIN_COOKIE, ""), services.login_mark(cookie)):
+                    scope["user"] = await services.load_session(settings, cookie)
+                elif cookie:  # logged out on this device while the server could not be reached
+                    await services.end_session_of_cookie(cookie)
+                    send = _expire_session_cookie(send, settings)
+                owner = connection.headers.get(OWNER_HEADER)
+                if owner and scope["user"] is not None and owner != scope["user"].id:
+                    await _refuse_other_owner(send)
+                    return
             await app(scope, receive, send)
 
         return middleware

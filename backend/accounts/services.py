@@ -80,6 +80,16 @@ async def load_session(settings: Settings, cookie_value: str) -> CurrentUser | N
     )
 
 
+def login_mark(cookie_value: str) -> str:
+    """The readable twin of a session cookie (guards.LOGIN_COOKIE): derived from it, reveals nothing of it."""
+    return hashlib.sha256(b"ebok-login:" + cookie_value.encode()).hexdigest()[:32]
+
+
+async def end_session_of_cookie(cookie_value: str) -> None:
+    if cookie_value and len(cookie_value) <= 100:
+        await Session.delete().where(Session.id == digest(cookie_value))
+
+
 async def end_session(session_id: str) -> None:
     await Session.delete().where(Session.id == session_id)
 

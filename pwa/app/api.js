@@ -37,6 +37,13 @@ function readCookie(name) {
   return hit ? decodeURIComponent(hit.slice(prefix.length)) : null;
 }
 
+// The readable twin of the HttpOnly session cookie (the server's guards.LOGIN_COOKIE): without it the
+// session cookie logs nobody in, so deleting it logs this device out even without signal.
+export function endSessionHere() {
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `ebok_login=; Max-Age=0; Path=/; SameSite=Lax${secure}`;
+}
+
 // Any GET sets the csrftoken cookie when it is missing; /api/config is public and cheap.
 export async function csrfToken(refresh = false) {
   if (refresh || !readCookie('csrftoken')) {

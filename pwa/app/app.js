@@ -1,7 +1,7 @@
 // The application shell: who is logged in, language, routes and the frame around views.
 import { html, useCallback, useEffect, useMemo, useRef, useState } from './preact.js';
 import { t, setLang, savedLang } from './i18n.js';
-import { api, getCached, remember, clearCache, onUnauthenticated } from './api.js';
+import { api, getCached, remember, clearCache, endSessionHere, onUnauthenticated } from './api.js';
 import { forgetData } from './resource.js';
 import { AppContext } from './context.js';
 import { navigate, queryParam, safeNext, useLocation } from './router.js';
@@ -9,7 +9,7 @@ import { Header, Nav, ContactBlock, HOME } from './components/layout.js';
 import { UpdateBanner, useOnline } from './components/status.js';
 import { LoginView } from './views/login.js';
 import { DashboardView } from './views/dashboard.js';
-import { flush as flushOutbox, unsentCount } from './outbox.js';
+import { flush as flushOutbox, setOwner as setOutboxOwner, unsentCount } from './outbox.js';
 import { NotFoundView } from './views/notfound.js';
 
 // Views other than the login and the dashboard load on first use (the service worker has them all
@@ -162,10 +162,15 @@ function useSession(notify, applyLanguage, online) {
 
   const dropUser = useCallback(() => {
     forgetData();
-    clearCache();
     import('./prefetch.js').then((m) => m.forgetPrefetch()).catch(() => {});
     setMe(null);
+    return clearCache();
   }, []);
+
+  // The outbox sends only the items of whoever is logged in here.
+  useEffect(() => {
+    if (me !== undefined) setOutboxOwner(me ? me.id : null);
+  }, [me && me.id, me === null]);
 
   useEffect(() => {
     onUnauthenticated(() => {
@@ -272,16 +277,21 @@ export function App() {
       if (text) notify(text, new URL(target, location.href).pathname);
       setMe(user);
       navigate(target, { replace: true });
-      // readings queued while the session was gone go now
-      flushOutbox({ force: true, retry: ['session_expired'] });
+      // this account's readings queued while the session was gone go now (setOwner sends them too)
+      setOutboxOwner(user.id).then(() => flushOutbox({ force: true, retry: ['session_expired'] }));
     },
     async logout() {
       const unsent = unsentCount();
       if (unsent && !window.confirm(t('outbox.logoutConfirm', { count: unsent }))) return;
-      await api.del('/api/session').catch(() => {}); // offline: still forget everything here
-      dropUser();
+      // Logged out on this device at once, with or without signal: the session cookie stops working
+      // here, the saved personal data goes; the server ends the session now or at the first request
+      // that reaches it.
+      endSessionHere();
+      await setOutboxOwner(null);
+      await dropUser();
       notify(t('logout.done'), '/logowanie');
       navigate('/logowanie');
+      api.del('/api/session').catch(() => {});
     },
   }), [config, me, lang]);
 

@@ -149,6 +149,13 @@
     return item.state !== 'sent';
   }
 
+  // An item belongs to the account that queued it (item.owner, its user id) and is sent only with
+  // that account's session; while another account is logged in on this browser it waits. Items
+  // queued before owners were recorded have none and go with whoever is logged in.
+  function isMine(item, owner) {
+    return Boolean(owner) && (!item.owner || item.owner === owner);
+  }
+
   function backoff(attempts) {
     return Math.min(5000 * Math.pow(2, Math.max(attempts - 1, 0)), MAX_BACKOFF_MS);
   }
@@ -209,11 +216,13 @@
   function sendOne(item, csrf) {
     var now = Date.now();
     var kind = kindOf(item);
+    var headers = { 'Idempotency-Key': item.id, 'X-CSRFToken': csrf || '', Accept: 'application/json' };
+    if (item.owner) headers['X-Outbox-Owner'] = item.owner; // the server refuses it under another session
     return fetch(typeof kind.url === 'function' ? kind.url(item) : kind.url, {
       method: 'POST',
       body: kind.form(item),
       credentials: 'same-origin',
-      headers: { 'Idempotency-Key': item.id, 'X-CSRFToken': csrf || '', Accept: 'application/json' },
+      headers: headers,
     }).then(function (response) {
       return readJson(response).then(function (body) {
         var next = Object.assign({}, item, { attempts: (item.attempts || 0) + 1, lastTriedAt: now });
@@ -241,16 +250,22 @@
     });
   }
 
-  // Sends every item that is due. options.force: ignore backoff times; options.retry: also resend
-  // items waiting for the person for these reasons (e.g. ["session_expired"] after logging in).
-  // options.csrf: a function returning the CSRF token. Resolves to {sent, failed, left}.
+  // Sends every item of the logged-in account that is due. options.owner: that account's id (the
+  // page knows it; the service worker reads the one the page left in the meta store); nobody logged
+  // in sends nothing. options.force: ignore backoff times; options.retry: also resend items waiting
+  // for the person for these reasons (e.g. ["session_expired"] after logging in).
+  // options.csrf: a function returning the CSRF token. Resolves to {sent, failed, left, others}.
   function flushNow(options) {
     options = options || {};
     var retry = options.retry || [];
-    var summary = { sent: 0, failed: 0, left: 0, expired: false };
-    return all().then(function (items) {
+    var summary = { sent: 0, failed: 0, left: 0, expired: false, others: 0 };
+    var owner = 'owner' in options ? Promise.resolve(options.owner) : getMeta('owner');
+    return Promise.all([all(), owner]).then(function (found) {
+      var items = found[0];
+      var me = found[1];
       var due = items.filter(function (item) {
         if (item.state === 'sent') return false;
+        if (!isMine(item, me)) { summary.others += 1; return false; }
         if (item.state === 'attention') return retry.indexOf(item.reason) >= 0;
         return options.force || !item.nextAttemptAt || item.nextAttemptAt <= Date.now() || item.state === 'sending';
       });
@@ -269,7 +284,7 @@
               if (after.state === 'sent') summary.sent += 1;
               else summary.failed += 1;
               // no network or session: the rest would fail the same way, keep them for later
-              if (after.reason === 'offline' || after.reason === 'session_expired') stop = true;
+              if (after.reason === 'offline' || after.reason === 'session_expired' || after.reason === 'owner_mismatch') stop = true;
               if (after.reason === 'session_expired') summary.expired = true;
               return put(after);
             });
@@ -297,6 +312,7 @@
   }
 
   scope.EbokOutbox = {
-    all: all, put: put, remove: remove, flush: flush, onChange: onChange, isUnsent: isUnsent, backoff: backoff,
+    all: all, put: put, remove: remove, flush: flush, onChange: onChange, isUnsent: isUnsent, isMine: isMine,
+    backoff: backoff,
   };
 })(self);

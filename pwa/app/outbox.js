@@ -13,7 +13,10 @@ const SYNC_TAG = 'ebok-outbox';
 
 let items = [];
 let timer = 0;
+let owner = null; // the id of the account logged in here: only its items are sent and listed
 const subscribers = new Set();
+
+const mine = (list) => list.filter((i) => core.isMine(i, owner));
 
 async function refresh() {
   items = await core.all().catch(() => items);
@@ -24,7 +27,7 @@ async function refresh() {
 // The earliest retry time of a waiting item decides when to try again by ourselves.
 function schedule() {
   clearTimeout(timer);
-  const next = items.filter((i) => i.state === 'waiting' && i.nextAttemptAt).map((i) => i.nextAttemptAt);
+  const next = mine(items).filter((i) => i.state === 'waiting' && i.nextAttemptAt).map((i) => i.nextAttemptAt);
   if (!next.length) return;
   const delay = Math.max(Math.min(...next) - Date.now(), 500);
   timer = setTimeout(() => flush(), Math.min(delay, 2 ** 31 - 1));
@@ -52,10 +55,25 @@ async function pageCsrf(refreshToken) {
   return token;
 }
 
+// Who is logged in on this page (null: nobody). Kept in the meta store for the service worker's
+// Background Sync, which must not send one account's items with another's session either.
+export async function setOwner(id) {
+  const changed = owner !== (id || null);
+  owner = id || null;
+  try {
+    const db = await getDB();
+    await (owner ? db.put('meta', { key: 'owner', value: owner }) : db.delete('meta', 'owner'));
+  } catch {
+    // no IndexedDB (private mode): the page still decides by itself
+  }
+  await refresh();
+  if (changed && owner) flush({ force: true, retry: ['session_expired'] }); // the owner is back: send theirs
+}
+
 export async function flush(options = {}) {
   if (!navigator.onLine && !options.force) return null;
   try {
-    const summary = await core.flush({ ...options, csrf: pageCsrf });
+    const summary = await core.flush({ ...options, owner, csrf: pageCsrf });
     if (summary.expired) sessionEnded(); // log in again; the item is sent right after
     return summary;
   } finally {
@@ -79,7 +97,8 @@ export function addVisitResult(result) {
 
 async function addItem(kind, fields) {
   const item = {
-    id: uuid(), kind, state: 'waiting', attempts: 0, createdAt: Date.now(), nextAttemptAt: 0, reason: null, ...fields,
+    id: uuid(), kind, owner, state: 'waiting', attempts: 0, createdAt: Date.now(), nextAttemptAt: 0, reason: null,
+    ...fields,
   };
   await core.put(item);
   await refresh();
@@ -102,8 +121,13 @@ export function ofKind(list, kind) {
   return list.filter((i) => (i.kind || 'reading') === kind);
 }
 
-export function unsentCount(list = items, kind = 'reading') {
+export function unsentCount(list = mine(items), kind = 'reading') {
   return ofKind(list, kind).filter(core.isUnsent).length;
+}
+
+// Unsent items of other accounts waiting on this device: only their number is shown, never their content.
+export function othersUnsent(list = items) {
+  return list.filter((i) => core.isUnsent(i) && !core.isMine(i, owner)).length;
 }
 
 export function discard(id) {
@@ -131,15 +155,24 @@ export function startOutbox() {
   refresh().then(pruneSent).then(refresh).then(() => flush());
 }
 
-// The queued items of one kind ("reading" on Odczyty and its badge, "contact" on Kontakt).
-export function useOutbox(kind = 'reading') {
+function useItems() {
   const [list, setList] = useState(items);
   useEffect(() => {
     subscribers.add(setList);
     setList(items);
     return () => subscribers.delete(setList);
   }, []);
-  return ofKind(list, kind);
+  return list;
+}
+
+// The logged-in account's queued items of one kind ("reading" on Odczyty and its badge, "contact" on Kontakt).
+export function useOutbox(kind = 'reading') {
+  return ofKind(mine(useItems()), kind);
+}
+
+// How many items of other accounts wait on this device for their owners to log in.
+export function useOthersUnsent() {
+  return othersUnsent(useItems());
 }
 
 // Unsent items per kind, e.g. for the login page: after a restart without "remember me" the

@@ -316,3 +316,25 @@ async def test_logins_sweep_expired_sessions_and_old_attempts(client, settings):
     await log_in(client, "ola@example.com")
     assert await Session.count() == 1  # only the new one
     assert await LoginAttempt.count() == 0
+
+
+async def test_logging_out_on_the_device_alone_ends_the_session_at_the_next_request(client, settings):
+    """Offline, the app can delete only the readable ebok_login cookie; without it the HttpOnly session
+    logs nobody in, and the first request that reaches the server ends that session for good."""
+    await make_user(settings, "ola@example.com")
+    r = await log_in(client, "ola@example.com", remember=True)
+    session, login = r.cookies["ebok_session"], r.cookies["ebok_login"]
+    assert login and login not in session and session not in login
+    assert f"Max-Age={30 * 86400}" in str(r.headers.get_list("set-cookie")[1])  # both cookies live as long
+    assert (await client.get("/api/me")).status_code == 200
+    client.cookies.delete("ebok_login")  # "Wyloguj" without signal
+    r = await client.get("/api/config")  # the first request back online, whatever it is
+    assert any(c.startswith("ebok_session=;") or 'ebok_session="";' in c for c in r.headers.get_list("set-cookie"))
+    assert await Session.count() == 0
+    client.cookies.set("ebok_session", session)
+    client.cookies.set("ebok_login", login)  # even both cookies put back: the session is over
+    assert (await client.get("/api/me")).status_code == 401
+    # a login mark for another session does not open this one
+    await log_in(client, "ola@example.com")
+    client.cookies.set("ebok_login", login)
+    assert (await client.get("/api/me")).status_code == 401

@@ -292,3 +292,22 @@ async def test_photos_arriving_together_are_decoded_a_few_at_a_time(client, resi
                                      for i in range(8)))
     assert [a.status_code for a in answers] == [201] * 8
     assert most[0] == DECODERS == 2
+
+
+async def test_an_upload_queued_by_another_account_is_refused(client, resident, settings):
+    """The outbox says whose item it sends (X-Outbox-Owner): another account's session may not send it."""
+    ola = await client.get("/api/me")
+    other = await make_customer(number="400002")
+    await make_user(settings, "jan@example.com", customer_id=other["id"])
+    await client.delete("/api/session")
+    await log_in(client, "jan@example.com")
+    files = {"photo": ("licznik.jpg", jpeg(), "image/jpeg")}
+    data = {"meter_id": other["meter_id"], "value": "1,000", "captured_at": iso(datetime.now(UTC)), "comment": ""}
+    r = await client.post("/api/readings", data=data, files=files,
+                          headers={"Idempotency-Key": str(uuid.uuid4()), "X-Outbox-Owner": ola.json()["id"]})
+    assert r.status_code == 409 and r.json()["code"] == "owner_mismatch"
+    assert await Reading.count() == 0 and await IdempotencyKey.count() == 0
+    me = (await client.get("/api/me")).json()["id"]
+    r = await client.post("/api/readings", data=data, files=files,
+                          headers={"Idempotency-Key": str(uuid.uuid4()), "X-Outbox-Owner": me})
+    assert r.status_code == 201, r.text

@@ -3,7 +3,7 @@
 import { html, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { formatDateTime } from '../format.js';
-import { flush, discard, unsentCount } from '../outbox.js';
+import { flush, discard, unsentCount, useOthersUnsent } from '../outbox.js';
 
 const STATE_CLASS = { waiting: 'state-waiting', sending: 'state-sending', sent: 'state-sent', attention: 'state-attention' };
 
@@ -28,9 +28,15 @@ const TEXTS = {
   visit: { title: 'outbox.visitTitle', unsent: 'outbox.visitUnsent', allSent: 'outbox.visitAllSent' },
 };
 
+// Another account's items wait on this device: said, without what they are.
+function OthersWaiting() {
+  const others = useOthersUnsent();
+  return others > 0 && html`<p class="banner banner-info" data-testid="outbox-others">${t('outbox.others', { count: others })}</p>`;
+}
+
 export function OutboxPanel({ items, kind = 'reading' }) {
   const [busy, setBusy] = useState(false);
-  if (!items.length) return null;
+  if (!items.length) return html`<${OthersWaiting} />`;
   const unsent = unsentCount(items, kind);
   const texts = TEXTS[kind] || TEXTS.reading;
   const sendNow = async () => {
@@ -43,6 +49,7 @@ export function OutboxPanel({ items, kind = 'reading' }) {
   };
   return html`<section class="outbox" aria-labelledby="outbox-title">
     <h2 id="outbox-title">${t(texts.title)}</h2>
+    <${OthersWaiting} />
     <p role="status" data-testid="outbox-summary">${unsent ? t(texts.unsent, { count: unsent }) : t(texts.allSent)}</p>
     ${unsent > 0 && html`<button type="button" class="btn btn-primary" onClick=${sendNow} aria-disabled=${busy ? 'true' : 'false'}>
       ${t('outbox.sendNow')}</button>`}
