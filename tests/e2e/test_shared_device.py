@@ -60,7 +60,8 @@ def test_a_queued_reading_waits_for_its_owner_not_for_the_next_login(browser, se
         after = history(page, meter["id"])
         assert len(after) == len(before) + 1
         assert (after[0]["source"], after[0]["status"]) == ("resident", "accepted")
-        assert [p for p in posts if p[1] < 500] == [("anna", 201)]
+        # only ever sent with her session (a resend after the page moved on is answered as a replay)
+        assert {who for who, _ in posts} == {"anna"}
     finally:
         ctx.close()
 
