@@ -259,24 +259,38 @@ async def _store_result(settings: Settings, user: CurrentUser, key: str, visit: 
                         sub: readings.Submission) -> tuple[int, dict[str, Any]]:
     if visit["status"] == "done":
         raise ApiError("visit_done", "This visit already has a result", 409)
-    reading_body = None
-    if sub.value_text.strip():
-        meter = await customers.meter(str(visit["meter"]))
-        assert meter
-        _, reading_body = await readings.store(settings, user, meter, sub, key=None, trusted=True)
     note = sub.comment.strip()[:500]
-    body = {"visit_id": str(visit["id"]), "result": result, "reading": reading_body, "note": note}
-    async with transaction():
-        await Visit.update({
+    body: dict[str, Any] = {"visit_id": str(visit["id"]), "result": result, "reading": None, "note": note}
+
+    async def settle(reading_body: dict[str, Any] | None) -> None:
+        """The visit's result, in the transaction that stores the inspector's reading: a failure
+        leaves neither, so a retry under the same key cannot store the reading twice."""
+        body["reading"] = reading_body
+        done = await Visit.update({
             Visit.status: "done", Visit.result: result, Visit.note: note, Visit.done_at: now(),
             Visit.result_reading: reading_body["id"] if reading_body else None,
-        }).where(Visit.id == visit["id"])
-        if visit["reading"] and result in OUTCOMES_WITH_VALUE:
-            found = reading_body["value_litres"] if reading_body else None
+        }).where((Visit.id == visit["id"]) & (Visit.status != "done")).returning(Visit.id)
+        if not done:  # another key recorded a result meanwhile: one visit, one result
+            raise ApiError("visit_done", "This visit already has a result", 409)
+        # an implausible value waits for the office, flagged; only a plausible one settles the resident's
+        if visit["reading"] and reading_body and reading_body["status"] == "accepted":
+            found = reading_body["value_litres"]
             outcome = "confirmed" if result == "confirmed" else "corrected"
             await readings.record_verification(
                 str(visit["reading"]), outcome, user.id,
-                note=f"Skorygowany przez inkasenta: {found / 1000:.3f} m³".replace(".", ",") if found is not None else "",
+                note=f"Skorygowany przez inkasenta: {found / 1000:.3f} m³".replace(".", ","),
             )
         await idempotency.complete(key, 201, body)
+
+    if sub.value_text.strip():
+        meter = await customers.meter(str(visit["meter"]))
+        assert meter
+        verifies = None
+        if visit["reading"]:
+            resident = await readings.reading_value(str(visit["reading"])) if result == "confirmed" else None
+            verifies = readings.Verifies(str(visit["reading"]), resident)
+        await readings.store(settings, user, meter, sub, key=None, verifies=verifies, then=settle)
+    else:
+        async with transaction():
+            await settle(None)
     return 201, body

@@ -15,6 +15,7 @@ FLAG_LOWER = "lower_than_last"
 FLAG_DIGITS = "too_many_digits"
 FLAG_HIGH = "high_consumption"
 FLAG_LIMIT = "above_hard_limit"
+FLAG_NOT_CONFIRMED = "differs_from_confirmed"  # an inspector "confirmed" a reading their value disagrees with
 HIGH_FACTOR = 3
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -204,27 +205,43 @@ async def submit(
     return await idempotency.once(key, user.id, request_hash(sub), lambda: store(settings, user, meter, sub, key))
 
 
-async def _context(meter_id: str, captured_at: datetime) -> tuple[rules.Previous | None, float | None]:
-    """The accepted reading just before this capture and the 12-month daily average, in one query."""
+async def _context(meter_id: str, captured_at: datetime,
+                   ignore: str | None = None) -> tuple[rules.Previous | None, float | None]:
+    """The accepted reading just before this capture and the 12-month daily average, in one query
+    (`ignore`: a reading under verification, which the new value is not measured against)."""
     since = min(now() - timedelta(days=365), captured_at - timedelta(days=365))
-    rows = await Reading.select(Reading.value_litres, Reading.captured_at).where(
-        (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at >= since)
-    ).order_by(Reading.captured_at)
+    where = (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at >= since)
+    if ignore:
+        where &= Reading.id != ignore
+    rows = await Reading.select(Reading.value_litres, Reading.captured_at).where(where).order_by(Reading.captured_at)
     history = [rules.Previous(int(r["value_litres"]), r["captured_at"]) for r in rows]
     earlier = [h for h in history if h.captured_at <= captured_at]
     if not earlier:  # nothing in the last year: the latest before it, however old
-        old = await Reading.select(Reading.value_litres, Reading.captured_at).where(
-            (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at <= captured_at)
-        ).order_by(Reading.captured_at, ascending=False).first()
+        before = (Reading.meter == meter_id) & (Reading.status == "accepted") & (Reading.captured_at <= captured_at)
+        if ignore:
+            before &= Reading.id != ignore
+        old = await Reading.select(Reading.value_litres, Reading.captured_at).where(before).order_by(
+            Reading.captured_at, ascending=False).first()
         earlier = [rules.Previous(int(old["value_litres"]), old["captured_at"])] if old else []
     recent = [h for h in history if h.captured_at >= now() - timedelta(days=365)]
     return (earlier[-1] if earlier else None), rules.average_daily(recent)
 
 
+@dataclass(frozen=True)
+class Verifies:
+    """The resident's reading an inspector's value settles: it is not what the value is measured
+    against, and a "confirmed" value must agree with it."""
+
+    reading_id: str
+    confirms: rules.Previous | None  # the resident's value when the outcome is "confirmed"
+
+
 async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], sub: Submission, key: str | None,
-                trusted: bool = False) -> tuple[int, dict[str, Any]]:
-    """Validate and store one reading; `key` is completed in the same transaction when given.
-    `trusted`: an inspector's on-site value, accepted even when it looks implausible (flags kept)."""
+                verifies: Verifies | None = None,
+                then: Callable[[dict[str, Any]], Awaitable[None]] | None = None) -> tuple[int, dict[str, Any]]:
+    """Validate and store one reading; `key` is completed, and `then` run with the answer, in the same
+    transaction. The plausibility rules apply to everyone's values: an implausible one, an inspector's
+    too, is stored flagged for the review queue and counts for nothing until the office accepts it."""
     if not meter["active"]:
         raise ApiError("meter_removed", "This meter has been removed", 410, field="meter_id")
     litres = rules.parse_m3(sub.value_text)
@@ -245,23 +262,28 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
             photo_taken_at = photo.taken_at.replace(tzinfo=WARSAW).astimezone(UTC)
 
     try:
-        previous, avg = await _context(meter["id"], captured_at)
+        previous, avg = await _context(meter["id"], captured_at, verifies.reading_id if verifies else None)
     finally:
         if saving is not None:
             await saving
     flags = rules.assess(litres, captured_at, meter["digits"], previous, avg, settings.max_daily_litres)
+    if verifies and verifies.confirms and rules.disagree(verifies.confirms, rules.Previous(litres, captured_at), avg,
+                                                         settings.max_daily_litres):
+        flags.append(rules.FLAG_NOT_CONFIRMED)
     window = rules.reading_window(local_day(captured_at), meter["billing_period_months"],
                                   settings.reading_window_days)
     row = Reading(
         meter=meter["id"], value_litres=litres, captured_at=captured_at, received_at=now(),
         source="inspector" if user.role == "inspector" else "resident",
-        status="flagged" if flags and not trusted else "accepted", flags=flags, comment=sub.comment.strip()[:500],
+        status="flagged" if flags else "accepted", flags=flags, comment=sub.comment.strip()[:500],
         photo_hash=photo_hash, photo_taken_at=photo_taken_at, outside_window=not window.is_open,
         submitted_by=user.id,
     )
     body = msgspec.to_builtins(_reading_out(row.to_dict()))
     async with transaction():
         await row.save()
+        if then:
+            await then(body)
         if key:
             await idempotency.complete(key, 201, body)
     return 201, body
@@ -305,6 +327,11 @@ async def review(user: CurrentUser, reading_id: str, decision: str, note: str) -
     return _reading_out(updated[0])
 
 
+async def reading_value(reading_id: str) -> rules.Previous | None:
+    row = await Reading.select(Reading.value_litres, Reading.captured_at).where(Reading.id == reading_id).first()
+    return rules.Previous(int(row["value_litres"]), row["captured_at"]) if row else None
+
+
 async def record_verification(reading_id: str, outcome: str, inspector_id: str, note: str = "") -> None:
     """An inspector's visit settles a resident's reading: confirmed keeps it (and accepts a
     flagged one); corrected sets it aside, the inspector's own reading counts for billing."""
@@ -341,13 +368,14 @@ async def review_candidates(sample_percent: int, max_daily_litres: int, days: in
                             ) -> list[dict[str, Any]]:
     """Residents' readings worth a second look, with the reasons: flagged by the rules, sent without
     a photo, in the random sample, or disagreeing with another reading of the same meter by more
-    than the time between them explains (rules.disagree)."""
+    than the time between them explains (rules.disagree); and inspectors' values the rules flagged."""
     since = now() - timedelta(days=days)
     rows = await Reading.select(
         Reading.id, Reading.meter, Reading.value_litres, Reading.captured_at, Reading.status, Reading.flags,
         Reading.photo_hash, Reading.comment, Reading.source,
     ).where(
-        (Reading.captured_at >= since) & (Reading.source == "resident") & Reading.reviewed_at.is_null()
+        (Reading.captured_at >= since) & Reading.reviewed_at.is_null()
+        & ((Reading.source == "resident") | ((Reading.source == "inspector") & (Reading.status == "flagged")))
         # sent through the e-BOK (imported history has no sender and was checked where it came from)
         & Reading.submitted_by.is_not_null() & (Reading.status.is_in(["flagged", "accepted"]))
     ).order_by(Reading.captured_at).limit(limit * 3)

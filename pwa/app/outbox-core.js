@@ -233,7 +233,9 @@
         var code = body.code || ('http_' + response.status);
         if (response.status === 401) return Object.assign(next, { state: 'attention', reason: 'session_expired' });
         if (response.status === 403 && code === 'csrf') return Object.assign(next, { state: 'waiting', reason: 'csrf', nextAttemptAt: now + 2000, csrfFailed: true });
-        if (response.status === 409) return Object.assign(next, { state: 'waiting', reason: code, nextAttemptAt: now + 2000 });
+        // 409 is "being processed, ask again" — except a visit that has its result already
+        if (response.status === 409 && code !== 'visit_done') return Object.assign(next, { state: 'waiting', reason: code, nextAttemptAt: now + 2000 });
+        if (response.status === 409) return Object.assign(next, { state: 'attention', reason: code });
         if (NEEDS_PERSON[response.status] || response.status === 403) {
           return Object.assign(next, { state: 'attention', reason: code, field: body.field || null });
         }

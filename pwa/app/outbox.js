@@ -90,12 +90,47 @@ export function addContactMessage(message) {
   return addItem('contact', message);
 }
 
-// An inspector's visit outcome: {visitId, result, valueText, capturedAt, comment, photo, photoType, address, serial}.
-export function addVisitResult(result) {
-  return addItem('visit', result);
+// This account's result of a visit still on this device (sent or not), or undefined.
+export function visitResultOf(list, visitId) {
+  return ofKind(mine(list), 'visit').find((i) => i.visitId === visitId);
 }
 
+// An inspector's visit outcome: {visitId, result, valueText, capturedAt, comment, photo, photoType, address, serial}.
+// One visit has one result: saving again while it waits here edits it (same item, same key); a new
+// photo replaces the earlier one, none keeps it. Rejects with .code "visit_sending" while it is on its way.
+export async function addVisitResult(result) {
+  const pending = visitResultOf(await core.all(), result.visitId);
+  if (!pending) return addItem('visit', result);
+  if (pending.state === 'sent' || pending.state === 'sending') {
+    const err = new Error('the result is being sent');
+    err.code = pending.state === 'sent' ? 'visit_done' : 'visit_sending';
+    throw err;
+  }
+  const photo = result.photo ? { photo: result.photo, photoType: result.photoType } : {};
+  const { photo: _p, photoType: _t, ...fields } = result;
+  const edited = { ...pending, ...fields, ...photo, state: 'waiting', attempts: 0, nextAttemptAt: 0, reason: null, field: null };
+  await core.put(edited);
+  await refresh();
+  flush();
+  return edited;
+}
+
+// Ids being added right now: two submits in one task (before any await) add one item.
+const adding = new Set();
+
 async function addItem(kind, fields) {
+  if (fields.id && (adding.has(fields.id) || items.some((i) => i.id === fields.id))) {
+    return items.find((i) => i.id === fields.id) || { id: fields.id };
+  }
+  if (fields.id) adding.add(fields.id);
+  try {
+    return await storeItem(kind, fields);
+  } finally {
+    adding.delete(fields.id);
+  }
+}
+
+async function storeItem(kind, fields) {
   const item = {
     id: uuid(), kind, owner, state: 'waiting', attempts: 0, createdAt: Date.now(), nextAttemptAt: 0, reason: null,
     ...fields,

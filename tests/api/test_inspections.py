@@ -206,3 +206,67 @@ async def test_inspectors_see_only_the_meters_their_routes_hold(client, settings
     await client.delete("/api/session")
     await log_in(client, "inny@example.com")  # another inspector's route is not theirs
     assert await _inspector_reach(client, a["meter_id"], readings["500001"]["id"]) == hidden
+
+
+async def _inspectors_route(client, settings):
+    """The two flagged readings of _setup on a route of today for the inspector, who is logged in."""
+    a, b, inspector, _, readings = await _setup(client, settings)
+    await log_in(client, "biuro@example.com")
+    visit_ids = (await client.post("/api/staff/visits", json={
+        "reading_ids": [readings["500001"]["id"], readings["500002"]["id"]]})).json()["visit_ids"]
+    today = today_in_warsaw().isoformat()
+    await client.post("/api/staff/routes", json={"inspector_id": inspector, "day": today, "visit_ids": visit_ids})
+    await client.delete("/api/session")
+    await log_in(client, "inkasent@example.com")
+    [route] = (await client.get("/api/inspector/routes")).json()
+    visits = {v["customer_number"]: v for v in route["visits"]}
+    return a, b, readings, visits["500001"], visits["500002"]
+
+
+async def result(client, visit, outcome, value, key=None):
+    return await client.post(f"/api/inspector/visits/{visit['id']}/result", headers={
+        "Idempotency-Key": key or str(uuid.uuid4())}, data={"result": outcome, "value": value,
+                                                             "captured_at": iso(datetime.now(UTC))})
+
+
+async def test_implausible_inspector_values_wait_flagged_in_the_queue(client, settings):
+    """"Confirmed" with a value far from the resident's, "corrected" below the last reading: stored
+    flagged, the resident's reading left for the office, both in the review queue — nothing billed."""
+    a, b, readings, visit_a, visit_b = await _inspectors_route(client, settings)
+    confirmed = await result(client, visit_a, "confirmed", "1,000")  # the resident said 40,000 m³
+    corrected = await result(client, visit_b, "corrected", "10,500")  # the last accepted one is 50,000 m³
+    assert confirmed.status_code == corrected.status_code == 201
+    assert confirmed.json()["reading"]["status"] == "flagged"
+    assert set(confirmed.json()["reading"]["flags"]) == {"lower_than_last", "differs_from_confirmed"}
+    assert corrected.json()["reading"]["status"] == "flagged"
+    assert corrected.json()["reading"]["flags"] == ["lower_than_last"]
+    await client.delete("/api/session")
+    for customer in (a, b):
+        rows = await Reading.select().where(Reading.meter == customer["meter_id"])
+        assert [r["status"] for r in rows if r["source"] == "inspector"] == ["flagged"]
+        resident = next(r for r in rows if str(r["id"]) == readings[customer["number"]]["id"])
+        assert resident["status"] == "flagged" and resident["verification"] in ("", None)  # not settled
+    await log_in(client, "biuro@example.com")
+    queued = {q["reading_id"]: q for q in (await client.get("/api/staff/review")).json()}
+    assert confirmed.json()["reading"]["id"] in queued and corrected.json()["reading"]["id"] in queued
+    assert "differs_from_confirmed" in queued[confirmed.json()["reading"]["id"]]["reasons"]
+
+
+async def test_a_correction_may_be_lower_than_the_readings_it_corrects(client, settings):
+    """The value is measured against the last reading before the one under verification, not that one."""
+    a, _, readings, visit_a, _ = await _inspectors_route(client, settings)
+    staff_accepted = readings["500001"]
+    await Reading.update({Reading.status: "accepted"}).where(Reading.id == staff_accepted["id"])  # 40,000
+    await Reading.update({Reading.value_litres: 60_000}).where(Reading.id == staff_accepted["id"])
+    r = await result(client, visit_a, "corrected", "55,000")  # lower than the resident's 60,000, above 50,000
+    assert r.status_code == 201 and r.json()["reading"]["status"] == "accepted", r.json()
+
+
+async def test_two_results_for_one_visit_at_once_store_one_reading(client, settings):
+    """Two keys for one visit (a second save, another phone): one result, one inspector reading."""
+    import asyncio
+
+    a, _, _, visit_a, _ = await _inspectors_route(client, settings)
+    answers = await asyncio.gather(*(result(client, visit_a, "corrected", v) for v in ("50,300", "50,400")))
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    assert await Reading.count().where((Reading.meter == a["meter_id"]) & (Reading.source == "inspector")) == 1

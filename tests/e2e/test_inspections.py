@@ -99,9 +99,11 @@ def _walk(browser, server):
     expect(phone.get_by_test_id("visit")).to_have_count(3)
 
     field.set_offline(True)
+    # "confirmed" a value lower than the last accepted one: the phone asks, the office decides;
+    # the correction starts from the reading the office accepted (sent[1]), so it is plausible
     outcomes = {
         sent[2]["id"]: ("confirmed", sent[2]["value_litres"]),
-        sent[3]["id"]: ("corrected", sent[3]["value_litres"] + 4321),
+        sent[3]["id"]: ("corrected", sent[1]["value_litres"] + 22),
         sent[4]["id"]: ("no_access", None),
     }
     visits = _cached_route(phone)
@@ -114,15 +116,33 @@ def _walk(browser, server):
         if litres is not None:
             phone.get_by_label("Stan wodomierza na miejscu (m³)").fill(_m3(litres))
             expected = "Zgodny z odczytem klienta." if result == "confirmed" else re.compile(
-                "Różnica względem odczytu klienta: \\+4,321")
+                "Różnica względem odczytu klienta: \\+0,024")
             expect(phone.get_by_test_id("visit-diff")).to_have_text(expected)
         phone.get_by_label(re.compile({"confirmed": "^Potwierdzony", "corrected": "^Skorygowany",
                                        "no_access": "^Brak dostępu"}[result])).check()
         if result == "no_access":
-            phone.get_by_label("Notatka (np. treść karty)").fill("Karta w skrzynce, prosimy o kontakt.")
+            phone.get_by_label("Notatka (np. treść karty)").fill("Karta w skrzynce.")
+        if result == "confirmed":
+            expect(phone.get_by_test_id("visit-warnings")).to_contain_text("niższa niż ostatni odczyt")
+            phone.get_by_role("button", name="Zapisz wynik").click()
+            expect(phone.get_by_text("Zaznacz potwierdzenie albo popraw wartość.")).to_be_visible()
+            assert_accessible(phone)
+            phone.get_by_label(re.compile("^Potwierdzam, że taka wartość jest na liczniku")).check()
+        else:
+            expect(phone.get_by_test_id("visit-warnings")).to_have_count(0)
         assert_accessible(phone)
         phone.get_by_role("button", name="Zapisz wynik").click()
         expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
+
+    # the same visit opened again while its result waits: the form edits that result, no second one
+    no_access = next(v for v in visits if v["resident_reading_id"] == sent[4]["id"])
+    expect(phone.get_by_text("zapisana, czeka na wysłanie")).to_have_count(3)
+    phone.goto(f"/trasa/wizyta?id={no_access['id']}")
+    expect(phone.get_by_test_id("visit-pending")).to_be_visible()
+    expect(phone.get_by_label("Notatka (np. treść karty)")).to_have_value("Karta w skrzynce.")
+    phone.get_by_label("Notatka (np. treść karty)").fill("Karta w skrzynce, prosimy o kontakt.")
+    phone.get_by_role("button", name="Zapisz wynik").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
 
     phone.reload()  # offline, the route and the three saved results are still there
     expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 3 z 3 · niewysłane: 3")
@@ -144,9 +164,16 @@ def _walk(browser, server):
     expect(desk.get_by_test_id("route").first).to_contain_text("wykonano 3 z 3")
     queue = desk.evaluate("fetch('/api/staff/review').then(r => r.json())")
     in_queue = {q["reading_id"] for q in queue}
-    assert sent[0]["id"] not in in_queue and sent[1]["id"] not in in_queue
-    assert sent[2]["id"] not in in_queue and sent[3]["id"] not in in_queue
+    assert sent[0]["id"] not in in_queue and sent[1]["id"] not in in_queue and sent[3]["id"] not in in_queue
     assert sent[4]["id"] in in_queue  # nobody could get in: still to be settled
+    # the implausible confirmation settles nothing: both values wait for the office, the inspector's flagged
+    assert sent[2]["id"] in in_queue
+    m1_rows = desk.evaluate(f"fetch('/api/meters/{m1['id']}/readings').then(r => r.json())")["readings"]
+    [checked] = [r for r in m1_rows if r["source"] == "inspector" and r["value_litres"] == sent[2]["value_litres"]]
+    assert checked["status"] == "flagged" and checked["id"] in in_queue
+    no_access_note = [v for v in desk.evaluate("fetch('/api/staff/routes').then(r => r.json())")[0]["visits"]
+                      if v["id"] == no_access["id"]][0]["note"]
+    assert no_access_note == "Karta w skrzynce, prosimy o kontakt."  # the edited result, once
 
     page.goto(f"/odczyty/historia?licznik={m1['id']}")
     rows = page.get_by_test_id("history-row")
@@ -154,10 +181,10 @@ def _walk(browser, server):
     expect(rejected).to_have_count(1)
     expect(rejected.get_by_test_id("rejected-why")).to_have_text(  # why, in the office's words
         "Odrzucony przez wodociągi, ponieważ: Na zdjęciu licznika jest inna wartość.")
-    expect(rows.filter(has_text="zweryfikowany przez inkasenta")).to_have_count(1)
+    expect(rows.filter(has_text="zweryfikowany przez inkasenta")).to_have_count(0)
     assert_accessible(page)
     history = page.evaluate(f"fetch('/api/meters/{m2['id']}/readings').then(r => r.json())")["readings"]
-    found = sent[3]["value_litres"] + 4321
+    found = sent[1]["value_litres"] + 22
     inspector_rows = [r for r in history if r["source"] == "inspector" and r["value_litres"] == found]
     assert len(inspector_rows) == 1  # arrived exactly once
     corrected = next(r for r in history if r["id"] == sent[3]["id"])

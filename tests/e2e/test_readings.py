@@ -274,3 +274,20 @@ def test_an_empty_photo_is_refused_on_the_phone_and_by_the_server(page, tmp_path
                                                       timeout=20_000)
     assert len(history(page, meter["id"])) == start
     assert_accessible(page)
+
+
+def test_two_submits_of_one_capture_form_save_one_reading(page, meter_photo):
+    """Whatever fires submit twice before the app reacts (two click()s in one task), one form is one reading."""
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    meter = next(m for m in meters(page) if m["kind"] == "main")
+    before = len(history(page, meter["id"]))
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    page.get_by_label("Zdjęcie wodomierza").set_input_files(str(meter_photo))
+    expect(page.get_by_test_id("photo-preview")).to_be_visible()
+    page.get_by_label("Stan wodomierza (m³)").fill(next_value(meter, one_days_use(page, meter["id"])))
+    page.get_by_role("button", name="Zapisz odczyt").evaluate("button => { button.click(); button.click(); }")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=20_000)
+    page.wait_for_timeout(500)  # a second upload, if any, would have been sent with the first
+    assert len(history(page, meter["id"])) == before + 1

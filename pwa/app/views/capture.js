@@ -9,7 +9,7 @@ import { DataView } from '../components/status.js';
 import { formatDateTime, formatVolume } from '../format.js';
 import { parseM3, assess } from '../plausibility.js';
 import { preparePhoto } from '../photo.js';
-import { addReading } from '../outbox.js';
+import { addReading, uuid } from '../outbox.js';
 import { useApp } from '../context.js';
 
 function Warnings({ flags }) {
@@ -30,6 +30,8 @@ function CaptureForm({ meter, limits }) {
   const [valueError, setValueError] = useState(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  // one reading per form, whatever fires submit how often: its outbox id (the Idempotency-Key) is made once
+  const readingId = useMemo(() => uuid(), []);
   const capturedAt = useMemo(() => (photo && photo.takenAt) || new Date(), [photo]);
   const litres = parseM3(value);
   const flags = litres === null ? [] : assess(litres, capturedAt, meter, limits);
@@ -64,7 +66,7 @@ function CaptureForm({ meter, limits }) {
     }
     setBusy(true);
     await addReading({
-      meterId: meter.id, serial: meter.serial, address: meter.address, userId: app.me && app.me.id,
+      id: readingId, meterId: meter.id, serial: meter.serial, address: meter.address, userId: app.me && app.me.id,
       valueText: value.trim(), capturedAt: new Date(capturedAt).toISOString(), comment: comment.trim(),
       photo: photo ? photo.buffer : null, photoType: photo ? photo.type : null,
     });

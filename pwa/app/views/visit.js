@@ -11,7 +11,7 @@ import { DataView } from '../components/status.js';
 import { formatDateTime, formatVolume } from '../format.js';
 import { parseM3 } from '../plausibility.js';
 import { preparePhoto } from '../photo.js';
-import { addVisitResult } from '../outbox.js';
+import { addVisitResult, useOutbox, visitResultOf } from '../outbox.js';
 import { useApp } from '../context.js';
 import { CachedImage, ROUTE_URL, thumbUrl } from '../components/route.js';
 
@@ -24,15 +24,37 @@ function Comparison({ litres, visit }) {
   return html`<p class=${diff === 0 ? 'badge badge-ok' : 'badge badge-wanted'} aria-live="polite" data-testid="visit-diff">${text}</p>`;
 }
 
-function VisitForm({ visit }) {
+// The server's plausibility rules (backend/readings/rules.py) as far as the route on the phone
+// allows: more digits than the meter, lower than the last accepted reading, and a "confirmed" value
+// that is not the resident's (the hard daily limit bounds how much more it may be). The server
+// checks everything again; an implausible value goes to the office's review queue, flagged.
+const HARD_DAILY_LITRES = 5000; // EBOK_MAX_DAILY_LITRES' default
+const TOLERANCE_LITRES = 100;
+
+export function visitFlags(litres, result, visit, at = new Date()) {
+  if (litres === null) return [];
+  const flags = [];
+  if (litres >= 10 ** visit.digits * 1000) flags.push('too_many_digits');
+  if (visit.last_litres !== null && litres < visit.last_litres) flags.push('lower_than_last');
+  if (result === 'confirmed' && visit.resident_litres !== null) {
+    const days = Math.max((at - new Date(visit.resident_captured_at)) / 86400000, 0);
+    const diff = litres - visit.resident_litres;
+    if (diff < -TOLERANCE_LITRES || diff > HARD_DAILY_LITRES * days + TOLERANCE_LITRES) flags.push('differs_from_confirmed');
+  }
+  return flags;
+}
+
+function VisitForm({ visit, pending }) {
   const app = useApp();
   const [photo, setPhoto] = useState(null);
-  const [value, setValue] = useState('');
-  const [result, setResult] = useState('');
-  const [note, setNote] = useState('');
+  const [value, setValue] = useState(pending ? pending.valueText : '');
+  const [result, setResult] = useState(pending ? pending.result : '');
+  const [note, setNote] = useState(pending ? pending.comment : '');
+  const [sure, setSure] = useState(false);
   const [error, setError] = useState(null);
   const litres = parseM3(value);
-  const capturedAt = useMemo(() => new Date(), []);
+  const capturedAt = useMemo(() => (pending ? new Date(pending.capturedAt) : new Date()), []);
+  const flags = result === 'confirmed' || result === 'corrected' ? visitFlags(litres, result, visit, capturedAt) : [];
 
   const submit = async (event) => {
     event.preventDefault();
@@ -42,11 +64,16 @@ function VisitForm({ visit }) {
       return setError({ code: value.trim() ? 'value_not_number' : 'required', field: 'value' });
     }
     if (value.trim() && litres === null) return setError({ code: 'value_not_number', field: 'value' });
-    await addVisitResult({
-      visitId: visit.id, result, valueText: value.trim(), capturedAt: capturedAt.toISOString(), comment: note.trim(),
-      photo: photo ? photo.buffer : null, photoType: photo ? photo.type : null, address: visit.address,
-      serial: visit.serial, userId: app.me && app.me.id,
-    });
+    if (flags.length && !sure) return setError({ code: 'implausible_unconfirmed', field: 'sure' });
+    try {
+      await addVisitResult({
+        visitId: visit.id, result, valueText: value.trim(), capturedAt: capturedAt.toISOString(), comment: note.trim(),
+        photo: photo ? photo.buffer : null, photoType: photo ? photo.type : null, address: visit.address,
+        serial: visit.serial, userId: app.me && app.me.id,
+      });
+    } catch (err) {
+      return setError({ code: err.code || 'generic', field: 'form' });
+    }
     app.notify(t('visit.saved'), '/trasa');
     navigate('/trasa');
     return undefined;
@@ -54,6 +81,8 @@ function VisitForm({ visit }) {
   const fieldError = (name) => error && error.field === name
     && html`<p class="field-error" id=${`visit-${name}-error`}>${errorText(error)}</p>`;
   return html`<form class="form" onSubmit=${submit} novalidate>
+    ${pending && html`<p class="banner banner-info" data-testid="visit-pending">${t('visit.pendingEdit')}</p>`}
+    ${error && error.field === 'form' && html`<p class="banner banner-error" role="alert">${errorText(error)}</p>`}
     <div class="field"><label for="visit-photo">${t('visit.photo')}</label>
       <input id="visit-photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"
         onChange=${async (e) => { const f = e.currentTarget.files[0]; setPhoto(f ? await preparePhoto(f).catch(() => null) : null); }} /></div>
@@ -72,6 +101,16 @@ function VisitForm({ visit }) {
         <label for=${`result-${r}`}>${t(`visit.result.${r}`)}</label></div>`)}
       ${fieldError('result')}
     </fieldset>
+    ${flags.length > 0 && html`<div class="banner banner-warn" role="alert" data-testid="visit-warnings">
+      <p><strong>${t('visit.checkTitle')}</strong></p>
+      <ul>${flags.map((f) => html`<li>${t(`flag.${f}`)}</li>`)}</ul>
+      <div class="field-check">
+        <input type="checkbox" id="visit-sure" checked=${sure} onChange=${(e) => setSure(e.currentTarget.checked)}
+          aria-invalid=${error && error.field === 'sure' ? 'true' : 'false'}
+          aria-describedby=${error && error.field === 'sure' ? 'visit-sure-error' : undefined} />
+        <label for="visit-sure">${t('visit.confirmImplausible')}</label></div>
+      ${fieldError('sure')}
+    </div>`}
     <div class="field"><label for="visit-note">${t('visit.note')}</label>
       <textarea id="visit-note" rows="2" maxlength="500" value=${note} onInput=${(e) => setNote(e.currentTarget.value)}></textarea></div>
     <button type="submit" class="btn btn-primary">${t('visit.save')}</button>
@@ -81,6 +120,7 @@ function VisitForm({ visit }) {
 export function VisitView() {
   const id = queryParam(location.search, 'id');
   const resource = useCachedData(ROUTE_URL);
+  const saved = visitResultOf(useOutbox('visit'), id); // this phone's result, sent or waiting
   return html`<${Page} title=${t('visit.title')}>
     <p><a href="/trasa">${t('visit.back')}</a></p>
     <${DataView} resource=${resource}>${(routes) => {
@@ -98,7 +138,9 @@ export function VisitView() {
             : html`<p>${t('visit.noResident')}</p>`}
           ${visit.resident_has_photo && html`<${CachedImage} url=${thumbUrl(visit.resident_reading_id)} alt=${t('visit.residentPhoto')} className="photo-thumb" />`}
         </section>
-        ${visit.status === 'done' ? html`<p class="badge badge-ok">${t(`visit.result.${visit.result}`)}</p>` : html`<${VisitForm} visit=${visit} />`}`;
+        ${visit.status === 'done' || (saved && saved.state === 'sent')
+          ? html`<p class="badge badge-ok">${t(`visit.result.${visit.status === 'done' ? visit.result : saved.result}`)}</p>`
+          : html`<${VisitForm} key=${saved ? saved.id : 'new'} visit=${visit} pending=${saved} />`}`;
     }}<//>
   <//>`;
 }
