@@ -40,6 +40,10 @@ def test_a_queued_reading_waits_for_its_owner_not_for_the_next_login(browser, se
         expect(page).to_have_url(re.compile("/logowanie"))
         assert "gdy znów zalogujesz się na to konto" in messages[0]
         page.unroute("**/api/readings")  # the server is fine again
+        # what the service worker's Background Sync runs (the owner read from IndexedDB): nobody is
+        # logged in, so nothing is sent
+        sync = "self.EbokOutbox.flush({ force: true })"
+        assert page.evaluate(sync) == {"sent": 0, "failed": 0, "left": 0, "expired": False, "others": 1}
 
         who["now"] = "inspector"
         log_in(page, "inkasent@example.com")
@@ -48,6 +52,7 @@ def test_a_queued_reading_waits_for_its_owner_not_for_the_next_login(browser, se
         expect(page.get_by_test_id("outbox-others")).not_to_contain_text(value)  # nothing of hers is shown
         assert_accessible(page)
         page.evaluate("window.dispatchEvent(new Event('online'))")  # every trigger of the outbox
+        assert page.evaluate(sync)["others"] == 1  # Background Sync under the inspector's session: kept
         page.wait_for_timeout(1500)
         assert [p for p in posts if p[0] == "inspector"] == []
         page.get_by_role("button", name="Wyloguj").click()
