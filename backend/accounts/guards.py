@@ -15,7 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import SkipValidation
-from litestar.types import ASGIApp, Guard, Receive, Scope, Send
+from litestar.types import ASGIApp, Guard, HTTPResponseStartEvent, Receive, Scope, Send
 
 from backend.accounts import services
 from backend.accounts.schemas import CurrentUser
@@ -46,9 +46,10 @@ def _expire_session_cookie(send: Send, settings: Settings) -> Send:
 async def _refuse_other_owner(send: Send) -> None:
     body = msgspec.json.encode({"code": "owner_mismatch", "field": None,
                                 "message": "This upload was queued by another account"})
-    await send({"type": "http.response.start", "status": 409, "headers": [
-        (b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 409, "headers": [
+        (b"content-type", b"application/json"), (b"cache-control", b"no-store")]}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def session_middleware_factory(settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
@@ -56,7 +57,7 @@ def session_middleware_factory(settings: Settings) -> Callable[[ASGIApp], ASGIAp
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             scope["user"] = None
             if scope["type"] == "http" and scope["path"].startswith("/api/"):
-                connection = ASGIConnection(scope)
+                connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
                 cookie = connection.cookies.get(SESSION_COOKIE, "")
                 if cookie and hmac.compare_digest(connection.cookies.get(LOGIN_COOKIE, ""), services.login_mark(cookie)):
                     scope["user"] = await services.load_session(settings, cookie)
