@@ -54,6 +54,8 @@ def _serve(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "backend.app:create_app", factory=True, host=host, port=port, workers=workers,
         proxy_headers=settings.trusted_proxies, log_level="info", server_header=False,
+        # SIGTERM: requests in flight get this long, then the outbox worker its own STOP_GRACE
+        timeout_graceful_shutdown=10,
     )
 
 
@@ -136,7 +138,17 @@ def worker() -> None:
     _logging()
 
     async def run() -> None:
-        await Worker(handlers=outbox_handlers(Settings.from_env())).run_forever()
+        import signal
+
+        worker = Worker(handlers=outbox_handlers(Settings.from_env()))
+        loop, stops = asyncio.get_running_loop(), []
+        for sig in (signal.SIGTERM, signal.SIGINT):  # stop claiming, put back what is in hand, exit
+            loop.add_signal_handler(sig, lambda: stops.append(asyncio.ensure_future(worker.stop())))
+        worker.start()
+        while worker._task is not None and not worker._task.done():
+            await asyncio.wait([worker._task])
+        for stop in stops:
+            await stop
 
     _with_db(run)
 

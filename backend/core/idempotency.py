@@ -4,6 +4,8 @@ other content under the same key is refused, and a request that stored nothing f
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -13,9 +15,15 @@ from backend.core.db import is_unique_violation, json_column
 from backend.core.errors import ApiError
 from backend.core.tables import IdempotencyKey
 
-IN_PROGRESS_LEASE = timedelta(minutes=2)  # a key held longer than this by a crashed request is free again
+# A request keeps its key by renewing the claim's time (created_at) every HEARTBEAT while it works;
+# a key not renewed for IN_PROGRESS_LEASE belongs to a request that died with its process (a crash,
+# a kill), and the client's retry takes it over: a 409 for at most ten seconds after a crash, not
+# two minutes, and never a second store while the first request is alive, in whichever process.
+IN_PROGRESS_LEASE = timedelta(seconds=10)
+HEARTBEAT = IN_PROGRESS_LEASE / 4
 
 Answer = tuple[int, dict[str, Any]]
+log = logging.getLogger("ebok.idempotency")
 
 
 async def once(key: str, user_id: str, digest: str, work: Callable[[], Awaitable[Answer]]) -> Answer:
@@ -23,11 +31,25 @@ async def once(key: str, user_id: str, digest: str, work: Callable[[], Awaitable
     replay = await claim(key, user_id, digest)
     if replay:
         return 200, replay[1]
+    heartbeat = asyncio.create_task(_keep(key), name=f"idempotency-{key}")
     try:
         return await work()
     except BaseException:
         await release(key)
         raise
+    finally:
+        heartbeat.cancel()
+
+
+async def _keep(key: str) -> None:
+    """Renew the claim while the request works on it."""
+    while True:
+        await asyncio.sleep(HEARTBEAT.total_seconds())
+        try:
+            await IdempotencyKey.update({IdempotencyKey.created_at: now()}).where(
+                (IdempotencyKey.key == key) & (IdempotencyKey.state == "processing"))
+        except Exception:  # the next beat tries again; the lease is four beats long
+            log.warning("could not renew idempotency key %s", key, exc_info=True)
 
 
 async def claim(key: str, user_id: str, digest: str) -> Answer | None:

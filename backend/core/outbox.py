@@ -5,6 +5,8 @@ or as separate `ebok worker` processes (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -34,6 +36,18 @@ class GiveUp(Exception):
 
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)  # a job held longer than this by a crashed worker is taken again
+# On shutdown (SIGTERM) a worker claims nothing more and its jobs stop at their next step (see
+# `stopping`); what still runs after this long is cancelled and its job put back, never held.
+STOP_GRACE = 10.0
+_worker: contextvars.ContextVar[Worker | None] = contextvars.ContextVar("ebok_outbox_worker", default=None)
+
+
+def stopping() -> bool:
+    """Whether the worker running this job is shutting down: a long job (an alert's fan-out)
+    finishes the step in hand and raises RetryLater(0) so that another process, or this one
+    after its restart, goes on from there."""
+    worker = _worker.get()
+    return worker is not None and worker.stopping
 _running: set[Worker] = set()  # workers of this process, woken when a job is queued here
 
 
@@ -83,6 +97,10 @@ async def _finish(job_id: Any, **values: Any) -> None:
 async def run_job(job: dict[str, Any], handler: Handler) -> None:
     try:
         await handler(job["payload"])
+    except asyncio.CancelledError:  # the process is stopping: the job is due again at once
+        await _finish(job["id"], status="pending", run_after=now(), last_error="interrupted by shutdown",
+                      attempts=OutboxJob.attempts - 1)
+        raise
     except RetryLater as exc:
         await _finish(job["id"], status="pending", run_after=now() + timedelta(seconds=exc.delay),
                       last_error=str(exc)[:2000], attempts=OutboxJob.attempts - 1)
@@ -112,10 +130,13 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self.stopping = False
         self.wake = asyncio.Event()
 
     async def run_once(self) -> int:
+        _worker.set(self)
+        if self.stopping:
+            return 0
         jobs = await claim(list(self.handlers), limit=self.concurrency)
         if jobs:
             await asyncio.gather(*(run_job(job, self.handlers[job["kind"]]) for job in jobs))
@@ -123,7 +144,8 @@ class Worker:
 
     async def run_forever(self) -> None:
         log.info("outbox worker started: %s", ", ".join(sorted(self.handlers)))
-        while not self._stopping:
+        _worker.set(self)
+        while not self.stopping:
             try:
                 if await self.run_once():
                     continue
@@ -139,9 +161,16 @@ class Worker:
         _running.add(self)
         self._task = asyncio.create_task(self.run_forever(), name="ebok-outbox-worker")
 
-    async def stop(self) -> None:
-        self._stopping = True
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Claim nothing more; let the jobs in hand stop at their next step, cancel (and put
+        back) what is still running after `grace` seconds."""
+        self.stopping = True
         self.wake.set()
         _running.discard(self)
         if self._task:
-            await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task

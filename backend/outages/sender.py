@@ -64,7 +64,7 @@ CONNECTIONS_PER_CLIENT = 4
 class Result:
     delivery_id: Any
     subscription_id: Any
-    status: str  # sent | gone | retry | failed
+    status: str  # sent | gone | retry | failed | release (claimed, not sent: the process is stopping)
     http_status: int = 0
     error: str = ""
     retry_at: datetime | None = None
@@ -122,6 +122,8 @@ class OutageAlerts:
             )
         else:
             await self.send(pub, outage)
+            if outbox.stopping():  # what is left goes on in another process, or after the restart
+                raise outbox.RetryLater(0, "shutting down")
             await self._wait_for_helpers(pub["id"])
             wait = await self._next_due(pub["id"])
             if wait is not None:
@@ -143,6 +145,8 @@ class OutageAlerts:
             )
             if not held:  # another process is the only one who could tell us: poll the table
                 return
+            if outbox.stopping():
+                raise outbox.RetryLater(0, "shutting down")
             await asyncio.sleep(0.2)
 
     # --- who ----------------------------------------------------------------------------------
@@ -207,6 +211,9 @@ class OutageAlerts:
 
         async def one(transport: httpx.AsyncHTTPTransport, row: dict[str, Any], sub: dict[str, Any] | None) -> Result:
             r = Result(row["id"], row["subscription_id"], "failed")
+            if outbox.stopping():  # not sent yet: back to the queue, for the next process
+                r.status = "release"
+                return r
             if sub is None:
                 r.status, r.error = "gone", "unsubscribed before sending"
                 return r
@@ -225,6 +232,9 @@ class OutageAlerts:
             message = push.build(encryptor, authorizer, endpoint=sub["endpoint"], p256dh=sub["p256dh"],
                                  auth=sub["auth"], payload=payloads.get(sub["language"], payloads["pl"]), **common)
             async with gate:
+                if outbox.stopping():
+                    r.status = "release"
+                    return r
                 try:
                     # straight to httpx's transport: a push POST needs no cookies, auth flows or
                     # redirects, and the client layer around them cost more than the encryption
@@ -249,7 +259,7 @@ class OutageAlerts:
             clients = [await stack.enter_async_context(egress.PublicOnlyTransport(
                 allowed_hosts=self.settings.push_test_hosts, http2=True, limits=limits, ssl_context=tls))
                 for _ in range(shards)]
-            while rows := await self._claim(pub["id"]):
+            while not outbox.stopping() and (rows := await self._claim(pub["id"])):
                 subs = {}
                 for chunk in _chunks([r["subscription_id"] for r in rows], 500):
                     found = await PushSubscription.select(
@@ -317,6 +327,12 @@ class OutageAlerts:
                             PushSubscription.id.is_in(subs))
                     else:  # the push service says the subscription is gone: so is our copy
                         await PushSubscription.delete().where(PushSubscription.id.is_in(subs))
+            released = [r.delivery_id for r in results if r.status == "release"]
+            for chunk in _chunks(released, 500):  # claimed but not sent: due again, the attempt not counted
+                await PushDelivery.update({
+                    PushDelivery.status: "pending", PushDelivery.next_attempt_at: t,
+                    PushDelivery.attempts: PushDelivery.attempts - 1,
+                }).where(PushDelivery.id.is_in(chunk))
             for r in results:
                 if r.status in ("retry", "failed"):
                     await PushDelivery.update({
@@ -340,7 +356,7 @@ class OutageAlertHelper(OutageAlerts):
     async def __call__(self, payload: dict[str, Any]) -> None:
         pub = await _publication(payload["publication_id"])
         deadline = now() + LEASE
-        while pub is not None and pub["targeted_at"] is None and now() < deadline:
+        while pub is not None and pub["targeted_at"] is None and now() < deadline and not outbox.stopping():
             await asyncio.sleep(0.1)  # the job that queued this one is still writing the delivery rows
             pub = await _publication(pub["id"])
         outage = await _outage(pub) if pub is not None else None

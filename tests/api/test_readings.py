@@ -94,9 +94,37 @@ async def test_a_key_left_by_a_crashed_request_is_taken_over(client, resident, s
 
     digest = request_hash(Submission(resident["meter_id"], "1", when, "", None))
     await IdempotencyKey.insert(IdempotencyKey(key=key, user=user_id, request_hash=digest,
-                                               created_at=datetime.now(UTC) - timedelta(minutes=5)))
+                                               created_at=datetime.now(UTC) - timedelta(seconds=15)))
+    # fifteen seconds without renewal: its request is gone (it answered 409 for two minutes)
     r = await post_reading(client, resident["meter_id"], "1", key=key, captured_at=when)
     assert r.status_code == 201, r.text
+
+
+async def test_a_request_at_work_keeps_its_key_however_long_it_takes(client, resident):
+    from backend.core import idempotency
+
+    user_id = (await client.get("/api/me")).json()["id"]
+    key, claimed = str(uuid.uuid4()), asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_work():
+        claimed.set()
+        await release.wait()
+        await idempotency.complete(key, 201, {"id": "done"})
+        return 201, {"id": "done"}
+
+    task = asyncio.create_task(idempotency.once(key, user_id, "d" * 64, slow_work))
+    await claimed.wait()
+    first = (await IdempotencyKey.select(IdempotencyKey.created_at).first())["created_at"]
+    await asyncio.sleep(idempotency.HEARTBEAT.total_seconds() * 1.5)
+    renewed = (await IdempotencyKey.select(IdempotencyKey.created_at).first())["created_at"]
+    assert renewed > first  # renewed while it works, so it is never taken for a crashed one
+    with pytest.raises(idempotency.ApiError) as busy:
+        await idempotency.claim(key, user_id, "d" * 64)
+    assert busy.value.status == 409
+    release.set()
+    assert await task == (201, {"id": "done"})
+    assert await idempotency.claim(key, user_id, "d" * 64) == (201, {"id": "done"})
 
 
 async def test_fresh_in_progress_key_is_409(client, resident):
