@@ -174,6 +174,13 @@ async def email_alerts_given(customer_ids: Sequence[str]) -> set[str]:
     return {c for c, e in _latest(await _events(customer_ids, "email_alerts")).items() if e["action"] == "given"}
 
 
+async def withdrawn_of(customer_ids: Sequence[str], kind: str) -> set[str]:
+    """The customers whose latest decision about `kind` is a withdrawal (e.g. push alerts refused
+    on paper at the office while a device still holds a subscription)."""
+    _check_kind(kind)
+    return {c for c, e in _latest(await _events(customer_ids, kind)).items() if e["action"] == "withdrawn"}
+
+
 async def contact_consent_since(customer_ids: Sequence[str]) -> dict[str, datetime]:
     """customer id -> when the consent to process the contact data in force was given."""
     out: dict[str, datetime] = {}

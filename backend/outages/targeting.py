@@ -38,12 +38,16 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
     by_customer = await accounts.accounts_of_customers(sorted(out.customers))
     users_by_point: dict[str, set[str]] = {}
     users: dict[str, dict[str, Any]] = {}
+    refused = await consents.withdrawn_of(sorted(out.customers), "push_alerts")
+    users_in_area: set[str] = set()  # every active user linked to a point in the area whose customer allows push
     for point in out.points:
         linked = [u for u in by_customer.get(str(point["customer"]), []) if u["active"]]
-        users_by_point[str(point["id"])] = {u["id"] for u in linked}
         users.update({u["id"]: u for u in linked})
+        if str(point["customer"]) in refused:
+            continue  # the push consent is withdrawn: none of its devices, the e-mail rule still applies
+        users_by_point[str(point["id"])] = {u["id"] for u in linked}
+        users_in_area.update(u["id"] for u in linked)
     ids = sorted(users)
-    users_in_area = set(users)  # every active user linked to a point in the area
     alerted: set[str] = set()
     for start in range(0, len(ids), CHUNK):
         rows = await PushSubscription.select(

@@ -379,3 +379,18 @@ async def test_the_sender_connects_only_to_public_addresses(client, settings, st
     assert stub.counts == {"ok": 1}  # the stub would have answered 201 to each of them
     rows = await PushDelivery.select(PushDelivery.status, PushDelivery.last_error).where(PushDelivery.status != "sent")
     assert len(rows) == 4 and all(r["status"] == "failed" and "not public" in r["last_error"] for r in rows)
+
+
+async def test_a_withdrawn_push_consent_stops_the_devices_alerts(client, settings, stub):
+    """Withdrawn at the office (on paper) while the phone still holds its subscription: no push."""
+    ola = await resident(settings, "ola@example.com")
+    await resident(settings, "jan@example.com", number="9")
+    await subscribe(client, "ola@example.com", stub.device("ola"))
+    await subscribe(client, "jan@example.com", stub.device("jan"))
+    await staff(settings)
+    await log_in(client, "biuro@example.com")
+    r = await client.put(f"/api/consents/{ola['id']}/push_alerts", json={"given": False})
+    assert r.status_code == 200 and r.json()["given"] is False
+    await publish(client)
+    await run_alerts(settings)
+    assert sorted(stub.counts) == ["jan"]

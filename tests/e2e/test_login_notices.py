@@ -31,6 +31,7 @@ def test_session_end_is_a_warning_and_the_login_page_says_what_waits(browser, se
         page.get_by_label("E-mail lub numer klienta").fill("anna.nowak@example.com")
         page.get_by_label("Hasło", exact=True).fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Zaloguj się").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
         page.goto("/odczyty")
         expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
         meter = next(m for m in meters(page) if m["kind"] == "sub")
