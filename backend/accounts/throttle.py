@@ -7,16 +7,15 @@ a carrier-grade NAT, a proxy), waits seconds, never the whole window; an attacke
 
 One counter per person however they log in (e-mail or customer number): the key is the account,
 or the login itself when no account has it (the same answers either way, so nothing tells which
-logins exist). Each attempt takes its turn by a compare-and-swap on the row's `version` before
-the password is checked, so concurrent attempts cannot all read the same count: at most `limit`
-of them are evaluated before the delays begin."""
+logins exist). Each attempt is counted before the password is checked: under the limit by one
+conditional UPDATE (the row's lock orders concurrent attempts, so at most `limit` get through and
+a crowd behind one IP never retries), past it by a compare-and-swap on the row's `version`, so
+concurrent attempts cannot all read the same count."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-
-from piccolo.columns import Column
 
 from backend.accounts.tables import LoginThrottle
 from backend.core.clock import now
@@ -47,24 +46,40 @@ def _too_many(wait: timedelta) -> ApiError:
                     headers={"Retry-After": str(seconds)}, extra={"retry_after": seconds})
 
 
+_COUNT = (
+    "UPDATE login_throttle SET failures = CASE WHEN last_at < {} THEN 1 ELSE failures + 1 END, last_at = {}, "
+    "version = version + 1 WHERE key = {} AND (failures < {} OR last_at < {}) RETURNING failures"
+)
+
+
+_RESET = "UPDATE login_throttle SET failures = 0, version = version + 1 WHERE key = {} AND failures > 0"
+_GIVE_BACK = "UPDATE login_throttle SET failures = failures - 1, version = version + 1 WHERE key = {} AND failures > 0"
+
+
 async def _take(settings: Settings, key: str, limit: int) -> None:
     """Count this attempt as a failure in advance, if its turn has come; else 429 with the wait."""
+    quiet_since = now() - _quiet(settings)
     await LoginThrottle.raw(
         "INSERT INTO login_throttle (key, failures, last_at, version) VALUES ({}, 0, {}, 0) ON CONFLICT DO NOTHING",
-        key, now() - _quiet(settings),
+        key, quiet_since,
     )
+    # under the limit one statement counts it: the row's lock orders concurrent attempts, so no
+    # more than `limit` of them get through (and many people behind one IP never retry)
+    if await LoginThrottle.raw(_COUNT, quiet_since, now(), key, limit, quiet_since):
+        return
+    # past the limit: one attempt per delay, taken by a compare-and-swap on `version`
     for _ in range(TRIES):
         row = await LoginThrottle.select().where(LoginThrottle.key == key).first()
+        if row is None:
+            return
         t = now()
-        failures = 0 if row is None or t - row["last_at"] > _quiet(settings) else row["failures"]
-        if row is not None and failures >= limit:
-            wait = row["last_at"] + delay(settings, failures, limit) - t
-            if wait > timedelta(0):
-                raise _too_many(wait)
-        version = row["version"] if row else 0
+        wait = row["last_at"] + delay(settings, row["failures"], limit) - t
+        if wait > timedelta(0):
+            raise _too_many(wait)
         taken = await LoginThrottle.update({
-            LoginThrottle.failures: failures + 1, LoginThrottle.last_at: t, LoginThrottle.version: version + 1,
-        }).where((LoginThrottle.key == key) & (LoginThrottle.version == version)).returning(LoginThrottle.key)
+            LoginThrottle.failures: row["failures"] + 1, LoginThrottle.last_at: t,
+            LoginThrottle.version: row["version"] + 1,
+        }).where((LoginThrottle.key == key) & (LoginThrottle.version == row["version"])).returning(LoginThrottle.key)
         if taken:
             return
     raise _too_many(timedelta(seconds=1))
@@ -72,16 +87,7 @@ async def _take(settings: Settings, key: str, limit: int) -> None:
 
 async def _give_back(key: str, *, reset: bool) -> None:
     """The attempt succeeded: the person's count starts again; the IP's loses this attempt only."""
-    for _ in range(TRIES):
-        row = await LoginThrottle.select().where(LoginThrottle.key == key).first()
-        if row is None:
-            return
-        failures = 0 if reset else max(0, row["failures"] - 1)
-        values: dict[Column | str, Any] = {LoginThrottle.failures: failures, LoginThrottle.version: row["version"] + 1}
-        done = await LoginThrottle.update(values).where(
-            (LoginThrottle.key == key) & (LoginThrottle.version == row["version"])).returning(LoginThrottle.key)
-        if done:
-            return
+    await LoginThrottle.raw(_RESET if reset else _GIVE_BACK, key)
 
 
 def person_key(user: dict[str, Any] | None, login: str) -> str:
