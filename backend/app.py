@@ -16,6 +16,7 @@ from backend.accounts.guards import session_middleware_factory
 from backend.core import db
 from backend.core.apidocs import ApiDocsPage
 from backend.core.errors import exception_handlers
+from backend.core.openapi import CompleteJson
 from backend.core.outbox import Handler, Worker
 from backend.core.security import csrf_config, security_headers
 from backend.domains import DOMAINS
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema",
-                                     render_plugins=[ApiDocsPage()]),
+                                     render_plugins=[ApiDocsPage(), CompleteJson()]),
         request_max_body_size=1024 * 1024,  # JSON bodies are small; uploads raise it per handler
         debug=False,
     )

@@ -149,3 +149,27 @@ async def test_schema_page_loads_nothing_from_elsewhere_and_nothing_inline(clien
         assert r.status_code == 200 and len(r.content) > 100, url
     assert (await client.get("/api/schema/assets/nothing.js")).status_code == 404
     assert (await client.get("/api/schema/openapi.json")).json()["info"]["title"] == "e-BOK API"
+
+
+async def test_the_openapi_schema_describes_the_errors_uploads_and_keys_as_they_are(client):
+    schema = (await client.get("/api/schema/openapi.json")).json()
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "message", "field"}
+    for path, operations in schema["paths"].items():
+        for method, op in operations.items():
+            codes = set(op["responses"])
+            assert {"400", "401", "404", "429"} <= codes, (method, path)
+            for code, response in op["responses"].items():
+                if code.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    for path, file_field in (("/api/readings", "photo"), ("/api/contact/messages", "attachment")):
+        op = schema["paths"][path]["post"]
+        form = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert file_field in form["properties"], path
+        [key] = [p for p in op["parameters"] if p["name"] == "Idempotency-Key"]
+        assert key["in"] == "header" and key["required"] and {"409", "422"} <= set(op["responses"])
+    # and the answers are what it says
+    r = await client.get("/api/me")
+    assert r.status_code == 401 and set(r.json()) == {"code", "message", "field"}
+    r = await client.post("/api/readings", data={"value": "1"}, headers={"Idempotency-Key": "nie-uuid"})
+    assert r.status_code in (400, 401) and set(r.json()) == {"code", "message", "field"}
