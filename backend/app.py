@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 
 from backend.accounts import guards
@@ -16,6 +17,7 @@ from backend.accounts.guards import session_middleware_factory
 from backend.core import db
 from backend.core.apidocs import ApiDocsPage
 from backend.core.errors import exception_handlers
+from backend.core.metrics import metrics_middleware
 from backend.core.openapi import CompleteJson
 from backend.core.outbox import Handler, Worker
 from backend.core.security import csrf_config, security_headers
@@ -63,12 +65,15 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         route_handlers=[controller for domain in DOMAINS for controller in domain.controllers],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       **guards.dependencies},
-        middleware=[session_middleware_factory(settings)],
+        middleware=[metrics_middleware, session_middleware_factory(settings)],  # metrics outermost: every answer
         before_send=[security_headers(settings)],
         csrf_config=csrf_config(settings),
         # the phone budget counts gzipped bytes: scripts, styles and JSON go out compressed
         compression_config=CompressionConfig(backend="gzip", minimum_size=256, gzip_compress_level=6),
         exception_handlers=exception_handlers,
+        # Litestar's records go to the root logger, which `ebok` configures (text or JSON, backend/core/logs.py)
+        logging_config=LoggingConfig(configure_root_logger=False,
+                                     loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}}),
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema",
                                      render_plugins=[ApiDocsPage(), CompleteJson()]),

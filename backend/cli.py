@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -23,7 +23,9 @@ DEMO_LOGINS = [
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from backend.core import logs
+
+    logs.configure(os.environ.get("EBOK_LOG_FORMAT", "text").lower())
 
 
 def _with_db(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -43,9 +45,18 @@ def _with_db(coro_fn: Callable[[], Awaitable[T]]) -> T:
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from backend.core import logs
+    from backend.core.metrics import MULTIPROC_ENV
     from backend.settings import Settings
 
     settings = Settings.from_env()
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # every process writes its counters here and a scrape adds them up; the files of a
+        # previous run would count twice, so the folder starts empty
+        folder = settings.data_dir / "prometheus"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ[MULTIPROC_ENV] = str(folder)
     if not os.environ.get("EBOK_BASE_URL"):
         # links in e-mails must point at where this server actually listens
         os.environ["EBOK_BASE_URL"] = f"http://{host}:{port}"
@@ -56,6 +67,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         proxy_headers=settings.trusted_proxies, log_level="info", server_header=False,
         # SIGTERM: requests in flight get this long, then the outbox worker its own STOP_GRACE
         timeout_graceful_shutdown=10,
+        log_config=logs.logging_config(settings.log_format),
     )
 
 

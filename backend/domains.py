@@ -6,7 +6,7 @@ from backend.billing.domain import DOMAIN as billing
 from backend.consents.domain import DOMAIN as consents
 from backend.contact.domain import DOMAIN as contact
 from backend.core import api as core_api
-from backend.core import static
+from backend.core import ops, static
 from backend.core.domain import Domain
 from backend.core.mail import MailDelivery
 from backend.customers.domain import DOMAIN as customers
@@ -19,7 +19,8 @@ from backend.readings.domain import DOMAIN as readings
 
 # the shared mechanisms' own tables, endpoints (config, health, the PWA's files) and mail delivery
 core = Domain(
-    "core", piccolo_app="backend.core.piccolo_app", controllers=[*core_api.controllers, *static.controllers],
+    "core", piccolo_app="backend.core.piccolo_app",
+    controllers=[*core_api.controllers, *ops.controllers, *static.controllers],
     outbox_handlers=lambda settings: {"mail": MailDelivery(settings)},
 )
 

@@ -43,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     review_sample_percent: int = 5  # share of plausible readings the office checks anyway
     run_worker: bool = True  # the outbox worker inside `ebok serve`
     trusted_proxies: bool = False  # take the client IP from X-Forwarded-For
+    # /metrics: loopback only by default; these addresses/networks, or the bearer token, too
+    metrics_allow: tuple[str, ...] = ()
+    metrics_token: str = ""
+    log_format: str = "text"  # text | json (one JSON object a line)
     # settlements (backend/billing): the utility as seller and payee
     utility_nip: str = "8471001233"
     utility_address: str = "ul. Kolejowa 31, 19-400 Olecko"
@@ -100,6 +104,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             review_sample_percent=int(_env("EBOK_REVIEW_SAMPLE_PERCENT", str(d.review_sample_percent))),
             run_worker=_env("EBOK_RUN_WORKER", "1") not in ("0", "false", "no"),
             trusted_proxies=_env("EBOK_TRUSTED_PROXIES", "0") in ("1", "true", "yes"),
+            metrics_allow=_list(_env("EBOK_METRICS_ALLOW", "")),
+            metrics_token=_env("EBOK_METRICS_TOKEN", ""),
+            log_format=_env("EBOK_LOG_FORMAT", "text").lower(),
             utility_nip=_env("EBOK_UTILITY_NIP", d.utility_nip),
             utility_address=_env("EBOK_UTILITY_ADDRESS", d.utility_address),
             bank_settlement_number=_env("EBOK_BANK_SETTLEMENT_NUMBER", d.bank_settlement_number),

@@ -192,6 +192,40 @@ async def migrate() -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
 
 
+async def pending_migrations() -> list[str]:
+    """`app:migration` ids on disk not recorded as run (the readiness check): one query, no writes;
+    a database without Piccolo's migration table has them all pending."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.tables import Migration
+
+    os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+    manager = BaseMigrationManager()
+    on_disk = [f"{m.APP_CONFIG.app_name}:{mid}" for m in manager.get_app_modules()
+               for mid in manager.get_migration_ids(
+                   manager.get_migration_modules(m.APP_CONFIG.resolved_migrations_folder_path))]
+    if not await Migration.table_exists():
+        return on_disk
+    ran = {f"{r['app_name']}:{r['name']}" for r in await Migration.select(Migration.app_name, Migration.name)}
+    return [m for m in on_disk if m not in ran]
+
+
+def pool_usage(db: Engine[Any] | None = None) -> dict[str, int] | None:
+    """Connections of this process's pool (the event loop's, on SQLite), or None without one."""
+    db = db or engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        size, idle = db.pool.get_size(), db.pool.get_idle_size()
+        return {"in_use": size - idle, "idle": idle, "max": db.pool.get_max_size()}
+    if isinstance(db, WalSQLiteEngine):
+        try:
+            queue = db._pools.get(asyncio.get_running_loop())
+        except RuntimeError:
+            queue = None
+        if queue is not None:
+            idle = queue.qsize()
+            return {"in_use": max(0, db.POOL_SIZE - idle), "idle": idle, "max": db.POOL_SIZE}
+    return None
+
+
 async def start(db: Engine[Any] | None = None) -> None:
     db = db or engine()
     if isinstance(db, PostgresEngine):

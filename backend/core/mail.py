@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from backend.core import outbox
+from backend.core import metrics, outbox
 from backend.core.clock import now
 from backend.settings import Settings
 
@@ -55,6 +55,7 @@ class MailDelivery:
             path = self._write_eml(msg)
             # The path only: the message may hold a single-use link, which must not sit in logs
             log.warning("mail to %s written to %s (no SMTP_URL set)", _mask(payload["to"]), path)
+            metrics.MAIL.labels("sent").inc()
             return
         url = urlsplit(self.settings.smtp_url)
         try:
@@ -69,7 +70,12 @@ class MailDelivery:
                 timeout=30,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            metrics.MAIL.labels("failed").inc()
             raise outbox.GiveUp(f"recipient refused: {exc}") from exc
+        except Exception:
+            metrics.MAIL.labels("failed").inc()  # retried by the outbox
+            raise
+        metrics.MAIL.labels("sent").inc()
 
     def _write_eml(self, msg: EmailMessage) -> Path:
         folder = self.settings.data_dir / "mail"

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from backend.core import metrics
 from backend.core.clock import now
 from backend.core.db import is_postgres, json_column, transaction
 from backend.core.tables import OutboxJob
@@ -102,15 +103,18 @@ async def run_job(job: dict[str, Any], handler: Handler) -> None:
                       attempts=OutboxJob.attempts - 1)
         raise
     except RetryLater as exc:
+        metrics.OUTBOX_JOBS.labels(job["kind"], "retry").inc()
         await _finish(job["id"], status="pending", run_after=now() + timedelta(seconds=exc.delay),
                       last_error=str(exc)[:2000], attempts=OutboxJob.attempts - 1)
     except GiveUp as exc:
         log.warning("outbox job %s (%s) given up: %s", job["id"], job["kind"], exc)
+        metrics.OUTBOX_JOBS.labels(job["kind"], "failed").inc()
         await _finish(job["id"], status="failed", last_error=str(exc)[:2000], done_at=now())
     except Exception as exc:  # any failure is retried with backoff
         attempts = int(job["attempts"])
         final = attempts >= MAX_ATTEMPTS
         log.warning("outbox job %s (%s) attempt %s failed: %r", job["id"], job["kind"], attempts, exc)
+        metrics.OUTBOX_JOBS.labels(job["kind"], "failed" if final else "retry").inc()
         await _finish(
             job["id"],
             status="failed" if final else "pending",
@@ -119,6 +123,7 @@ async def run_job(job: dict[str, Any], handler: Handler) -> None:
             done_at=now() if final else None,
         )
     else:
+        metrics.OUTBOX_JOBS.labels(job["kind"], "done").inc()
         await _finish(job["id"], status="done", done_at=now(), last_error="")
 
 

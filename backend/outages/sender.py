@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from piccolo.columns import Column
 
-from backend.core import egress, outbox
+from backend.core import egress, metrics, outbox
 from backend.core.clock import now
 from backend.core.db import is_postgres, transaction
 from backend.core.mail import queue_mail
@@ -270,6 +270,8 @@ class OutageAlerts:
                 results = await asyncio.gather(*(one(clients[i % shards], r, subs.get(str(r["subscription_id"])))
                                                  for i, r in enumerate(rows)))
                 await self._record(results)
+                for result in results:
+                    metrics.PUSH.labels(result.status).inc()
 
     def _backoff(self, r: Result, row: dict[str, Any], error: str) -> Result:
         r.error = error

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
-from backend.core import idempotency
+from backend.core import idempotency, metrics
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import json_list, transaction
 from backend.core.errors import ApiError, not_found
@@ -286,6 +286,7 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
             await then(body)
         if key:
             await idempotency.complete(key, 201, body)
+    metrics.READINGS.labels(row.source).inc()
     return 201, body
 
 
