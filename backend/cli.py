@@ -1,12 +1,15 @@
-"""`ebok serve | demo | migrate | worker | create-user`."""
+"""`ebok serve | demo | migrate | worker | bill | create-user | import registry`."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import shutil
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -218,6 +221,78 @@ def create_user(role: str, email: str, name: str) -> None:
         raise click.ClickException(exc.message) from exc
     where = "sent over SMTP" if settings.smtp_url else f"written to {settings.data_dir / 'mail'}"
     click.echo(f"Created {role} {email} ({user_id}); activation link {where}.")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import data from the utility's other systems."""
+
+
+def _print_plan(plan, full: bool, list_limit: int) -> None:  # type: ignore[no-untyped-def]
+    names = {"customer": "customers", "point": "service points", "meter": "meters"}
+    for kind, label in names.items():
+        ended = f", {len(plan.end[kind])} to end" if full else ""
+        click.echo(f"{label.capitalize()}: {len(plan.add[kind])} to add, {len(plan.change[kind])} to change{ended}")
+        for key in plan.add[kind][:list_limit]:
+            click.echo(f"  add {kind} {key}")
+        if len(plan.add[kind]) > list_limit:
+            click.echo(f"  ... and {len(plan.add[kind]) - list_limit} more {label} to add")
+        for change in plan.change[kind]:
+            fields = "; ".join(f"{f}: {before!s} -> {after!s}" for f, (before, after) in change.fields.items())
+            click.echo(f"  change {kind} {change.key}: {fields}")
+        for key in plan.end[kind]:
+            click.echo(f"  end {kind} {key}")
+
+
+@import_group.command("registry")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="show the plan and the errors, change nothing")
+@click.option("--full", is_flag=True, help="the file is the whole registry: end what it does not list")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSON {"the file\'s header": "import column"} for headers the import does not know')
+@click.option("--list", "list_limit", default=20, show_default=True, help="how many additions to list per kind")
+def import_registry(file: Path, dry_run: bool, full: bool, mapping: Path | None, list_limit: int) -> None:
+    """Import customers, service points and meters from a CSV or XLSX export of the billing system."""
+    from backend.core import db
+    from backend.core.clock import today_in_warsaw
+    from backend.customers import registry
+    from backend.customers.registry_file import RegistryFileError, load_mapping, read_table
+
+    try:
+        table = read_table(file, load_mapping(mapping) if mapping else None)
+    except RegistryFileError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    if table.ignored:
+        click.echo(f"Ignored columns: {', '.join(table.ignored)}")
+    with click.progressbar(length=len(table.rows), label=f"Checking {len(table.rows)} rows", file=sys.stderr) as bar:
+        records = registry.validate(table, bar.update)
+
+    async def run() -> registry.Plan:
+        with contextlib.redirect_stdout(io.StringIO()):  # the migrations' chatter stays off the plan
+            await db.migrate()
+        if dry_run:
+            return await registry.build_plan(records, full, today_in_warsaw())
+        async with db.transaction():  # the comparison and the writes see the same registry
+            plan = await registry.build_plan(records, full, today_in_warsaw())
+            if not plan.errors and not plan.empty:
+                with click.progressbar(length=plan.size, label="Writing", file=sys.stderr) as bar:
+                    await registry.apply(plan, bar.update)
+        return plan
+
+    plan = _with_db(run)
+    _print_plan(plan, full, list_limit)
+    if plan.errors:
+        for e in plan.errors:
+            click.echo(f"line {e.line}, column {e.column or '-'}: {e.reason}")
+        click.echo(f"{len(plan.errors)} errors: nothing was imported.", err=True)
+        sys.exit(1)
+    if plan.empty:
+        click.echo("Nothing changed: the registry already matches the file.")
+    elif dry_run:
+        click.echo("Dry run: nothing was changed.")
+    else:
+        click.echo(f"Imported: {sum(map(len, plan.add.values()))} added, {sum(map(len, plan.change.values()))} changed, "
+                   f"{sum(map(len, plan.end.values()))} ended.")
 
 
 if __name__ == "__main__":

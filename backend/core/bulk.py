@@ -24,3 +24,17 @@ async def insert(tx: Any, table: type[Table], columns: Sequence[str], rows: list
     quoted, marks = ", ".join(f'"{n}"' for n in names), ", ".join("?" for _ in names)
     sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({marks})'  # noqa: S608 - names from the tables
     await tx.connection.executemany(sql, rows)
+
+
+async def update(tx: Any, table: type[Table], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE by id, one statement run for many rows: each row is the columns' values, then the id."""
+    if not rows:
+        return
+    names = [table._meta.get_column_by_name(c)._meta.db_column_name for c in columns]
+    if is_postgres():
+        sets = ", ".join(f'"{n}" = ${i}' for i, n in enumerate(names, start=1))
+        sql = f'UPDATE "{table._meta.tablename}" SET {sets} WHERE "id" = ${len(names) + 1}'  # noqa: S608 - names from the tables
+    else:
+        sets = ", ".join(f'"{n}" = ?' for n in names)
+        sql = f'UPDATE "{table._meta.tablename}" SET {sets} WHERE "id" = ?'  # noqa: S608 - names from the tables
+    await tx.connection.executemany(sql, rows)

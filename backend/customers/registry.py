@@ -1,0 +1,413 @@
+"""The registry import: the billing system's customers, service points and meters into e-BOK.
+
+Three steps. `validate` checks every row of the file on its own and against the other rows (no
+database). `build_plan` compares the result with the database: what to add, to change (naming
+the fields) and, for a full import, to end; plus the errors only the database can tell (a serial
+on another customer's point). `apply` writes a plan without errors in bulk, in one transaction
+together with the comparison, so the plan written is the plan of that moment.
+
+Keys are the utility's own: customer number, point code, meter serial. Nothing is ever deleted:
+a full import ends what it no longer lists (customer and point `ended_on`, meter `removed_on`),
+since readings, documents and accounts refer to them. Only registry columns are written: what
+residents did in e-BOK (accounts, consents, readings, photos, subscriptions, messages) lives in
+other tables, and a contact e-mail or phone the file leaves empty keeps the one e-BOK has."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from backend.core import bulk
+from backend.core.clock import now
+from backend.core.db import engine, transaction
+from backend.customers.registry_file import CellError, Table
+from backend.customers.tables import Customer, Meter, ServicePoint
+
+Progress = Callable[[int], None]
+
+CUSTOMER_FIELDS = ("name", "email", "phone", "street", "house_number", "postcode", "town", "billing_period_months")
+POINT_FIELDS = ("customer", "street", "house_number", "apartment", "postcode", "town")
+METER_FIELDS = ("point", "kind", "digits", "installed_on", "verification_due", "initial_litres")
+KEEP_WHEN_EMPTY = ("email", "phone")  # a resident may have given them in e-BOK
+
+_LENGTHS = {"customer_number": 20, "name": 200, "email": 254, "phone": 32, "street": 120, "house_number": 20,
+            "town": 80, "point_code": 40, "point_street": 120, "point_house_number": 20, "point_apartment": 20,
+            "point_town": 80, "meter_serial": 40}
+_POSTCODE = re.compile(r"\d{2}-\d{3}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_KINDS = {"main": "main", "sub": "sub", "glowny": "main", "główny": "main", "podlicznik": "sub", "ogrodowy": "sub"}
+
+
+@dataclass
+class Records:
+    """The file's rows as registry entries, each with the line it first appears on."""
+
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    points: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, key) -> line
+    errors: list[CellError] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # customer | point | meter
+    key: str
+    fields: dict[str, tuple[Any, Any]]  # field -> (before, after)
+
+
+@dataclass
+class Plan:
+    add: dict[str, list[str]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
+    change: dict[str, list[Change]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
+    end: dict[str, list[str]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
+    errors: list[CellError] = field(default_factory=list)
+    # what apply writes: key -> (id, values)
+    _writes: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def size(self) -> int:
+        return sum(len(v) for part in (self.add, self.change, self.end) for v in part.values())
+
+    @property
+    def empty(self) -> bool:
+        return self.size == 0
+
+
+# --- step 1: the file on its own --------------------------------------------------------------
+
+
+def parse_date(text: str) -> date:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date YYYY-MM-DD or DD.MM.YYYY")
+
+
+def parse_litres(text: str) -> int:
+    """'123,456' or '123.456' m³ (spaces as thousands separators) -> 123456 litres."""
+    cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number of m³ such as 123,456") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"'{text}' is not a number of m³ such as 123,456")
+    litres = value * 1000
+    if litres != litres.to_integral_value():
+        raise ValueError(f"'{text}' has more than three decimals (litres)")
+    return int(litres)
+
+
+def _small_int(text: str, allowed: range, what: str) -> int:
+    if not text.isdigit() or int(text) not in allowed:
+        raise ValueError(f"'{text}' is not {what}")
+    return int(text)
+
+
+def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str, Any] | None:
+    """One row's values, or None (its errors appended) when a cell is wrong."""
+    bad = len(errors)
+
+    def err(column: str, reason: str) -> None:
+        errors.append(CellError(line, column, reason))
+
+    get = {k: cells.get(k, "") for k in _LENGTHS} | {k: cells.get(k, "") for k in (
+        "postcode", "point_postcode", "billing_period_months", "meter_kind", "meter_digits", "installed_on",
+        "verification_due", "initial_reading")}
+    for column in ("customer_number", "name", "street", "house_number", "postcode", "town", "point_code",
+                   "meter_serial", "installed_on", "verification_due"):
+        if not get[column]:
+            err(column, "required, empty")
+    for column, length in _LENGTHS.items():
+        if len(get[column]) > length:
+            err(column, f"longer than {length} characters")
+    # a point's address defaults to the correspondence address (a house the customer lives in)
+    point_address = {f: get[f"point_{f}"] for f in ("street", "house_number", "postcode", "town")}
+    if not any(point_address.values()):
+        point_address = {f: get[f] for f in point_address}
+    for f, v in point_address.items():
+        if not v:
+            err(f"point_{f}", "required when another point address column is given")
+    for column, value in (("postcode", get["postcode"]), ("point_postcode", point_address["postcode"])):
+        if value and not _POSTCODE.fullmatch(value):
+            err(column, f"'{value}' is not a postcode NN-NNN")
+    if get["email"] and not _EMAIL.fullmatch(get["email"]):
+        err("email", f"'{get['email']}' is not an e-mail address")
+    values: dict[str, Any] = {}
+    for column, parse in (
+        ("billing_period_months", lambda t: _small_int(t or "1", range(1, 4), "a billing period of 1, 2 or 3 months")),
+        ("meter_digits", lambda t: _small_int(t or "5", range(3, 10), "a number of digits from 3 to 9")),
+        ("installed_on", parse_date), ("verification_due", parse_date),
+        ("initial_reading", lambda t: parse_litres(t or "0")),
+    ):
+        if column in ("installed_on", "verification_due") and not get[column]:
+            continue
+        try:
+            values[column] = parse(get[column])
+        except ValueError as exc:
+            err(column, str(exc))
+    kind = _KINDS.get(get["meter_kind"].lower() or "main")
+    if kind is None:
+        err("meter_kind", f"'{get['meter_kind']}' is not main or sub")
+    if "meter_digits" in values and "initial_reading" in values and values["initial_reading"] >= 1000 * 10 ** values[
+            "meter_digits"]:
+        err("initial_reading", f"{get['initial_reading']} m³ does not fit a register of {values['meter_digits']} digits")
+    if len(errors) > bad:
+        return None
+    return {
+        "customer": get["customer_number"],
+        "customer_values": {
+            "name": get["name"], "email": get["email"], "phone": get["phone"], "street": get["street"],
+            "house_number": get["house_number"], "postcode": get["postcode"], "town": get["town"],
+            "billing_period_months": values["billing_period_months"],
+        },
+        "point": get["point_code"],
+        "point_values": {"customer": get["customer_number"], **point_address, "apartment": get["point_apartment"]},
+        "meter": get["meter_serial"],
+        "meter_values": {
+            "point": get["point_code"], "kind": kind, "digits": values["meter_digits"],
+            "installed_on": values["installed_on"], "verification_due": values["verification_due"],
+            "initial_litres": values["initial_reading"],
+        },
+    }
+
+
+_LABEL = {"customer": "customer", "point": "point", "meter": "meter serial"}
+_FILE_COLUMN = {  # an entry's field -> the file's column an error names
+    "customer": {f: f for f in CUSTOMER_FIELDS},
+    "point": {"customer": "customer_number"} | {f: f"point_{f}" for f in POINT_FIELDS if f != "customer"},
+    "meter": {"point": "point_code", "kind": "meter_kind", "digits": "meter_digits", "installed_on": "installed_on",
+              "verification_due": "verification_due", "initial_litres": "initial_reading"},
+}
+
+
+def validate(table: Table, progress: Progress | None = None) -> Records:
+    """Every row checked; rows of one customer or point must agree on its values, a serial is on one row."""
+    records = Records(errors=list(table.errors), rows=len(table.rows))
+    for i, (line, cells) in enumerate(table.rows, start=1):
+        row = _row(line, cells, records.errors)
+        if progress and i % 1000 == 0:
+            progress(1000)
+        if row is None:
+            continue
+        for kind, store in (("customer", records.customers), ("point", records.points), ("meter", records.meters)):
+            key, values = row[kind], row[f"{kind}_values"]
+            first = store.get(key)
+            if first is None:
+                store[key] = values
+                records.lines[(kind, key)] = line
+                continue
+            if kind == "meter":
+                records.errors.append(CellError(line, "meter_serial", f"meter serial {key} is also on line "
+                                                f"{records.lines[(kind, key)]}: one row per meter"))
+                continue
+            for f, v in values.items():
+                if first[f] != v:
+                    records.errors.append(CellError(
+                        line, _FILE_COLUMN[kind][f], f"{_LABEL[kind]} {key} has {f} '{first[f]}' on line "
+                        f"{records.lines[(kind, key)]} and '{v}' here"))
+    if progress:
+        progress(len(table.rows) % 1000)
+    return records
+
+
+# --- step 2: against the database -------------------------------------------------------------
+
+
+async def _select(sql: str) -> list[dict[str, Any]]:
+    from piccolo.querystring import QueryString
+
+    rows: list[dict[str, Any]] = await engine().run_querystring(QueryString(sql))
+    return rows
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+async def _state() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The registry as it is: customers by number, points by code (or id when they have none), meters by serial."""
+    customers = {r["number"]: r for r in await _select(
+        "SELECT id, number, name, email, phone, street, house_number, postcode, town, billing_period_months, "
+        "ended_on FROM customer")}
+    number_of = {str(r["id"]): n for n, r in customers.items()}
+    points: dict[str, Any] = {}
+    for r in await _select("SELECT id, customer, code, street, house_number, apartment, postcode, town, ended_on "
+                           "FROM service_point"):
+        r["customer"] = number_of[str(r["customer"])]
+        r["ended_on"] = _as_date(r["ended_on"])
+        points[r["code"] if r["code"] is not None else f"\0{r['id']}"] = r
+    code_of = {str(p["id"]): k for k, p in points.items()}
+    meters: dict[str, Any] = {}
+    for r in await _select("SELECT id, service_point, serial, kind, digits, installed_on, verification_due, "
+                           "initial_litres, removed_on, active FROM meter"):
+        r["point"] = code_of[str(r["service_point"])]
+        r["installed_on"], r["verification_due"] = _as_date(r["installed_on"]), _as_date(r["verification_due"])
+        r["removed_on"] = _as_date(r["removed_on"])
+        meters[r["serial"]] = r
+    for c in customers.values():
+        c["ended_on"] = _as_date(c["ended_on"])
+    return customers, points, meters
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any], keep_when_empty: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {f: (before[f], v) for f, v in after.items()
+            if before[f] != v and not (f in keep_when_empty and v == "")}
+
+
+async def build_plan(records: Records, full: bool = False, today: date | None = None) -> Plan:
+    customers, points, meters = await _state()
+    plan = Plan(errors=list(records.errors))
+    # a point made before codes existed is adopted by the code of the file's point that has its meter
+    for serial, m in records.meters.items():
+        old = meters.get(serial)
+        if old and old["point"].startswith("\0") and m["point"] not in points:
+            p = points[old["point"]]
+            if p["customer"] == records.points[m["point"]]["customer"]:
+                points[m["point"]] = points.pop(old["point"])
+                p["adopted"] = True
+                for mm in meters.values():
+                    if mm["point"] == old["point"]:
+                        mm["point"] = m["point"]
+    for serial, m in records.meters.items():
+        old = meters.get(serial)
+        owner = records.points[m["point"]]["customer"]
+        if old and points[old["point"]]["customer"] != owner and old["point"] != m["point"]:
+            plan.errors.append(CellError(
+                records.lines[("meter", serial)], "meter_serial",
+                f"meter serial {serial} is on point {old['point'].lstrip(chr(0)) or '(no code)'} of customer "
+                f"{points[old['point']]['customer']}, not of {owner}"))
+    if plan.errors:
+        return plan
+
+    writes: dict[str, Any] = {"customer": {}, "point": {}, "meter": {}}
+    for kind, incoming, existing, end_field in (
+        ("customer", records.customers, customers, "ended_on"),
+        ("point", records.points, points, "ended_on"),
+        ("meter", records.meters, meters, "removed_on"),
+    ):
+        for key, values in incoming.items():
+            old = existing.get(key)
+            if old is None:
+                plan.add[kind].append(key)
+                writes[kind][key] = (uuid.uuid4(), values, None)
+                continue
+            fields = _diff(old, values, KEEP_WHEN_EMPTY if kind == "customer" else ())
+            if kind == "meter" and not old["active"] and old["removed_on"] is None:
+                fields["active"] = (False, True)
+            if old[end_field] is not None:
+                fields[end_field] = (old[end_field], None)  # listed again: open again
+            if old.get("adopted"):
+                fields["code"] = (None, key)
+            if fields:
+                plan.change[kind].append(Change(kind, key, fields))
+                merged = {f: (v if not (f in KEEP_WHEN_EMPTY and v == "") else old[f]) for f, v in values.items()}
+                writes[kind][key] = (old["id"], merged, None)
+        if full:
+            for key, old in existing.items():
+                if key not in incoming and old[end_field] is None:
+                    plan.end[kind].append(key.lstrip("\0"))
+                    writes[kind][key] = (old["id"], None, today)
+    writes["ids"] = {
+        "customer": {k: v["id"] for k, v in customers.items()},
+        "point": {k: v["id"] for k, v in points.items()},
+    }
+    plan._writes = writes
+    return plan
+
+
+async def run(records: Records, full: bool, today: date, write: bool,
+              progress: Progress | None = None) -> Plan:
+    """The plan against the registry as it is; written (when `write` and it has no errors) in the
+    same transaction as the comparison, so nothing changes in between."""
+    if not write:
+        return await build_plan(records, full, today)
+    async with transaction():
+        plan = await build_plan(records, full, today)
+        if not plan.errors and not plan.empty:
+            await apply(plan, progress)
+    return plan
+
+
+# --- step 3: writing --------------------------------------------------------------------------
+
+_CHUNK = 5000
+
+
+async def apply(plan: Plan, progress: Progress | None = None) -> None:
+    """Write the plan: inserts by COPY / executemany, updates by executemany, parents first."""
+    if plan.errors:
+        raise ValueError("a plan with errors is not applied")
+    w = plan._writes
+    if not w:
+        return
+    ids: dict[str, dict[str, Any]] = {k: dict(v) for k, v in w["ids"].items()}
+    for kind in ("customer", "point"):
+        ids[kind].update({k: row[0] for k, row in w[kind].items() if row[1] is not None})
+    created = now()
+    async with transaction() as tx:
+        for kind, table in (("customer", Customer), ("point", ServicePoint), ("meter", Meter)):
+            inserts, updates, ends = [], [], []
+            for key, (row_id, values, ended) in w[kind].items():
+                if values is None:
+                    ends.append((ended, row_id))
+                elif key in plan.add[kind]:
+                    inserts.append(_insert_row(kind, key, row_id, values, ids, created))
+                else:
+                    updates.append(_update_row(kind, key, row_id, values, ids))
+            columns = _INSERT_COLUMNS[kind]
+            for i in range(0, len(inserts), _CHUNK):
+                await bulk.insert(tx, table, columns, inserts[i:i + _CHUNK])
+                if progress:
+                    progress(len(inserts[i:i + _CHUNK]))
+            await bulk.update(tx, table, _UPDATE_COLUMNS[kind], updates)
+            end_columns = ["removed_on", "active"] if kind == "meter" else ["ended_on"]
+            await bulk.update(tx, table, end_columns, [(e, False, i) if kind == "meter" else (e, i) for e, i in ends])
+            if progress:
+                progress(len(updates) + len(ends))
+
+
+_INSERT_COLUMNS = {
+    "customer": ["id", "number", *CUSTOMER_FIELDS, "ended_on", "created_at"],
+    "point": ["id", "customer", "code", "street", "house_number", "apartment", "postcode", "town", "ended_on",
+              "created_at"],
+    "meter": ["id", "service_point", "serial", "kind", "installed_on", "verification_due", "digits", "initial_litres",
+              "removed_on", "active"],
+}
+_UPDATE_COLUMNS = {
+    "customer": [*CUSTOMER_FIELDS, "ended_on"],
+    "point": ["customer", "code", "street", "house_number", "apartment", "postcode", "town", "ended_on"],
+    "meter": ["service_point", "kind", "installed_on", "verification_due", "digits", "initial_litres", "removed_on",
+              "active"],
+}
+
+
+def _insert_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[str, Any], created: Any) -> tuple:
+    if kind == "customer":
+        return (row_id, key, *(v[f] for f in CUSTOMER_FIELDS), None, created)
+    if kind == "point":
+        return (row_id, ids["customer"][v["customer"]], key, v["street"], v["house_number"], v["apartment"],
+                v["postcode"], v["town"], None, created)
+    return (row_id, ids["point"][v["point"]], key, v["kind"], v["installed_on"], v["verification_due"], v["digits"],
+            v["initial_litres"], None, True)
+
+
+def _update_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[str, Any]) -> tuple:
+    if kind == "customer":
+        return (*(v[f] for f in CUSTOMER_FIELDS), None, row_id)
+    if kind == "point":
+        return (ids["customer"][v["customer"]], key, v["street"], v["house_number"], v["apartment"], v["postcode"],
+                v["town"], None, row_id)
+    return (ids["point"][v["point"]], v["kind"], v["installed_on"], v["verification_due"], v["digits"],
+            v["initial_litres"], None, True, row_id)
