@@ -10,7 +10,7 @@ import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -228,7 +228,7 @@ def import_group() -> None:
     """Import data from the utility's other systems."""
 
 
-def _print_plan(plan, full: bool, list_limit: int) -> None:  # type: ignore[no-untyped-def]
+def _print_plan(plan: Any, full: bool, list_limit: int) -> None:
     names = {"customer": "customers", "point": "service points", "meter": "meters"}
     for kind, label in names.items():
         ended = f", {len(plan.end[kind])} to end" if full else ""

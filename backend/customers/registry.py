@@ -132,12 +132,13 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
             err(column, f"longer than {length} characters")
     # a point's address defaults to the correspondence address (a house the customer lives in)
     point_address = {f: get[f"point_{f}"] for f in ("street", "house_number", "postcode", "town")}
-    if not any(point_address.values()):
+    given = any(point_address.values())
+    if not given:
         point_address = {f: get[f] for f in point_address}
     for f, v in point_address.items():
-        if not v:
+        if given and not v:
             err(f"point_{f}", "required when another point address column is given")
-    for column, value in (("postcode", get["postcode"]), ("point_postcode", point_address["postcode"])):
+    for column, value in (("postcode", get["postcode"]), ("point_postcode", point_address["postcode"] if given else "")):
         if value and not _POSTCODE.fullmatch(value):
             err(column, f"'{value}' is not a postcode NN-NNN")
     if get["email"] and not _EMAIL.fullmatch(get["email"]):
@@ -193,8 +194,9 @@ _FILE_COLUMN = {  # an entry's field -> the file's column an error names
 def validate(table: Table, progress: Progress | None = None) -> Records:
     """Every row checked; rows of one customer or point must agree on its values, a serial is on one row."""
     records = Records(errors=list(table.errors), rows=len(table.rows))
+    refused = {e.line for e in table.errors}  # a row with a formula: its reason is enough
     for i, (line, cells) in enumerate(table.rows, start=1):
-        row = _row(line, cells, records.errors)
+        row = None if line in refused else _row(line, cells, records.errors)
         if progress and i % 1000 == 0:
             progress(1000)
         if row is None:
@@ -286,7 +288,7 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
         if old and points[old["point"]]["customer"] != owner and old["point"] != m["point"]:
             plan.errors.append(CellError(
                 records.lines[("meter", serial)], "meter_serial",
-                f"meter serial {serial} is on point {old['point'].lstrip(chr(0)) or '(no code)'} of customer "
+                f"meter serial {serial} is on point {points[old['point']]['code'] or '(no code)'} of customer "
                 f"{points[old['point']]['customer']}, not of {owner}"))
     if plan.errors:
         return plan
@@ -317,7 +319,8 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
         if full:
             for key, old in existing.items():
                 if key not in incoming and old[end_field] is None:
-                    plan.end[kind].append(key.lstrip("\0"))
+                    plan.end[kind].append(key if not key.startswith("\0") else
+                                          f"(no code) {old['street']} {old['house_number']}, {old['town']}")
                     writes[kind][key] = (old["id"], None, today)
     writes["ids"] = {
         "customer": {k: v["id"] for k, v in customers.items()},

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 COLUMNS = (
     "customer_number", "name", "email", "phone", "street", "house_number", "postcode", "town",
@@ -245,5 +246,5 @@ def _read_xlsx(path: Path, mapping: dict[str, str]) -> Table:
         book.close()
 
 
-def _sheet_rows(sheet: object) -> Iterator[tuple[object, ...]]:
-    yield from sheet.iter_rows()  # type: ignore[attr-defined]
+def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    yield from sheet.iter_rows()
