@@ -18,7 +18,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -83,12 +83,21 @@ class Plan:
 # --- step 1: the file on its own --------------------------------------------------------------
 
 
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_PL_DAY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
+
+
 def parse_date(text: str) -> date:
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+    """YYYY-MM-DD or DD.MM.YYYY (a regex and date(): strptime costs ~20 µs a cell)."""
+    found = _ISO_DAY.fullmatch(text)
+    parts = (found.group(1), found.group(2), found.group(3)) if found else None
+    if not found and (found := _PL_DAY.fullmatch(text)):
+        parts = (found.group(3), found.group(2), found.group(1))
+    if parts:
         try:
-            return datetime.strptime(text, pattern).date()
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
         except ValueError:
-            continue
+            pass
     raise ValueError(f"'{text}' is not a date YYYY-MM-DD or DD.MM.YYYY")
 
 
@@ -228,8 +237,8 @@ def validate(table: Table, progress: Progress | None = None) -> Records:
 async def _select(sql: str) -> list[dict[str, Any]]:
     from piccolo.querystring import QueryString
 
-    rows: list[dict[str, Any]] = await engine().run_querystring(QueryString(sql))
-    return rows
+    rows = await engine().run_querystring(QueryString(sql))
+    return [dict(r) for r in rows]  # asyncpg's records inside a transaction
 
 
 def _as_date(value: Any) -> date | None:
@@ -362,10 +371,11 @@ async def apply(plan: Plan, progress: Progress | None = None) -> None:
     async with transaction() as tx:
         for kind, table in (("customer", Customer), ("point", ServicePoint), ("meter", Meter)):
             inserts, updates, ends = [], [], []
+            added = set(plan.add[kind])
             for key, (row_id, values, ended) in w[kind].items():
                 if values is None:
                     ends.append((ended, row_id))
-                elif key in plan.add[kind]:
+                elif key in added:
                     inserts.append(_insert_row(kind, key, row_id, values, ids, created))
                 else:
                     updates.append(_update_row(kind, key, row_id, values, ids))
