@@ -21,6 +21,7 @@ from backend.readings.tables import Reading
 from tests.support import database_url_for, log_in, make_customer, make_user
 
 TODAY = date(2026, 12, 1)
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "registry-example.csv"
 HEADER = ";".join(COLUMNS)
 ROWS = [
     # customer with a main and a garden meter on one point (its address is the correspondence one)
@@ -307,3 +308,9 @@ def test_cli_dry_run_apply_reimport_errors_and_full(tmp_path):
     assert "Imported: 0 added, 0 changed, 4 ended." in full.stdout
     unreadable = ebok("import", "registry", str(write(tmp_path, b"\x00\x01", "x.csv")), db=db)
     assert unreadable.returncode == 1 and "binary data" in unreadable.stderr
+
+
+async def test_the_example_file_in_docs_imports(client):
+    plan = await run(EXAMPLE)
+    assert not plan.errors, reasons(plan)
+    assert await counts() == (3, 3, 4)
