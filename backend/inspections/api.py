@@ -59,8 +59,8 @@ class InspectorController(Controller):
     guards = [role_in("inspector")]
 
     @get("/routes")
-    async def my_routes(self, user: UserDep) -> list[RouteOut]:
-        return await services.my_routes(user)
+    async def my_routes(self, user: UserDep, settings: SettingsDep) -> list[RouteOut]:
+        return await services.my_routes(settings, user)
 
     @post("/visits/{visit_id:str}/result", request_max_body_size=FORM_LIMIT)
     async def result(self, request: Request, user: UserDep, settings: SettingsDep, visit_id: FromPath[Id]) -> Response[Any]:

@@ -44,6 +44,11 @@ class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
     inspector_id: Id
 
 
+class LastAccepted(msgspec.Struct):
+    value_litres: int
+    captured_at: str
+
+
 class VisitOut(msgspec.Struct):
     id: str
     position: int
@@ -65,6 +70,11 @@ class VisitOut(msgspec.Struct):
     result: str
     note: str
     done_at: str | None
+    # the inspector's own route only (the phone warns offline with them): what the server will measure
+    # the value against (readings.rules.assess) — the last accepted reading but the one under review,
+    # and the meter's 12-month daily average
+    last_reading: LastAccepted | None = None
+    avg_daily_litres: float | None = None
 
 
 class RouteOut(msgspec.Struct):
@@ -75,6 +85,9 @@ class RouteOut(msgspec.Struct):
     total: int
     done: int
     visits: list[VisitOut]
+    # the inspector's own route only: EBOK_MAX_DAILY_LITRES and rules.HIGH_FACTOR, for the phone's warnings
+    max_daily_litres: int | None = None
+    high_factor: int | None = None
 
 
 class Inspector(msgspec.Struct):

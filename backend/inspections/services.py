@@ -14,7 +14,7 @@ from backend.core.clock import iso, now, today_in_warsaw
 from backend.core.db import json_list, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
-from backend.inspections.schemas import Inspector, QueueItem, RouteOut, VisitOut
+from backend.inspections.schemas import Inspector, LastAccepted, QueueItem, RouteOut, VisitOut
 from backend.inspections.tables import Route, Visit
 from backend.readings import services as readings
 from backend.settings import Settings
@@ -152,7 +152,9 @@ async def _visit_rows(route_ids: list[str]) -> list[dict[str, Any]]:
     return await Visit.select().where(Visit.route.is_in(route_ids)).order_by(Visit.position)
 
 
-async def _visits_out(rows: list[dict[str, Any]]) -> dict[str, list[VisitOut]]:
+async def _visits_out(rows: list[dict[str, Any]], checks: bool = False) -> dict[str, list[VisitOut]]:
+    """Visits by route id; `checks`: with what the phone needs to run the plausibility rules offline
+    (a query or two per visit, so only for the inspector's own route)."""
     meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
     reading_ids = [str(r["reading"]) for r in rows if r["reading"]]
     details = await readings.readings_brief(reading_ids)
@@ -172,11 +174,16 @@ async def _visits_out(rows: list[dict[str, Any]]) -> dict[str, list[VisitOut]]:
             resident_captured_at=d.get("captured_at"), resident_has_photo=bool(d.get("has_photo")),
             status=r["status"], result=r["result"], note=r["note"], done_at=iso(r["done_at"]),
         ))
+        if checks and r["status"] != "done":
+            last_reading, avg = await readings.check_context(m["id"], rid)
+            out[str(r["route"])][-1].last_reading = LastAccepted(**last_reading) if last_reading else None
+            out[str(r["route"])][-1].avg_daily_litres = avg
     return out
 
 
-async def _routes_out(routes: list[dict[str, Any]]) -> list[RouteOut]:
-    visits = await _visits_out(await _visit_rows([str(r["id"]) for r in routes]))
+async def _routes_out(routes: list[dict[str, Any]], settings: Settings | None = None) -> list[RouteOut]:
+    """`settings`: the inspector's own routes, with what the phone's plausibility warnings need."""
+    visits = await _visits_out(await _visit_rows([str(r["id"]) for r in routes]), checks=settings is not None)
     names = await accounts.user_names(list({str(r["inspector"]) for r in routes}))
     result = []
     for r in routes:
@@ -184,7 +191,8 @@ async def _routes_out(routes: list[dict[str, Any]]) -> list[RouteOut]:
         result.append(RouteOut(
             id=str(r["id"]), day=r["day"].isoformat(), inspector_id=str(r["inspector"]),
             inspector_name=names.get(str(r["inspector"]), ""), total=len(vs), done=sum(v.status == "done" for v in vs),
-            visits=vs,
+            visits=vs, max_daily_litres=settings.max_daily_litres if settings else None,
+            high_factor=readings.HIGH_FACTOR if settings else None,
         ))
     return result
 
@@ -211,11 +219,11 @@ async def routes(day: date | None = None) -> list[RouteOut]:
     return await _routes_out(await query)
 
 
-async def my_routes(user: CurrentUser, day: date | None = None) -> list[RouteOut]:
+async def my_routes(settings: Settings, user: CurrentUser, day: date | None = None) -> list[RouteOut]:
     """An inspector's routes for the day (today in Warsaw): only their own."""
     day = day or today_in_warsaw()
     rows = await Route.select().where((Route.inspector == user.id) & (Route.day == day))
-    return await _routes_out(rows)
+    return await _routes_out(rows, settings)
 
 
 async def inspector_sees_meter(user: CurrentUser, meter_id: str) -> bool:

@@ -31,6 +31,8 @@ from backend.readings.schemas import (
 from backend.readings.tables import Reading
 from backend.settings import Settings
 
+HIGH_FACTOR = rules.HIGH_FACTOR  # other domains' view of the rule (the phone repeats it)
+
 FUTURE_TOLERANCE = timedelta(minutes=10)  # phone clocks drift
 OLDEST = timedelta(days=400)
 
@@ -225,6 +227,14 @@ async def _context(meter_id: str, captured_at: datetime,
         earlier = [rules.Previous(int(old["value_litres"]), old["captured_at"])] if old else []
     recent = [h for h in history if h.captured_at >= now() - timedelta(days=365)]
     return (earlier[-1] if earlier else None), rules.average_daily(recent)
+
+
+async def check_context(meter_id: str, verifies: str | None) -> tuple[dict[str, Any] | None, float | None]:
+    """What an inspector's value captured from now on is measured against (`_context`, as `store`
+    uses it): the last accepted reading but the one under verification, and the daily average."""
+    previous, avg = await _context(meter_id, now(), verifies)
+    last = {"value_litres": previous.value_litres, "captured_at": iso(previous.captured_at)} if previous else None
+    return last, avg
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+import pytest
+
 from backend.core.clock import today_in_warsaw
 from backend.readings.tables import Reading
 from tests.api.test_readings import add_reading, iso, jpeg, post_reading
@@ -270,3 +273,38 @@ async def test_two_results_for_one_visit_at_once_store_one_reading(client, setti
     answers = await asyncio.gather(*(result(client, visit_a, "corrected", v) for v in ("50,300", "50,400")))
     assert sorted(r.status_code for r in answers) == [201, 409]
     assert await Reading.count().where((Reading.meter == a["meter_id"]) & (Reading.source == "inspector")) == 1
+
+
+class TestTheRouteCarriesWhatThePhoneChecks:
+    @pytest.fixture
+    def settings(self, settings):
+        return msgspec.structs.replace(settings, max_daily_litres=4000)  # EBOK_MAX_DAILY_LITRES, not the default
+
+    async def test_last_reading_average_and_limits_match_what_the_server_measures(self, client, settings):
+        """The inspector's route carries the last accepted reading but the one under review, the
+        meter's daily average and the configured limits; the values the phone would warn about with
+        them are the ones the server flags (high use on a, above the configured limit on b)."""
+        a, b, readings, _, _ = await _inspectors_route(client, settings)
+        last_at = (await Reading.select(Reading.captured_at).where(
+            (Reading.meter == a["meter_id"]) & (Reading.status == "accepted")).first())["captured_at"]
+        await add_reading(a["meter_id"], 20_000, last_at - timedelta(days=300))  # 30 m³ in 300 days: 100 l a day
+        [route] = (await client.get("/api/inspector/routes")).json()
+        assert route["max_daily_litres"] == 4000 and route["high_factor"] == 3
+        visits = {v["customer_number"]: v for v in route["visits"]}
+        visit_a, visit_b = visits["500001"], visits["500002"]
+        assert visit_a["last_reading"]["value_litres"] == 50_000  # not the resident's 40,000 under review
+        assert datetime.fromisoformat(visit_a["last_reading"]["captured_at"]) == last_at
+        assert visit_a["avg_daily_litres"] == pytest.approx(100)
+        assert visit_b["last_reading"]["value_litres"] == 50_000 and visit_b["avg_daily_litres"] is None
+
+        await client.delete("/api/session")
+        await log_in(client, "biuro@example.com")
+        [office] = (await client.get("/api/staff/routes")).json()  # the office's lists skip the per-visit queries
+        assert office["max_daily_litres"] is None and office["visits"][0]["last_reading"] is None
+        await client.delete("/api/session")
+
+        await log_in(client, "inkasent@example.com")
+        high = await result(client, visit_a, "corrected", "62,000")  # 30 days at 400 l: above 3 × 100
+        over = await result(client, visit_b, "corrected", "185,000")  # 30 days at 4500 l: above 4000
+        assert high.json()["reading"]["flags"] == ["high_consumption"]
+        assert over.json()["reading"]["flags"] == ["above_hard_limit"]
