@@ -127,12 +127,13 @@ async def _find_user_for_login(login: str) -> dict[str, Any] | None:
 async def login(settings: Settings, login_name: str, password: str, ip: str) -> dict[str, Any]:
     user = await _find_user_for_login(login_name)
     person = throttle.person_key(user, login_name)
-    await throttle.take_turn(settings, person, ip)  # 429 while this person or IP must wait
+    turn = await throttle.take_turn(settings, person, ip)  # 429 while this person or IP must wait
     # verify even for an unknown login so both answers take the same time
     ok = await passwords.verify_password(user["password_hash"] if user else "", password)
     if not user or not ok or not user["active"]:
-        raise ApiError("invalid_credentials", "Wrong login or password", 400)  # the turn stays counted
-    await throttle.succeeded(person, ip)
+        await throttle.failed(settings, turn)
+        raise ApiError("invalid_credentials", "Wrong login or password", 400)
+    await throttle.succeeded(turn)
     await purge_stale(settings)
     if passwords.needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: await passwords.hash_password(password)}).where(User.id == user["id"])

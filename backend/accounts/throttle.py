@@ -14,6 +14,7 @@ concurrent attempts cannot all read the same count."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,22 +53,35 @@ _COUNT = (
 )
 
 
+_FAIL = (
+    "UPDATE login_throttle SET failures = CASE WHEN last_at < {} THEN 1 ELSE failures + 1 END, last_at = {}, "
+    "version = version + 1 WHERE key = {}"
+)
 _RESET = "UPDATE login_throttle SET failures = 0, version = version + 1 WHERE key = {} AND failures > 0"
 _GIVE_BACK = "UPDATE login_throttle SET failures = failures - 1, version = version + 1 WHERE key = {} AND failures > 0"
 
 
-async def _take(settings: Settings, key: str, limit: int) -> None:
-    """Count this attempt as a failure in advance, if its turn has come; else 429 with the wait."""
+async def _ensure(settings: Settings, key: str) -> datetime:
     quiet_since = now() - _quiet(settings)
     await LoginThrottle.raw(
         "INSERT INTO login_throttle (key, failures, last_at, version) VALUES ({}, 0, {}, 0) ON CONFLICT DO NOTHING",
         key, quiet_since,
     )
+    return quiet_since
+
+
+async def _take(settings: Settings, key: str, limit: int) -> None:
+    """Count this attempt as a failure in advance, if its turn has come; else 429 with the wait."""
+    quiet_since = await _ensure(settings, key)
     # under the limit one statement counts it: the row's lock orders concurrent attempts, so no
-    # more than `limit` of them get through (and many people behind one IP never retry)
+    # more than `limit` of them get through
     if await LoginThrottle.raw(_COUNT, quiet_since, now(), key, limit, quiet_since):
         return
-    # past the limit: one attempt per delay, taken by a compare-and-swap on `version`
+    await _past_limit(settings, key, limit)
+
+
+async def _past_limit(settings: Settings, key: str, limit: int) -> None:
+    """One attempt per delay, taken by a compare-and-swap on `version`; else 429 with the wait."""
     for _ in range(TRIES):
         row = await LoginThrottle.select().where(LoginThrottle.key == key).first()
         if row is None:
@@ -85,30 +99,53 @@ async def _take(settings: Settings, key: str, limit: int) -> None:
     raise _too_many(timedelta(seconds=1))
 
 
-async def _give_back(key: str, *, reset: bool) -> None:
-    """The attempt succeeded: the person's count starts again; the IP's loses this attempt only."""
-    await LoginThrottle.raw(_RESET if reset else _GIVE_BACK, key)
+async def _ip_turn(settings: Settings, key: str) -> bool:
+    """An IP under its limit is counted after a failure only: many people behind one address log
+    in at once, and counting each in advance made the crowd in flight look like failures. Past the
+    limit (a guessing attack) it takes turns like a person. True when counted in advance."""
+    row = await LoginThrottle.select().where(LoginThrottle.key == key).first()
+    if row is None or now() - row["last_at"] > _quiet(settings) or row["failures"] < settings.login_max_failures_per_ip:
+        return False
+    await _past_limit(settings, key, settings.login_max_failures_per_ip)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    person: str
+    ip: str
+    ip_counted: bool
 
 
 def person_key(user: dict[str, Any] | None, login: str) -> str:
     return f"user:{user['id']}" if user else f"login:{login.strip().lower()[:250]}"
 
 
-async def take_turn(settings: Settings, person: str, ip: str) -> None:
+async def take_turn(settings: Settings, person: str, ip: str) -> Turn:
     """Before the password is checked: the IP's turn, then the person's (the IP's given back if the
     person must wait)."""
-    ip_key = f"ip:{ip}"
-    await _take(settings, ip_key, settings.login_max_failures_per_ip)
+    turn = Turn(person, f"ip:{ip}", await _ip_turn(settings, f"ip:{ip}"))
     try:
         await _take(settings, person, settings.login_max_failures)
     except ApiError:
-        await _give_back(ip_key, reset=False)
+        if turn.ip_counted:
+            await LoginThrottle.raw(_GIVE_BACK, turn.ip)
         raise
+    return turn
 
 
-async def succeeded(person: str, ip: str) -> None:
-    await _give_back(person, reset=True)
-    await _give_back(f"ip:{ip}", reset=False)
+async def failed(settings: Settings, turn: Turn) -> None:
+    """The person's failure was counted in advance; the IP's is counted now unless it was too."""
+    if not turn.ip_counted:
+        quiet_since = await _ensure(settings, turn.ip)
+        await LoginThrottle.raw(_FAIL, quiet_since, now(), turn.ip)
+
+
+async def succeeded(turn: Turn) -> None:
+    """The person's count starts again; the IP's loses this attempt if it was counted in advance."""
+    await LoginThrottle.raw(_RESET, turn.person)
+    if turn.ip_counted:
+        await LoginThrottle.raw(_GIVE_BACK, turn.ip)
 
 
 async def purge(settings: Settings, before: datetime | None = None) -> None:

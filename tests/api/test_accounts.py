@@ -341,11 +341,13 @@ async def test_logging_out_on_the_device_alone_ends_the_session_at_the_next_requ
 
 
 async def test_many_people_logging_in_at_once_behind_one_ip_all_get_in(client, settings):
-    """After an outage alert a whole block of flats logs in at once through one NAT address: the
-    IP's count is taken in one statement, so none of them is refused for contention."""
-    for i in range(30):
+    """After an outage alert a whole block of flats logs in at once through one NAT address, more
+    people at the same moment than the IP's failure limit: none is refused (the IP's count takes
+    failures only, and the person's takes one statement, so nobody loses a race)."""
+    crowd = settings.login_max_failures_per_ip + 20
+    for i in range(crowd):
         await make_user(settings, f"sasiad{i}@example.com")
-    answers = await asyncio.gather(*(_try(client, f"sasiad{i}@example.com", PASSWORD) for i in range(30)))
-    assert [r.status_code for r in answers] == [200] * 30
-    assert (await LoginThrottle.select(LoginThrottle.failures).where(LoginThrottle.key == "ip:127.0.0.1").first()
-            )["failures"] == 0
+    answers = await asyncio.gather(*(_try(client, f"sasiad{i}@example.com", PASSWORD) for i in range(crowd)))
+    assert [r.status_code for r in answers] == [200] * crowd
+    row = await LoginThrottle.select(LoginThrottle.failures).where(LoginThrottle.key == "ip:127.0.0.1").first()
+    assert row is None or row["failures"] == 0
