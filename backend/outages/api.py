@@ -38,7 +38,7 @@ class PublicOutagesController(Controller):
     async def outages(self, viewer: ViewerDep) -> OutageListOut:
         return await services.public_list(viewer)
 
-    @get("/outages.atom")
+    @get("/outages.atom", media_type="application/atom+xml")
     async def feed(self, settings: SettingsDep) -> Response[bytes]:
         body = atom.feed(settings, await services.feed_rows(), now())
         return Response(body, media_type="application/atom+xml; charset=utf-8",
