@@ -31,6 +31,23 @@ def _logging() -> None:
     logs.configure(os.environ.get("EBOK_LOG_FORMAT", "text").lower())
 
 
+def _migrate() -> None:
+    """Run the migrations; with JSON logs Piccolo's own report (printed banners) becomes one record."""
+    import contextlib
+    import io
+    import logging
+
+    from backend.core import db
+
+    if os.environ.get("EBOK_LOG_FORMAT", "text").lower() != "json":
+        _with_db(db.migrate)
+        return
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        _with_db(db.migrate)
+    logging.getLogger("ebok").info("migrations complete")
+
+
 def _with_db(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run one coroutine with the database pool open (PostgreSQL needs it)."""
     from backend.core import db
@@ -82,10 +99,8 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Run the database migrations."""
-    from backend.core import db
-
     _logging()
-    _with_db(db.migrate)
+    _migrate()
     click.echo("Migrations complete.")
 
 
@@ -99,10 +114,8 @@ port_option = click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, help="server processes")
 def serve(host: str, port: int, workers: int) -> None:
     """Migrate, then serve the app (with the outbox worker inside)."""
-    from backend.core import db
-
     _logging()
-    _with_db(db.migrate)
+    _migrate()
     _serve(host, port, workers)
 
 
