@@ -92,7 +92,7 @@ def _walk(browser, server):
     phone.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Moja trasa").click()
     expect(phone.get_by_test_id("visit")).to_have_count(3)
     phone.get_by_role("button", name="Pobierz na teren").click()
-    expect(phone.get_by_text(re.compile("Trasa zapisana na urządzeniu \\(3 wizyt"))).to_be_visible()
+    expect(phone.get_by_text(re.compile("Trasa zapisana na urządzeniu \\(3 wizyty,"))).to_be_visible()
     assert_accessible(phone)
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     phone.reload()

@@ -100,6 +100,53 @@ test('error messages', () => {
   setLang('pl');
 });
 
+// The counted phrase of every message that depends on a number: Polish [1, 2, 5] forms (one, few,
+// many) and English [1, 2] forms. A new counted message needs its line here, so its forms get read.
+const COUNTED = {
+  'outbox.logoutConfirm': { pl: ['niewysłany odczyt', 'niewysłane odczyty', 'niewysłanych odczytów'], en: ['unsent reading.', 'unsent readings.'] },
+  'nav.unsent': { pl: ['niewysłany odczyt', 'niewysłane odczyty', 'niewysłanych odczytów'], en: ['unsent reading', 'unsent readings'] },
+  'capture.valueHint': { pl: ['cyfrę', 'cyfry', 'cyfr'], en: ['digit', 'digits'] },
+  'route.downloaded': { pl: ['wizyta,', 'wizyty,', 'wizyt,'], en: ['visit,', 'visits,'] },
+  'visit.meter': { pl: ['cyfra', 'cyfry', 'cyfr'], en: ['digit', 'digits'] },
+  'outages.points': { pl: ['wskazany adres', 'wskazane adresy', 'wskazanych adresów'], en: ['listed address', 'listed addresses'] },
+};
+// which of the [1, 2, 5] forms each number takes, written out rather than asked of Intl.PluralRules
+const PL_FORM = { 1: 0, 2: 1, 3: 1, 4: 1, 5: 2, 12: 2, 13: 2, 21: 2, 22: 1, 24: 1, 25: 2, 112: 2, 122: 1 };
+const EN_FORM = { 1: 0, 2: 1, 5: 1, 12: 1, 22: 1, 112: 1 };
+
+test('every message with a number has its plural forms, and each number gets the right one', () => {
+  const countKeys = Object.keys(DICTIONARIES.pl).filter((key) => {
+    const text = DICTIONARIES.pl[key];
+    return (typeof text === 'object' ? Object.values(text).join(' ') : text).includes('{count}');
+  });
+  assert.ok(countKeys.length >= 10);
+  for (const key of countKeys) {
+    for (const lang of ['pl', 'en']) {
+      const text = DICTIONARIES[lang][key];
+      if (typeof text === 'string') {
+        // only the label form ("odczyty: 3", "(3)") reads right with any number without forms
+        assert.match(text.replaceAll(/: \{count\}|\(\{count\}\)/g, ''), /^[^{]*(\{(?!count\})\w+\}[^{]*)*$/,
+          `${lang} ${key} puts {count} into a sentence: it needs plural forms`);
+        continue;
+      }
+      assert.deepEqual(Object.keys(text).sort(), lang === 'pl' ? ['few', 'many', 'one', 'other'] : ['one', 'other'],
+        `${lang} ${key} forms`);
+      assert.ok(COUNTED[key], `${key} has plural forms but no expected phrases in COUNTED`);
+      setLang(lang);
+      const table = lang === 'pl' ? PL_FORM : EN_FORM;
+      for (const [n, form] of Object.entries(table)) {
+        const shown = t(key, { count: Number(n), serial: 'A1' });
+        assert.ok(shown.includes(`${n} ${COUNTED[key][lang][form]}`), `${lang} ${key} with ${n}: ${shown}`);
+        assert.ok(!shown.includes('{'), shown);
+      }
+    }
+  }
+  setLang('pl');
+  assert.deepEqual(Object.keys(COUNTED).filter((key) => typeof DICTIONARIES.pl[key] !== 'object'), []);
+  assert.equal(t('nav.unsent', { count: 1 }), '1 niewysłany odczyt');
+  assert.equal(t('outages.points', { count: 22 }), '22 wskazane adresy');
+});
+
 test('index.html preloads exactly the modules main.js imports statically', () => {
   const seen = new Set();
   const walk = (file) => {

@@ -91,7 +91,7 @@ function CaptureForm({ meter, limits }) {
     </div>
     <div class="field">
       <label for="capture-value">${t('capture.value')}</label>
-      <p class="hint" id="capture-value-hint">${t('capture.valueHint', { digits: meter.digits })}</p>
+      <p class="hint" id="capture-value-hint">${t('capture.valueHint', { count: meter.digits })}</p>
       <input id="capture-value" name="value" type="text" inputmode="decimal" autocomplete="off"
         value=${value} onInput=${(e) => { setValue(e.currentTarget.value); setValueError(null); setConfirming(false); }}
         aria-invalid=${valueError ? 'true' : 'false'} aria-describedby=${valueDescribed} />

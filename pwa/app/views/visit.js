@@ -129,7 +129,7 @@ export function VisitView() {
       return html`<section class="card" data-testid="visit-info">
           <h2>${visit.address}</h2>
           <p>${visit.customer_number} — ${visit.customer_name}</p>
-          <p class="meter-check">${t('visit.meter', { serial: visit.serial, digits: visit.digits })}</p>
+          <p class="meter-check">${t('visit.meter', { serial: visit.serial, count: visit.digits })}</p>
           <p>${t('visit.reasons', { reasons: visit.reasons.map((r) => t(`reason.${r}`)).join(', ') })}</p>
           ${visit.access_note && html`<p class="review-note">${t('visit.access', { note: visit.access_note })}</p>`}
           ${visit.last_litres !== null && html`<p>${t('visit.last', { value: formatVolume(visit.last_litres) })}</p>`}
