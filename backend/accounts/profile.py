@@ -15,6 +15,7 @@ from backend.accounts.tables import EmailChange, User, UserCustomer
 from backend.core.clock import now
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
+from backend.core.i18n import with_unit_words
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.settings import Settings
@@ -28,11 +29,11 @@ MAILS = {
     "confirm": {
         "pl": ("Potwierdź nowy adres e-mail w e-BOK {utility}",
                "Dzień dobry,\n\nw e-BOK {utility} poproszono o zmianę adresu e-mail konta na {email}.\n"
-               "Aby potwierdzić, otwórz link (ważny {hours} godzin, jednorazowy):\n{link}\n\n"
+               "Aby potwierdzić, otwórz link (ważny {hours} {hours_word}, jednorazowy):\n{link}\n\n"
                "Do tego czasu logujesz się dotychczasowym adresem. Jeśli to nie Ty, zignoruj tę wiadomość.\n\n{utility}"),
         "en": ("Confirm your new e-mail address in the {utility} e-BOK",
                "Hello,\n\na change of the account's e-mail address to {email} was requested in the {utility} e-BOK.\n"
-               "To confirm, open this single-use link (valid {hours} hours):\n{link}\n\n"
+               "To confirm, open this single-use link (valid {hours} {hours_word}):\n{link}\n\n"
                "Until then you log in with your current address. If it was not you, ignore this message.\n\n{utility}"),
     },
     "notice": {
@@ -49,7 +50,9 @@ MAILS = {
 
 
 def _mail(name: str, language: str, **params: object) -> tuple[str, str]:
-    subject, body = MAILS[name].get(language) or MAILS[name]["pl"]
+    lang = language if language in MAILS[name] else "pl"
+    subject, body = MAILS[name][lang]
+    params = with_unit_words(lang, params)
     return subject.format(**params), body.format(**params)
 
 

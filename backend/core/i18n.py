@@ -10,7 +10,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Dzień dobry,\n\n"
             "na podstawie Pani/Pana zgody założyliśmy konto w elektronicznym Biurze Obsługi Klienta "
             "{utility} dla adresu {email}.\n\n"
-            "Aby aktywować konto i ustawić hasło, otwórz link (ważny {hours} godzin, jednorazowy):\n"
+            "Aby aktywować konto i ustawić hasło, otwórz link (ważny {hours} {hours_word}, jednorazowy):\n"
             "{link}\n\n"
             "Nigdy nie wysyłamy haseł e-mailem. Jeśli nie składałeś(-aś) zgody, zignoruj tę wiadomość "
             "i zadzwoń do nas: {phone}.\n\n{utility}",
@@ -19,7 +19,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Activate your {utility} e-BOK account",
             "Hello,\n\nfollowing your consent we created an account in the {utility} customer "
             "self-service office for {email}.\n\n"
-            "To activate it and set your password, open this single-use link (valid {hours} hours):\n"
+            "To activate it and set your password, open this single-use link (valid {hours} {hours_word}):\n"
             "{link}\n\n"
             "We never send passwords by e-mail. If you did not give consent, ignore this message "
             "and call us: {phone}.\n\n{utility}",
@@ -32,7 +32,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Dzień dobry,\n\n"
             "założyliśmy dla Ciebie konto {role} w elektronicznym Biurze Obsługi Klienta {utility} "
             "dla adresu {email}.\n\n"
-            "Aby aktywować konto i ustawić hasło, otwórz link (ważny {hours} godzin, jednorazowy):\n"
+            "Aby aktywować konto i ustawić hasło, otwórz link (ważny {hours} {hours_word}, jednorazowy):\n"
             "{link}\n\n"
             "Nigdy nie wysyłamy haseł e-mailem. Jeśli nie spodziewasz się tego konta, zignoruj tę "
             "wiadomość i zadzwoń do nas: {phone}.\n\n{utility}",
@@ -41,7 +41,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Your {utility} e-BOK staff account",
             "Hello,\n\nwe created an {role} account for you in the {utility} customer self-service "
             "office for {email}.\n\n"
-            "To activate it and set your password, open this single-use link (valid {hours} hours):\n"
+            "To activate it and set your password, open this single-use link (valid {hours} {hours_word}):\n"
             "{link}\n\n"
             "We never send passwords by e-mail. If you do not expect this account, ignore this message "
             "and call us: {phone}.\n\n{utility}",
@@ -54,7 +54,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Dzień dobry,\n\n"
             "dziękujemy za rejestrację w elektronicznym Biurze Obsługi Klienta {utility} "
             "dla adresu {email}.\n\n"
-            "Aby aktywować konto i ustawić hasło, otwórz link (ważny {hours} godzin, jednorazowy):\n"
+            "Aby aktywować konto i ustawić hasło, otwórz link (ważny {hours} {hours_word}, jednorazowy):\n"
             "{link}\n\n"
             "Nigdy nie wysyłamy haseł e-mailem. Jeśli to nie Ty zakładałeś(-aś) konto, zignoruj tę "
             "wiadomość i zadzwoń do nas: {phone}.\n\n{utility}",
@@ -63,7 +63,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
             "Activate your {utility} e-BOK account",
             "Hello,\n\nthank you for registering in the {utility} customer self-service office "
             "for {email}.\n\n"
-            "To activate your account and set your password, open this single-use link (valid {hours} hours):\n"
+            "To activate your account and set your password, open this single-use link (valid {hours} {hours_word}):\n"
             "{link}\n\n"
             "We never send passwords by e-mail. If you did not register, ignore this message "
             "and call us: {phone}.\n\n{utility}",
@@ -73,13 +73,13 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
         "pl": (
             "Reset hasła w e-BOK {utility}",
             "Dzień dobry,\n\notrzymaliśmy prośbę o ustawienie nowego hasła do konta {email}.\n\n"
-            "Otwórz link (ważny {minutes} minut, jednorazowy):\n{link}\n\n"
+            "Otwórz link (ważny {minutes} {minutes_word}, jednorazowy):\n{link}\n\n"
             "Jeśli to nie Ty, zignoruj tę wiadomość — hasło się nie zmieni.\n\n{utility}",
         ),
         "en": (
             "Reset your {utility} e-BOK password",
             "Hello,\n\nwe received a request to set a new password for {email}.\n\n"
-            "Open this single-use link (valid {minutes} minutes):\n{link}\n\n"
+            "Open this single-use link (valid {minutes} {minutes_word}):\n{link}\n\n"
             "If it was not you, ignore this message: your password stays as it is.\n\n{utility}",
         ),
     },
@@ -90,6 +90,35 @@ ROLE_NAMES = {"pl": {"staff": "pracownika biura", "inspector": "inkasenta"},
               "en": {"staff": "office staff", "inspector": "inspector"}}
 
 
+# The word after a number in the e-mails ("ważny 72 godziny", "1 godzinę", "15 minut"): Polish
+# one / few / many forms (accusative, after "ważny"), English one / other.
+UNITS: dict[str, dict[str, tuple[str, ...]]] = {
+    "hours": {"pl": ("godzinę", "godziny", "godzin"), "en": ("hour", "hours")},
+    "minutes": {"pl": ("minutę", "minuty", "minut"), "en": ("minute", "minutes")},
+}
+
+
+def plural(count: int, language: str, forms: tuple[str, ...]) -> str:
+    """The CLDR plural form of a whole number, as Intl.PluralRules picks it in the PWA."""
+    if language == "en":
+        return forms[0 if count == 1 else 1]
+    if count == 1:
+        return forms[0]
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def with_unit_words(language: str, params: dict[str, object]) -> dict[str, object]:
+    """params plus `<name>_word` for each counted number among them."""
+    lang = language if language in ("pl", "en") else "pl"
+    words = {f"{name}_word": plural(int(params[name]), lang, forms[lang])  # type: ignore[call-overload]
+             for name, forms in UNITS.items() if name in params}
+    return {**params, **words}
+
+
 def mail_text(name: str, language: str, **params: object) -> tuple[str, str]:
-    subject, body = MAILS[name].get(language) or MAILS[name]["pl"]
+    lang = language if language in MAILS[name] else "pl"
+    subject, body = MAILS[name][lang]
+    params = with_unit_words(lang, params)
     return subject.format(**params), body.format(**params)

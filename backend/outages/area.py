@@ -9,6 +9,7 @@ from typing import Any
 
 from backend.core.addresses import house_number, house_order
 from backend.core.files import is_uuid
+from backend.core.i18n import plural
 from backend.customers.tables import ServicePoint
 
 
@@ -104,8 +105,9 @@ async def points_by_ids(ids: Iterable[str]) -> list[dict[str, Any]]:
                                      ServicePoint.town).where(ServicePoint.id.is_in(ids))
 
 
-_WORDS = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od", "more": "i {n} inne"},
-          "en": {"odd": "odd", "even": "even", "from": "from", "more": "and {n} more"}}
+_WORDS = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od",
+                 "more": ("i {n} inne miejsce", "i {n} inne miejsca", "i {n} innych miejsc")},
+          "en": {"odd": "odd", "even": "even", "from": "from", "more": ("and {n} more", "and {n} more")}}
 
 
 def summary(area: dict[str, Any], points_named: list[dict[str, Any]] | None = None, limit: int = 3,
@@ -124,5 +126,6 @@ def summary(area: dict[str, Any], points_named: list[dict[str, Any]] | None = No
     for point in points_named or []:
         parts.append(f"{point['street']} {point['house_number']}".strip())
     if len(parts) > limit:
-        return ", ".join(parts[:limit]) + " " + words["more"].format(n=len(parts) - limit)
+        more = len(parts) - limit
+        return ", ".join(parts[:limit]) + " " + plural(more, lang if lang in _WORDS else "pl", words["more"]).format(n=more)
     return ", ".join(parts)

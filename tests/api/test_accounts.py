@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from backend.accounts.tables import LoginAttempt, LoginThrottle, OneTimeToken, Session, User
+from backend.core.i18n import mail_text
 from tests.support import PASSWORD, link_from, log_in, make_customer, make_user
 
 
@@ -184,6 +185,7 @@ async def test_staff_creates_resident_who_activates_from_the_emailed_link(client
     assert "Aktywacja" in mail["Subject"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "hasło" in body.lower() and PASSWORD not in body
+    assert "(ważny 72 godziny, jednorazowy)" in body  # not "72 godzin"
     link = link_from(mail)
     assert link.startswith("http://127.0.0.1:8000/aktywacja?token=")
     token = link.split("token=")[1]
@@ -256,6 +258,7 @@ async def test_password_reset_by_email(client, settings, smtp_server):
     [mail] = await smtp_server.wait_for("reset@example.com")
     token = link_from(mail).split("token=")[1]
     assert "/reset-hasla?token=" in link_from(mail)
+    assert "(ważny 60 minut, jednorazowy)" in mail.get_body(preferencelist=("plain",)).get_content()
     stored = await OneTimeToken.select().where(OneTimeToken.purpose == "reset").first()
     assert stored["expires_at"] - stored["created_at"] == timedelta(minutes=60)
     new = "Zupelnie-Nowe-Haslo-7"
@@ -351,3 +354,13 @@ async def test_many_people_logging_in_at_once_behind_one_ip_all_get_in(client, s
     assert [r.status_code for r in answers] == [200] * crowd
     row = await LoginThrottle.select(LoginThrottle.failures).where(LoginThrottle.key == "ip:127.0.0.1").first()
     assert row is None or row["failures"] == 0
+
+
+@pytest.mark.parametrize(("hours", "pl", "en"), [
+    (1, "1 godzinę", "1 hour"), (2, "2 godziny", "2 hours"), (5, "5 godzin", "5 hours"),
+    (12, "12 godzin", "12 hours"), (22, "22 godziny", "22 hours"), (72, "72 godziny", "72 hours"),
+    (112, "112 godzin", "112 hours"), (124, "124 godziny", "124 hours")])
+def test_mail_counts_take_the_plural_form_of_their_number(hours, pl, en):
+    params = {"utility": "W", "email": "a@b.pl", "link": "L", "phone": "1"}
+    assert f"(ważny {pl}, jednorazowy)" in mail_text("activation", "pl", hours=hours, **params)[1]
+    assert f"(valid {en})" in mail_text("activation", "en", hours=hours, **params)[1]

@@ -12,6 +12,7 @@ import pytest
 from backend.core.tables import OutboxJob, Setting
 from backend.customers.tables import ServicePoint
 from backend.outages import vapid
+from backend.outages.area import summary as area_summary
 from backend.outages.tables import PushSubscription
 from tests.push_service import PushService
 from tests.support import log_in, make_customer, make_user
@@ -286,3 +287,13 @@ async def test_office_picks_single_points_by_address(client, settings):
     assert [p["address"] for p in r.json()] == ["ul. Polna 3, Olecko"]
     await log_in(client, "ola@example.com")
     assert (await client.get("/api/staff/outages/points", params={"ids": [other]})).status_code == 404  # hidden
+
+
+@pytest.mark.parametrize(("streets", "pl", "en"), [
+    (4, "i 1 inne miejsce", "and 1 more"), (5, "i 2 inne miejsca", "and 2 more"),
+    (8, "i 5 innych miejsc", "and 5 more"), (15, "i 12 innych miejsc", "and 12 more"),
+    (25, "i 22 inne miejsca", "and 22 more")])
+def test_a_long_area_summary_counts_the_rest_in_the_right_form(streets, pl, en):
+    area = {"streets": [{"street": f"ul. Ulica{i}"} for i in range(streets)]}
+    assert area_summary(area).endswith(f"ul. Ulica2 {pl}")
+    assert area_summary(area, lang="en").endswith(f"ul. Ulica2 {en}")
