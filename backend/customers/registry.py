@@ -38,6 +38,7 @@ KEEP_WHEN_EMPTY = ("email", "phone")  # a resident may have given them in e-BOK
 _LENGTHS = {"customer_number": 20, "name": 200, "email": 254, "phone": 32, "street": 120, "house_number": 20,
             "town": 80, "point_code": 40, "point_street": 120, "point_house_number": 20, "point_apartment": 20,
             "point_town": 80, "meter_serial": 40}
+_MAX_LITRES = 2**31 - 1  # meter.initial_litres is a 32-bit integer
 _POSTCODE = re.compile(r"\d{2}-\d{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _KINDS = {"main": "main", "sub": "sub", "glowny": "main", "główny": "main", "podlicznik": "sub", "ogrodowy": "sub"}
@@ -171,6 +172,8 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
     if "meter_digits" in values and "initial_reading" in values and values["initial_reading"] >= 1000 * 10 ** values[
             "meter_digits"]:
         err("initial_reading", f"{get['initial_reading']} m³ does not fit a register of {values['meter_digits']} digits")
+    elif values.get("initial_reading", 0) > _MAX_LITRES:
+        err("initial_reading", f"{get['initial_reading']} m³ is more than e-BOK stores (2,147,483 m³)")
     if len(errors) > bad:
         return None
     return {

@@ -201,6 +201,8 @@ BAD = [
                                                                       "DD.MM.YYYY")),
     (ROWS[0].replace(";5;2024", ";3;2024").replace("123,456", "1234,5"),
      (2, "initial_reading", "1234,5 m³ does not fit a register of 3 digits")),
+    (ROWS[0].replace(";5;2024", ";8;2024").replace("123,456", "3000000"),
+     (2, "initial_reading", "3000000 m³ is more than e-BOK stores (2,147,483 m³)")),
     (ROWS[0].replace(";2;P-0001", ";4;P-0001"), (2, "billing_period_months", "'4' is not a billing period of 1, 2 or "
                                                                             "3 months")),
     (ROWS[0].replace(";main;", ";hot;"), (2, "meter_kind", "'hot' is not main or sub")),
