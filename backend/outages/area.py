@@ -105,7 +105,7 @@ async def points_by_ids(ids: Iterable[str]) -> list[dict[str, Any]]:
                                      ServicePoint.town).where(ServicePoint.id.is_in(ids))
 
 
-_WORDS = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od",
+_WORDS: dict[str, dict[str, Any]] = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od",
                  "more": ("i {n} inne miejsce", "i {n} inne miejsca", "i {n} innych miejsc")},
           "en": {"odd": "odd", "even": "even", "from": "from", "more": ("and {n} more", "and {n} more")}}
 
