@@ -99,3 +99,9 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.stop()
 
 
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys run last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, where an async test after it could not start its own."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))

@@ -128,11 +128,17 @@ export function isUnreachable(err) {
 
 // Network first; the last good answer is kept in IndexedDB and returned, marked stale, when the
 // server cannot be reached. Resolves to {data, stale, fetchedAt}.
+// Bumped when the user's data is dropped: an answer that was on its way then (a prefetch, a
+// slow screen) belongs to the session that ended and must not be written back on a shared phone.
+let cacheGeneration = 0;
+
 export async function getCached(url) {
+  const generation = cacheGeneration;
   try {
     const data = await request('GET', url, undefined, { timeout: GET_TIMEOUT_MS });
     const fetchedAt = Date.now();
-    writeCache(url, data).catch(() => {}); // storage may be unavailable (private mode, quota)
+    // storage may be unavailable (private mode, quota)
+    if (generation === cacheGeneration) writeCache(url, data).catch(() => {});
     return { data, stale: false, fetchedAt };
   } catch (err) {
     if (!isUnreachable(err)) throw err;
@@ -149,5 +155,6 @@ export function remember(url, data) {
 
 // On logout or an ended session: drop the user's data, keep the public contact details.
 export function clearCache() {
+  cacheGeneration += 1;
   return clearCacheStore(PUBLIC_URLS).catch(() => {});
 }

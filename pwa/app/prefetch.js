@@ -12,6 +12,7 @@ export async function prefetchResidentData(user) {
   done = user.id;
   // one at a time: the current view's own request goes first and the phone's link is not flooded
   for (const url of RESIDENT_DATA) {
+    if (done !== user.id) return; // logged out (or another person logged in) meanwhile
     try {
       await getCached(url);
     } catch {
