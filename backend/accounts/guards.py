@@ -88,19 +88,25 @@ def user_of(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
     return user
 
 
+def _options(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    # Litestar's own OPTIONS answer (the Allow list, no data) inherits the controller's guards
+    return connection.scope.get("method") == "OPTIONS"
+
+
 def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    user_of(connection)
+    if not _options(connection):
+        user_of(connection)
 
 
 def staff_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    if user_of(connection).role != "staff":
+    if not _options(connection) and user_of(connection).role != "staff":
         # staff endpoints are not secret, but a resident gets the same answer as for a missing page
         raise ApiError("not_found", "Not found", 404)
 
 
 def role_in(*roles: str) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-        if user_of(connection).role not in roles:
+        if not _options(connection) and user_of(connection).role not in roles:
             raise ApiError("not_found", "Not found", 404)
 
     return guard

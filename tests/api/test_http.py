@@ -173,3 +173,13 @@ async def test_the_openapi_schema_describes_the_errors_uploads_and_keys_as_they_
     assert r.status_code == 401 and set(r.json()) == {"code", "message", "field"}
     r = await client.post("/api/readings", data={"value": "1"}, headers={"Idempotency-Key": "nie-uuid"})
     assert r.status_code in (400, 401) and set(r.json()) == {"code", "message", "field"}
+
+
+async def test_options_lists_the_methods_of_guarded_paths_too(client):
+    # Litestar's OPTIONS answer carries no data; the controllers' login guards answered it with 401
+    for path in ("/api/meters", "/api/readings", "/api/staff/review", "/api/inspector/routes"):
+        r = await client.options(path)
+        assert r.status_code == 204, (path, r.status_code)
+        assert "OPTIONS" in r.headers["allow"]
+    assert "POST" in (await client.options("/api/readings")).headers["allow"]
+    assert "GET" in (await client.options("/api/meters")).headers["allow"]
