@@ -25,3 +25,14 @@ export function assess(litres, capturedAt, meter, limits) {
   else if (meter.avg_daily_litres && daily > limits.high_factor * meter.avg_daily_litres) flags.push('high_consumption');
   return flags;
 }
+
+// rules.disagree: two readings {value_litres, captured_at} of one meter disagree when the later is
+// lower than the earlier, or higher than the time between them explains (high_factor × the average,
+// the hard daily limit without one), each side given 100 l (residents round to 0,1 m³).
+export function disagree(a, b, avgDailyLitres, limits) {
+  const [first, last] = new Date(a.captured_at) <= new Date(b.captured_at) ? [a, b] : [b, a];
+  const days = (new Date(last.captured_at) - new Date(first.captured_at)) / 86400000;
+  const used = last.value_litres - first.value_litres;
+  const daily = avgDailyLitres ? limits.high_factor * avgDailyLitres : limits.max_daily_litres;
+  return used < -100 || used > daily * days + 100;
+}

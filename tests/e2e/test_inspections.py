@@ -201,3 +201,81 @@ def _cached_route(page) -> list[dict]:
         .onsuccess = (e) => resolve(e.target.result.data);
     })""")
     return [v for route in data for v in route["visits"]]
+
+
+POST_JSON = """async ([url, body]) => {
+  const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
+  const r = await fetch(url, {method: 'POST', body: JSON.stringify(body),
+    headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf}});
+  return r.json();
+}"""
+
+
+def test_the_phone_warns_about_high_use_and_the_daily_limit(browser, smtp_server):
+    """A correction far above the meter's usual use: the visit form warns (high use, the configured
+    daily limit) with what the route carries, asks for the tick, and the value waits in the review
+    queue flagged."""
+    from backend.core.clock import today_in_warsaw
+
+    server = Server(smtp_server, name="visitcheck")
+    server.start("demo", "--customers", "3")
+    try:
+        resident = browser.new_context(base_url=server.url, locale="pl-PL", **PHONE)
+        page = resident.new_page()
+        log_in(page, "anna.nowak@example.com")
+        meter = next(m for m in page.evaluate("fetch('/api/meters').then(r => r.json())")["meters"] if m["kind"] == "main")
+        sent = page.evaluate(POST_READING, [meter["id"], _m3(meter["last_reading"]["value_litres"] - 1000),
+                                            datetime.now(UTC).isoformat()])
+        assert sent["status"] == "flagged", sent
+
+        desk = browser.new_context(base_url=server.url, locale="pl-PL").new_page()
+        log_in(desk, "biuro@example.com")
+        visit_ids = desk.evaluate(POST_JSON, ["/api/staff/visits", {"reading_ids": [sent["id"]]}])["visit_ids"]
+        inspector = next(i for i in desk.evaluate("fetch('/api/staff/inspectors').then(r => r.json())")
+                         if i["email"] == "inkasent@example.com")
+        desk.evaluate(POST_JSON, ["/api/staff/routes", {"inspector_id": inspector["id"], "visit_ids": visit_ids,
+                                                        "day": today_in_warsaw().isoformat()}])
+
+        phone = browser.new_context(base_url=server.url, locale="pl-PL", **PHONE).new_page()
+        log_in(phone, "inkasent@example.com")
+        [route] = phone.evaluate("fetch('/api/inspector/routes').then(r => r.json())")
+        [visit] = route["visits"]
+        last, avg, limit = visit["last_reading"], visit["avg_daily_litres"], route["max_daily_litres"]
+        days = max((datetime.now(UTC) - datetime.fromisoformat(last["captured_at"])).total_seconds() / 86400, 1)
+        assert avg and 3 * avg < limit, (avg, limit)  # the demo's history has an average below the limit
+        high = last["value_litres"] + int(days * (3 * avg + limit) / 2)  # above 3 × usual, below the limit
+        over = last["value_litres"] + int(days * limit * 2)
+
+        phone.get_by_role("navigation", name="Menu główne").get_by_role("link", name="Moja trasa").click()
+        phone.get_by_role("link", name=re.compile(re.escape(visit["address"]))).first.click()
+        expect(phone.get_by_test_id("visit-info")).to_contain_text(visit["serial"])
+        phone.get_by_label(re.compile("^Skorygowany")).check()
+        value = phone.get_by_label("Stan wodomierza na miejscu (m³)")
+        warnings = phone.get_by_test_id("visit-warnings")
+        value.fill(_m3(last["value_litres"] + 10))
+        expect(warnings).to_have_count(0)
+        value.fill(_m3(over))
+        expect(warnings).to_contain_text("Zużycie na dobę jest nierealnie wysokie.")
+        value.fill(_m3(high))
+        expect(warnings).to_contain_text("Zużycie jest ponad trzy razy większe niż zwykle.")
+        expect(warnings).not_to_contain_text("nierealnie")
+        expect(phone.get_by_test_id("visit-check-basis")).to_contain_text(
+            f"Ostatni przyjęty odczyt: {_m3(last['value_litres'])}")
+        phone.get_by_role("button", name="Zapisz wynik").click()
+        expect(phone.get_by_text("Zaznacz potwierdzenie albo popraw wartość.")).to_be_visible()
+        expect(phone.get_by_role("heading", level=1)).not_to_have_text("Moja trasa")  # nothing saved yet
+        assert_accessible(phone)
+        phone.get_by_label(re.compile("^Potwierdzam, że taka wartość jest na liczniku")).check()
+        phone.get_by_role("button", name="Zapisz wynik").click()
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
+        expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 1 z 1 · niewysłane: 0", timeout=30_000)
+
+        queue = {q["reading_id"]: q for q in desk.evaluate("fetch('/api/staff/review').then(r => r.json())")}
+        rows = desk.evaluate(f"fetch('/api/meters/{meter['id']}/readings').then(r => r.json())")["readings"]
+        [checked] = [r for r in rows if r["source"] == "inspector" and r["value_litres"] == high]  # once
+        assert checked["status"] == "flagged"
+        reasons = queue[checked["id"]]["reasons"]  # with the office's own: no photo, disagrees with the resident
+        assert "high_consumption" in reasons and "above_hard_limit" not in reasons, reasons
+        assert sent["id"] in queue  # the resident's reading is not settled by an implausible value
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ import {
   formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw,
 } from '../../pwa/app/format.js';
 import { DICTIONARIES, t, setLang, errorText } from '../../pwa/app/i18n.js';
-import { parseM3 } from '../../pwa/app/plausibility.js';
+import { disagree, parseM3 } from '../../pwa/app/plausibility.js';
 // the views' own dictionaries join DICTIONARIES when imported, as they do when a view loads
 import '../../pwa/app/i18n/account-views.js';
 import '../../pwa/app/i18n/billing-views.js';
@@ -187,4 +187,14 @@ test('a reading is typed in ASCII digits, as the server takes it', () => {
   for (const other of ['\u0661\u0662\u0663', '\uff11\uff12\uff13', '12\u0663,5', '\u0967\u0968\u0969']) {
     assert.equal(parseM3(other), null, other);
   }
+});
+
+test('two readings disagree as rules.disagree says: lower, or more than the time explains', () => {
+  const limits = { max_daily_litres: 5000, high_factor: 3 };
+  const at = (day, litres) => ({ value_litres: litres, captured_at: `2026-11-${day}T10:00:00Z` });
+  assert.equal(disagree(at(10, 40000), at(10, 39950), null, limits), false); // within the 100 l rounding
+  assert.equal(disagree(at(10, 40000), at(10, 39800), null, limits), true); // lower
+  assert.equal(disagree(at(12, 40500), at(10, 40000), 100, limits), false); // either order: 2 days of 300 l
+  assert.equal(disagree(at(10, 40000), at(12, 40800), 100, limits), true); // 800 l > 2 × 3 × 100 + 100
+  assert.equal(disagree(at(10, 40000), at(12, 50000), null, limits), false); // no average: the hard limit
 });

@@ -9,7 +9,7 @@ import { queryParam, navigate } from '../router.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { formatDateTime, formatVolume } from '../format.js';
-import { parseM3 } from '../plausibility.js';
+import { assess, disagree, parseM3 } from '../plausibility.js';
 import { preparePhoto } from '../photo.js';
 import { addVisitResult, useOutbox, visitResultOf } from '../outbox.js';
 import { useApp } from '../context.js';
@@ -24,27 +24,23 @@ function Comparison({ litres, visit }) {
   return html`<p class=${diff === 0 ? 'badge badge-ok' : 'badge badge-wanted'} aria-live="polite" data-testid="visit-diff">${text}</p>`;
 }
 
-// The server's plausibility rules (backend/readings/rules.py) as far as the route on the phone
-// allows: more digits than the meter, lower than the last accepted reading, and a "confirmed" value
-// that is not the resident's (the hard daily limit bounds how much more it may be). The server
-// checks everything again; an implausible value goes to the office's review queue, flagged.
-const HARD_DAILY_LITRES = 5000; // EBOK_MAX_DAILY_LITRES' default
-const TOLERANCE_LITRES = 100;
-
-export function visitFlags(litres, result, visit, at = new Date()) {
+// The server's plausibility rules (pwa/app/plausibility.js repeats backend/readings/rules.py) on
+// what the route carries for the visit: the last accepted reading but the one under review, the
+// meter's daily average, the configured limits; a "confirmed" value must also agree with the
+// resident's. The server checks everything again; an implausible value waits in the review queue.
+export function visitFlags(litres, result, visit, limits, at = new Date()) {
   if (litres === null) return [];
-  const flags = [];
-  if (litres >= 10 ** visit.digits * 1000) flags.push('too_many_digits');
-  if (visit.last_litres !== null && litres < visit.last_litres) flags.push('lower_than_last');
-  if (result === 'confirmed' && visit.resident_litres !== null) {
-    const days = Math.max((at - new Date(visit.resident_captured_at)) / 86400000, 0);
-    const diff = litres - visit.resident_litres;
-    if (diff < -TOLERANCE_LITRES || diff > HARD_DAILY_LITRES * days + TOLERANCE_LITRES) flags.push('differs_from_confirmed');
+  const flags = assess(litres, at, visit, limits);
+  const resident = visit.resident_litres === null ? null
+    : { value_litres: visit.resident_litres, captured_at: visit.resident_captured_at };
+  if (result === 'confirmed' && resident
+      && disagree(resident, { value_litres: litres, captured_at: at }, visit.avg_daily_litres, limits)) {
+    flags.push('differs_from_confirmed');
   }
   return flags;
 }
 
-function VisitForm({ visit, pending }) {
+function VisitForm({ visit, limits, pending }) {
   const app = useApp();
   const [photo, setPhoto] = useState(null);
   const [value, setValue] = useState(pending ? pending.valueText : '');
@@ -54,7 +50,7 @@ function VisitForm({ visit, pending }) {
   const [error, setError] = useState(null);
   const litres = parseM3(value);
   const capturedAt = useMemo(() => (pending ? new Date(pending.capturedAt) : new Date()), []);
-  const flags = result === 'confirmed' || result === 'corrected' ? visitFlags(litres, result, visit, capturedAt) : [];
+  const flags = result === 'confirmed' || result === 'corrected' ? visitFlags(litres, result, visit, limits, capturedAt) : [];
 
   const submit = async (event) => {
     event.preventDefault();
@@ -104,6 +100,9 @@ function VisitForm({ visit, pending }) {
     ${flags.length > 0 && html`<div class="banner banner-warn" role="alert" data-testid="visit-warnings">
       <p><strong>${t('visit.checkTitle')}</strong></p>
       <ul>${flags.map((f) => html`<li>${t(`flag.${f}`)}</li>`)}</ul>
+      ${visit.last_reading && html`<p data-testid="visit-check-basis">${t(visit.avg_daily_litres ? 'visit.checkBasis' : 'visit.checkBasisNoAverage', {
+        value: formatVolume(visit.last_reading.value_litres), date: formatDateTime(visit.last_reading.captured_at),
+        daily: formatVolume(Math.round(visit.avg_daily_litres || 0)) })}</p>`}
       <div class="field-check">
         <input type="checkbox" id="visit-sure" checked=${sure} onChange=${(e) => setSure(e.currentTarget.checked)}
           aria-invalid=${error && error.field === 'sure' ? 'true' : 'false'}
@@ -124,7 +123,8 @@ export function VisitView() {
   return html`<${Page} title=${t('visit.title')}>
     <p><a href="/trasa">${t('visit.back')}</a></p>
     <${DataView} resource=${resource}>${(routes) => {
-      const visit = routes.flatMap((r) => r.visits).find((v) => v.id === id);
+      const route = routes.find((r) => r.visits.some((v) => v.id === id));
+      const visit = route && route.visits.find((v) => v.id === id);
       if (!visit) return html`<p role="alert">${t('error.not_found')}</p>`;
       return html`<section class="card" data-testid="visit-info">
           <h2>${visit.address}</h2>
@@ -140,7 +140,7 @@ export function VisitView() {
         </section>
         ${visit.status === 'done' || (saved && saved.state === 'sent')
           ? html`<p class="badge badge-ok">${t(`visit.result.${visit.status === 'done' ? visit.result : saved.result}`)}</p>`
-          : html`<${VisitForm} key=${saved ? saved.id : 'new'} visit=${visit} pending=${saved} />`}`;
+          : html`<${VisitForm} key=${saved ? saved.id : 'new'} visit=${visit} limits=${route} pending=${saved} />`}`;
     }}<//>
   <//>`;
 }
