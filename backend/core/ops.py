@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from backend.core import db, metrics
 from backend.core.errors import ApiError
+from backend.core.security import client_ip
 from backend.settings import Settings, SettingsDep
 
 log = logging.getLogger("ebok.ops")
@@ -50,7 +51,7 @@ def metrics_allowed(request: Request[Any, Any, Any], settings: Settings) -> bool
     address = peer
     if forwarded and settings.trusted_proxies:
         # the last hop our proxy appended: the earlier entries are whatever the client sent
-        address = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+        address = client_ip(request, settings)
     return _in(address, settings.metrics_allow)
 
 

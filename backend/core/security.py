@@ -101,5 +101,7 @@ def client_ip(request: Request[Any, Any, Any], settings: Settings) -> str:
     if settings.trusted_proxies:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            # the hop our proxy appended: the entries before it are whatever the client sent, and
+            # taking the first let anyone pick a fresh address for every login guess
+            return forwarded.split(",")[-1].strip()
     return request.client.host if request.client else "unknown"
