@@ -24,6 +24,7 @@ from backend.billing.schemas import (
 )
 from backend.billing.tables import BilledMeter, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
+from backend.core.addresses import street_address
 from backend.core.clock import iso, local_midnight, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -52,7 +53,7 @@ def _row(d: dict[str, Any], numbers: dict[str, str], addresses: dict[str, str], 
 
 async def _point_addresses(customer_ids: Sequence[str]) -> dict[str, str]:
     registry, _ = await customers.registry(customer_ids)
-    return {p.id: f"{p.street} {p.house_number}{f' m. {p.apartment}' if p.apartment else ''}, {p.postcode} {p.town}"
+    return {p.id: f"{street_address(p.street, p.house_number, p.apartment)}, {p.postcode} {p.town}"
             for c in registry for p in c.service_points}
 
 

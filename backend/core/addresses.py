@@ -23,3 +23,10 @@ def house_number(text: str) -> int | None:
 def house_order(text: str) -> tuple[int, str]:
     """A sort key: houses in the order an inspector walks the street, unnumbered ones last."""
     return split_house_number(text) or (10**6, text or "")
+
+
+def street_address(street: str, number: str, apartment: str | None) -> str:
+    """'ul. Zielona 5/3', the one way the app writes a flat; 'ul. Długa 12/14 m. 3' when the house
+    number itself has a slash, so the flat cannot be mistaken for part of it."""
+    flat = "" if not apartment else f" m. {apartment}" if "/" in number else f"/{apartment}"
+    return f"{street} {number}{flat}".strip()

@@ -7,6 +7,7 @@ from typing import Any
 
 from piccolo.columns import Column
 
+from backend.core.addresses import street_address
 from backend.core.db import contains
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
 from backend.customers.tables import Customer, Meter, ServicePoint
@@ -85,10 +86,9 @@ async def registry(customer_ids: Sequence[str]) -> tuple[list[CustomerOut], list
 
 
 def address(point: dict[str, Any], prefix: str = "") -> str:
-    """'ul. Lipowa 12 m. 3, 19-400 Olecko' from a service point row (keys optionally prefixed)."""
-    apt = point[f"{prefix}apartment"]
-    number = point[f"{prefix}house_number"] + (f" m. {apt}" if apt else "")
-    return f"{point[f'{prefix}street']} {number}, {point[f'{prefix}postcode']} {point[f'{prefix}town']}"
+    """'ul. Lipowa 12/3, 19-400 Olecko' from a service point row (keys optionally prefixed)."""
+    street = street_address(point[f"{prefix}street"], point[f"{prefix}house_number"], point[f"{prefix}apartment"])
+    return f"{street}, {point[f'{prefix}postcode']} {point[f'{prefix}town']}"
 
 
 _METER_COLUMNS = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from backend.core.addresses import house_number, house_order
+from backend.core.addresses import house_number, house_order, street_address
 from backend.core.files import is_uuid
 from backend.core.i18n import plural
 from backend.customers.tables import ServicePoint
@@ -70,8 +70,7 @@ async def streets_of_town(town: str) -> list[dict[str, Any]]:
 
 
 def _address(p: dict[str, Any]) -> str:
-    apartment = f" m. {p['apartment']}" if p["apartment"] else ""
-    return f"{p['street']} {p['house_number']}{apartment}, {p['town']}"
+    return f"{street_address(p['street'], p['house_number'], p['apartment'])}, {p['town']}"
 
 
 async def point_choices(town: str, street: str, ids: Iterable[str] = ()) -> list[dict[str, Any]]:

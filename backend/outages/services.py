@@ -12,6 +12,7 @@ from typing import Any
 from backend.accounts.schemas import CurrentUser
 from backend.consents import services as consents
 from backend.core import outbox
+from backend.core.addresses import street_address
 from backend.core.clock import WARSAW, iso, now
 from backend.core.db import json_column, transaction
 from backend.core.errors import ApiError, not_found
@@ -66,8 +67,7 @@ async def my_points(user: CurrentUser | None) -> list[dict[str, Any]]:
 
 
 def _address(point: dict[str, Any]) -> str:
-    apt = f" m. {point['apartment']}" if point.get("apartment") else ""
-    return f"{point['street']} {point['house_number']}{apt}"
+    return street_address(point["street"], point["house_number"], point.get("apartment"))
 
 
 def _out(row: dict[str, Any], points: list[dict[str, Any]], cls: type[OutageOut] = OutageOut, **extra: Any) -> Any:

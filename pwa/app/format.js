@@ -72,8 +72,10 @@ export function telHref(phone) {
 }
 
 export function formatAddress(point) {
-  const flat = point.apartment ? `/${point.apartment}` : '';
-  const street = [point.street, `${point.house_number || ''}${flat}`].filter(Boolean).join(' ');
+  // 'ul. Zielona 5/3'; 'ul. Długa 12/14 m. 3' when the house number has its own slash (as the server writes it)
+  const house = point.house_number || '';
+  const flat = !point.apartment ? '' : house.includes('/') ? ` m. ${point.apartment}` : `/${point.apartment}`;
+  const street = [point.street, `${house}${flat}`].filter(Boolean).join(' ');
   const town = [point.postcode, point.town].filter(Boolean).join(' ');
   return [street, town].filter(Boolean).join(', ');
 }

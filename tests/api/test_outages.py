@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from backend.core.addresses import street_address
 from backend.core.tables import OutboxJob, Setting
 from backend.customers.tables import ServicePoint
 from backend.outages import vapid
@@ -297,3 +298,10 @@ def test_a_long_area_summary_counts_the_rest_in_the_right_form(streets, pl, en):
     area = {"streets": [{"street": f"ul. Ulica{i}"} for i in range(streets)]}
     assert area_summary(area).endswith(f"ul. Ulica2 {pl}")
     assert area_summary(area, lang="en").endswith(f"ul. Ulica2 {en}")
+
+
+@pytest.mark.parametrize(("number", "apartment", "written"), [
+    ("5", "3", "ul. Zielona 5/3"), ("5", "", "ul. Zielona 5"), ("5", None, "ul. Zielona 5"),
+    ("12/14", "3", "ul. Zielona 12/14 m. 3"), ("7A", "12", "ul. Zielona 7A/12")])
+def test_one_way_to_write_a_flat(number, apartment, written):
+    assert street_address("ul. Zielona", number, apartment) == written

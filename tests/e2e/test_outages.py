@@ -43,7 +43,7 @@ def test_resident_sees_own_addresses_first_and_sets_alerts(context, page):
     mine = page.locator("section", has=page.get_by_role("heading", name="Na Twoich adresach"))
     expect(mine.locator("article")).to_have_count(2)
     expect(mine).to_contain_text("Dotyczy: ul. Lipowa 12")
-    expect(mine).to_contain_text("Dotyczy: ul. Zielona 5 m. 3")
+    expect(mine).to_contain_text("Dotyczy: ul. Zielona 5/3")
     settings = page.get_by_test_id("push-settings")
     expect(settings).to_contain_text("Przeglądarka zapyta o zgodę na powiadomienia dopiero po naciśnięciu przycisku")
     expect(settings).to_contain_text("Powiadomienia o awariach są wyłączone na tym urządzeniu.")

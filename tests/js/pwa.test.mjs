@@ -46,6 +46,9 @@ test('phone links and addresses', () => {
   assert.equal(telHref('+48 87 520 00 00'), 'tel:+48875200000');
   assert.equal(formatAddress({ street: 'ul. Lipowa', house_number: '12', apartment: '3', postcode: '19-400', town: 'Olecko' }),
     'ul. Lipowa 12/3, 19-400 Olecko');
+  assert.equal(formatAddress({ street: 'ul. Długa', house_number: '12/14', apartment: '3', town: 'Olecko' }),
+    'ul. Długa 12/14 m. 3, Olecko');
+  assert.equal(formatAddress({ street: 'ul. Zielona', house_number: '5', apartment: '', town: 'Olecko' }), 'ul. Zielona 5, Olecko');
 });
 
 test('both languages have the same keys', () => {

@@ -5,7 +5,7 @@
 import '../i18n/outages-views.js'; // this view's texts
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
-import { telHref, formatDate } from '../format.js';
+import { telHref, formatDate, formatAddress } from '../format.js';
 import { api, request } from '../api.js';
 import { useApp } from '../context.js';
 import { useCachedData } from '../resource.js';
@@ -59,7 +59,7 @@ function PointChoice({ points, chosen, onChange }) {
     ${points.map((p) => html`<div class="field-check">
       <input type="checkbox" id=${`pp-${p.id}`} checked=${chosen.includes(p.id)}
         onChange=${(e) => onChange(e.currentTarget.checked ? [...chosen, p.id] : chosen.filter((x) => x !== p.id))} />
-      <label for=${`pp-${p.id}`}>${p.street} ${p.house_number}${p.apartment ? ` m. ${p.apartment}` : ''}, ${p.town}</label>
+      <label for=${`pp-${p.id}`}>${formatAddress({ ...p, postcode: '' })}</label>
     </div>`)}
   </fieldset>`;
 }
