@@ -196,14 +196,9 @@ const pl = {
   'outbox.loginAgain': 'Sesja wygasła. Zaloguj się ponownie — odczyt zostanie wysłany automatycznie.',
   'outbox.discard': 'Usuń ten odczyt',
   'outbox.discardConfirm': 'Usunąć ten odczyt z kolejki? Nie zostanie wysłany.',
-  'outbox.logoutConfirm': {
-    one: 'Masz {count} niewysłany odczyt. Zostanie na tym urządzeniu i wyślemy go, gdy znów zalogujesz się na to konto. Wylogować?',
-    few: 'Masz {count} niewysłane odczyty. Zostaną na tym urządzeniu i wyślemy je, gdy znów zalogujesz się na to konto. Wylogować?',
-    many: 'Masz {count} niewysłanych odczytów. Zostaną na tym urządzeniu i wyślemy je, gdy znów zalogujesz się na to konto. Wylogować?',
-    other: 'Masz {count} niewysłanego odczytu. Zostanie na tym urządzeniu i wyślemy go, gdy znów zalogujesz się na to konto. Wylogować?',
-  },
+  'outbox.logoutConfirm': 'Niewysłane odczyty: {count}. Zostaną na tym urządzeniu i wyślemy je, gdy znów zalogujesz się na to konto. Wylogować?',
   'outbox.others': 'Na tym urządzeniu czekają niewysłane dane innego konta ({count}). Wyślemy je dopiero, gdy zaloguje się ich właściciel.',
-  'nav.unsent': { one: '{count} niewysłany odczyt', few: '{count} niewysłane odczyty', many: '{count} niewysłanych odczytów', other: '{count} niewysłanego odczytu' },
+  'nav.unsent': { one: '{count} niewysłany odczyt', few: '{count} niewysłane odczyty', many: '{count} niewysłanych odczytów' },
   'capture.title': 'Podaj odczyt',
   'capture.back': '← Wróć do odczytów',
   'capture.checkSerial': 'Sprawdź, czy to ten wodomierz: nr {serial}',
@@ -212,12 +207,7 @@ const pl = {
   'capture.photoHint': 'Zrób zdjęcie tak, by było widać cyfry i numer wodomierza. Zdjęcie jest zmniejszane na telefonie.',
   'capture.preview': 'Podgląd zdjęcia wodomierza',
   'capture.value': 'Stan wodomierza (m³)',
-  'capture.valueHint': {
-    one: 'Wpisz liczby z licznika, np. 123,456 (część po przecinku to litry). Licznik ma {count} cyfrę przed przecinkiem.',
-    few: 'Wpisz liczby z licznika, np. 123,456 (część po przecinku to litry). Licznik ma {count} cyfry przed przecinkiem.',
-    many: 'Wpisz liczby z licznika, np. 123,456 (część po przecinku to litry). Licznik ma {count} cyfr przed przecinkiem.',
-    other: 'Wpisz liczby z licznika, np. 123,456 (część po przecinku to litry). Licznik ma {count} cyfry przed przecinkiem.',
-  },
+  'capture.valueHint': 'Wpisz liczby z licznika, np. 123,456 (część po przecinku to litry). Cyfry przed przecinkiem: {count}.',
   'capture.comment': 'Uwagi (nieobowiązkowe)',
   'capture.when': 'Data odczytu: {date}',
   'capture.save': 'Zapisz odczyt',
@@ -462,10 +452,7 @@ const en = {
   'outbox.loginAgain': 'Your session expired. Log in again and the reading is sent automatically.',
   'outbox.discard': 'Remove this reading',
   'outbox.discardConfirm': 'Remove this reading from the queue? It will not be sent.',
-  'outbox.logoutConfirm': {
-    one: 'You have {count} unsent reading. It stays on this device and is sent when you log in to this account again. Log out?',
-    other: 'You have {count} unsent readings. They stay on this device and are sent when you log in to this account again. Log out?',
-  },
+  'outbox.logoutConfirm': 'Unsent readings: {count}. They stay on this device and are sent when you log in to this account again. Log out?',
   'outbox.others': 'Unsent data of another account waits on this device ({count}). It is sent only when its owner logs in.',
   'nav.unsent': { one: '{count} unsent reading', other: '{count} unsent readings' },
   'capture.title': 'Send a reading',
@@ -476,10 +463,7 @@ const en = {
   'capture.photoHint': 'Take a photo showing the digits and the meter number. It is made smaller on your phone.',
   'capture.preview': 'Preview of the meter photo',
   'capture.value': 'Meter reading (m³)',
-  'capture.valueHint': {
-    one: 'Type the numbers on the meter, e.g. 123,456 (after the comma: litres). The meter has {count} digit before the comma.',
-    other: 'Type the numbers on the meter, e.g. 123,456 (after the comma: litres). The meter has {count} digits before the comma.',
-  },
+  'capture.valueHint': 'Type the numbers on the meter, e.g. 123,456 (after the comma: litres). Digits before the comma: {count}.',
   'capture.comment': 'Comment (optional)',
   'capture.when': 'Reading time: {date}',
   'capture.save': 'Save reading',
@@ -571,17 +555,13 @@ export function setLang(lang) {
   return current;
 }
 
-// A message that depends on a number is an object of plural forms, { one, few, many, other } in
-// Polish and { one, other } in English; Intl.PluralRules of the language picks one for params.count.
-const pluralRules = {};
-function pluralForm(forms, count) {
-  const rules = (pluralRules[current] ??= new Intl.PluralRules(current));
-  return forms[rules.select(Number(count))] ?? forms.other;
-}
+// A counted message holds its plural forms (pl: one/few/many, en: one/other); Intl.PluralRules picks one.
+const rules = {};
+const pluralForm = (forms, n) => forms[(rules[current] ??= new Intl.PluralRules(current)).select(n)] ?? forms.many;
 
 export function t(key, params) {
   let text = DICTIONARIES[current][key] ?? pl[key] ?? key;
-  if (typeof text === 'object') text = pluralForm(text, params && params.count);
+  if (typeof text === 'object') text = pluralForm(text, Number(params && params.count));
   return params ? text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m)) : text;
 }
 

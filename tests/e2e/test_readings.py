@@ -142,7 +142,7 @@ def test_offline_readings_survive_closing_the_app_and_arrive_once(context, meter
     assert outbox_states(page) == ["Czeka na wysłanie", "Czeka na wysłanie"]
     assert_accessible(page)
     # logging out with unsent readings asks first
-    page.once("dialog", lambda d: (d.message.startswith("Masz 2 niewysłane") or pytest.fail(d.message), d.dismiss()))
+    page.once("dialog", lambda d: (d.message.startswith("Niewysłane odczyty: 2.") or pytest.fail(d.message), d.dismiss()))
     page.get_by_role("button", name="Wyloguj").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
     page.close()

@@ -9,7 +9,7 @@ export default {
     'outages.closedBadge': 'Zakończona',
     'outages.start': 'Początek: {date}',
     'outages.area': 'Obszar: {area}',
-    'outages.points': { one: '{count} wskazany adres', few: '{count} wskazane adresy', many: '{count} wskazanych adresów', other: '{count} wskazanego adresu' },
+    'outages.points': { one: '{count} wskazany adres', few: '{count} wskazane adresy', many: '{count} wskazanych adresów' },
     'outages.waterPoint': 'Woda zastępcza: {place}',
     'outages.yours': 'Dotyczy: {addresses}',
     'outages.closedAt': 'Zakończona {date}. Dostawa wody przywrócona.',
