@@ -241,7 +241,10 @@ async def _select(sql: str) -> list[dict[str, Any]]:
     from piccolo.querystring import QueryString
 
     rows = await engine().run_querystring(QueryString(sql))
-    return [dict(r) for r in rows]  # asyncpg's records inside a transaction
+    for i, r in enumerate(rows):  # asyncpg's records (inside a transaction) become dicts in place
+        if not isinstance(r, dict):
+            rows[i] = dict(r)
+    return rows
 
 
 def _as_date(value: Any) -> date | None:
