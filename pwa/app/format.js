@@ -72,7 +72,7 @@ export function telHref(phone) {
 }
 
 export function formatAddress(point) {
-  // 'ul. Zielona 5/3'; 'ul. Długa 12/14 m. 3' when the house number has its own slash (as the server writes it)
+  // '5/3', but '12/14 m. 3' (as backend/core/addresses.py)
   const house = point.house_number || '';
   const flat = !point.apartment ? '' : house.includes('/') ? ` m. ${point.apartment}` : `/${point.apartment}`;
   const street = [point.street, `${house}${flat}`].filter(Boolean).join(' ');
