@@ -22,6 +22,7 @@ from backend.core.openapi import CompleteJson
 from backend.core.outbox import Handler, Worker
 from backend.core.security import csrf_config, security_headers
 from backend.domains import DOMAINS
+from backend.integration.api import SECURITY_COMPONENTS
 from backend.settings import Settings
 
 log = logging.getLogger("ebok")
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                                      loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}}),
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="e-BOK API", version="0.1.0", path="/api/schema",
+                                     components=[SECURITY_COMPONENTS],
                                      render_plugins=[ApiDocsPage(), CompleteJson()]),
         request_max_body_size=1024 * 1024,  # JSON bodies are small; uploads raise it per handler
         debug=False,

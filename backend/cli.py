@@ -1,4 +1,4 @@
-"""`ebok serve | demo | migrate | worker | bill | create-user | import registry`."""
+"""`ebok serve | demo | migrate | worker | bill | create-user | import registry | token | export`."""
 
 from __future__ import annotations
 
@@ -310,6 +310,92 @@ def import_registry(file: Path, dry_run: bool, full: bool, mapping: Path | None,
     else:
         click.echo(f"Imported: {sum(map(len, plan.add.values()))} added, {sum(map(len, plan.change.values()))} changed, "
                    f"{sum(map(len, plan.end.values()))} ended.")
+
+
+# --- machine clients (issue 14) -----------------------------------------------------------------------
+
+
+@main.group()
+def token() -> None:
+    """API tokens of machine clients (the integration API, /api/integration/)."""
+
+
+def _api_call(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Against a migrated database (`ebok migrate` or `serve` ran): these are quick commands."""
+    from backend.core.errors import ApiError
+
+    try:
+        return _with_db(coro_fn)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@token.command("create")
+@click.option("--name", required=True, help="who uses it, unique (e.g. the billing system's name)")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              help="readings:read, registry:write, documents:write or payments:write; repeat for several")
+def token_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a token; it is printed once, as the last line, and only its hash is kept."""
+    from backend.integration import services
+
+    secret = _api_call(lambda: services.create_token(name, list(scopes)))
+    click.echo(f"Token {name!r} created with {', '.join(sorted(set(scopes)))}. It is shown only now; "
+               "send it as 'Authorization: Bearer <token>':")
+    click.echo(secret)
+
+
+@token.command("list")
+def token_list() -> None:
+    """The tokens: name, scopes, when created and last used (revoked ones marked)."""
+    from backend.integration import services
+
+    rows = _api_call(services.list_tokens)
+    if not rows:
+        click.echo("No tokens.")
+    for t in rows:
+        state = f"  REVOKED {t.revoked_at}" if t.revoked_at else ""
+        click.echo(f"{t.name}\t{','.join(t.scopes)}\tcreated {t.created_at}\t"
+                   f"last used {t.last_used_at or 'never'}{state}")
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke a token at once: its next request is answered 401."""
+    from backend.integration import services
+
+    _api_call(lambda: services.revoke_token(name))
+    click.echo(f"Token {name!r} revoked.")
+
+
+@main.group()
+def export() -> None:
+    """Data out to files."""
+
+
+@export.command("readings")
+@click.option("--period", required=True, help="YYYY-MM: the readings captured in this month (Polish time)")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+@click.option("--status", "statuses", multiple=True,
+              help="accepted, flagged, rejected, confirmed or corrected; repeat for several (default: all)")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="the file to write (default: standard output; xlsx needs a file)")
+def export_readings(period: str, fmt: str, statuses: tuple[str, ...], out: str | None) -> None:
+    """One row per reading: customer, point, meter, value, times, source, status, flags."""
+    from backend.integration import export as exporter
+    from backend.readings import services
+
+    if fmt == "xlsx" and not out:
+        raise click.UsageError("--format xlsx needs --out FILE")
+    rows = _api_call(lambda: services.period_readings(period, list(statuses)))
+    data = exporter.render(rows, fmt)
+    if out:
+        with open(out, "wb") as f:
+            f.write(data)
+        click.echo(f"{len(rows)} readings of {period} written to {out}.", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

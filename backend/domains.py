@@ -13,6 +13,7 @@ from backend.customers.domain import DOMAIN as customers
 from backend.dashboard.domain import DOMAIN as dashboard
 from backend.documents.domain import DOMAIN as documents
 from backend.inspections.domain import DOMAIN as inspections
+from backend.integration.domain import DOMAIN as integration
 from backend.outages.domain import DOMAIN as outages
 from backend.privacy.domain import DOMAIN as privacy
 from backend.readings.domain import DOMAIN as readings
@@ -26,5 +27,5 @@ core = Domain(
 
 DOMAINS: tuple[Domain, ...] = (
     core, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
-    dashboard,
+    dashboard, integration,
 )

@@ -36,6 +36,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 10  # per person, before each attempt waits an increasing delay
     login_max_failures_per_ip: int = 100  # per IP (a NAT or proxy holds many people)
     login_window_minutes: int = 15
+    integration_requests_per_minute: int = 600  # per machine-client token (issue 14)
     activation_hours: int = 72
     reset_minutes: int = 60
     reading_window_days: int = 7  # residents are asked for readings in the last days of a period
@@ -99,6 +100,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             session_idle_minutes=int(_env("EBOK_SESSION_IDLE_MINUTES", str(d.session_idle_minutes))),
             login_max_failures=int(_env("EBOK_LOGIN_MAX_FAILURES", str(d.login_max_failures))),
             login_max_failures_per_ip=int(_env("EBOK_LOGIN_MAX_FAILURES_PER_IP", str(d.login_max_failures_per_ip))),
+            integration_requests_per_minute=int(_env("EBOK_INTEGRATION_REQUESTS_PER_MINUTE",
+                                                     str(d.integration_requests_per_minute))),
             reading_window_days=int(_env("EBOK_READING_WINDOW_DAYS", str(d.reading_window_days))),
             max_daily_litres=int(_env("EBOK_MAX_DAILY_LITRES", str(d.max_daily_litres))),
             review_sample_percent=int(_env("EBOK_REVIEW_SAMPLE_PERCENT", str(d.review_sample_percent))),

@@ -28,7 +28,7 @@ from backend.readings.schemas import (
     ReadingOut,
     WindowOut,
 )
-from backend.readings.tables import Reading
+from backend.readings.tables import Reading, ReadingChange
 from backend.settings import Settings
 
 HIGH_FACTOR = rules.HIGH_FACTOR  # other domains' view of the rule (the phone repeats it)
@@ -440,3 +440,69 @@ async def readings_brief(reading_ids: list[str]) -> dict[str, dict[str, Any]]:
                                 Reading.photo_hash).where(Reading.id.is_in(reading_ids))
     return {str(r["id"]): {"meter_id": str(r["meter"]), "value_litres": int(r["value_litres"]),
                            "captured_at": iso(r["captured_at"]), "has_photo": bool(r["photo_hash"])} for r in rows}
+
+
+# --- data out by machine (issue 14): the feed and the period export -------------------------------
+
+
+def _machine_row(r: dict[str, Any], meter: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "reading_id": str(r["id"]), "customer_number": meter["customer_number"] if meter else "",
+        "service_point_id": meter["service_point_id"] if meter else "", "meter_serial": meter["serial"] if meter else "",
+        "value_litres": int(r["value_litres"]), "value_m3": int(r["value_litres"]) / 1000,
+        "captured_at": iso(r["captured_at"]), "received_at": iso(r["received_at"]), "source": r["source"],
+        "status": r["status"], "verification": r["verification"], "flags": json_list(r["flags"]),
+        "has_photo": bool(r["photo_hash"]),
+    }
+
+
+_MACHINE_COLUMNS = (Reading.id, Reading.meter, Reading.value_litres, Reading.captured_at, Reading.received_at,
+                    Reading.source, Reading.status, Reading.verification, Reading.flags, Reading.photo_hash)
+
+
+async def changes_after(seq: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Feed entries after `seq` in feed order, with the reading's status as of each entry, and the
+    last `seq` looked at (a reading erased since has no entry, but the position moves past it)."""
+    changes = await ReadingChange.select().where(ReadingChange.seq > seq).order_by(ReadingChange.seq).limit(limit)
+    if not changes:
+        return [], seq
+    rows = {str(r["id"]): r for r in await Reading.select(*_MACHINE_COLUMNS).where(
+        Reading.id.is_in(list({c["reading"] for c in changes})))}
+    meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows.values()}))
+    out = []
+    for c in changes:
+        r = rows.get(str(c["reading"]))
+        if r is None:
+            continue
+        entry = _machine_row(r, meters.get(str(r["meter"])))
+        entry.update(seq=int(c["seq"]), event=c["kind"], status=c["status"], verification=c["verification"])
+        out.append(entry)
+    return out, int(changes[-1]["seq"])
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """A month YYYY-MM as [start, end) in UTC, the month being Polish time's."""
+    try:
+        first = datetime.strptime(period, "%Y-%m").replace(tzinfo=WARSAW)
+    except ValueError:
+        raise ApiError("period_invalid", "The period must be YYYY-MM", 400, field="period") from None
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first.astimezone(UTC), following.astimezone(UTC)
+
+
+EXPORT_STATUSES = ("accepted", "flagged", "rejected", "confirmed", "corrected")
+
+
+async def period_readings(period: str, statuses: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The readings captured in a month (the month that bills them), by capture time. `statuses`
+    keeps those with one of these statuses or inspector's verifications (confirmed, corrected)."""
+    start, end = period_bounds(period)
+    unknown = sorted(set(statuses) - set(EXPORT_STATUSES))
+    if unknown:
+        raise ApiError("status_unknown", f"Unknown status {', '.join(unknown)}", 400, field="status")
+    where = (Reading.captured_at >= start) & (Reading.captured_at < end)
+    if statuses:
+        where = where & (Reading.status.is_in(list(statuses)) | Reading.verification.is_in(list(statuses)))
+    rows = await Reading.select(*_MACHINE_COLUMNS).where(where).order_by(Reading.captured_at).order_by(Reading.id)
+    meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
+    return [_machine_row(r, meters.get(str(r["meter"]))) for r in rows]

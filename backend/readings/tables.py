@@ -1,6 +1,6 @@
 """Meter readings: a value at a moment, from a source, with a status."""
 
-from piccolo.columns import JSON, UUID, BigInt, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, BigSerial, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -29,3 +29,18 @@ class Reading(Table):
     verification = Varchar(length=10)
     submitted_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
 
+
+
+class ReadingChange(Table):
+    """The readings feed (issue 14): one row when a reading arrives and one each time its status or
+    verification changes, appended by database triggers (migration 2026-12-01 23:55) so that no path
+    that writes readings can forget it. `seq` is the feed's order. On PostgreSQL the trigger takes a
+    transaction-level advisory lock before drawing `seq`, so rows become visible in `seq` order and
+    a reader that has seen `seq` n has seen everything below it; SQLite has one writer at a time.
+    No foreign key: the rows are never deleted, so `seq` is never reused."""
+
+    seq = BigSerial(primary_key=True)
+    reading = UUID(index=True)
+    kind = Varchar(length=16)  # received | status_changed
+    status = Varchar(length=10)  # the reading's status at that moment
+    verification = Varchar(length=10)

@@ -1,0 +1,35 @@
+"""What the integration API answers."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class FeedEntry(msgspec.Struct):
+    seq: int  # the feed's order; the cursor carries it, opaquely
+    event: str  # received | status_changed
+    reading_id: str
+    customer_number: str
+    service_point_id: str
+    meter_serial: str
+    value_litres: int
+    value_m3: float
+    captured_at: str
+    received_at: str
+    source: str  # resident | inspector | estimate | import
+    status: str  # accepted | flagged | rejected, as of this entry
+    verification: str  # confirmed | corrected by an inspector's visit | "" (not verified)
+    flags: list[str]  # plausibility flags
+
+
+class FeedPage(msgspec.Struct):
+    readings: list[FeedEntry]
+    next_cursor: str  # send it back as ?cursor=; the same when nothing new arrived
+
+
+class TokenInfo(msgspec.Struct):
+    name: str
+    scopes: list[str]
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
