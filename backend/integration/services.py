@@ -23,10 +23,13 @@ SCOPES = ("readings:read", "registry:write", "documents:write", "payments:write"
 PREFIX = "ebok_"  # recognisable in a leaked config file or a secret scanner
 
 
-class Client(msgspec.Struct, frozen=True):
-    id: str
-    name: str
-    scopes: tuple[str, ...]
+class Client:
+    """The machine client a request came from (given to handlers; not an input)."""
+
+    __slots__ = ("id", "name", "scopes")
+
+    def __init__(self, id: str, name: str, scopes: tuple[str, ...]) -> None:
+        self.id, self.name, self.scopes = id, name, scopes
 
 
 def _hash(token: str) -> str:
