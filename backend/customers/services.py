@@ -93,7 +93,7 @@ def address(point: dict[str, Any], prefix: str = "") -> str:
 
 _METER_COLUMNS = (
     Meter.id, Meter.serial, Meter.kind, Meter.digits, Meter.active, Meter.removed_on,
-    Meter.service_point.id, Meter.service_point.street, Meter.service_point.house_number,
+    Meter.service_point.id, Meter.service_point.code, Meter.service_point.street, Meter.service_point.house_number,
     Meter.service_point.apartment, Meter.service_point.postcode, Meter.service_point.town,
     Meter.service_point._.customer.id, Meter.service_point._.customer.number,
     Meter.service_point._.customer.name, Meter.service_point._.customer.billing_period_months,
@@ -105,6 +105,7 @@ def _meter_info(row: dict[str, Any]) -> dict[str, Any]:
         "id": str(row["id"]), "serial": row["serial"], "kind": row["kind"], "digits": row["digits"],
         "active": row["active"] and row["removed_on"] is None,
         "service_point_id": str(row["service_point.id"]),
+        "service_point_code": row["service_point.code"],  # the billing system's key, once imported
         "address": address(row, "service_point."),
         "street": row["service_point.street"], "house_number": row["service_point.house_number"],
         "town": row["service_point.town"],

@@ -34,7 +34,7 @@ Cursor = Annotated[str | None, QueryParameter(pattern=LINE_PATTERN, max_length=5
 
 _EXAMPLE = FeedPage(readings=[FeedEntry(
     seq=1042, event="received", reading_id="6f1c1c1e-8d1f-4c55-9a34-0b1f3f7f9a10", customer_number="100001",
-    service_point_id="0d6c3a52-4b51-4d0e-a3a2-6a0e6c1f2b11", meter_serial="WM-2023-004512",
+    service_point_id="0d6c3a52-4b51-4d0e-a3a2-6a0e6c1f2b11", point_code="PP-004512", meter_serial="WM-2023-004512",
     value_litres=123456, value_m3=123.456, captured_at="2026-11-28T07:15:00+00:00",
     received_at="2026-11-30T18:02:11+00:00", source="resident", status="flagged", verification="",
     flags=["high_consumption"])], next_cursor="eyJ2IjoxLCJzZXEiOjEwNDJ9.Vb0Jx2dQm1gq3E6oQy1yFA")

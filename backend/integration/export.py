@@ -12,8 +12,8 @@ import msgspec
 
 from backend.core.clock import WARSAW
 
-HEADERS = ("numer_klienta", "punkt_poboru", "numer_licznika", "wskazanie_m3", "wskazanie_litry", "data_odczytu",
-           "data_otrzymania", "zrodlo", "status", "weryfikacja", "flagi", "id_odczytu")
+HEADERS = ("numer_klienta", "kod_punktu", "punkt_poboru", "numer_licznika", "wskazanie_m3", "wskazanie_litry",
+           "data_odczytu", "data_otrzymania", "zrodlo", "status", "weryfikacja", "flagi", "id_odczytu")
 
 
 def _local(text: str) -> str:
@@ -21,7 +21,8 @@ def _local(text: str) -> str:
 
 
 def _cells(r: dict[str, Any]) -> list[Any]:
-    return [r["customer_number"], r["service_point_id"], r["meter_serial"], r["value_m3"], r["value_litres"],
+    return [r["customer_number"], r["point_code"] or "", r["service_point_id"], r["meter_serial"], r["value_m3"],
+            r["value_litres"],
             _local(r["captured_at"]), _local(r["received_at"]), r["source"], r["status"], r["verification"],
             ",".join(r["flags"]), r["reading_id"]]
 
@@ -32,7 +33,7 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer.writerow(HEADERS)
     for r in rows:
         cells = _cells(r)
-        cells[3] = f"{r['value_litres'] / 1000:.3f}".replace(".", ",")
+        cells[4] = f"{r['value_litres'] / 1000:.3f}".replace(".", ",")
         writer.writerow(cells)
     return ("\ufeff" + buffer.getvalue()).encode()
 
@@ -46,8 +47,8 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     for r in rows:
         cells = _cells(r)
         # real dates and numbers, so that the office can sort and sum; Excel has no time zones
-        cells[5] = datetime.fromisoformat(r["captured_at"]).astimezone(WARSAW).replace(tzinfo=None)
-        cells[6] = datetime.fromisoformat(r["received_at"]).astimezone(WARSAW).replace(tzinfo=None)
+        cells[6] = datetime.fromisoformat(r["captured_at"]).astimezone(WARSAW).replace(tzinfo=None)
+        cells[7] = datetime.fromisoformat(r["received_at"]).astimezone(WARSAW).replace(tzinfo=None)
         sheet.append(cells)
     out = io.BytesIO()
     book.save(out)

@@ -11,6 +11,7 @@ class FeedEntry(msgspec.Struct):
     reading_id: str
     customer_number: str
     service_point_id: str
+    point_code: str | None  # the service point's code in the billing system (registry import), if any
     meter_serial: str
     value_litres: int
     value_m3: float

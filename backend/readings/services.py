@@ -448,7 +448,8 @@ async def readings_brief(reading_ids: list[str]) -> dict[str, dict[str, Any]]:
 def _machine_row(r: dict[str, Any], meter: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "reading_id": str(r["id"]), "customer_number": meter["customer_number"] if meter else "",
-        "service_point_id": meter["service_point_id"] if meter else "", "meter_serial": meter["serial"] if meter else "",
+        "service_point_id": meter["service_point_id"] if meter else "",
+        "point_code": meter["service_point_code"] if meter else None, "meter_serial": meter["serial"] if meter else "",
         "value_litres": int(r["value_litres"]), "value_m3": int(r["value_litres"]) / 1000,
         "captured_at": iso(r["captured_at"]), "received_at": iso(r["received_at"]), "source": r["source"],
         "status": r["status"], "verification": r["verification"], "flags": json_list(r["flags"]),

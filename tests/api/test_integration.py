@@ -163,6 +163,7 @@ async def test_the_feed_gives_every_reading_once_late_ones_and_status_changes_in
     e = first[0]
     assert e["event"] == "received" and e["customer_number"] == "500001" and e["value_litres"] == 100_000
     assert e["value_m3"] == 100.0 and e["meter_serial"] and e["service_point_id"] == resident["service_point_id"]
+    assert e["point_code"] is None  # no registry import gave this point a code
     assert e["source"] == "resident" and e["status"] == "accepted" and e["flags"] == []
     assert e["captured_at"] == sent[0]["captured_at"] and e["received_at"] == sent[0]["received_at"]
 
@@ -264,7 +265,7 @@ async def test_export_readings_in_each_format(client, resident, tmp_path):
     sheet = load_workbook(tmp_path / "o.xlsx").active
     values = list(sheet.values)
     assert values[0][0] == "numer_klienta" and len(values) == 3
-    assert values[1][3] == 123.456 and values[1][5] == when.astimezone(WARSAW).replace(tzinfo=None)
+    assert values[1][4] == 123.456 and values[1][6] == when.astimezone(WARSAW).replace(tzinfo=None)
 
     with pytest.raises(ApiError, match="YYYY-MM"):
         await readings.period_readings("2026-13")
