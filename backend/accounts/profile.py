@@ -22,8 +22,8 @@ from backend.settings import Settings
 
 EMAIL_CHANGE_HOURS = 24
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_POSTCODE = re.compile(r"^\d{2}-\d{3}$")
-_PHONE = re.compile(r"^\+?[\d ()-]{6,20}$")
+_POSTCODE = re.compile(r"^\d{2}-\d{3}$", re.ASCII)
+_PHONE = re.compile(r"^\+?[\d ()-]{6,20}$", re.ASCII)
 
 MAILS = {
     "confirm": {

@@ -11,7 +11,7 @@ from schwifty.exceptions import SchwiftyException
 
 from backend.settings import Settings
 
-_DIGITS = re.compile(r"\d{26,}")
+_DIGITS = re.compile(r"\d{26,}", re.ASCII)
 ACCOUNT_DIGITS = 16  # after the 8-digit settlement number
 
 
@@ -54,7 +54,7 @@ def customer_number_for(settings: Settings, account: str) -> str | None:
 
 def accounts_in(text: str) -> list[str]:
     """Every 26-digit NRB written in free text (spaces inside numbers allowed), valid ones only."""
-    compact = re.sub(r"(?<=\d)[ \u00a0](?=\d)", "", text.replace("PL", " "))
+    compact = re.sub(r"(?<=\d)[ \u00a0](?=\d)", "", text.replace("PL", " "), flags=re.ASCII)
     found = []
     for run in _DIGITS.findall(compact):  # a run may be glued to a subfield code ("~31" + the number)
         found += [run[i:i + 26] for i in range(len(run) - 25) if is_valid_nrb(run[i:i + 26])]

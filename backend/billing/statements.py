@@ -114,7 +114,7 @@ def parse_csv(settings: Settings, text: str) -> list[Credit]:
     return out
 
 
-_SUBFIELD = re.compile(r"[~^<](\d{2})")
+_SUBFIELD = re.compile(r"[~^<](\d{2})", re.ASCII)
 
 
 def subfields(details: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_HOUSE = re.compile(r"\s*(\d+)\s*(.*)")
+_HOUSE = re.compile(r"\s*(\d+)\s*(.*)", re.ASCII)
 
 
 def split_house_number(text: str) -> tuple[int, str] | None:

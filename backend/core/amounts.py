@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_AMOUNT = re.compile(r"([+-]?)(\d+)(?:[.,](\d{1,2}))?")
+_AMOUNT = re.compile(r"([+-]?)(\d+)(?:[.,](\d{1,2}))?", re.ASCII)
 _IGNORED = re.compile(r"[\s\u00a0]|zł|PLN")
 
 

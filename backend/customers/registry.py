@@ -39,7 +39,7 @@ _LENGTHS = {"customer_number": 20, "name": 200, "email": 254, "phone": 32, "stre
             "town": 80, "point_code": 40, "point_street": 120, "point_house_number": 20, "point_apartment": 20,
             "point_town": 80, "meter_serial": 40}
 _MAX_LITRES = 2**31 - 1  # meter.initial_litres is a 32-bit integer
-_POSTCODE = re.compile(r"\d{2}-\d{3}")
+_POSTCODE = re.compile(r"\d{2}-\d{3}", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _KINDS = {"main": "main", "sub": "sub", "glowny": "main", "główny": "main", "podlicznik": "sub", "ogrodowy": "sub"}
 
@@ -84,8 +84,8 @@ class Plan:
 # --- step 1: the file on its own --------------------------------------------------------------
 
 
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_PL_DAY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_PL_DAY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})", re.ASCII)
 
 
 def parse_date(text: str) -> date:

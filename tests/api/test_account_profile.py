@@ -34,8 +34,9 @@ async def test_correspondence_address_and_phone(client, resident):
     assert r.status_code == 200, r.text
     row = r.json()["customers"][0]
     assert (row["street"], row["phone"]) == ("ul. Nowa", "+48 600 100 200")
-    r = await client.patch(f"/api/profile/customers/{customer['id']}", json={**body, "postcode": "19400"})
-    assert r.status_code == 400 and r.json()["code"] == "postcode_invalid" and r.json()["field"] == "postcode"
+    for bad in ("19400", "１９-４００"):  # full-width digits are digits to Python's \d, not to a postcode
+        r = await client.patch(f"/api/profile/customers/{customer['id']}", json={**body, "postcode": bad})
+        assert r.status_code == 400 and r.json()["code"] == "postcode_invalid" and r.json()["field"] == "postcode"
     r = await client.patch(f"/api/profile/customers/{other['id']}", json=body)
     assert r.status_code == 404
 

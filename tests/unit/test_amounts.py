@@ -16,7 +16,8 @@ def test_typed_amounts(text, expected):
     assert parse_grosze(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "zł", "12,345", "-5", "+5", "1.234,56", "12,", ",5", "1e3", "NaN", "1234567890"])
+@pytest.mark.parametrize("text", ["", "zł", "12,345", "-5", "+5", "1.234,56", "12,", ",5", "1e3", "NaN", "1234567890",
+                                  "١٢,٣٤", "１２,３４"])  # digits of other scripts are not a Polish amount
 def test_typed_amounts_refused(text):
     assert parse_grosze(text) is None
 
