@@ -8,9 +8,12 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import MutableScopeHeaders
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.routes import HTTPRoute
+from litestar.types import Message, Scope
 
 from backend.accounts import guards
 from backend.accounts.guards import session_middleware_factory
@@ -48,6 +51,21 @@ async def resources(settings: Settings) -> AsyncIterator[None]:
         await db.stop()
 
 
+async def allow_every_method(message: Message, scope: Scope) -> None:
+    """Litestar 2 answers OPTIONS with the methods of the handlers registered before its own
+    (litestar#4169, fixed in v3): /api/session said "OPTIONS, POST" and hid DELETE. The Allow
+    list is taken from the whole route instead."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    template = scope.get("path_template")
+    if "allow" in headers and template:
+        routes = {route.path_format: route.methods for route in Litestar.from_scope(scope).routes
+                  if isinstance(route, HTTPRoute)}
+        if template in routes:
+            headers["allow"] = ", ".join(sorted(routes[template]))
+
+
 def create_app(settings: Settings | None = None, *, manage_resources: bool = True) -> Litestar:
     """`manage_resources=False` leaves the pool and worker to the caller: Litestar's test client
     runs the lifespan on another event loop, where an asyncpg pool would be unusable."""
@@ -67,7 +85,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       **guards.dependencies},
         middleware=[metrics_middleware, session_middleware_factory(settings)],  # metrics outermost: every answer
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), allow_every_method],
         csrf_config=csrf_config(settings),
         # the phone budget counts gzipped bytes: scripts, styles and JSON go out compressed
         compression_config=CompressionConfig(backend="gzip", minimum_size=256, gzip_compress_level=6),

@@ -183,3 +183,6 @@ async def test_options_lists_the_methods_of_guarded_paths_too(client):
         assert "OPTIONS" in r.headers["allow"]
     assert "POST" in (await client.options("/api/readings")).headers["allow"]
     assert "GET" in (await client.options("/api/meters")).headers["allow"]
+    # a path served by two handlers lists both (Litestar 2 listed the first one registered)
+    assert (await client.options("/api/session")).headers["allow"] == "DELETE, OPTIONS, POST"
+    assert (await client.options("/api/me")).headers["allow"] == "GET, OPTIONS, PATCH"
