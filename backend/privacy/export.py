@@ -81,6 +81,10 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "outage": "outages on streets, published for everybody",
     "outage_publication": "the published text of an outage",
     "inspection_route": "an inspector's work plan (staff data); the visits at the customer's meters are exported",
+    "api_token": "access tokens of the utility's other systems (machine clients), not of a person",
+    "api_rate_window": "how many requests each of those tokens made in a minute",
+    "reading_change": "the integration feed's order of reading events (a reading's id and status at the time); "
+                      "the readings and their statuses are exported from `reading`",
 }
 
 # columns never exported: secrets, or hashes that only identify secrets
