@@ -23,6 +23,10 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.perf.bench_submissions import free_port
+from tests.perf.serving import fresh_database, start_server
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = 10_000
 
@@ -46,39 +50,15 @@ asyncio.run(main())
     return out.stdout.strip().splitlines()[-1]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ebok-bench-"))
     env = {**os.environ, "PICCOLO_CONF": "backend.piccolo_conf", "EBOK_DATA_DIR": str(tmp)}
-    if args.postgres:
-        import asyncpg
-
-        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        await conn.execute("DROP DATABASE IF EXISTS ebok_bench_feed WITH (FORCE)")
-        await conn.execute("CREATE DATABASE ebok_bench_feed")
-        await conn.close()
-        env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/ebok_bench_feed"
-    else:
-        env.pop("DATABASE_URL", None)
+    await fresh_database(env, "ebok_bench_feed", args.postgres)
     token = prepare(env, args.customers)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = await start_server(env, port, tries=600)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/api/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.1)
         seen: set[str] = set()
         pages, cursor = 0, None
         async with httpx.AsyncClient(base_url=base, timeout=60,

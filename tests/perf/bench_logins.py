@@ -24,16 +24,12 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.perf.bench_submissions import free_port
+from tests.perf.serving import fresh_database, start_server
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Benchmark-Haslo-2026"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(env: dict[str, str], residents: int) -> str:
@@ -95,31 +91,15 @@ async def run(args: argparse.Namespace) -> None:
     env = {**os.environ, "PICCOLO_CONF": "backend.piccolo_conf", "EBOK_DATA_DIR": str(tmp),
            "EBOK_RUN_WORKER": "0"}
     env.pop("EBOK_ARGON2_PROFILE", None)  # the real parameters
-    if args.postgres:
-        import asyncpg
-
-        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        await conn.execute("DROP DATABASE IF EXISTS ebok_bench_logins WITH (FORCE)")
-        await conn.execute("CREATE DATABASE ebok_bench_logins")
-        await conn.close()
-        env["DATABASE_URL"] = "postgresql://postgres@127.0.0.1:5432/ebok_bench_logins"
-    else:
-        env.pop("DATABASE_URL", None)
+    await fresh_database(env, "ebok_bench_logins", args.postgres)
     params = prepare(env, args.residents)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = await start_server(env, port)
     base = f"http://127.0.0.1:{port}"
     poller, stop = Poller(base), asyncio.Event()
     logins: dict[str, list[float]] = {}
     walls: dict[str, float] = {}
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/api/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.1)
         task = asyncio.create_task(poller.run(stop))
         await asyncio.sleep(3)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.perf.bench_submissions import PASSWORD, ROOT, free_port, prepare
+from tests.perf.bench_submissions import PASSWORD, free_port, prepare
+from tests.perf.serving import start_server
 
 RESIDENTS = 12
 
@@ -78,16 +78,9 @@ async def scenario(name: str, photo: bytes) -> None:
     env.pop("DATABASE_URL", None)
     prepare(env, RESIDENTS)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = await start_server(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/api/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.1)
         clients = []
         for i in range(RESIDENTS):
             c = httpx.AsyncClient(base_url=base, timeout=30)
