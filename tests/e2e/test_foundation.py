@@ -154,7 +154,9 @@ def test_language_is_remembered_per_user(browser, server):
         page = ctx.new_page()
         log_in(page, "inkasent@example.com")
         expect(page.get_by_role("heading", level=1)).to_have_text("Moja trasa")  # an inspector's home
-        page.get_by_role("button", name="EN", exact=True).click()
+        with page.expect_response(lambda r: r.url.endswith("/api/me") and r.request.method == "PATCH") as saved:
+            page.get_by_role("button", name="EN", exact=True).click()
+        assert saved.value.ok
         expect(page.get_by_role("heading", level=1)).to_have_text("My route")
         assert page.evaluate("document.documentElement.lang") == "en"
         assert_accessible(page)
@@ -167,7 +169,10 @@ def test_language_is_remembered_per_user(browser, server):
         page = ctx.new_page()
         log_in(page, "inkasent@example.com")
         expect(page.get_by_role("heading", level=1)).to_have_text("My route")
-        page.get_by_role("button", name="PL", exact=True).click()
+        # the choice is saved on the account: wait for it, or the next test meets an English inspector
+        with page.expect_response(lambda r: r.url.endswith("/api/me") and r.request.method == "PATCH") as saved:
+            page.get_by_role("button", name="PL", exact=True).click()
+        assert saved.value.ok
         expect(page.get_by_role("heading", level=1)).to_have_text("Moja trasa")
     finally:
         ctx.close()
