@@ -1,6 +1,6 @@
 // The application shell: who is logged in, language, routes and the frame around views.
 import { html, useCallback, useEffect, useMemo, useRef, useState } from './preact.js';
-import { t, setLang, savedLang } from './i18n.js';
+import { t, setLang, savedLang, loadLanguage } from './i18n.js';
 import { api, getCached, remember, clearCache, endSessionHere, onUnauthenticated } from './api.js';
 import { forgetData } from './resource.js';
 import { AppContext } from './context.js';
@@ -250,7 +250,8 @@ export function App() {
   const [message, announce] = useAnnouncer();
   const [notice, notify] = useNotice(loc.path);
   const config = useConfig(online, announce);
-  const applyLanguage = useCallback((code) => setLangState(setLang(code)), []);
+  // a language's texts load first (a failed load keeps the current language)
+  const applyLanguage = useCallback((code) => loadLanguage(code).then(() => setLangState(setLang(code)), () => {}), []);
   const { me, setMe, meRef, dropUser } = useSession(notify, applyLanguage, online);
   const View = useRouteView(me, loc);
 
@@ -261,8 +262,7 @@ export function App() {
     setMe,
     notify,
     setLanguage(code) {
-      applyLanguage(code);
-      announce(t('lang.changed'));
+      applyLanguage(code).then(() => announce(t('lang.changed')));
       if (meRef.current) {
         api.patch('/api/me', { language: code }).then((updated) => {
           setMe(updated);

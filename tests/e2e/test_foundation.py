@@ -159,6 +159,9 @@ def test_language_is_remembered_per_user(browser, server):
         assert saved.value.ok
         expect(page.get_by_role("heading", level=1)).to_have_text("My route")
         assert page.evaluate("document.documentElement.lang") == "en"
+        page.reload()  # the English texts load on demand: the first paint after a reload is English already
+        expect(page.get_by_role("heading", level=1)).to_have_text("My route")
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
         assert_accessible(page)
         page.get_by_role("button", name="Log out").click()
         page.evaluate("localStorage.clear()")

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw,
 } from '../../pwa/app/format.js';
-import { DICTIONARIES, t, setLang, errorText } from '../../pwa/app/i18n.js';
+import { DICTIONARIES, t, setLang, errorText, loadLanguage } from '../../pwa/app/i18n.js';
 import { disagree, parseM3 } from '../../pwa/app/plausibility.js';
 // the views' own dictionaries join DICTIONARIES when imported, as they do when a view loads
 import '../../pwa/app/i18n/account-views.js';
@@ -17,6 +17,8 @@ import '../../pwa/app/i18n/billing-views.js';
 import '../../pwa/app/i18n/outages-views.js';
 import '../../pwa/app/i18n/inspections-views.js';
 import '../../pwa/app/i18n/staff-views.js';
+
+await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
 
 const NBSP = '\u00a0';
 const PWA = resolve(dirname(fileURLToPath(import.meta.url)), '../../pwa');
