@@ -1,11 +1,10 @@
-"""The PDF of a document (fpdf2), with DejaVu Sans shipped in backend/billing/fonts/ so Polish
+"""The PDF of a document (fpdf2), with DejaVu Sans shipped in backend/core/fonts/ so Polish
 characters print everywhere without system fonts, and the transfer QR code."""
 
 from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
@@ -14,9 +13,9 @@ from fpdf.enums import XPos, YPos
 from backend.billing import qr
 from backend.billing.schemas import DocumentOut, TransferOut
 from backend.core.clock import WARSAW
+from backend.core.pdf import Pdf
 from backend.settings import Settings
 
-FONTS = Path(__file__).parent / "fonts"
 TITLES = {"invoice": "Faktura VAT", "correction": "Faktura korygująca", "reminder": "Upomnienie"}
 SOURCES = {"resident": "odczyt klienta", "inspector": "odczyt inkasenta", "estimate": "SZACUNEK",
            "import": "odczyt z systemu", "install": "montaż"}
@@ -46,21 +45,9 @@ def moment(text: str | None) -> str:
     return f"{datetime.fromisoformat(text).astimezone(WARSAW):%d.%m.%Y}" if text else "—"
 
 
-class _Pdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", size=7)
-        self.cell(0, 5, f"Strona {self.page_no()}/{{nb}}", align="C")
-
-
 def render(settings: Settings, doc: DocumentOut, customer: dict[str, Any], transfer: TransferOut) -> bytes:
     d = doc.document
-    pdf = _Pdf(format="A4")
-    pdf.set_title(f"{TITLES.get(d.kind, 'Dokument')} {d.number}")
-    pdf.set_author(settings.utility_name)
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=16)
+    pdf = Pdf(f"{TITLES.get(d.kind, 'Dokument')} {d.number}", settings.utility_name)
     pdf.add_page()
 
     pdf.set_font("DejaVu", "B", 15)

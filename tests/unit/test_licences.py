@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # sha256 of the FSF's agpl-3.0.txt (the text GitHub and choosealicense.com ship as AGPL-3.0)
 AGPL_SHA256 = "8486a10c4393cee1c25392769ddd3b2d6c242d6ec7928e1414efff7dfb2f07ef"
-VENDORED = ["pwa/vendor", "backend/core/vendor", "backend/billing/fonts"]
+VENDORED = ["pwa/vendor", "backend/core/vendor", "backend/core/fonts"]
 
 
 def test_license_is_the_unchanged_agpl_v3_text_the_project_declares() -> None:
