@@ -22,6 +22,8 @@ from backend.billing.schemas import (
     OnlinePaymentOut,
     PayIn,
     PayStartOut,
+    PriceListOut,
+    PublicTariffOut,
     RunIn,
     RunOut,
     SandboxDecisionIn,
@@ -33,6 +35,7 @@ from backend.billing.schemas import (
     TariffOut,
     TariffsOut,
     TransferOut,
+    UnitPrice,
     UnmatchedRow,
 )
 from backend.billing.tables import BillingRun, Payment
@@ -120,6 +123,19 @@ class SandboxGatewayController(Controller):
         return SandboxDecisionOut(redirect_url=await online.sandbox_decide(settings, token, data.outcome))
 
 
+@get("/api/price-list")
+async def price_list() -> PriceListOut:
+    """The residents' price list (Cennik), public like the Informacje page that links to it."""
+    return PriceListOut(tariffs=[PublicTariffOut(
+        name=p.name, valid_from=p.valid_from.isoformat(), valid_to=p.valid_to.isoformat() if p.valid_to else None,
+        status=status, water_per_m3=_unit(p.water, p.vat_water), sewage_per_m3=_unit(p.sewage, p.vat_sewage),
+        fee_per_meter_month=_unit(p.fee, p.vat_fee)) for p, status in await tariffs.price_list()])
+
+
+def _unit(net: int, vat_pct: int) -> UnitPrice:
+    return UnitPrice(net_grosze=net, vat_pct=vat_pct, gross_grosze=tariffs.gross(net, vat_pct))
+
+
 class BillingStaffController(Controller):
     path = "/api/staff/billing"
     guards = [staff_only]
@@ -195,4 +211,4 @@ def _tariff_out(p: Prices) -> TariffOut:
 
 
 controllers: list[ControllerRouterHandler] = [
-    SettlementsController, notify, SandboxGatewayController, BillingStaffController]
+    SettlementsController, notify, price_list, SandboxGatewayController, BillingStaffController]

@@ -221,5 +221,25 @@ class TariffsOut(msgspec.Struct):
     billed_until: str | None  # the last day already invoiced: a new tariff starts after it
 
 
+class UnitPrice(msgspec.Struct):
+    net_grosze: int
+    vat_pct: int
+    gross_grosze: int
+
+
+class PublicTariffOut(msgspec.Struct):
+    name: str
+    valid_from: str
+    valid_to: str | None
+    status: str  # current | past | future
+    water_per_m3: UnitPrice
+    sewage_per_m3: UnitPrice
+    fee_per_meter_month: UnitPrice
+
+
+class PriceListOut(msgspec.Struct):
+    tariffs: list[PublicTariffOut]  # newest first
+
+
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
     customer_number: Annotated[Line, msgspec.Meta(max_length=20)]

@@ -6,8 +6,9 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from backend.billing.calc import Prices
+from backend.billing.calc import NO_VAT, Prices, half_up
 from backend.billing.tables import Document, Tariff
+from backend.core import clock
 from backend.core.amounts import parse_grosze
 from backend.core.db import transaction
 from backend.core.errors import ApiError
@@ -45,6 +46,21 @@ async def ensure_demo_tariff(valid_from: date) -> None:
     if not await Tariff.exists().where(Tariff.name == DEMO_TARIFF["name"]):
         await add_tariff(DEMO_TARIFF["name"], valid_from, DEMO_TARIFF["water_grosze_per_m3"],
                          DEMO_TARIFF["sewage_grosze_per_m3"], DEMO_TARIFF["fee_grosze_per_meter_month"])
+
+
+# --- the residents' price list (Cennik) -------------------------------------------------------------
+
+def gross(net: int, vat_pct: int) -> int:
+    """A net unit price with its VAT, rounded half up to the grosz as on the invoice lines."""
+    return net if vat_pct == NO_VAT else net + half_up(net * vat_pct, 100)
+
+
+async def price_list() -> list[tuple[Prices, str]]:
+    """Every tariff, newest first, each with where it stands today in Warsaw: "current", "past" or
+    "future" (announced). The prices are public: the law has the utility publish them."""
+    today = clock.today_in_warsaw()
+    return [(p, "future" if p.valid_from > today else "past" if p.valid_to and p.valid_to < today else "current")
+            for p in reversed(await all_tariffs())]
 
 
 # --- the office's price list (Fakturowanie > Cennik) ------------------------------------------------

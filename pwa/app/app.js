@@ -67,6 +67,7 @@ const StaffDocumentsView = lazy(() => import('./views/staff-docs.js'), 'StaffDoc
 const StaffInformationView = lazy(() => import('./views/staff-docs.js'), 'StaffInformationView');
 const StaffInboxView = lazy(() => import('./views/staff-inbox.js'), 'StaffInboxView');
 const StaffDataView = lazy(() => import('./views/staff-inbox.js'), 'StaffDataView');
+const PriceListView = lazy(() => import('./views/price-list.js'), 'PriceListView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -96,6 +97,7 @@ const ROUTES = {
   '/biuro/awarie': { view: StaffOutagesView, access: 'staff' },
   '/dokumenty': { view: DocumentsView, access: 'user' },
   '/informacje': { view: InformationView, access: 'public' },
+  '/cennik': { view: PriceListView, access: 'public' },
   '/kontakt': { view: ContactView, access: 'user' },
   '/kontakt/watek': { view: ContactThreadView, access: 'user' },
   '/moje-dane': { view: MyDataView, access: 'user' },

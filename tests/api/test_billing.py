@@ -491,3 +491,26 @@ async def test_billing_history_counts_every_reminder_issued(client, settings):
     await log_in(client, "biuro@example.com", "demo-ebok-2026")
     runs = (await client.get("/api/staff/billing/runs")).json()
     assert sum(r["reminders"] for r in runs) == issued
+
+
+async def test_price_list_is_public_with_net_gross_and_earlier_tariffs(client):
+    from datetime import timedelta
+
+    from backend.core.clock import today_in_warsaw
+
+    today = today_in_warsaw()
+    await add_tariff("Taryfa 2023", today - timedelta(days=800), 310, 500, 350, valid_to=today - timedelta(days=400))
+    await add_tariff("Taryfa bieżąca", today - timedelta(days=399), 344, 559, 386, valid_to=today + timedelta(days=30))
+    await add_tariff("Taryfa zapowiedziana", today + timedelta(days=31), 361, 587, 405)
+    r = await client.get("/api/price-list")  # nobody logged in: the law has the prices published
+    assert r.status_code == 200
+    listed = r.json()["tariffs"]
+    assert [(t["name"], t["status"]) for t in listed] == [
+        ("Taryfa zapowiedziana", "future"), ("Taryfa bieżąca", "current"), ("Taryfa 2023", "past")]
+    current = listed[1]
+    assert current["valid_to"] == (today + timedelta(days=30)).isoformat()
+    # 3,44 zł + 8 % = 3,7152 → 3,72 zł; 5,59 + 8 % = 6,0372 → 6,04; 3,86 + 8 % = 4,1688 → 4,17
+    assert current["water_per_m3"] == {"net_grosze": 344, "vat_pct": 8, "gross_grosze": 372}
+    assert current["sewage_per_m3"] == {"net_grosze": 559, "vat_pct": 8, "gross_grosze": 604}
+    assert current["fee_per_meter_month"] == {"net_grosze": 386, "vat_pct": 8, "gross_grosze": 417}
+    assert listed[0]["valid_to"] is None

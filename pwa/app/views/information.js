@@ -1,6 +1,7 @@
 // Informacje (public, no login): price lists, contract templates, forms, the e-BOK rules and the
 // accessibility statement, grouped by kind.
 import '../i18n/account-views.js'; // this view's texts
+import '../i18n/public-views.js';
 import { html } from '../preact.js';
 import { t } from '../i18n.js';
 import { useCachedData } from '../resource.js';
@@ -26,6 +27,7 @@ export function InformationView() {
   const resource = useCachedData('/api/information');
   return html`<${Page} title=${t('info.title')}>
     <p>${t('info.intro')}</p>
+    <p><a class="btn btn-secondary" href="/cennik">${t('prices.link')}</a></p>
     <${DataView} resource=${resource}>
       ${(docs) => (docs.length
         ? PUBLIC_CATEGORIES.filter((c) => docs.some((d) => d.category === c)).map((c) => html`<${Group}

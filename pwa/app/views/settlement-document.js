@@ -1,6 +1,7 @@
 // One payment document: its lines (net, VAT, gross), the meter values it billed and their source,
 // what is left to pay, its PDF, and the way to pay it. Cached for offline viewing like the list.
 import '../i18n/billing-views.js'; // this view's texts
+import '../i18n/public-views.js';
 import { html } from '../preact.js';
 import { t } from '../i18n.js';
 import { useCachedData } from '../resource.js';
@@ -63,7 +64,8 @@ export function SettlementDocumentView() {
           ${d.period_start && html`<p>${t('doc.period', { from: formatDay(d.period_start), to: formatDay(d.period_end) })}</p>`}
           ${data.refers_to && html`<p>${t('doc.refers', { number: data.refers_to })}</p>`}
           ${d.estimated && html`<div class="banner banner-warn"><p>${t('doc.estimatedNote')}</p></div>`}
-          <section aria-labelledby="lines-title"><h2 id="lines-title">${t('doc.lines')}</h2><${Lines} doc=${data} /></section>
+          <section aria-labelledby="lines-title"><h2 id="lines-title">${t('doc.lines')}</h2><${Lines} doc=${data} />
+            <p class="note">${t('prices.fromInvoice')} <a href="/cennik">${t('prices.link')}</a></p></section>
           ${data.meters.length > 0 && html`<section aria-labelledby="meters-title">
             <h2 id="meters-title">${t('doc.readings')}</h2><${Meters} meters=${data.meters} /></section>`}
           ${data.reminded.length > 0 && html`<section aria-labelledby="reminded-title">
