@@ -17,6 +17,7 @@ from backend.integration.domain import DOMAIN as integration
 from backend.outages.domain import DOMAIN as outages
 from backend.privacy.domain import DOMAIN as privacy
 from backend.readings.domain import DOMAIN as readings
+from backend.webhooks.domain import DOMAIN as webhooks
 
 # the shared mechanisms' own tables, endpoints (config, health, the PWA's files) and mail delivery
 core = Domain(
@@ -26,6 +27,6 @@ core = Domain(
 )
 
 DOMAINS: tuple[Domain, ...] = (
-    core, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
+    core, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
     dashboard, integration,
 )

@@ -73,6 +73,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # for tests only: hosts (the local push-service stub) whose endpoints may be plain http on any
     # port and resolve to a private address; never set in production
     push_test_hosts: tuple[str, ...] = ()
+    # webhooks (backend/webhooks): requests in flight towards the office's endpoints; and, for tests
+    # only, hosts (a local receiver) a webhook URL may name over plain http, resolving to a private address
+    webhook_in_flight: int = 64
+    webhook_test_hosts: tuple[str, ...] = ()
+    photo_link_days: int = 7  # how long a signed photo link in an export or the feed opens the photo
 
     @property
     def sqlite_path(self) -> Path:
@@ -129,6 +134,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             push_in_flight=max(1, int(_env("EBOK_PUSH_IN_FLIGHT", str(d.push_in_flight)))),
             push_services=_list(_env("EBOK_PUSH_SERVICES", ",".join(d.push_services))),
             push_test_hosts=_list(_env("EBOK_PUSH_TEST_HOSTS", "")),
+            webhook_in_flight=max(1, int(_env("EBOK_WEBHOOK_IN_FLIGHT", str(d.webhook_in_flight)))),
+            webhook_test_hosts=_list(_env("EBOK_WEBHOOK_TEST_HOSTS", "")),
+            photo_link_days=max(1, int(_env("EBOK_PHOTO_LINK_DAYS", str(d.photo_link_days)))),
         )
 
 

@@ -55,6 +55,7 @@ def settings(smtp_server: SmtpServer) -> Settings:
     return msgspec.structs.replace(
         base, smtp_url=f"smtp://127.0.0.1:{smtp_server.port}", base_url="http://127.0.0.1:8000",
         push_test_hosts=("127.0.0.1",),  # the local push service (tests/push_service.py)
+        webhook_test_hosts=("127.0.0.1",),  # the tests' local webhook receiver
     )
 
 

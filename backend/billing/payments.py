@@ -17,7 +17,9 @@ from backend.billing.tables import Allocation, Document, Payment, ReminderItem
 from backend.core import clock
 from backend.core.bulk import insert
 from backend.core.db import is_unique_violation, transaction
+from backend.customers import services as customers
 from backend.settings import Settings
+from backend.webhooks import services as webhooks
 
 
 async def _allocated_to(doc_ids: Sequence[Any]) -> dict[str, int]:
@@ -144,6 +146,11 @@ async def record_payment(
                 statement=statement_id, matched_by=matched_by))
             if customer_id:
                 await apply_credits([customer_id], preferred)
+            number = await customers.number_of(customer_id) if customer_id else None
+            await webhooks.emit("payment.received", {
+                "payment_id": str(payment_id), "customer_id": customer_id, "customer_number": number,
+                "amount_grosze": amount_grosze, "booked_on": booked_on.isoformat(), "source": source,
+                "external_id": external_id[:120], "title": title[:300]})
     except Exception as exc:
         if is_unique_violation(exc):
             return None

@@ -22,6 +22,7 @@ from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.customers import services as customers
 from backend.settings import Settings
+from backend.webhooks import services as webhooks
 
 CHUNK = 1000  # customers per query
 
@@ -132,9 +133,14 @@ async def record(customer_id: str, kind: str, given: bool, channel: str, user_id
         same = bool(current and current["action"] == "given") == given
         if same and not (given and kind == "e_invoice" and current and current["email"] != email):
             return False
+        at = at or now()
         await ConsentEvent.insert(ConsentEvent(
-            customer=customer_id, kind=kind, action="given" if given else "withdrawn", at=at or now(),
+            customer=customer_id, kind=kind, action="given" if given else "withdrawn", at=at,
             by_user=user_id, channel=channel, email=email if given else ""))
+        customer = await customers.get_customer(customer_id)
+        await webhooks.emit("consent.changed", {
+            "customer_id": str(customer_id), "customer_number": customer["number"] if customer else "",
+            "kind": kind, "given": given, "channel": channel, "at": iso(at)})
     return True
 
 

@@ -8,14 +8,20 @@ from typing import Any
 from piccolo.columns import Column
 
 from backend.core.addresses import street_address
-from backend.core.db import contains
+from backend.core.db import contains, transaction
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
 from backend.customers.tables import Customer, Meter, ServicePoint
+from backend.webhooks import services as webhooks
 
 
 async def customer_id_by_number(number: str) -> str | None:
     row = await Customer.select(Customer.id).where(Customer.number == number.strip()).first()
     return str(row["id"]) if row else None
+
+
+async def number_of(customer_id: str) -> str | None:
+    row = await Customer.select(Customer.number).where(Customer.id == customer_id).first()
+    return row["number"] if row else None
 
 
 async def customers_brief(ids: Iterable[str]) -> list[dict[str, str]]:
@@ -148,8 +154,16 @@ async def update_correspondence(customer_id: str, values: dict[str, str]) -> Non
         "street": Customer.street, "house_number": Customer.house_number, "postcode": Customer.postcode,
         "town": Customer.town, "phone": Customer.phone, "email": Customer.email}
     changes: dict[Column | str, Any] = {columns[k]: v for k, v in values.items() if k in columns}
-    if changes:
+    if not changes:
+        return
+    async with transaction():
+        before = await Customer.select(Customer.number, *columns.values()).where(Customer.id == customer_id).first()
         await Customer.update(changes).where(Customer.id == customer_id)
+        changed = {k: v for k, v in values.items() if k in columns and before and before[k] != v}
+        if before and changed:  # the billing system keeps the correspondence data too
+            await webhooks.emit("customer.contact_changed", {
+                "customer_id": customer_id, "customer_number": before["number"], "changed": changed,
+                "contact": {k: changed.get(k, before[k]) for k in columns}})
 
 
 async def active_meters_excluding(subquery: Any, limit: int) -> list[str]:

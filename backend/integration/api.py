@@ -8,17 +8,21 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeAlias
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Example, SecurityScheme
-from litestar.params import QueryParameter, SkipValidation
+from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.core.types import LINE_PATTERN
+from backend.accounts.guards import staff_only
+from backend.core.types import LINE_PATTERN, Id, OptionalId
 from backend.integration import services
-from backend.integration.schemas import FeedEntry, FeedPage
+from backend.integration.schemas import FeedEntry, FeedPage, WebhookIn
 from backend.readings import services as readings
 from backend.settings import SettingsDep
+from backend.webhooks import services as webhooks
+from backend.webhooks.schemas import DeliveryOut, EndpointCreated, EndpointOut
 
 MAX_LIMIT = 1000
 
@@ -68,4 +72,33 @@ class IntegrationController(Controller):
                         next_cursor=services.encode_cursor(settings, last))
 
 
-controllers = [IntegrationController]
+class StaffWebhooksController(Controller):
+    """The office's webhooks: its endpoints (the secret shown once, at creation), the delivery log
+    with each endpoint's last answer, and sending one event again."""
+
+    path = "/api/staff/webhooks"
+    guards = [staff_only]
+    tags = ["webhooks"]
+
+    @get("/")
+    async def list_endpoints(self) -> list[EndpointOut]:
+        return await webhooks.list_endpoints()
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_endpoint(self, data: JSONBody[WebhookIn], settings: SettingsDep) -> EndpointCreated:
+        return await webhooks.create_endpoint(settings, data.url, list(data.events), data.description)
+
+    @delete("/{endpoint_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def disable_endpoint(self, endpoint_id: FromPath[Id]) -> None:
+        await webhooks.disable_endpoint(endpoint_id)
+
+    @get("/deliveries")
+    async def deliveries(self, endpoint: OptionalId = None) -> list[DeliveryOut]:
+        return await webhooks.deliveries(endpoint)
+
+    @post("/deliveries/{delivery_id:str}/resend", status_code=200)
+    async def resend(self, delivery_id: FromPath[Id]) -> DeliveryOut:
+        return await webhooks.resend(delivery_id)
+
+
+controllers = [IntegrationController, StaffWebhooksController]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+
+from backend.core.types import Line
 
 
 class FeedEntry(msgspec.Struct):
@@ -34,3 +38,9 @@ class TokenInfo(msgspec.Struct):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+
+
+class WebhookIn(msgspec.Struct):
+    url: Annotated[Line, msgspec.Meta(max_length=500)]
+    events: Annotated[list[Line], msgspec.Meta(max_length=10)]
+    description: Annotated[Line, msgspec.Meta(max_length=200)] = ""

@@ -83,6 +83,10 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "inspection_route": "an inspector's work plan (staff data); the visits at the customer's meters are exported",
     "api_token": "access tokens of the utility's other systems (machine clients), not of a person",
     "api_rate_window": "how many requests each of those tokens made in a minute",
+    "webhook_endpoint": "the utility's own systems' webhook addresses and their signing secrets",
+    "webhook_event": "copies of changes (a reading, a payment, a contact or consent change) sent to the utility's "
+                     "own systems by webhook; each fact is exported from its own table above",
+    "webhook_delivery": "when each of those copies reached which of the utility's systems, and its answer",
     "reading_change": "the integration feed's order of reading events (a reading's id and status at the time); "
                       "the readings and their statuses are exported from `reading`",
 }

@@ -30,6 +30,7 @@ from backend.readings.schemas import (
 )
 from backend.readings.tables import Reading, ReadingChange
 from backend.settings import Settings
+from backend.webhooks import services as webhooks
 
 HIGH_FACTOR = rules.HIGH_FACTOR  # other domains' view of the rule (the phone repeats it)
 
@@ -292,6 +293,7 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
     body = msgspec.to_builtins(_reading_out(row.to_dict()))
     async with transaction():
         await row.save()
+        await webhooks.emit("reading.received", _event(row.to_dict(), meter))
         if then:
             await then(body)
         if key:
@@ -320,9 +322,28 @@ async def photo_path(settings: Settings, user: CurrentUser, reading_id: str, thu
 # --- staff review -----------------------------------------------------------------------------------
 
 
+def _event(r: dict[str, Any], meter: dict[str, Any] | None) -> dict[str, Any]:
+    """A webhook's data about a reading (the keys the billing system knows, as in the feed)."""
+    return {
+        "reading_id": str(r["id"]), "meter_id": str(r["meter"]),
+        "customer_number": meter["customer_number"] if meter else "", "meter_serial": meter["serial"] if meter else "",
+        "point_code": meter.get("service_point_code") if meter else None,
+        "value_litres": int(r["value_litres"]), "captured_at": iso(r["captured_at"]),
+        "received_at": iso(r["received_at"]), "source": r["source"], "status": r["status"],
+        "verification": r.get("verification") or "", "flags": json_list(r["flags"]),
+        "review_note": r.get("review_note") or "",
+    }
+
+
 async def review(user: CurrentUser, reading_id: str, decision: str, note: str) -> ReadingOut:
     if decision == "reject" and not note.strip():
         raise ApiError("note_required", "Tell the resident why the reading was rejected", 400, field="note")
+    async with transaction():
+        out = await _review(user, reading_id, decision, note)
+    return out
+
+
+async def _review(user: CurrentUser, reading_id: str, decision: str, note: str) -> ReadingOut:
     try:  # flagged readings, and accepted ones the review queue holds up (no photo, sample, conflict)
         updated = await Reading.update({
             Reading.status: "accepted" if decision == "accept" else "rejected",
@@ -335,6 +356,7 @@ async def review(user: CurrentUser, reading_id: str, decision: str, note: str) -
         updated = []
     if not updated:
         raise not_found("reading to review")
+    await webhooks.emit("reading.status_changed", _event(updated[0], await customers.meter(str(updated[0]["meter"]))))
     return _reading_out(updated[0])
 
 
@@ -353,7 +375,11 @@ async def record_verification(reading_id: str, outcome: str, inspector_id: str, 
     elif outcome == "corrected":
         values[Reading.status] = "rejected"
         values[Reading.review_note] = note[:500]
-    await Reading.update(values).where(Reading.id == reading_id)
+    async with transaction():
+        updated = await Reading.update(values).where(Reading.id == reading_id).returning(*Reading.all_columns())
+        if updated:
+            meter = await customers.meter(str(updated[0]["meter"]))
+            await webhooks.emit("reading.status_changed", _event(updated[0], meter))
 
 
 def csv_rows(h: HistoryOut) -> list[list[str]]:

@@ -17,6 +17,7 @@ import '../../pwa/app/i18n/billing-views.js';
 import '../../pwa/app/i18n/outages-views.js';
 import '../../pwa/app/i18n/inspections-views.js';
 import '../../pwa/app/i18n/staff-views.js';
+import '../../pwa/app/i18n/integration-views.js';
 
 await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
 
