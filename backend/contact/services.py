@@ -31,7 +31,6 @@ from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import FileStore, is_uuid
 from backend.core.mail import queue_mail
-from backend.core.photos import PhotoError, process_photo_async
 from backend.customers import services as customers
 from backend.documents import services as documents
 from backend.settings import Settings
@@ -64,30 +63,10 @@ def request_hash(msg: Incoming) -> str:
 # --- attachments ------------------------------------------------------------------------------------
 
 
-class _Prepared(msgspec.Struct):
-    kind: str
-    file_name: str
-    data: bytes
-
-
-async def _prepare(files: list[tuple[str, bytes]]) -> list[_Prepared]:
-    """Photos are re-encoded (metadata dropped) like meter photos; PDFs must parse as PDFs."""
+async def _prepare(files: list[tuple[str, bytes]]) -> list[documents.Attachment]:
     if len(files) > MAX_ATTACHMENTS:
         raise ApiError("too_many_attachments", f"At most {MAX_ATTACHMENTS} attachments", 400, field="attachment")
-    out = []
-    for name, data in files:
-        if data.lstrip(b"\r\n\t ")[:5] == b"%PDF-":
-            await documents.validate_pdf(data, field="attachment")
-            out.append(_Prepared("pdf", documents.safe_name(name, "zalacznik.pdf", ".pdf"), data))
-            continue
-        try:
-            photo = await process_photo_async(data)
-        except PhotoError as exc:
-            code = "attachment_not_allowed" if exc.code in ("photo_not_image", "photo_unsupported_format") else exc.code
-            raise ApiError(code, str(exc), 400, field="attachment") from None
-        stem = (name or "zdjecie").rsplit(".", 1)[0]
-        out.append(_Prepared("photo", documents.safe_name(stem, "zdjecie.jpg", ".jpg"), photo.full))
-    return out
+    return await documents.prepare_uploads(files)
 
 
 # --- sending ----------------------------------------------------------------------------------------
@@ -112,7 +91,8 @@ async def send(settings: Settings, user: CurrentUser, key: str, msg: Incoming) -
     return await idempotency.once(key, user.id, request_hash(msg), lambda: _store_new(settings, user, key, msg))
 
 
-async def _save_files(settings: Settings, prepared: list[_Prepared]) -> list[tuple[uuid.UUID, _Prepared]]:
+async def _save_files(settings: Settings,
+                      prepared: list[documents.Attachment]) -> list[tuple[uuid.UUID, documents.Attachment]]:
     saved = []
     for p in prepared:
         att_id = uuid.uuid4()

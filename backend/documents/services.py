@@ -10,10 +10,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from backend.accounts.schemas import CurrentUser
 from backend.core.clock import iso, now
 from backend.core.errors import ApiError, not_found
 from backend.core.files import FileStore, is_uuid
+from backend.core.photos import PhotoError, process_photo_async
 from backend.customers import services as customers
 from backend.documents.pdf import PdfError, check_pdf, safe_file_name
 from backend.documents.schemas import (
@@ -199,3 +202,30 @@ async def delete_public(settings: Settings, doc_id: str) -> None:
 def safe_name(name: str, default: str, suffix: str) -> str:
     """A download name safe for Content-Disposition (used by contact attachments too)."""
     return safe_file_name(name, default, suffix)
+
+
+# --- what residents attach (contact messages, applications) ------------------------------------------
+
+
+class Attachment(msgspec.Struct):
+    kind: str  # photo | pdf
+    file_name: str
+    data: bytes
+
+
+async def prepare_uploads(files: list[tuple[str, bytes]], field: str = "attachment") -> list[Attachment]:
+    """Photos are re-encoded (metadata dropped) like meter photos; PDFs must parse as PDFs."""
+    out = []
+    for name, data in files:
+        if data.lstrip(b"\r\n\t ")[:5] == b"%PDF-":
+            await validate_pdf(data, field=field)
+            out.append(Attachment("pdf", safe_name(name, "zalacznik.pdf", ".pdf"), data))
+            continue
+        try:
+            photo = await process_photo_async(data)
+        except PhotoError as exc:
+            code = "attachment_not_allowed" if exc.code in ("photo_not_image", "photo_unsupported_format") else exc.code
+            raise ApiError(code, str(exc), 400, field=field) from None
+        stem = (name or "zdjecie").rsplit(".", 1)[0]
+        out.append(Attachment("photo", safe_name(stem, "zdjecie.jpg", ".jpg"), photo.full))
+    return out
