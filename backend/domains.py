@@ -2,6 +2,7 @@
 their controllers and outbox handlers from here, `piccolo_conf.py` their Piccolo apps."""
 
 from backend.accounts.domain import DOMAIN as accounts
+from backend.applications.domain import DOMAIN as applications
 from backend.billing.domain import DOMAIN as billing
 from backend.consents.domain import DOMAIN as consents
 from backend.contact.domain import DOMAIN as contact
@@ -28,5 +29,5 @@ core = Domain(
 
 DOMAINS: tuple[Domain, ...] = (
     core, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
-    dashboard, integration,
+    dashboard, integration, applications,
 )

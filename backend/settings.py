@@ -56,6 +56,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     payment_days: int = 14  # invoice due date after issue
     reminder_fee_grosze: int = 1000  # cost of an upomnienie (outside VAT)
     reminder_after_days: int = 14  # an invoice this many days past due gets a reminder
+    complaint_days: int = 14  # the regulations' deadline to answer a complaint (reklamacja)
+    application_days: int = 30  # ... any other application with no deadline of its own in the law
     payment_gateway: str = "sandbox"  # sandbox (the demo gateway inside the app) | przelewy24
     p24_merchant_id: int = 0
     p24_pos_id: int = 0
@@ -122,6 +124,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             payment_days=int(_env("EBOK_PAYMENT_DAYS", str(d.payment_days))),
             reminder_fee_grosze=int(_env("EBOK_REMINDER_FEE_GROSZE", str(d.reminder_fee_grosze))),
             reminder_after_days=int(_env("EBOK_REMINDER_AFTER_DAYS", str(d.reminder_after_days))),
+            complaint_days=int(_env("EBOK_COMPLAINT_DAYS", str(d.complaint_days))),
+            application_days=int(_env("EBOK_APPLICATION_DAYS", str(d.application_days))),
             payment_gateway=_env("EBOK_PAYMENT_GATEWAY", d.payment_gateway),
             p24_merchant_id=int(_env("EBOK_P24_MERCHANT_ID", "0")),
             p24_pos_id=int(_env("EBOK_P24_POS_ID", "0")),

@@ -34,6 +34,8 @@ BY_CUSTOMER: dict[str, str] = {
     "contact_thread": "customer",
     "contact_message": "thread.customer",
     "contact_attachment": "message.thread.customer",
+    "application": "customer",
+    "application_attachment": "application.customer",
     # billing (its tables are read like everyone's; invoices and payments are the customer's data)
     "document": "customer",
     "document_line": "document.customer",

@@ -55,6 +55,7 @@ def _out(r: dict[str, Any]) -> DeletionOut:
 
 
 def _files(settings: Settings, data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, Path]]:
+    from backend.applications import services as applications
     from backend.contact import services as contact
     from backend.documents import services as documents
 
@@ -68,6 +69,9 @@ def _files(settings: Settings, data: dict[str, list[dict[str, Any]]]) -> list[tu
     for r in data.get("contact_attachment", []):
         path = contact.store(settings, r["kind"]).path(r["id"])
         out.append((f"kontakt/{r['id']}-{r['file_name']}", path))
+    for r in data.get("application_attachment", []):
+        path = applications.store(settings, r["kind"]).path(r["id"])
+        out.append((f"wnioski/{r['id']}-{r['file_name']}", path))
     # photos are stored by content: readings sent with the same picture share one file, listed once
     return list(dict(out).items())
 
