@@ -12,10 +12,11 @@ from backend.customers import services as customers
 from backend.dashboard.schemas import DashboardOut
 from backend.outages import services as outage_alerts
 from backend.readings import services as readings
+from backend.settings import SettingsDep
 
 
 @get("/api/dashboard", guards=[logged_in])
-async def dashboard(user: UserDep) -> DashboardOut:
+async def dashboard(user: UserDep, settings: SettingsDep) -> DashboardOut:
     registry, meter_ids = await customers.registry(user.customer_ids)
     last = await readings.last_accepted(meter_ids)
     for customer in registry:
@@ -23,7 +24,8 @@ async def dashboard(user: UserDep) -> DashboardOut:
             for meter in point.meters:
                 meter.last_reading = last.get(meter.id)
     outages = [msgspec.structs.asdict(o) for o in await outage_alerts.for_dashboard(user)]
-    return DashboardOut(customers=registry, balance=await settlements.balance(user.customer_ids), outages=outages)
+    return DashboardOut(customers=registry, balance=await settlements.balance(user.customer_ids), outages=outages,
+                        windows=await readings.windows(settings, user))
 
 
 controllers = [dashboard]

@@ -7,9 +7,11 @@ from typing import Any
 import msgspec
 
 from backend.customers.schemas import CustomerOut
+from backend.readings.schemas import WindowOut
 
 
 class DashboardOut(msgspec.Struct):
     customers: list[CustomerOut]
     balance: dict[str, int] | None  # filled once settlements exist
     outages: list[dict[str, Any]]  # {id, kind, title, street, expected_end} on the user's service points
+    windows: dict[str, WindowOut] = {}  # meter id -> its reading window today

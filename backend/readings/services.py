@@ -113,6 +113,13 @@ async def _window(settings: Settings, meter: dict[str, Any], today: date) -> Win
                      opens=w.opens.isoformat(), is_open=w.is_open, wanted=w.is_open and not submitted)
 
 
+async def windows(settings: Settings, user: CurrentUser) -> dict[str, WindowOut]:
+    """Each of the user's meters' reading window today: open (and whether a reading came in it) or
+    the day it opens."""
+    today = today_in_warsaw()
+    return {m["id"]: await _window(settings, m, today) for m in await customers.meters_of(user.customer_ids)}
+
+
 async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReadingInfo]:
     meters = await customers.meters_of(user.customer_ids)
     ids = [m["id"] for m in meters]

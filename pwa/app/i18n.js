@@ -92,6 +92,8 @@ const pl = {
   'meter.due': 'Legalizacja ważna do {date}',
   'meter.duePast': 'termin minął',
   'meter.noMeters': 'Brak wodomierzy w tym punkcie.',
+  'meter.windowOpen': 'Podaj odczyt do {date}',
+  'meter.windowOpens': 'Następny odczyt od {date}',
   'source.resident': 'odczyt klienta',
   'source.inspector': 'odczyt inkasenta',
   'source.estimate': 'odczyt szacunkowy',
@@ -105,6 +107,7 @@ const pl = {
   'balance.overpaid': 'Nadpłata',
   'balance.settled': 'Wszystko rozliczone',
   'balance.overdue': 'W tym po terminie: {amount}',
+  'balance.pay': 'Zapłać',
 
   'outage.failure': 'Awaria',
   'outage.planned': 'Prace planowane',

@@ -103,6 +103,10 @@ async def test_dashboard_shows_only_own_customers(client, settings):
     [point] = data["customers"][0]["service_points"]
     assert [m["id"] for m in point["meters"]] == [mine["meter_id"]]
     assert data["balance"] == {"total_grosze": 0, "overdue_grosze": 0} and data["outages"] == []  # no invoices yet
+    # each meter card tells whether its reading window is open: the same window as on Odczyty
+    [meter] = (await client.get("/api/meters")).json()["meters"]
+    assert data["windows"] == {mine["meter_id"]: meter["window"]}
+    assert set(meter["window"]) == {"period_start", "period_end", "opens", "is_open", "wanted"}
 
 
 async def test_dashboard_needs_login(client):

@@ -42,3 +42,45 @@ def test_price_list_from_informacje_and_from_an_invoice(page):
     page.get_by_role("link", name="Cennik — ceny wody i ścieków").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cennik")
     expect(page.get_by_test_id("tariff").first).to_contain_text("3,72\u00a0zł")
+
+
+def day(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{d}.{m}.{y}"
+
+
+def test_resident_pays_from_the_dashboard_and_sees_each_meters_reading_window(page):
+    log_in(page, "anna.nowak@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    dash = page.request.get("/api/dashboard").json()
+    for point in dash["customers"][0]["service_points"]:
+        for meter in point["meters"]:
+            w = dash["windows"][meter["id"]]
+            card = page.get_by_test_id(f"meter-{meter['serial']}")
+            if w["wanted"]:
+                expect(card.get_by_role("link", name=f"Podaj odczyt do {day(w['period_end'])}")).to_be_visible()
+            elif w["is_open"]:
+                expect(card).to_contain_text("Odczyt w tym okresie już przekazany.")
+            else:
+                expect(card).to_contain_text(f"Następny odczyt od {day(w['opens'])}")
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    page.set_viewport_size(PHONE)
+
+    # the amount due has its button: to the payment of the whole balance, then the gateway (the
+    # payment is called off there: test_settlements pays Anna's documents one by one)
+    owed = dash["balance"]["total_grosze"]
+    assert owed > 0
+    page.get_by_test_id("balance").get_by_role("link", name="Zapłać").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Płatność")
+    expect(page.get_by_test_id("transfer")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile(r"^Zapłać online")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bramka płatności (testowa)")
+    amount = re.sub(r"[^\d]", "", page.get_by_test_id("gateway-amount").inner_text())
+    assert int(amount) == owed
+    page.get_by_role("button", name="Anuluj płatność").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rozliczenia")
+    expect(page.get_by_test_id("payment-status")).to_contain_text("Płatność nie została zrealizowana", timeout=20_000)
+    assert page.request.get("/api/dashboard").json()["balance"]["total_grosze"] == owed

@@ -26,22 +26,32 @@ function VerificationDue({ due }) {
   </p>`;
 }
 
-export function MeterCard({ meter }) {
+// Whether the reading window is open (a link to give the reading) or when it opens.
+function Window({ w, meter }) {
+  if (w.wanted) {
+    return html`<p class="badge badge-wanted"><a href=${`/odczyty/nowy?licznik=${meter.id}`} aria-describedby=${`serial-${meter.id}`}>
+      ${t('meter.windowOpen', { date: formatDay(w.period_end) })}</a></p>`;
+  }
+  return html`<p class="meter-due">${w.is_open ? t('readings.received') : t('meter.windowOpens', { date: formatDay(w.opens) })}</p>`;
+}
+
+export function MeterCard({ meter, window: w }) {
   return html`<li class="card meter" data-testid=${`meter-${meter.serial}`}>
     <h4 class="meter-kind">${optionalText(`meter.${meter.kind}`) || meter.kind}</h4>
-    <p class="meter-serial">${t('meter.serial', { serial: meter.serial })}</p>
+    <p class="meter-serial" id=${`serial-${meter.id}`}>${t('meter.serial', { serial: meter.serial })}</p>
     <${LastReading} reading=${meter.last_reading} />
+    ${w && html`<${Window} w=${w} meter=${meter} />`}
     ${meter.verification_due && html`<${VerificationDue} due=${meter.verification_due} />`}
   </li>`;
 }
 
-export function CustomerMeters({ customer }) {
+export function CustomerMeters({ customer, windows = {} }) {
   return html`<section class="customer">
     <h2>${t('dash.customer', { number: customer.number, name: customer.name })}</h2>
     ${customer.service_points.map((point) => html`<section class="service-point">
       <h3>${formatAddress(point)}</h3>
       ${point.meters.length
-        ? html`<ul class="meters">${point.meters.map((meter) => html`<${MeterCard} meter=${meter} />`)}</ul>`
+        ? html`<ul class="meters">${point.meters.map((meter) => html`<${MeterCard} meter=${meter} window=${windows[meter.id]} />`)}</ul>`
         : html`<p>${t('meter.noMeters')}</p>`}
     </section>`)}
   </section>`;

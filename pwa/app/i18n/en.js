@@ -87,6 +87,8 @@ export default {
   'meter.due': 'Verification valid until {date}',
   'meter.duePast': 'overdue',
   'meter.noMeters': 'No meters at this address.',
+  'meter.windowOpen': 'Send a reading by {date}',
+  'meter.windowOpens': 'Next reading from {date}',
   'source.resident': 'customer reading',
   'source.inspector': 'inspector reading',
   'source.estimate': 'estimated reading',
@@ -100,6 +102,7 @@ export default {
   'balance.overpaid': 'Overpayment',
   'balance.settled': 'All settled',
   'balance.overdue': 'Of which overdue: {amount}',
+  'balance.pay': 'Pay',
 
   'outage.failure': 'Failure',
   'outage.planned': 'Planned works',

@@ -25,9 +25,10 @@ function Dashboard({ data }) {
       <h2>${t('dash.outages')}</h2>
       <${OutageList} outages=${data.outages} />
     </section>`}
-    ${data.balance && html`<${BalanceCard} balance=${data.balance} />`}
+    ${data.balance && html`<${BalanceCard} balance=${data.balance}
+      payHref=${data.customers.length === 1 ? `/rozliczenia/zaplac?klient=${data.customers[0].id}` : '/rozliczenia'} />`}
     ${data.customers.length
-      ? data.customers.map((customer) => html`<${CustomerMeters} customer=${customer} />`)
+      ? data.customers.map((customer) => html`<${CustomerMeters} customer=${customer} windows=${data.windows} />`)
       : html`<p>${t('dash.noCustomers')}</p>`}
     <nav class="shortcuts" aria-label=${t('dash.quick')}>
       <ul>
