@@ -10,6 +10,8 @@ from backend.core import api as core_api
 from backend.core import ops, static
 from backend.core.domain import Domain
 from backend.core.mail import MailDelivery
+from backend.core.sms import JOB as SMS_JOB
+from backend.core.sms import SmsDelivery
 from backend.customers.domain import DOMAIN as customers
 from backend.dashboard.domain import DOMAIN as dashboard
 from backend.documents.domain import DOMAIN as documents
@@ -24,7 +26,7 @@ from backend.webhooks.domain import DOMAIN as webhooks
 core = Domain(
     "core", piccolo_app="backend.core.piccolo_app",
     controllers=[*core_api.controllers, *ops.controllers, *static.controllers],
-    outbox_handlers=lambda settings: {"mail": MailDelivery(settings)},
+    outbox_handlers=lambda settings: {"mail": MailDelivery(settings), SMS_JOB: SmsDelivery(settings)},
 )
 
 DOMAINS: tuple[Domain, ...] = (

@@ -80,6 +80,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_in_flight: int = 64
     webhook_test_hosts: tuple[str, ...] = ()
     photo_link_days: int = 7  # how long a signed photo link in an export or the feed opens the photo
+    # SMS through SMSAPI.pl (backend/core/sms.py); without a token messages are only logged (demo)
+    smsapi_token: str = ""
+    smsapi_url: str = "https://api.smsapi.pl"
+    sms_sender: str = ""  # a sender name registered with SMSAPI; empty: the account's default
+    sms_ascii: bool = False  # Polish letters replaced (GSM-7, 160 a part) instead of UCS-2 (70 a part)
+    sms_monthly_limit: int = 10000  # SMS parts a calendar month (Warsaw); 0 = no limit
 
     @property
     def sqlite_path(self) -> Path:
@@ -141,6 +147,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             webhook_in_flight=max(1, int(_env("EBOK_WEBHOOK_IN_FLIGHT", str(d.webhook_in_flight)))),
             webhook_test_hosts=_list(_env("EBOK_WEBHOOK_TEST_HOSTS", "")),
             photo_link_days=max(1, int(_env("EBOK_PHOTO_LINK_DAYS", str(d.photo_link_days)))),
+            smsapi_token=_env("EBOK_SMSAPI_TOKEN", ""),
+            smsapi_url=_env("EBOK_SMSAPI_URL", d.smsapi_url).rstrip("/"),
+            sms_sender=_env("EBOK_SMS_SENDER", ""),
+            sms_ascii=_env("EBOK_SMS_ASCII", "0") in ("1", "true", "yes"),
+            sms_monthly_limit=int(_env("EBOK_SMS_MONTHLY_LIMIT", str(d.sms_monthly_limit))),
         )
 
 

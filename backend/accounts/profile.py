@@ -24,6 +24,8 @@ EMAIL_CHANGE_HOURS = 24
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _POSTCODE = re.compile(r"^\d{2}-\d{3}$", re.ASCII)
 _PHONE = re.compile(r"^\+?[\d ()-]{6,20}$", re.ASCII)
+_POLISH = re.compile(r"(?:\+48|0048|48)?\d{9}", re.ASCII)
+_SEPARATORS = re.compile(r"[ ()-]")
 
 MAILS = {
     "confirm": {
@@ -81,11 +83,15 @@ async def update_correspondence(user: CurrentUser, customer_id: str, data: Corre
         raise not_found("customer")
     if not _POSTCODE.fullmatch(data.postcode.strip()):
         raise ApiError("postcode_invalid", "The postcode is NN-NNN", 400, field="postcode")
-    if data.phone.strip() and not _PHONE.fullmatch(data.phone.strip()):
+    phone = data.phone.strip()
+    if phone and not _PHONE.fullmatch(phone):
         raise ApiError("phone_invalid", "The phone number is not valid", 400, field="phone")
+    if phone and not _POLISH.fullmatch(_SEPARATORS.sub("", phone)):
+        # SMS go to Polish numbers only (sms.mobile: a mobile one); a typo is refused, not kept
+        raise ApiError("phone_invalid", "Give a Polish number: +48 and nine digits", 400, field="phone")
     await customers.update_correspondence(customer_id, {
         "street": data.street.strip(), "house_number": data.house_number.strip(), "postcode": data.postcode.strip(),
-        "town": data.town.strip(), "phone": data.phone.strip(),
+        "town": data.town.strip(), "phone": phone,
     })
 
 

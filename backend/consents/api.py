@@ -11,7 +11,7 @@ from backend.accounts import services as accounts
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.accounts.schemas import AccountOut, CreateResidentIn
 from backend.consents import services
-from backend.consents.schemas import ConsentIn, ConsentOut, CustomerConsentsOut
+from backend.consents.schemas import ConsentIn, ConsentOut, CustomerConsentsOut, PreferenceIn, PreferencesOut
 from backend.core.clock import iso
 from backend.core.types import Id, Line
 from backend.customers import services as customers
@@ -31,6 +31,22 @@ class ConsentsController(Controller):
     async def decide(self, user: UserDep, customer_id: FromPath[Id], kind: FromPath[Line],
                      data: JSONBody[ConsentIn]) -> ConsentOut:
         return await services.set_consent(user, customer_id, kind, data.given)
+
+
+class PreferencesController(Controller):
+    """Konto: Powiadomienia. Which kinds of message come by which channel; each change is a consent."""
+
+    path = "/api/preferences"
+    guards = [logged_in]
+
+    @get("/")
+    async def mine(self, user: UserDep) -> PreferencesOut:
+        return await services.preferences(user)
+
+    @put("/")
+    async def change(self, user: UserDep, data: JSONBody[PreferenceIn]) -> PreferencesOut:
+        await services.set_preference(user, data.customer_id, data.message, data.channel, data.on)
+        return await services.preferences(user)
 
 
 class StaffResidentsController(Controller):
@@ -61,4 +77,4 @@ class StaffResidentsController(Controller):
         return AccountOut(id=str(user_id), email=accounts.normalize_email(data.email), active=False)
 
 
-controllers = [ConsentsController, StaffResidentsController]
+controllers = [ConsentsController, PreferencesController, StaffResidentsController]

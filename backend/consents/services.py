@@ -14,8 +14,23 @@ from typing import Any
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
-from backend.consents.schemas import KINDS, ConsentDecision, ConsentEventOut, ConsentOut, CustomerConsentsOut
+from backend.consents.schemas import (
+    CHANNELS,
+    DEFAULT_GIVEN,
+    KINDS,
+    MESSAGES,
+    PREFERENCE_KINDS,
+    ChannelOut,
+    ConsentDecision,
+    ConsentEventOut,
+    ConsentOut,
+    CustomerConsentsOut,
+    CustomerPreferencesOut,
+    MessagePreferenceOut,
+    PreferencesOut,
+)
 from backend.consents.tables import ConsentEvent
+from backend.core import sms
 from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
@@ -25,6 +40,8 @@ from backend.settings import Settings
 from backend.webhooks import services as webhooks
 
 CHUNK = 1000  # customers per query
+# the consents screen's kinds; the channels of each kind of message are on the preferences screen
+SCREEN_KINDS = ("e_invoice", "contact_data", "push_alerts", "email_alerts")
 
 
 def _check_kind(kind: str) -> None:
@@ -83,7 +100,7 @@ async def consents_of(customer_ids: Sequence[str]) -> list[CustomerConsentsOut]:
         mine = [e for e in events if str(e["customer"]) == brief["id"]]
         out.append(CustomerConsentsOut(
             customer_id=brief["id"], number=brief["number"], name=brief["name"],
-            consents=[_state(k, [e for e in mine if e["kind"] == k]) for k in KINDS],
+            consents=[_state(k, [e for e in mine if e["kind"] == k]) for k in SCREEN_KINDS],
         ))
     return out
 
@@ -111,7 +128,8 @@ async def set_consent(user: CurrentUser, customer_id: str, kind: str, given: boo
 
 
 # consents that use the customer's e-mail address, so they need the contact-data consent
-NEEDS_CONTACT_DATA = ("e_invoice", "email_alerts")
+NEEDS_CONTACT_DATA = ("e_invoice", "email_alerts", "sms_alerts", "reminder_email", "reminder_sms", "notice_email",
+                      "notice_sms")
 
 
 async def _withdrawn(customer_id: str, kind: str) -> bool:
@@ -195,3 +213,54 @@ async def contact_consent_since(customer_ids: Sequence[str]) -> dict[str, dateti
         if latest["action"] == "given":
             out[customer_id] = latest["at"]
     return out
+
+
+async def given_of(customer_ids: Sequence[str], kind: str) -> set[str]:
+    """The customers for whom `kind` holds now: their latest decision is "given", or they decided
+    nothing and the kind holds by default (notices by push and e-mail, see DEFAULT_GIVEN)."""
+    _check_kind(kind)
+    latest = _latest(await _events(customer_ids, kind))
+    default = kind in DEFAULT_GIVEN
+    return {c for c in customer_ids if (latest[c]["action"] == "given" if c in latest else default)}
+
+
+async def preferences(user: CurrentUser) -> PreferencesOut:
+    """Konto: the resident's channels per kind of message, for each of their customers."""
+    kinds = list(PREFERENCE_KINDS.values())
+    events = [e for e in await _events(user.customer_ids) if e["kind"] in kinds]
+    out = []
+    for brief in await customers.customers_brief(user.customer_ids):
+        mine = [e for e in events if str(e["customer"]) == brief["id"]]
+        rows = []
+        for message in MESSAGES:
+            cells = []
+            for channel in CHANNELS:
+                kind = PREFERENCE_KINDS[(message, channel)]
+                state = _state(kind, [e for e in mine if e["kind"] == kind])
+                on = state.given or (not state.history and kind in DEFAULT_GIVEN)
+                cells.append(ChannelOut(channel=channel, kind=kind, on=on, history=state.history))
+            rows.append(MessagePreferenceOut(message=message, channels=cells))
+        out.append(CustomerPreferencesOut(customer_id=brief["id"], number=brief["number"], name=brief["name"],
+                                          messages=rows))
+    return PreferencesOut(customers=out)
+
+
+async def set_preference(user: CurrentUser, customer_id: str, message: str, channel: str, on: bool) -> None:
+    """One cell of the preferences, recorded as the consent it is (with its history)."""
+    kind = PREFERENCE_KINDS.get((message, channel))
+    if kind is None:
+        raise ApiError("preference_unknown", "Unknown kind of message or channel", 400, field="message")
+    if customer_id not in user.customer_ids:
+        raise not_found("customer")
+    if on and channel == "sms":
+        phone = (await customers.get_customer(customer_id) or {}).get("phone", "")
+        if not sms.mobile(phone or ""):
+            raise ApiError("sms_needs_mobile", "Give a mobile phone number (+48 and nine digits) first", 409,
+                           field="phone")
+    async with transaction():
+        if kind in DEFAULT_GIVEN and not on and not await _current(customer_id, kind):
+            # "on" by default: turning it off is the first decision
+            await ConsentEvent.insert(ConsentEvent(customer=customer_id, kind=kind, action="withdrawn", at=now(),
+                                                   by_user=user.id, channel="portal", email=""))
+        else:
+            await record(customer_id, kind, on, "portal", user.id)

@@ -1,6 +1,6 @@
 """The background outbox: mail and push go through here, never from inside a request."""
 
-from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
@@ -38,3 +38,26 @@ class IdempotencyKey(Table):
     response = JSON(default="{}")
     status_code = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SmsMessage(Table):
+    """One SMS (backend/core/sms.py). `key` names what it is about (an outage's alert to a customer,
+    a reading window's reminder): unique, so the same message is never queued, nor sent, twice.
+    `customer` is the customer's id, without a foreign key (core names no domain table)."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=120, unique=True)
+    kind = Varchar(length=20)  # outage | reminder | notice
+    customer = UUID(null=True, default=None, index=True)
+    phone = Varchar(length=16)  # 48XXXXXXXXX, as the gateway takes it
+    text = Text()
+    encoding = Varchar(length=5)  # gsm | ucs2
+    parts = SmallInt(default=1)
+    status = Varchar(length=12, default="queued", index=True)  # queued|sending|sent|delivered|undelivered|failed|held
+    attempts = SmallInt(default=0)
+    gateway_id = Varchar(length=40, index=True)
+    error = Varchar(length=300)
+    report = Varchar(length=20)  # the gateway's last delivery report (DELIVERED, UNDELIVERED, ...)
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None, index=True)
+    reported_at = Timestamptz(null=True, default=None)

@@ -172,3 +172,13 @@ async def active_meters_excluding(subquery: Any, limit: int) -> list[str]:
         Meter.active.eq(True) & Meter.removed_on.is_null() & Meter.id.not_in(subquery)
     ).order_by(Meter.serial).limit(limit)
     return [str(r["id"]) for r in rows]
+
+
+async def phones_of(customer_ids: Sequence[str]) -> dict[str, str]:
+    """customer id -> the phone the customer gave (empty ones left out)."""
+    ids = list(customer_ids)
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), 1000):
+        rows = await Customer.select(Customer.id, Customer.phone).where(Customer.id.is_in(ids[i:i + 1000]))
+        out.update({str(r["id"]): r["phone"] for r in rows if r["phone"]})
+    return out

@@ -21,6 +21,7 @@ from backend.outages.schemas import (
     OutageUpdateIn,
     PointOut,
     PushKeyOut,
+    SmsPreviewOut,
     StaffOutageOut,
     StreetOut,
     SubscriptionIn,
@@ -128,6 +129,10 @@ class StaffOutagesController(Controller):
     @put("/{outage_id:str}")
     async def update(self, user: UserDep, outage_id: FromPath[Id], data: JSONBody[OutageUpdateIn]) -> StaffOutageOut:
         return await services.update(user, outage_id, data)
+
+    @get("/{outage_id:str}/sms")
+    async def sms_preview(self, settings: SettingsDep, outage_id: FromPath[Id]) -> SmsPreviewOut:
+        return await services.sms_preview(settings, outage_id)
 
     @post("/{outage_id:str}/publish", status_code=200)
     async def publish(self, user: UserDep, outage_id: FromPath[Id]) -> StaffOutageOut:

@@ -153,3 +153,19 @@ class EmailAlertsIn(Strict):
 class EmailAlertsOut(msgspec.Struct):
     enabled: bool
     email: str
+
+
+class SmsPreviewOut(msgspec.Struct):
+    """What an outage's next alert sends by SMS (the office sees it before publishing)."""
+
+    recipients: int  # customers with the SMS consent and a mobile number, none of whose devices gets the push
+    parts: int  # SMS parts in all, as the gateway counts them
+    text: str  # the Polish message as it will go out
+    encoding: str  # gsm | ucs2
+    characters: int
+    parts_each: int
+    month: str  # YYYY-MM (Warsaw)
+    month_parts_sent: int
+    month_limit: int  # 0: no limit
+    month_held: int  # messages of this month not sent because the limit was reached
+    over_limit: bool  # sending all of them would pass the month's limit

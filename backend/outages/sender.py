@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from piccolo.columns import Column
 
-from backend.core import egress, metrics, outbox
+from backend.core import egress, metrics, outbox, sms
 from backend.core.clock import now
 from backend.core.db import is_postgres, transaction
 from backend.core.mail import queue_mail
@@ -173,6 +173,7 @@ class OutageAlerts:
                         args += [uuid.uuid4(), pub["id"], sub_id, vapid.origin(endpoints[str(sub_id)])[:200], t]
                     await PushDelivery.raw(_INSERT_DELIVERIES % marks, *args)
         await self._emails(pub, outage, aud.email_users)
+        await self._sms(pub, outage, aud.sms_customers)
         await Publication.update({Publication.targeted_at: now()}).where(Publication.id == pub["id"])
 
     async def _emails(self, pub: dict[str, Any], outage: dict[str, Any], users: list[dict[str, Any]]) -> None:
@@ -194,6 +195,14 @@ class OutageAlerts:
                     if user["id"] in new:
                         subject, text = mails.get(user.get("language"), mails["pl"])
                         await queue_mail(user["email"], subject, text)
+
+    async def _sms(self, pub: dict[str, Any], outage: dict[str, Any], customers: list[dict[str, Any]]) -> None:
+        """One SMS per customer and publication (the key): a resumed job queues none twice."""
+        texts_by_lang = services.sms_texts(self.settings, outage, pub["reason"], now())
+        await sms.queue_many(self.settings, [
+            sms.Outgoing(services.sms_key(outage["id"], pub["seq"], c["customer"]), c["phone"],
+                         texts_by_lang.get(c["language"], texts_by_lang["pl"]), "outage", c["customer"])
+            for c in customers])
 
     # --- sending ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from backend.accounts.schemas import CurrentUser
 from backend.consents import services as consents
-from backend.core import outbox
+from backend.core import outbox, sms
 from backend.core.addresses import street_address
 from backend.core.clock import WARSAW, iso, now
 from backend.core.db import json_column, transaction
@@ -26,10 +26,12 @@ from backend.outages.schemas import (
     OutageListOut,
     OutageOut,
     OutageUpdateIn,
+    SmsPreviewOut,
     StaffOutageOut,
     StreetRuleOut,
 )
 from backend.outages.tables import AlertEmail, Outage, Publication, PushDelivery
+from backend.settings import Settings
 
 JOB = "outage_alert"
 
@@ -89,6 +91,37 @@ def _out(row: dict[str, Any], points: list[dict[str, Any]], cls: type[OutageOut]
 def _order(o: OutageOut) -> tuple[bool, bool, str]:
     # the resident's own first, then what is happening now, then what is planned, by start
     return (not o.mine, o.starts_at > (iso(now()) or ""), o.starts_at)
+
+
+def sms_key(outage_id: Any, seq: int, customer_id: str) -> str:
+    return f"outage:{outage_id}:{seq}:{customer_id}"
+
+
+def sms_texts(settings: Settings, outage: dict[str, Any], reason: str, at: datetime) -> dict[str, str]:
+    street = area.summary(outage["area"])
+    return {lang: texts.sms(outage, reason, street, settings.utility_name, settings.utility_emergency_phone, at, lang)
+            for lang in texts.SMS}
+
+
+async def sms_preview(settings: Settings, outage_id: str) -> SmsPreviewOut:
+    """What publishing (or the next update of) this outage would send by SMS, before the office
+    sends it: the recipients by the alert's rule, the parts as the gateway counts them, and the
+    month's use against EBOK_SMS_MONTHLY_LIMIT."""
+    row = await _row(outage_id)
+    outage = {**row, "area": _area(row)}
+    reason = "published" if row["status"] == "draft" else "updated" if row["status"] == "published" else "closed"
+    aud = await targeting.audience(outage["area"], outage["town"])
+    t = now()
+    by_lang = {lang: sms.prepare(settings, text) for lang, text in sms_texts(settings, outage, reason, t).items()}
+    sizes = {lang: sms.length(text) for lang, text in by_lang.items()}
+    parts = sum(sizes.get(c["language"], sizes["pl"]).parts for c in aud.sms_customers)
+    usage = await sms.month_usage(settings, t)
+    left = max(0, usage.limit - usage.parts_sent) if usage.limit else None
+    return SmsPreviewOut(
+        recipients=len(aud.sms_customers), parts=parts, text=by_lang["pl"], encoding=sizes["pl"].encoding,
+        characters=sizes["pl"].characters, parts_each=sizes["pl"].parts, month=usage.month,
+        month_parts_sent=usage.parts_sent, month_limit=usage.limit, month_held=usage.held,
+        over_limit=left is not None and parts > left)
 
 
 async def public_list(user: CurrentUser | None) -> OutageListOut:

@@ -9,6 +9,8 @@ from typing import Any
 
 from backend.accounts import services as accounts
 from backend.consents import services as consents
+from backend.core import sms
+from backend.customers import services as customers
 from backend.outages import area
 from backend.outages.tables import PushSubscription
 
@@ -21,6 +23,8 @@ class Audience:
     customers: set[str] = field(default_factory=set)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)  # the devices to alert
     email_users: list[dict[str, Any]] = field(default_factory=list)  # {id, email, language}: no device alerted
+    # {customer, phone, language}: SMS consent, a mobile number, and none of its accounts' devices alerted
+    sms_customers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def device_matches(sub: dict[str, Any], user_id: str, users_by_point: dict[str, set[str]],
@@ -65,4 +69,13 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
     rest = [i for i in ids if i not in alerted]
     out.email_users = [{"id": i, "email": users[i]["email"], "language": users[i]["language"]}
                        for i in rest if i in wanting and users[i]["email"]]
+    # the SMS fallback, by the same rule: the customer's own phone, when no device of theirs got the push
+    texting = await consents.given_of(sorted(out.customers), "sms_alerts")
+    phones = await customers.phones_of(sorted(texting))
+    for customer_id in sorted(texting):
+        linked = by_customer.get(customer_id, [])
+        number = sms.mobile(phones.get(customer_id, ""))
+        if number and not any(u["id"] in alerted for u in linked):
+            language = next((u["language"] for u in linked if u["active"]), "pl")
+            out.sms_customers.append({"customer": customer_id, "phone": number, "language": language})
     return out

@@ -74,3 +74,19 @@ def email(outage: dict[str, Any], reason: str, street: str, link: str, utility: 
         + utility
     )
     return f"{head} — {utility}", text
+
+
+SMS = {
+    "pl": "{utility}: {head}. {body} Awarie: {phone}",
+    "en": "{utility}: {head}. {body} Emergency line: {phone}",
+}
+
+
+def sms(outage: dict[str, Any], reason: str, street: str, utility: str, phone: str, now: datetime,
+        lang: str = "pl") -> str:
+    """The SMS: the notification's title and lines on one line, and the emergency phone (the
+    resident has no app to follow a link in: the number is what helps)."""
+    lang = lang if lang in SMS else "pl"
+    head, body = notification(outage, reason, street, lang, now)
+    lines = [line if line.endswith((".", "!", "?")) else line + "." for line in body.split("\n") if line]
+    return SMS[lang].format(utility=utility, head=head, body=" ".join(lines), phone=phone)

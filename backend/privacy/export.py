@@ -64,6 +64,7 @@ BY_USER: dict[str, str] = {
 # table -> (its column, exported table, that table's column): rows linked without a foreign key
 DERIVED: dict[str, tuple[str, str, str]] = {
     "push_delivery": ("subscription_id", "push_subscription", "id"),
+    "sms_message": ("customer", "customer", "id"),  # the SMS sent to the customer's phone
 }
 
 # failed logins and reset requests are keyed by the login typed in (see accounts.services), the
