@@ -298,6 +298,9 @@ def import_registry(file: Path, dry_run: bool, full: bool, mapping: Path | None,
 
     plan = _with_db(run)
     _print_plan(plan, full, list_limit)
+    for c in plan.conflicts:
+        click.echo(f"conflict: customer {c.key} {c.field}: kept '{c.ebok}' changed in e-BOK on "
+                   f"{str(c.changed_at)[:10]}, the file has '{c.file}' (update the billing system)")
     if plan.errors:
         for e in plan.errors:
             click.echo(f"line {e.line}, column {e.column or '-'}: {e.reason}")

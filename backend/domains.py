@@ -15,6 +15,7 @@ from backend.core.sms import SmsDelivery
 from backend.customers.domain import DOMAIN as customers
 from backend.dashboard.domain import DOMAIN as dashboard
 from backend.documents.domain import DOMAIN as documents
+from backend.imports.domain import DOMAIN as imports
 from backend.inspections.domain import DOMAIN as inspections
 from backend.integration.domain import DOMAIN as integration
 from backend.outages.domain import DOMAIN as outages
@@ -31,5 +32,5 @@ core = Domain(
 
 DOMAINS: tuple[Domain, ...] = (
     core, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
-    dashboard, integration, applications,
+    dashboard, integration, applications, imports,
 )

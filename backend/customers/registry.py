@@ -25,7 +25,7 @@ from typing import Any
 from backend.core import bulk
 from backend.core.clock import now
 from backend.core.db import engine, transaction
-from backend.customers.registry_file import CellError, Table
+from backend.customers.registry_file import BadValue, CellError, Table, cell_error
 from backend.customers.tables import Customer, Meter, ServicePoint
 
 Progress = Callable[[int], None]
@@ -34,6 +34,9 @@ CUSTOMER_FIELDS = ("name", "email", "phone", "street", "house_number", "postcode
 POINT_FIELDS = ("customer", "street", "house_number", "apartment", "postcode", "town")
 METER_FIELDS = ("point", "kind", "digits", "installed_on", "verification_due", "initial_litres")
 KEEP_WHEN_EMPTY = ("email", "phone")  # a resident may have given them in e-BOK
+# what residents (Moje konto) and the office correct in e-BOK: while the file still has other values the
+# import keeps e-BOK's and reports a conflict (customer.contact_changed_at; README, "Registry import")
+CONTACT_FIELDS = ("email", "phone", "street", "house_number", "postcode", "town")
 
 _LENGTHS = {"customer_number": 20, "name": 200, "email": 254, "phone": 32, "street": 120, "house_number": 20,
             "town": 80, "point_code": 40, "point_street": 120, "point_house_number": 20, "point_apartment": 20,
@@ -63,12 +66,24 @@ class Change:
     fields: dict[str, tuple[Any, Any]]  # field -> (before, after)
 
 
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A contact field changed in e-BOK after the billing system's file: e-BOK's value is kept."""
+
+    key: str  # customer number
+    field: str
+    ebok: Any  # kept
+    file: Any  # not written
+    changed_at: Any
+
+
 @dataclass
 class Plan:
     add: dict[str, list[str]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
     change: dict[str, list[Change]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
     end: dict[str, list[str]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
     errors: list[CellError] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     # what apply writes: key -> (id, values)
     _writes: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -99,7 +114,7 @@ def parse_date(text: str) -> date:
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
         except ValueError:
             pass
-    raise ValueError(f"'{text}' is not a date YYYY-MM-DD or DD.MM.YYYY")
+    raise BadValue("date", value=text)
 
 
 def parse_litres(text: str) -> int:
@@ -108,18 +123,18 @@ def parse_litres(text: str) -> int:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number of m³ such as 123,456") from None
+        raise BadValue("number", value=text) from None
     if not value.is_finite() or value < 0:
-        raise ValueError(f"'{text}' is not a number of m³ such as 123,456")
+        raise BadValue("number", value=text)
     litres = value * 1000
     if litres != litres.to_integral_value():
-        raise ValueError(f"'{text}' has more than three decimals (litres)")
+        raise BadValue("decimals", value=text)
     return int(litres)
 
 
-def _small_int(text: str, allowed: range, what: str) -> int:
+def _small_int(text: str, allowed: range, code: str) -> int:
     if not text.isdigit() or int(text) not in allowed:
-        raise ValueError(f"'{text}' is not {what}")
+        raise BadValue(code, value=text)
     return int(text)
 
 
@@ -127,8 +142,8 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
     """One row's values, or None (its errors appended) when a cell is wrong."""
     bad = len(errors)
 
-    def err(column: str, reason: str) -> None:
-        errors.append(CellError(line, column, reason))
+    def err(column: str, code: str, **params: Any) -> None:
+        errors.append(cell_error(line, column, code, **params))
 
     get = {k: cells.get(k, "") for k in _LENGTHS} | {k: cells.get(k, "") for k in (
         "postcode", "point_postcode", "billing_period_months", "meter_kind", "meter_digits", "installed_on",
@@ -136,10 +151,10 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
     for column in ("customer_number", "name", "street", "house_number", "postcode", "town", "point_code",
                    "meter_serial", "installed_on", "verification_due"):
         if not get[column]:
-            err(column, "required, empty")
+            err(column, "required")
     for column, length in _LENGTHS.items():
         if len(get[column]) > length:
-            err(column, f"longer than {length} characters")
+            err(column, "too_long", length=length)
     # a point's address defaults to the correspondence address (a house the customer lives in)
     point_address = {f: get[f"point_{f}"] for f in ("street", "house_number", "postcode", "town")}
     given = any(point_address.values())
@@ -147,16 +162,16 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
         point_address = {f: get[f] for f in point_address}
     for f, v in point_address.items():
         if given and not v:
-            err(f"point_{f}", "required when another point address column is given")
+            err(f"point_{f}", "point_address_partial")
     for column, value in (("postcode", get["postcode"]), ("point_postcode", point_address["postcode"] if given else "")):
         if value and not _POSTCODE.fullmatch(value):
-            err(column, f"'{value}' is not a postcode NN-NNN")
+            err(column, "postcode", value=value)
     if get["email"] and not _EMAIL.fullmatch(get["email"]):
-        err("email", f"'{get['email']}' is not an e-mail address")
+        err("email", "email", value=get["email"])
     values: dict[str, Any] = {}
     for column, parse in (
-        ("billing_period_months", lambda t: _small_int(t or "1", range(1, 4), "a billing period of 1, 2 or 3 months")),
-        ("meter_digits", lambda t: _small_int(t or "5", range(3, 10), "a number of digits from 3 to 9")),
+        ("billing_period_months", lambda t: _small_int(t or "1", range(1, 4), "billing_period")),
+        ("meter_digits", lambda t: _small_int(t or "5", range(3, 10), "digits")),
         ("installed_on", parse_date), ("verification_due", parse_date),
         ("initial_reading", lambda t: parse_litres(t or "0")),
     ):
@@ -164,16 +179,16 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
             continue
         try:
             values[column] = parse(get[column])
-        except ValueError as exc:
-            err(column, str(exc))
+        except BadValue as exc:
+            err(column, exc.code, **exc.params)
     kind = _KINDS.get(get["meter_kind"].lower() or "main")
     if kind is None:
-        err("meter_kind", f"'{get['meter_kind']}' is not main or sub")
+        err("meter_kind", "kind", value=get["meter_kind"])
     if "meter_digits" in values and "initial_reading" in values and values["initial_reading"] >= 1000 * 10 ** values[
             "meter_digits"]:
-        err("initial_reading", f"{get['initial_reading']} m³ does not fit a register of {values['meter_digits']} digits")
+        err("initial_reading", "reading_digits", value=get["initial_reading"], digits=values["meter_digits"])
     elif values.get("initial_reading", 0) > _MAX_LITRES:
-        err("initial_reading", f"{get['initial_reading']} m³ is more than e-BOK stores (2,147,483 m³)")
+        err("initial_reading", "reading_too_big", value=get["initial_reading"])
     if len(errors) > bad:
         return None
     return {
@@ -195,6 +210,7 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
 
 
 _LABEL = {"customer": "customer", "point": "point", "meter": "meter serial"}
+_LABEL_PL = {"customer": "klient", "point": "punkt", "meter": "wodomierz"}
 _FILE_COLUMN = {  # an entry's field -> the file's column an error names
     "customer": {f: f for f in CUSTOMER_FIELDS},
     "point": {"customer": "customer_number"} | {f: f"point_{f}" for f in POINT_FIELDS if f != "customer"},
@@ -221,14 +237,14 @@ def validate(table: Table, progress: Progress | None = None) -> Records:
                 records.lines[(kind, key)] = line
                 continue
             if kind == "meter":
-                records.errors.append(CellError(line, "meter_serial", f"meter serial {key} is also on line "
-                                                f"{records.lines[(kind, key)]}: one row per meter"))
+                records.errors.append(cell_error(line, "meter_serial", "meter_twice", serial=key,
+                                                 first=records.lines[(kind, key)]))
                 continue
             for f, v in values.items():
                 if first[f] != v:
-                    records.errors.append(CellError(
-                        line, _FILE_COLUMN[kind][f], f"{_LABEL[kind]} {key} has {f} '{first[f]}' on line "
-                        f"{records.lines[(kind, key)]} and '{v}' here"))
+                    records.errors.append(cell_error(
+                        line, _FILE_COLUMN[kind][f], "disagrees", label=_LABEL[kind], label_pl=_LABEL_PL[kind],
+                        key=key, field=f, first=first[f], first_line=records.lines[(kind, key)], value=v))
     if progress:
         progress(len(table.rows) % 1000)
     return records
@@ -257,7 +273,7 @@ async def _state() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The registry as it is: customers by number, points by code (or id when they have none), meters by serial."""
     customers = {r["number"]: r for r in await _select(
         "SELECT id, number, name, email, phone, street, house_number, postcode, town, billing_period_months, "
-        "ended_on FROM customer")}
+        "ended_on, contact_changed_at FROM customer")}
     number_of = {str(r["id"]): n for n, r in customers.items()}
     points: dict[str, Any] = {}
     for r in await _select("SELECT id, customer, code, street, house_number, apartment, postcode, town, ended_on "
@@ -301,10 +317,10 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
         old = meters.get(serial)
         owner = records.points[m["point"]]["customer"]
         if old and points[old["point"]]["customer"] != owner and old["point"] != m["point"]:
-            plan.errors.append(CellError(
-                records.lines[("meter", serial)], "meter_serial",
-                f"meter serial {serial} is on point {points[old['point']]['code'] or '(no code)'} of customer "
-                f"{points[old['point']]['customer']}, not of {owner}"))
+            plan.errors.append(cell_error(
+                records.lines[("meter", serial)], "meter_serial", "meter_elsewhere", serial=serial,
+                point=points[old["point"]]["code"] or "(no code)", owner=points[old["point"]]["customer"],
+                customer=owner))
     if plan.errors:
         return plan
 
@@ -321,6 +337,13 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 writes[kind][key] = (uuid.uuid4(), values, None)
                 continue
             fields = _diff(old, values, KEEP_WHEN_EMPTY if kind == "customer" else ())
+            held: dict[str, Any] = {}
+            if kind == "customer" and old["contact_changed_at"] is not None:
+                held = {f: fields.pop(f) for f in CONTACT_FIELDS if f in fields}
+                plan.conflicts.extend(Conflict(key, f, before, after, old["contact_changed_at"])
+                                      for f, (before, after) in held.items())
+                if not held:  # the billing system has caught up: the file is the source again
+                    fields["contact_changed_at"] = (old["contact_changed_at"], None)
             if kind == "meter" and not old["active"] and old["removed_on"] is None:
                 fields["active"] = (False, True)
             if old[end_field] is not None:
@@ -329,7 +352,10 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 fields["code"] = (None, key)
             if fields:
                 plan.change[kind].append(Change(kind, key, fields))
-                merged = {f: (v if not (f in KEEP_WHEN_EMPTY and v == "") else old[f]) for f, v in values.items()}
+                merged = {f: (old[f] if f in held or (f in KEEP_WHEN_EMPTY and v == "") else v)
+                          for f, v in values.items()}
+                if kind == "customer":
+                    merged["contact_changed_at"] = old["contact_changed_at"] if held else None
                 writes[kind][key] = (old["id"], merged, None)
         if full:
             for key, old in existing.items():
@@ -405,7 +431,7 @@ _INSERT_COLUMNS = {
               "removed_on", "active"],
 }
 _UPDATE_COLUMNS = {
-    "customer": [*CUSTOMER_FIELDS, "ended_on"],
+    "customer": [*CUSTOMER_FIELDS, "ended_on", "contact_changed_at"],
     "point": ["customer", "code", "street", "house_number", "apartment", "postcode", "town", "ended_on"],
     "meter": ["service_point", "kind", "installed_on", "verification_due", "digits", "initial_litres", "removed_on",
               "active"],
@@ -424,7 +450,7 @@ def _insert_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[s
 
 def _update_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[str, Any]) -> tuple:
     if kind == "customer":
-        return (*(v[f] for f in CUSTOMER_FIELDS), None, row_id)
+        return (*(v[f] for f in CUSTOMER_FIELDS), None, v["contact_changed_at"], row_id)
     if kind == "point":
         return (ids["customer"][v["customer"]], key, v["street"], v["house_number"], v["apartment"], v["postcode"],
                 v["town"], None, row_id)

@@ -59,15 +59,117 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _LATIN2_SIGNS = set("±¶¼¡¦¬")
 
 
+# Every reason the import gives, in English (the command line) and Polish (the office's screen, the
+# error CSV): a code and its values, so each language words it whole.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # the file as a whole
+    "mapping_invalid": ("mapping {path}: not a JSON object of header -> column{detail}",
+                        "mapowanie {path}: to nie jest obiekt JSON nagłówek -> kolumna{detail}"),
+    "mapping_unknown": ("mapping {path}: unknown columns {unknown} (known: {known})",
+                        "mapowanie {path}: nieznane kolumny {unknown} (znane: {known})"),
+    "header_twice": ("headers '{first}' and '{second}' are both the column {column}",
+                     "nagłówki „{first}” i „{second}” oznaczają tę samą kolumnę {column}"),
+    "columns_missing": ("missing required columns: {missing} (the header row has: {headers})",
+                        "brak wymaganych kolumn: {missing} (wiersz nagłówka ma: {headers})"),
+    "file_too_large": ("the file has {size} MB, more than the {limit} MB allowed",
+                       "plik ma {size} MB, a dozwolone jest najwyżej {limit} MB"),
+    "not_text": ("not a text table (binary data or UTF-16): export CSV as UTF-8 or Windows-1250",
+                 "to nie jest tabela tekstowa (dane binarne lub UTF-16): wyeksportuj CSV w UTF-8 lub Windows-1250"),
+    "encoding": ("the file is neither UTF-8 nor Windows-1250 (byte {byte})",
+                 "plik nie jest zapisany ani w UTF-8, ani w Windows-1250 (bajt {byte}): wyeksportuj go ponownie"),
+    "iso_8859_2": ("the file looks like ISO-8859-2, not UTF-8 or Windows-1250: export it again",
+                   "plik wygląda na zapisany w ISO-8859-2, nie w UTF-8 ani Windows-1250: wyeksportuj go ponownie"),
+    "no_columns": ("not a table: the first line has no ';' or ',' separated columns",
+                   "to nie jest tabela: pierwszy wiersz nie ma kolumn rozdzielonych znakiem „;” ani „,”"),
+    "csv_unreadable": ("not a readable CSV at line {line}: {detail}",
+                       "nieczytelny plik CSV w wierszu {line}: {detail}"),
+    "no_header": ("not a table: no header row", "to nie jest tabela: brak wiersza nagłówka"),
+    "not_xlsx": ("not a table: a ZIP file that is not an XLSX workbook ({detail})",
+                 "to nie jest tabela: plik ZIP, który nie jest skoroszytem XLSX ({detail})"),
+    "sheets": ("the workbook has {count} sheets ({names}): keep only the registry",
+               "skoroszyt ma {count} arkusze ({names}): zostaw tylko arkusz z kartoteką"),
+    "merged_cells": ("the sheet has merged cells: unmerge them so that every row has all its cells",
+                     "arkusz ma scalone komórki: rozdziel je, aby każdy wiersz miał wszystkie komórki"),
+    "sheet_empty": ("not a table: the sheet is empty", "to nie jest tabela: arkusz jest pusty"),
+    "apply_failed": ("writing the registry failed: nothing was changed; try again or tell the administrator",
+                     "zapis kartoteki nie powiódł się: nic nie zmieniono; spróbuj ponownie lub powiadom administratora"),
+    # one row or cell
+    "field_count": ("{found} fields where the header has {expected}",
+                    "{found} pól, a nagłówek ma {expected}"),
+    "formula": ("a formula ({formula}): save the values, not formulas",
+                "formuła ({formula}): zapisz wartości, nie formuły"),
+    "required": ("required, empty", "pole wymagane jest puste"),
+    "too_long": ("longer than {length} characters", "dłuższe niż {length} znaków"),
+    "point_address_partial": ("required when another point address column is given",
+                              "wymagane, gdy podano inną kolumnę adresu punktu"),
+    "postcode": ("'{value}' is not a postcode NN-NNN", "„{value}” nie jest kodem pocztowym NN-NNN"),
+    "email": ("'{value}' is not an e-mail address", "„{value}” nie jest adresem e-mail"),
+    "date": ("'{value}' is not a date YYYY-MM-DD or DD.MM.YYYY",
+             "„{value}” nie jest datą RRRR-MM-DD ani DD.MM.RRRR"),
+    "number": ("'{value}' is not a number of m³ such as 123,456",
+               "„{value}” nie jest liczbą m³, np. 123,456"),
+    "decimals": ("'{value}' has more than three decimals (litres)",
+                 "„{value}” ma więcej niż trzy miejsca po przecinku (litry)"),
+    "billing_period": ("'{value}' is not a billing period of 1, 2 or 3 months",
+                       "„{value}” nie jest okresem rozliczeniowym 1, 2 ani 3 miesiące"),
+    "digits": ("'{value}' is not a number of digits from 3 to 9", "„{value}” nie jest liczbą cyfr od 3 do 9"),
+    "kind": ("'{value}' is not main or sub", "„{value}” nie jest rodzajem main (główny) ani sub (podlicznik)"),
+    "reading_digits": ("{value} m³ does not fit a register of {digits} digits",
+                       "{value} m³ nie mieści się na liczydle o {digits} cyfrach"),
+    "reading_too_big": ("{value} m³ is more than e-BOK stores (2,147,483 m³)",
+                        "{value} m³ to więcej, niż e-BOK przechowuje (2 147 483 m³)"),
+    "meter_twice": ("meter serial {serial} is also on line {first}: one row per meter",
+                    "wodomierz {serial} jest też w wierszu {first}: jeden wiersz na wodomierz"),
+    "disagrees": ("{label} {key} has {field} '{first}' on line {first_line} and '{value}' here",
+                  "{label_pl} {key} ma {field} „{first}” w wierszu {first_line}, a tutaj „{value}”"),
+    "meter_elsewhere": ("meter serial {serial} is on point {point} of customer {owner}, not of {customer}",
+                        "wodomierz {serial} jest na punkcie {point} klienta {owner}, nie klienta {customer}"),
+}
+
+
+def message(code: str, params: dict[str, Any], lang: str = "en") -> str:
+    en, pl = MESSAGES[code]
+    return (pl if lang == "pl" else en).format(**params)
+
+
 class RegistryFileError(Exception):
     """The file as a whole cannot be read (encoding, not a table, too large, refused XLSX)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(message(code, params))
+        self.code = code
+        self.params = params
+
+    def text(self, lang: str = "en") -> str:
+        return message(self.code, self.params, lang)
+
+
+class BadValue(ValueError):
+    """A cell's value the import cannot take, with the reason's code."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(message(code, params))
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
 class CellError:
     line: int
     column: str
-    reason: str
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return message(self.code, dict(self.params))
+
+    def text(self, lang: str = "en") -> str:
+        return message(self.code, dict(self.params), lang)
+
+
+def cell_error(line: int, column: str, code: str, **params: Any) -> CellError:
+    return CellError(line, column, code, tuple(params.items()))
 
 
 @dataclass
@@ -93,12 +195,12 @@ def load_mapping(path: Path) -> dict[str, str]:
     try:
         mapping = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegistryFileError(f"mapping {path}: not a JSON object of header -> column ({exc})") from exc
+        raise RegistryFileError("mapping_invalid", path=path, detail=f" ({exc})") from exc
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-        raise RegistryFileError(f"mapping {path}: not a JSON object of header -> column")
+        raise RegistryFileError("mapping_invalid", path=path, detail="")
     unknown = sorted(v for v in mapping.values() if v not in COLUMNS)
     if unknown:
-        raise RegistryFileError(f"mapping {path}: unknown columns {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
+        raise RegistryFileError("mapping_unknown", path=path, unknown=", ".join(unknown), known=", ".join(COLUMNS))
     return mapping
 
 
@@ -111,21 +213,21 @@ def _columns(headers: list[str], mapping: dict[str, str]) -> tuple[list[str | No
         k = _key(header)
         name = mapped.get(k) or _BY_KEY.get(k)
         if name in seen:
-            raise RegistryFileError(f"headers '{seen[name]}' and '{header}' are both the column {name}")
+            raise RegistryFileError("header_twice", first=seen[name], second=header, column=name)
         if name:
             seen[name] = header
         names.append(name)
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
-        raise RegistryFileError(
-            f"missing required columns: {', '.join(missing)} (the header row has: {', '.join(h for h in headers if h)})")
+        raise RegistryFileError("columns_missing", missing=", ".join(missing),
+                                headers=", ".join(h for h in headers if h))
     return names, [h for h, n in zip(headers, names, strict=True) if n is None and h.strip()]
 
 
 def read_table(path: Path, mapping: dict[str, str] | None = None, max_bytes: int = MAX_BYTES) -> Table:
     size = path.stat().st_size
     if size > max_bytes:
-        raise RegistryFileError(f"the file has {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB allowed")
+        raise RegistryFileError("file_too_large", size=f"{size / 2**20:.0f}", limit=f"{max_bytes / 2**20:.0f}")
     with path.open("rb") as f:
         head = f.read(4)
     if head == _XLSX_MAGIC:
@@ -135,7 +237,7 @@ def read_table(path: Path, mapping: dict[str, str] | None = None, max_bytes: int
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
-        raise RegistryFileError("not a text table (binary data or UTF-16): export CSV as UTF-8 or Windows-1250")
+        raise RegistryFileError("not_text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -143,9 +245,9 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode("cp1250")
     except UnicodeDecodeError as exc:
-        raise RegistryFileError(f"the file is neither UTF-8 nor Windows-1250 (byte {exc.start})") from exc
+        raise RegistryFileError("encoding", byte=exc.start) from exc
     if _LATIN2_SIGNS & set(text):
-        raise RegistryFileError("the file looks like ISO-8859-2, not UTF-8 or Windows-1250: export it again")
+        raise RegistryFileError("iso_8859_2")
     return text
 
 
@@ -154,7 +256,7 @@ def _read_csv(data: bytes, mapping: dict[str, str]) -> Table:
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
     if delimiter not in first:
-        raise RegistryFileError("not a table: the first line has no ';' or ',' separated columns")
+        raise RegistryFileError("no_columns")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[CellError] = []
@@ -170,13 +272,13 @@ def _read_csv(data: bytes, mapping: dict[str, str]) -> Table:
                 names, ignored = _columns([c.strip() for c in cells], mapping)
                 continue
             if len(cells) != len(names):
-                errors.append(CellError(line, "", f"{len(cells)} fields where the header has {len(names)}"))
+                errors.append(cell_error(line, "", "field_count", found=len(cells), expected=len(names)))
                 continue
             rows.append((line, {n: c.strip() for n, c in zip(names, cells, strict=True) if n}))
     except csv.Error as exc:
-        raise RegistryFileError(f"not a readable CSV at line {reader.line_num}: {exc}") from exc
+        raise RegistryFileError("csv_unreadable", line=reader.line_num, detail=str(exc)) from exc
     if names is None:
-        raise RegistryFileError("not a table: no header row")
+        raise RegistryFileError("no_header")
     return Table(rows, [n for n in names if n], ignored, errors, "csv")
 
 
@@ -212,13 +314,12 @@ def _read_xlsx(path: Path, mapping: dict[str, str]) -> Table:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # zipfile, XML and openpyxl's own errors: all mean "not a workbook"
-        raise RegistryFileError(f"not a table: a ZIP file that is not an XLSX workbook ({exc})") from exc
+        raise RegistryFileError("not_xlsx", detail=str(exc)) from exc
     try:
         if len(book.sheetnames) != 1:
-            raise RegistryFileError(
-                f"the workbook has {len(book.sheetnames)} sheets ({', '.join(book.sheetnames)}): keep only the registry")
+            raise RegistryFileError("sheets", count=len(book.sheetnames), names=", ".join(book.sheetnames))
         if _has_merged_cells(path):
-            raise RegistryFileError("the sheet has merged cells: unmerge them so that every row has all its cells")
+            raise RegistryFileError("merged_cells")
         sheet = book[book.sheetnames[0]]
         names: list[str | None] | None = None
         ignored: list[str] = []
@@ -236,11 +337,11 @@ def _read_xlsx(path: Path, mapping: dict[str, str]) -> Table:
                 if not name:
                     continue
                 if cell.data_type == "f":
-                    errors.append(CellError(line, name, f"a formula ({cell.value}): save the values, not formulas"))
+                    errors.append(cell_error(line, name, "formula", formula=cell.value))
                 row[name] = _cell_text(cell.value)
             rows.append((line, row))
         if names is None:
-            raise RegistryFileError("not a table: the sheet is empty")
+            raise RegistryFileError("sheet_empty")
         return Table(rows, [n for n in names if n], ignored, errors, "xlsx")
     finally:
         book.close()

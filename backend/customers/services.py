@@ -8,6 +8,7 @@ from typing import Any
 from piccolo.columns import Column
 
 from backend.core.addresses import street_address
+from backend.core.clock import now
 from backend.core.db import contains, transaction
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
 from backend.customers.tables import Customer, Meter, ServicePoint
@@ -43,7 +44,8 @@ async def get_customer(customer_id: str) -> dict[str, Any] | None:
 
 async def search(q: str, limit: int = 50) -> list[dict[str, Any]]:
     q = q.strip()
-    query = Customer.select().order_by(Customer.number).limit(limit)
+    # a customer whose contract ended (a full registry import no longer lists them) is not the office's to serve
+    query = Customer.select().where(Customer.ended_on.is_null()).order_by(Customer.number).limit(limit)
     if q:
         query = query.where(
             (Customer.number == q) | contains(Customer.name, q) | contains(Customer.email, q)
@@ -158,8 +160,12 @@ async def update_correspondence(customer_id: str, values: dict[str, str]) -> Non
         return
     async with transaction():
         before = await Customer.select(Customer.number, *columns.values()).where(Customer.id == customer_id).first()
-        await Customer.update(changes).where(Customer.id == customer_id)
         changed = {k: v for k, v in values.items() if k in columns and before and before[k] != v}
+        if changed:
+            # newer than the billing system's file: the registry import keeps it and reports the conflict
+            # until the file has the same values (README, "Registry import")
+            changes[Customer.contact_changed_at] = now()
+        await Customer.update(changes).where(Customer.id == customer_id)
         if before and changed:  # the billing system keeps the correspondence data too
             await webhooks.emit("customer.contact_changed", {
                 "customer_id": customer_id, "customer_number": before["number"], "changed": changed,

@@ -27,6 +27,9 @@ class Customer(Table):
     town = Varchar(length=80)
     billing_period_months = SmallInt(default=1)  # 1, 2 or 3
     ended_on = Date(null=True, default=None)  # contract ended (a full registry import no longer lists it)
+    # the resident (or the office) changed the contact data or correspondence address in e-BOK and the
+    # billing system's file has not caught up yet: the import keeps e-BOK's values and reports a conflict
+    contact_changed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -56,3 +59,4 @@ class Meter(Table):
     removed_on = Date(null=True, default=None)
     active = Boolean(default=True)
     initial_litres = Integer(default=0)  # register value when installed
+

@@ -90,6 +90,9 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "webhook_event": "copies of changes (a reading, a payment, a contact or consent change) sent to the utility's "
                      "own systems by webhook; each fact is exported from its own table above",
     "webhook_delivery": "when each of those copies reached which of the utility's systems, and its answer",
+    "registry_import": "a registry file the office imported (who imported it is staff); the customers, points and "
+                       "meters it wrote are exported from their own tables",
+    "registry_lock": "which staff member has the registry import in hand (one row while an import is open)",
     "reading_change": "the integration feed's order of reading events (a reading's id and status at the time); "
                       "the readings and their statuses are exported from `reading`",
 }

@@ -68,6 +68,7 @@ const StaffInformationView = lazy(() => import('./views/staff-docs.js'), 'StaffI
 const StaffInboxView = lazy(() => import('./views/staff-inbox.js'), 'StaffInboxView');
 const StaffDataView = lazy(() => import('./views/staff-inbox.js'), 'StaffDataView');
 const PriceListView = lazy(() => import('./views/price-list.js'), 'PriceListView');
+const KartotekaView = lazy(() => import('./views/kartoteka.js'), 'KartotekaView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -107,6 +108,7 @@ const ROUTES = {
   '/biuro/informacje': { view: StaffInformationView, access: 'staff' },
   '/biuro/kontakt': { view: StaffInboxView, access: 'staff' },
   '/biuro/dane': { view: StaffDataView, access: 'staff' },
+  '/biuro/kartoteka': { view: KartotekaView, access: 'staff' },
 };
 const NOT_FOUND = { view: NotFoundView, access: 'public' };
 

@@ -18,6 +18,7 @@ import '../../pwa/app/i18n/outages-views.js';
 import '../../pwa/app/i18n/inspections-views.js';
 import '../../pwa/app/i18n/staff-views.js';
 import '../../pwa/app/i18n/integration-views.js';
+import '../../pwa/app/i18n/kartoteka.js';
 
 await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
 

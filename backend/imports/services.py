@@ -1,0 +1,413 @@
+"""The registry import as the office runs it from the PWA (Kartoteka): the same reading, checking
+and plan as `ebok import registry` (backend/customers/registry.py), in outbox jobs so that any
+server or `ebok worker` process may run them, and one at a time.
+
+An upload takes the lock (one row in registry_lock: its primary key is the lock, on SQLite and
+PostgreSQL alike, across processes) and is checked by the job `registry_check`: the plan and the
+errors are stored with the import. Applying it is the job `registry_apply`, which compares and
+writes in one transaction like the command line. The lock goes when the import is applied,
+fails, or is discarded; an import left unapplied for STALE may be taken over by another person.
+Progress: rows read and entries written, kept in the job's process and written to the import's
+row every second (while the write transaction holds SQLite's only write lock, the row is left
+alone and the poll answered by the job's own process tells the count)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import csv
+import io
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from backend.core.clock import now, today_in_warsaw
+from backend.core.db import is_postgres, is_unique_violation, json_column, json_list, transaction
+from backend.core.errors import ApiError, not_found
+from backend.core.files import FileStore, is_uuid
+from backend.core.outbox import GiveUp, enqueue
+from backend.customers import registry
+from backend.customers.registry_file import MAX_BYTES, CellError, RegistryFileError, message, read_table
+from backend.imports.tables import RegistryImport, RegistryLock
+from backend.settings import Settings
+
+log = logging.getLogger("ebok.imports")
+
+CHECK_JOB = "registry_check"
+APPLY_JOB = "registry_apply"
+LOCK_ID = "registry"
+STALE = timedelta(minutes=30)  # an upload nobody applies or discards for this long can be taken over
+SHOWN_ERRORS = 100
+LISTED = 20  # entries named per kind and kind of change
+KINDS = ("customer", "point", "meter")
+
+
+@dataclass
+class Staff:
+    """Who works with the import (the caller's user: the registry does not read accounts)."""
+
+    id: str
+    name: str
+    language: str = "pl"
+
+
+def store(settings: Settings) -> FileStore:
+    return FileStore(settings.data_dir / "registry-imports", suffix=".upload")
+
+
+def _errors_path(settings: Settings, import_id: str) -> Path:
+    return store(settings).path(import_id).with_suffix(".errors.json")
+
+
+# --- the lock ---------------------------------------------------------------------------------
+
+
+def busy(holder: dict[str, Any]) -> ApiError:
+    return ApiError("registry_busy", f"{holder['by_name']} is importing the registry", 409,
+                    extra={"params": {"by": holder["by_name"], "since": holder["since"].isoformat()}})
+
+
+async def holder() -> dict[str, Any] | None:
+    return await RegistryLock.select().where(RegistryLock.id == LOCK_ID).first()
+
+
+async def _take_lock(staff: Staff, import_id: uuid.UUID) -> None:
+    """The lock for this person's new upload: free, theirs (a new file replaces their unapplied one),
+    or left untouched for STALE; otherwise 409 naming who has it."""
+    for _ in range(3):
+        t = now()
+        try:
+            await RegistryLock.insert(RegistryLock(id=LOCK_ID, import_id=import_id, by_user=staff.id,
+                                                   by_name=staff.name, since=t, touched_at=t))
+            return
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+        held = await holder()
+        if held is None:
+            continue
+        previous = await RegistryImport.select(RegistryImport.status).where(
+            RegistryImport.id == held["import_id"]).first()
+        applying = previous is not None and previous["status"] == "applying"
+        if applying or (str(held["by_user"]) != staff.id and held["touched_at"] > t - STALE):
+            raise busy(held)
+        async with transaction():  # the very row seen: another taker may have been quicker
+            gone = await RegistryLock.delete().where(
+                (RegistryLock.id == LOCK_ID) & (RegistryLock.import_id == held["import_id"])).returning(
+                RegistryLock.id)
+            if gone:
+                await RegistryImport.update({RegistryImport.status: "discarded", RegistryImport.finished_at: t}).where(
+                    (RegistryImport.id == held["import_id"]) & RegistryImport.status.is_in(
+                        ["checking", "planned", "refused"]))
+    raise busy(await holder() or {"by_name": "?", "since": now()})
+
+
+async def _release(import_id: Any) -> None:
+    await RegistryLock.delete().where((RegistryLock.id == LOCK_ID) & (RegistryLock.import_id == import_id))
+
+
+async def _own(staff: Staff, import_id: str) -> dict[str, Any]:
+    """The import, for its uploader while they hold the lock with it (others: 409 naming them)."""
+    row = await _get(import_id)
+    held = await holder()
+    if held is None or str(held["import_id"]) != str(row["id"]):
+        raise ApiError("registry_import_closed", "This import is no longer open: upload the file again", 409)
+    if str(held["by_user"]) != staff.id:
+        raise busy(held)
+    return row
+
+
+# --- upload, apply, discard -------------------------------------------------------------------
+
+
+async def upload(settings: Settings, staff: Staff, file_name: str, data: bytes, full: bool) -> dict[str, Any]:
+    if len(data) > MAX_BYTES:
+        raise ApiError("file_too_large", f"The file is larger than {MAX_BYTES // 2**20} MB", 400, field="file",
+                       extra={"limit_mb": MAX_BYTES // 2**20})
+    if not data.strip():
+        raise ApiError("registry_file_empty", "The file is empty", 400, field="file")
+    import_id = uuid.uuid4()
+    await _take_lock(staff, import_id)
+    try:
+        store(settings).save(str(import_id), data)
+        async with transaction():
+            await RegistryImport.insert(RegistryImport(
+                id=import_id, status="checking", full=full, file_name=file_name[:200], file_size=len(data),
+                by_user=staff.id, by_name=staff.name, created_at=now()))
+            await enqueue(CHECK_JOB, {"import_id": str(import_id)})
+    except BaseException:
+        await _release(import_id)
+        raise
+    return await view(settings, str(import_id), staff)
+
+
+async def apply(settings: Settings, staff: Staff, import_id: str) -> dict[str, Any]:
+    row = await _own(staff, import_id)
+    if row["status"] != "planned":
+        raise ApiError("registry_import_not_ready", f"The import is {row['status']}, not planned", 409)
+    async with transaction():
+        moved = await RegistryImport.update({RegistryImport.status: "applying", RegistryImport.done: 0,
+                                             RegistryImport.total: 0}).where(
+            (RegistryImport.id == row["id"]) & (RegistryImport.status == "planned")).returning(RegistryImport.id)
+        if not moved:
+            raise ApiError("registry_import_not_ready", "The import is already being applied", 409)
+        await RegistryLock.update({RegistryLock.touched_at: now()}).where(RegistryLock.import_id == row["id"])
+        await enqueue(APPLY_JOB, {"import_id": str(row["id"])})
+    return await view(settings, import_id, staff)
+
+
+async def discard(settings: Settings, staff: Staff, import_id: str) -> dict[str, Any]:
+    row = await _own(staff, import_id)
+    if row["status"] in ("applying", "checking"):
+        raise ApiError("registry_import_not_ready", f"The import is {row['status']}", 409)
+    await RegistryImport.update({RegistryImport.status: "discarded", RegistryImport.finished_at: now()}).where(
+        RegistryImport.id == row["id"])
+    await _release(row["id"])
+    _forget_files(settings, str(row["id"]))
+    return await view(settings, import_id, staff)
+
+
+def _forget_files(settings: Settings, import_id: str) -> None:
+    store(settings).delete(import_id)
+    _errors_path(settings, import_id).unlink(missing_ok=True)
+
+
+# --- what the screen shows ----------------------------------------------------------------------
+
+
+_LIVE: dict[str, dict[str, Any]] = {}  # import id -> {phase, done, total} of jobs running in this process
+
+
+async def _get(import_id: str) -> dict[str, Any]:
+    row = await RegistryImport.select().where(RegistryImport.id == import_id).first() if is_uuid(import_id) else None
+    if row is None:
+        raise not_found("import")
+    return row
+
+
+def _error_out(e: list[Any], lang: str) -> dict[str, Any]:
+    line, column, code, params = e
+    return {"line": line, "column": column, "code": code, "reason": message(code, params, lang)}
+
+
+async def view(settings: Settings, import_id: str, staff: Staff) -> dict[str, Any]:
+    row = await _get(import_id)
+    summary = json_column(row["summary"]) or {}
+    live = _LIVE.get(str(row["id"]), {})
+    problem = json_column(row["problem"]) if row["problem"] else None
+    held = await holder()
+    return {
+        "id": str(row["id"]), "status": row["status"], "full": row["full"], "file_name": row["file_name"],
+        "file_size": row["file_size"], "by_name": row["by_name"], "mine": str(row["by_user"]) == staff.id,
+        "created_at": row["created_at"].isoformat(),
+        "finished_at": row["finished_at"].isoformat() if row["finished_at"] else None,
+        "phase": live.get("phase", summary.get("phase", "")),
+        "done": max(int(live.get("done", 0)), row["done"]), "total": max(int(live.get("total", 0)), row["total"]),
+        "summary": {k: v for k, v in summary.items() if k != "phase"},
+        "errors_count": row["errors_count"],
+        "errors": [_error_out(e, staff.language) for e in json_list(row["first_errors"])],
+        "problem": ({"code": problem["code"], "reason": message(problem["code"], problem["params"], staff.language)}
+                    if problem else None),
+        "open": held is not None and str(held["import_id"]) == str(row["id"]),
+    }
+
+
+async def current(settings: Settings, staff: Staff) -> dict[str, Any]:
+    """Who holds the lock, and the import this person sees: theirs in hand, or their last one."""
+    held = await holder()
+    lock = None
+    if held is not None:
+        stale = held["touched_at"] <= now() - STALE
+        lock = {"by": held["by_name"], "since": held["since"].isoformat(), "mine": str(held["by_user"]) == staff.id,
+                "stale": stale, "import_id": str(held["import_id"])}
+    mine = await RegistryImport.select(RegistryImport.id).where(RegistryImport.by_user == staff.id).order_by(
+        RegistryImport.created_at, ascending=False).first()
+    shown = mine["id"] if mine else None
+    return {"lock": lock, "import": await view(settings, str(shown), staff) if shown else None,
+            "max_mb": MAX_BYTES // 2**20}
+
+
+async def errors_csv(settings: Settings, staff: Staff, import_id: str) -> tuple[bytes, str]:
+    """Every error of the import as CSV (UTF-8 with BOM, ';': spreadsheets open it as it is)."""
+    row = await _get(import_id)
+    path = _errors_path(settings, str(row["id"]))
+    errors = json.loads(path.read_text("utf-8")) if path.exists() else json_list(row["first_errors"])
+    pl = staff.language != "en"
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["wiersz", "kolumna", "kod", "powód"] if pl else ["line", "column", "code", "reason"])
+    for line, column, code, params in errors:
+        writer.writerow([line, column, code, message(code, params, "pl" if pl else "en")])
+    stem = Path(row["file_name"]).stem or "kartoteka"
+    return out.getvalue().encode("utf-8"), f"{stem}-{'bledy' if pl else 'errors'}.csv"
+
+
+# --- the jobs -----------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _progress(import_id: str) -> AsyncIterator[dict[str, Any]]:
+    """The job's counters, written to its row every second from outside its transaction."""
+    live = _LIVE.setdefault(import_id, {"phase": "reading", "done": 0, "total": 0})
+
+    async def write() -> None:
+        await RegistryImport.update({RegistryImport.done: int(live["done"]), RegistryImport.total: int(live["total"]),
+                                     RegistryImport.summary: {"phase": live["phase"]}}).where(
+            (RegistryImport.id == import_id) & RegistryImport.status.is_in(["checking", "applying"]))
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            if live.get("in_tx") and not is_postgres():
+                continue  # SQLite's one write lock is the job's: the count stays in this process
+            try:
+                await write()
+            except Exception as exc:  # a missed tick is only a stale count
+                log.debug("progress of %s not written: %r", import_id, exc)
+
+    # a context of its own: not the job's transaction (PostgreSQL: another connection)
+    task = asyncio.create_task(tick(), context=contextvars.Context())
+    try:
+        yield live
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        _LIVE.pop(import_id, None)
+
+
+def _counter(live: dict[str, Any]) -> registry.Progress:
+    def step(n: int) -> None:
+        live["done"] += n
+    return step
+
+
+async def _read(settings: Settings, import_id: str, live: dict[str, Any]) -> registry.Records:
+    path = store(settings).path(import_id)
+    table = await asyncio.to_thread(read_table, path)
+    live.update(phase="checking", done=0, total=len(table.rows))
+    records = await asyncio.to_thread(registry.validate, table, _counter(live))
+    table.rows.clear()
+    return records
+
+
+def _encode_error(e: CellError) -> list[Any]:
+    return [e.line, e.column, e.code, dict(e.params)]
+
+
+def _summary(plan: registry.Plan, rows: int) -> dict[str, Any]:
+    fields: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+    for kind in KINDS:
+        for change in plan.change[kind]:
+            for f in change.fields:
+                fields[kind][f] = fields[kind].get(f, 0) + 1
+    return {
+        "rows": rows,
+        "add": {k: len(plan.add[k]) for k in KINDS}, "change": {k: len(plan.change[k]) for k in KINDS},
+        "end": {k: len(plan.end[k]) for k in KINDS}, "fields": fields,
+        "listed": {
+            "add": {k: plan.add[k][:LISTED] for k in KINDS},
+            "change": {k: [{"key": c.key, "fields": sorted(c.fields)} for c in plan.change[k][:LISTED]] for k in KINDS},
+            "end": {k: plan.end[k][:LISTED] for k in KINDS},
+        },
+        "conflicts_count": len(plan.conflicts),
+        "conflicts": [{"key": c.key, "field": c.field, "ebok": str(c.ebok), "file": str(c.file),
+                       "changed_at": str(c.changed_at)[:10]} for c in plan.conflicts[:SHOWN_ERRORS]],
+    }
+
+
+async def _refuse(settings: Settings, import_id: str, errors: list[CellError] | None = None,
+                  problem: RegistryFileError | None = None, summary: dict[str, Any] | None = None) -> None:
+    encoded = [_encode_error(e) for e in errors or []]
+    if encoded:
+        path = _errors_path(settings, import_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(encoded, ensure_ascii=False), "utf-8")
+    await RegistryImport.update({
+        RegistryImport.status: "refused", RegistryImport.errors_count: len(encoded),
+        RegistryImport.first_errors: encoded[:SHOWN_ERRORS], RegistryImport.summary: summary or {},
+        RegistryImport.problem: json.dumps({"code": problem.code, "params": problem.params}, default=str)
+        if problem else "",
+        RegistryImport.finished_at: now(),
+    }).where(RegistryImport.id == import_id)
+
+
+class RegistryCheck:
+    """Reads and checks an uploaded file and stores its plan (nothing is written to the registry)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        import_id = payload["import_id"]
+        row = await RegistryImport.select().where(RegistryImport.id == import_id).first()
+        if row is None or row["status"] != "checking":
+            return
+        async with _progress(import_id) as live:
+            try:
+                records = await _read(self.settings, import_id, live)
+            except RegistryFileError as exc:
+                await _refuse(self.settings, import_id, problem=exc)
+                return
+            live["phase"] = "comparing"
+            plan = await registry.build_plan(records, row["full"], today_in_warsaw())
+        summary = _summary(plan, records.rows)
+        if plan.errors:
+            await _refuse(self.settings, import_id, plan.errors, summary=summary)
+            return
+        await RegistryImport.update({
+            RegistryImport.status: "planned", RegistryImport.summary: summary, RegistryImport.done: records.rows,
+            RegistryImport.total: records.rows, RegistryImport.errors_count: 0, RegistryImport.first_errors: [],
+        }).where((RegistryImport.id == import_id) & (RegistryImport.status == "checking"))
+
+
+class RegistryApply:
+    """Applies a planned import: read and checked again, compared and written in one transaction."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        import_id = payload["import_id"]
+        row = await RegistryImport.select().where(RegistryImport.id == import_id).first()
+        if row is None or row["status"] != "applying":
+            return
+        started = time.monotonic()
+        try:
+            async with _progress(import_id) as live:
+                records = await _read(self.settings, import_id, live)
+                live.update(phase="comparing", in_tx=True)
+                async with transaction():
+                    plan = await registry.build_plan(records, row["full"], today_in_warsaw())
+                    if not plan.errors and not plan.empty:
+                        live.update(phase="writing", done=0, total=plan.size)
+                        await registry.apply(plan, _counter(live))
+        except RegistryFileError as exc:  # the file changed on disk: refused like a new one
+            await _refuse(self.settings, import_id, problem=exc)
+            await _release(row["id"])
+            return
+        except Exception as exc:
+            log.exception("registry import %s failed", import_id)
+            await RegistryImport.update({RegistryImport.status: "failed", RegistryImport.finished_at: now(),
+                                         RegistryImport.problem: json.dumps({"code": "apply_failed", "params": {}})}
+                                        ).where(RegistryImport.id == import_id)
+            await _release(row["id"])
+            raise GiveUp(repr(exc)) from exc
+        summary = _summary(plan, records.rows) | {"seconds": round(time.monotonic() - started, 1)}
+        if plan.errors:  # the registry changed since the check (another way in): nothing written
+            await _refuse(self.settings, import_id, plan.errors, summary=summary)
+        else:
+            await RegistryImport.update({
+                RegistryImport.status: "done", RegistryImport.summary: summary, RegistryImport.finished_at: now(),
+                RegistryImport.done: plan.size, RegistryImport.total: plan.size,
+            }).where(RegistryImport.id == import_id)
+            store(self.settings).delete(import_id)
+        await _release(row["id"])
