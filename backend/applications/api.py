@@ -12,7 +12,7 @@ from litestar.types import ControllerRouterHandler
 
 from backend.accounts.guards import UserDep, logged_in, role_in, staff_only
 from backend.applications import services
-from backend.applications.schemas import MAX_ATTACHMENTS, AnswerIn, ApplicationOut, ExtendIn
+from backend.applications.schemas import MAX_ATTACHMENTS, AnswerIn, ApplicationOut, DeadlinesOut, ExtendIn
 from backend.core.errors import ApiError
 from backend.core.forms import form_id, form_text, idempotency_key
 from backend.core.photos import MAX_BYTES
@@ -50,6 +50,11 @@ class ApplicationsController(Controller):
     @get("/")
     async def mine(self, user: UserDep) -> list[ApplicationOut]:
         return await services.list_for(user)
+
+    @get("/deadlines")
+    async def deadlines(self, settings: SettingsDep) -> DeadlinesOut:
+        """Days to answer the kinds whose deadline the utility's regulations set (shown on the form)."""
+        return DeadlinesOut(complaint_days=settings.complaint_days, application_days=settings.application_days)
 
     @get("/{application_id:str}")
     async def one(self, user: UserDep, application_id: FromPath[Id]) -> ApplicationOut:

@@ -42,6 +42,11 @@ class ApplicationOut(msgspec.Struct):
     attachments: list[AttachmentOut]
 
 
+class DeadlinesOut(msgspec.Struct):
+    complaint_days: int
+    application_days: int
+
+
 class ExtendIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Reason
 

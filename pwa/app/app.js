@@ -69,6 +69,9 @@ const StaffInboxView = lazy(() => import('./views/staff-inbox.js'), 'StaffInboxV
 const StaffDataView = lazy(() => import('./views/staff-inbox.js'), 'StaffDataView');
 const PriceListView = lazy(() => import('./views/price-list.js'), 'PriceListView');
 const KartotekaView = lazy(() => import('./views/kartoteka.js'), 'KartotekaView');
+const ApplicationsView = lazy(() => import('./views/applications.js'), 'ApplicationsView');
+const ApplicationView = lazy(() => import('./views/applications.js'), 'ApplicationView');
+const StaffApplicationsView = lazy(() => import('./views/staff-applications.js'), 'StaffApplicationsView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -101,6 +104,9 @@ const ROUTES = {
   '/cennik': { view: PriceListView, access: 'public' },
   '/kontakt': { view: ContactView, access: 'user' },
   '/kontakt/watek': { view: ContactThreadView, access: 'user' },
+  '/wnioski': { view: ApplicationsView, access: 'user' },
+  '/wnioski/wniosek': { view: ApplicationView, access: 'user' },
+  '/biuro/wnioski': { view: StaffApplicationsView, access: 'staff' },
   '/moje-dane': { view: MyDataView, access: 'user' },
   '/rejestracja': { view: RegisterView, access: 'guest' },
   '/potwierdz-email': { view: EmailConfirmView, access: 'public' },

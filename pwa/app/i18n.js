@@ -49,6 +49,7 @@ const pl = {
   'login.waitingReadings': 'odczyty: {count}',
   'login.waitingVisits': 'wyniki wizyt: {count}',
   'login.waitingMessages': 'wiadomości: {count}',
+  'login.waitingApplications': 'wnioski: {count}',
 
   'forgot.title': 'Nie pamiętam hasła',
   'forgot.intro': 'Podaj adres e-mail przypisany do konta. Wyślemy na niego link do ustawienia nowego hasła.',

@@ -170,17 +170,31 @@
     return form;
   }
 
-  // A message to the office; attachments are kept as ArrayBuffer + type (Safari cannot store Blobs).
+  // Attachments are kept as ArrayBuffer + type (Safari cannot store Blobs).
+  function appendFiles(form, attachments) {
+    (attachments || []).forEach(function (a) {
+      form.append('attachment', new Blob([a.buffer], { type: a.type || 'application/octet-stream' }), a.name || 'zalacznik');
+    });
+    return form;
+  }
+
+  // A message to the office.
   function contactForm(item) {
     var form = new FormData();
     form.append('customer_id', item.customerId);
     form.append('category', item.category);
     form.append('subject', item.subject);
     form.append('body', item.body);
-    (item.attachments || []).forEach(function (a) {
-      form.append('attachment', new Blob([a.buffer], { type: a.type || 'application/octet-stream' }), a.name || 'zalacznik');
-    });
-    return form;
+    return appendFiles(form, item.attachments);
+  }
+
+  // An application (wniosek): its kind is `type` (`kind` names the outbox kind), its fields as JSON.
+  function applicationForm(item) {
+    var form = new FormData();
+    form.append('customer_id', item.customerId);
+    form.append('kind', item.type);
+    form.append('fields', JSON.stringify(item.fields));
+    return appendFiles(form, item.attachments);
   }
 
   // An inspector's visit outcome: the value found on site is optional (no access, damaged meter).
@@ -202,6 +216,7 @@
       form: visitForm, dropWhenSent: { photo: null },
     },
     contact: { url: '/api/contact/messages', form: contactForm, dropWhenSent: { attachments: null } },
+    application: { url: '/api/applications', form: applicationForm, dropWhenSent: { attachments: null } },
   };
 
   function kindOf(item) {

@@ -90,6 +90,11 @@ export function addContactMessage(message) {
   return addItem('contact', message);
 }
 
+// An application (Wnioski): {customerId, type, fields, attachments: [{name, type, buffer}]}.
+export function addApplication(application) {
+  return addItem('application', application);
+}
+
 // This account's result of a visit still on this device (sent or not), or undefined.
 export function visitResultOf(list, visitId) {
   return ofKind(mine(list), 'visit').find((i) => i.visitId === visitId);
@@ -219,5 +224,5 @@ export function useUnsentCounts() {
     setList(items);
     return () => subscribers.delete(setList);
   }, []);
-  return Object.fromEntries(['reading', 'visit', 'contact'].map((kind) => [kind, unsentCount(list, kind)]));
+  return Object.fromEntries(['reading', 'visit', 'contact', 'application'].map((kind) => [kind, unsentCount(list, kind)]));
 }

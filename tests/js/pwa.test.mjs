@@ -17,6 +17,7 @@ import '../../pwa/app/i18n/billing-views.js';
 import '../../pwa/app/i18n/outages-views.js';
 import '../../pwa/app/i18n/inspections-views.js';
 import '../../pwa/app/i18n/staff-views.js';
+import '../../pwa/app/i18n/applications-views.js';
 import '../../pwa/app/i18n/integration-views.js';
 import '../../pwa/app/i18n/kartoteka.js';
 
@@ -114,6 +115,9 @@ const COUNTED = {
   'route.downloaded': { pl: ['wizyta,', 'wizyty,', 'wizyt,'], en: ['visit,', 'visits,'] },
   'visit.meter': { pl: ['cyfra', 'cyfry', 'cyfr'], en: ['digit', 'digits'] },
   'outages.points': { pl: ['wskazany adres', 'wskazane adresy', 'wskazanych adresów'], en: ['listed address', 'listed addresses'] },
+  'appl.unsent': { pl: ['niewysłany wniosek', 'niewysłane wnioski', 'niewysłanych wniosków'], en: ['unsent application', 'unsent applications'] },
+  'sapp.daysLeft': { pl: ['dzień', 'dni', 'dni'], en: ['day left', 'days left'] },
+  'sapp.overdue': { pl: ['dzień', 'dni', 'dni'], en: ['day overdue', 'days overdue'] },
 };
 // which of the [1, 2, 5] forms each number takes, written out rather than asked of Intl.PluralRules
 const PL_FORM = { 1: 0, 2: 1, 3: 1, 4: 1, 5: 2, 12: 2, 13: 2, 21: 2, 22: 1, 24: 1, 25: 2, 112: 2, 122: 1 };

@@ -148,6 +148,7 @@ export function ConsentsSection() {
 const MORE = [
   { path: '/dokumenty', key: 'more.documents' },
   { path: '/kontakt', key: 'more.contact' },
+  { path: '/wnioski', key: 'more.applications' },
   { path: '/informacje', key: 'more.information' },
   { path: '/moje-dane', key: 'more.myData' },
 ];

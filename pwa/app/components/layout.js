@@ -11,7 +11,7 @@ const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
 
 // Each role has its own tabs, at most five (a phone's bottom bar): staff and inspectors have no
 // meters or invoices of their own, so the residents' tabs would only show them empty pages.
-const ACCOUNT = { path: '/konto', key: 'nav.account', icon: 'user', also: ['/dokumenty', '/kontakt', '/moje-dane'] };
+const ACCOUNT = { path: '/konto', key: 'nav.account', icon: 'user', also: ['/dokumenty', '/kontakt', '/wnioski', '/moje-dane'] };
 export const NAV_ITEMS = {
   resident: [
     { path: '/', key: 'nav.dashboard', icon: 'home' },

@@ -44,6 +44,7 @@ export default {
   'login.waitingReadings': 'readings: {count}',
   'login.waitingVisits': 'visit results: {count}',
   'login.waitingMessages': 'messages: {count}',
+  'login.waitingApplications': 'applications: {count}',
 
   'forgot.title': 'Forgotten password',
   'forgot.intro': 'Enter the e-mail address of your account. We will send a link to set a new password.',

@@ -7,7 +7,7 @@ import { t, errorText } from '../i18n.js';
 import { useApp } from '../context.js';
 import { useCachedData } from '../resource.js';
 import { useOutbox, addContactMessage, flush, discard, unsentCount } from '../outbox.js';
-import { preparePhoto } from '../photo.js';
+import { Attachments, prepareFiles } from '../components/attachments.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
@@ -16,37 +16,6 @@ import { formatDateTime } from '../format.js';
 
 const CATEGORIES = ['question', 'complaint', 'meter_problem', 'data_change', 'outage_report'];
 const MAX_FILES = 3;
-const MAX_BYTES = 10 * 1024 * 1024;
-
-// Photos are made smaller on the phone like meter photos; PDFs go as they are (the server checks them).
-async function prepare(files) {
-  const out = [];
-  for (const file of files) {
-    if (file.type === 'application/pdf' || /\.pdf$/i.test(file.name)) {
-      if (file.size > MAX_BYTES) throw Object.assign(new Error('big'), { code: 'file_too_large' });
-      out.push({ name: file.name, type: 'application/pdf', buffer: await file.arrayBuffer() });
-    } else {
-      const photo = await preparePhoto(file).catch(() => { throw Object.assign(new Error('bad'), { code: 'attachment_not_allowed' }); });
-      out.push({ name: file.name.replace(/\.[^.]+$/, '') + '.jpg', type: photo.type, buffer: photo.buffer });
-    }
-  }
-  return out;
-}
-
-function Attachments({ form, files, setFiles }) {
-  const id = form.fieldId('attachment');
-  const error = form.errors.attachment;
-  return html`<div class="field">
-    <label for=${id}>${t('msg.attachments')}</label>
-    <p class="hint" id=${`${id}-hint`}>${t('msg.attachmentsHint')}</p>
-    <input id=${id} type="file" multiple accept="image/jpeg,image/png,image/webp,application/pdf"
-      aria-describedby=${[`${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')} aria-invalid=${error ? 'true' : 'false'}
-      onChange=${(e) => setFiles([...e.currentTarget.files])} />
-    ${files.length > 0 && html`<ul class="plain" data-testid="chosen-files">${files.map((f) => html`<li>${f.name}</li>`)}</ul>`}
-    ${error && html`<p class="field-error" id=${`${id}-error`}>${errorText(error)}</p>`}
-  </div>`;
-}
-
 function NewMessage({ customers }) {
   const app = useApp();
   const [files, setFiles] = useState([]);
@@ -58,7 +27,7 @@ function NewMessage({ customers }) {
   });
   const submit = form.onSubmit(async (v) => {
     setSaved(false);
-    const attachments = await prepare(files).catch((err) => { throw Object.assign(err, { field: 'attachment' }); });
+    const attachments = await prepareFiles(files).catch((err) => { throw Object.assign(err, { field: 'attachment' }); });
     await addContactMessage({
       customerId: v.customer_id, category: v.category, subject: v.subject.trim(), body: v.body.trim(), attachments,
       userId: app.me && app.me.id,

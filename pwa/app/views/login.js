@@ -9,7 +9,8 @@ import { useUnsentCounts } from '../outbox.js';
 // What waits on this device for a login, in words (only the kinds with something waiting).
 function Waiting() {
   const counts = useUnsentCounts();
-  const parts = [['reading', 'login.waitingReadings'], ['visit', 'login.waitingVisits'], ['contact', 'login.waitingMessages']]
+  const parts = [['reading', 'login.waitingReadings'], ['visit', 'login.waitingVisits'], ['contact', 'login.waitingMessages'],
+    ['application', 'login.waitingApplications']]
     .filter(([kind]) => counts[kind] > 0).map(([kind, key]) => t(key, { count: counts[kind] }));
   if (!parts.length) return null;
   return html`<div class="banner banner-info" role="status" data-testid="login-waiting">

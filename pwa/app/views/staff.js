@@ -126,7 +126,7 @@ function CreateStaffUser() {
 }
 
 // The office's other screens (documents, information, contact inbox, deletion requests).
-const STAFF_LINKS = [['/biuro/kontakt', 'staffnav.inbox'], ['/biuro/dokumenty', 'staffnav.documents'],
+const STAFF_LINKS = [['/biuro/kontakt', 'staffnav.inbox'], ['/biuro/wnioski', 'staffnav.applications'], ['/biuro/dokumenty', 'staffnav.documents'],
   ['/biuro/informacje', 'staffnav.information'], ['/biuro/dane', 'staffnav.deletions'],
   ['/biuro/odczyty', 'nav.review'], ['/biuro/trasy', 'routes.title'], ['/biuro/kartoteka', 'staffnav.registry']];
 
