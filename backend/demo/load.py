@@ -14,6 +14,7 @@ from piccolo.table import Table
 from backend.accounts.passwords import hash_password
 from backend.accounts.tables import User, UserCustomer
 from backend.billing.demo import load_demo_billing
+from backend.consents import services as consents
 from backend.consents.tables import ConsentEvent
 from backend.core import clock
 from backend.core.bulk import insert
@@ -65,6 +66,8 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
                     counts[target.field] += len(rows)
                 await insert(tx, ConsentEvent, _PAPER_CONSENT, _paper_consents(batch))
             users = await _demo_accounts(password_hash, anna_customer_id)
+            # Anna Nowak's mobile (+48 501 234 567) gets the outage alerts by SMS (Konto: Powiadomienia)
+            await consents.record(str(anna_customer_id), "sms_alerts", True, "portal", at=clock.now())
             # a current failure on the demo resident's street and planned works on her other one
             await create_demo_outages(names.TOWN, "ul. Lipowa", "ul. Zielona", clock.now())
     except Exception as exc:
