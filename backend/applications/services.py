@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +318,49 @@ async def close(staff: CurrentUser, application_id: str) -> ApplicationOut:
     await Application.update({Application.status: "closed", Application.closed_at: now()}).where(
         Application.id == row["id"])
     return await detail(staff, application_id)
+
+
+# --- the demo ---------------------------------------------------------------------------------------
+
+
+async def create_demo_applications(customer_id: Any, author_id: Any, meter_serial: str, at: datetime,
+                                   complaint_days: int = 14, application_days: int = 30) -> None:
+    """One application of each kind in the states the office meets: new, extended, answered, closed,
+    one overdue (the demo shows the queue as it looks on a real morning)."""
+    day = local_day(at)
+    plans = [
+        ("connection_conditions", 3, "extended", {
+            "applicant_name": "Anna Nowak", "applicant_address": "ul. Zielona 5/3, 19-400 Olecko",
+            "property_address": "ul. Polna 12, 19-400 Olecko", "plot_number": "231/7", "building": "single_family",
+            "property_use": "Dom mieszkalny jednorodzinny, 4 osoby", "connection": "both", "water_demand": "0,6",
+            "water_purpose": "cele bytowe", "sewage_amount": "0,6", "sewage_kind": "domestic"}),
+        ("complaint", 20, "filed", {"subject": "reading", "reference": "",
+                                    "description": "Odczyt szacunkowy za wrzesień jest wyższy niż zużycie."}),
+        ("meter_check", 10, "answered", {"meter_serial": meter_serial,
+                                         "reason": "Wodomierz liczy mimo zakręconych kranów."}),
+        ("customer_change", 40, "closed", {"change": "move_in", "date": (day - timedelta(days=41)).isoformat(),
+                                           "meter_serial": meter_serial, "final_reading": "312,450",
+                                           "other_party_name": "Jan Kowalski"}),
+        ("contract_end", 1, "filed", {"end_date": (day + timedelta(days=30)).isoformat(), "meter_serial": meter_serial,
+                                      "final_reading": "330,000",
+                                      "correspondence_address": "ul. Zielona 5/3, 19-400 Olecko"}),
+    ]
+    rows = []
+    for n, (kind, days_ago, status, fields) in enumerate(plans, 1):
+        filed = at - timedelta(days=days_ago)
+        due = kinds.due_on(local_day(filed), kinds.answer_days(kind, fields, complaint_days, application_days))
+        extended = status == "extended"
+        if extended:
+            due = kinds.due_on(due, kinds.answer_days(kind, fields, complaint_days, application_days))
+        answered = status in ("answered", "closed")
+        rows.append(Application(
+            number=f"WN/{local_day(filed).year}/9{n:04d}", customer=customer_id, author=author_id, kind=kind,
+            fields=fields, status=status, filed_at=filed, due_on=due,
+            extension_reason="Potrzebna wizja lokalna na działce." if extended else "",
+            extended_at=filed + timedelta(days=2) if extended else None,
+            answer="Ekspertyza zlecona; laboratorium odbierze wodomierz w przyszłym tygodniu." if kind == "meter_check"
+            else "Przepisaliśmy umowę od dnia przekazania." if answered else "",
+            answered_at=filed + timedelta(days=5) if answered else None,
+            closed_at=filed + timedelta(days=6) if status == "closed" else None,
+            resident_unread=status in ("extended", "answered")))
+    await Application.insert(*rows)

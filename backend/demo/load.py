@@ -13,6 +13,7 @@ from piccolo.table import Table
 
 from backend.accounts.passwords import hash_password
 from backend.accounts.tables import User, UserCustomer
+from backend.applications.services import create_demo_applications
 from backend.billing.demo import load_demo_billing
 from backend.consents import services as consents
 from backend.consents.tables import ConsentEvent
@@ -70,6 +71,10 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
             await consents.record(str(anna_customer_id), "sms_alerts", True, "portal", at=clock.now())
             # a current failure on the demo resident's street and planned works on her other one
             await create_demo_outages(names.TOWN, "ul. Lipowa", "ul. Zielona", clock.now())
+            # Anna Nowak's applications, one of each kind in the states the office's queue shows
+            anna = data.customer(0)
+            anna_user = await User.select(User.id).where(User.email == DEMO_EMAIL).first()
+            await create_demo_applications(anna_customer_id, anna_user["id"], anna.meters[0].serial, clock.now())
     except Exception as exc:
         # Two loads at once on PostgreSQL: the loser trips over the unique customer number.
         if is_unique_violation(exc) and await _already_loaded():

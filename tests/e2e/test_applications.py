@@ -28,6 +28,19 @@ def open_applications(page):
     heading(page, "Wnioski")
 
 
+CONFIRMATION = "Potwierdzenie złożenia wniosku"
+
+
+def confirmations(smtp_server) -> int:
+    return len([m for m in smtp_server.to(ANNA) if CONFIRMATION in str(m["Subject"])])
+
+
+def new_number(smtp_server, before: int) -> str:
+    """The case number of the application just filed, from its confirmation e-mail."""
+    mail = smtp_server.wait_for_sync(ANNA, count=before + 1, subject=CONFIRMATION, timeout=30)[before]
+    return re.search(r"WN/\d{4}/\d{5}", mail["Subject"]).group(0)
+
+
 def staff_opens(browser, server, number_text):
     ctx = browser.new_context(base_url=server.url, locale="pl-PL", **DESKTOP)
     staff = ctx.new_page()
@@ -45,6 +58,7 @@ def test_a_complaint_filed_offline_is_sent_once_and_answered(browser, server, sm
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     open_applications(page)
     assert_accessible(page)
+    before = confirmations(smtp_server)
     ctx.set_offline(True)
     page.get_by_label("Rodzaj wniosku").select_option("complaint")
     expect(page.get_by_test_id("kind-hint")).to_contain_text("14 dni")
@@ -59,11 +73,11 @@ def test_a_complaint_filed_offline_is_sent_once_and_answered(browser, server, sm
     expect(page.get_by_test_id("application-outbox-summary")).to_have_text("1 niewysłany wniosek")
     ctx.set_offline(False)
     expect(page.get_by_test_id("application-outbox-item")).to_have_count(0, timeout=20_000)
-    mine = page.get_by_test_id("application").filter(has_text="Reklamacja faktury lub odczytu")
+    number = new_number(smtp_server, before)
+    mine = page.get_by_test_id("application").filter(has_text=number)
     expect(mine).to_have_count(1, timeout=20_000)
+    expect(mine).to_contain_text("Reklamacja faktury lub odczytu")
     expect(mine).to_contain_text("złożony")
-    mail = smtp_server.wait_for_sync(ANNA, subject="Potwierdzenie złożenia wniosku")[-1]
-    number = re.search(r"WN/\d{4}/\d{5}", mail["Subject"]).group(0)
 
     staff_ctx, staff = staff_opens(browser, server, number)
     rows = staff.get_by_test_id("queue-row").filter(has_text=number)
@@ -113,15 +127,15 @@ def test_connection_conditions_need_a_site_plan_are_extended_and_answered(browse
     expect(page.get_by_text("Dołącz plan zabudowy lub szkic sytuacyjny nieruchomości.")).to_be_visible()
     page.get_by_label("Dobowe zapotrzebowanie na wodę (m³/dobę)").fill("0,6")
     page.get_by_label(re.compile("^Plan zabudowy lub szkic sytuacyjny")).set_input_files(str(plan))
+    before = confirmations(smtp_server)
     page.get_by_role("button", name="Złóż wniosek").click()
     expect(page.get_by_text("Wniosek zapisany.")).to_be_visible(timeout=20_000)
-    mine = page.get_by_test_id("application").filter(has_text="Warunki przyłączenia do sieci")
-    expect(mine).to_have_count(1, timeout=20_000)
+    number = new_number(smtp_server, before)
+    filed = page.get_by_test_id("application").filter(has_text=number)
+    expect(filed).to_have_count(1, timeout=20_000)
+    expect(filed).to_contain_text("Warunki przyłączenia do sieci")
     assert_accessible(page)
     page.screenshot(path=str(tmp_path / "applications-1366.png"), full_page=True)
-    mail = smtp_server.wait_for_sync(ANNA, subject="Potwierdzenie złożenia wniosku")[-1]
-    number = re.search(r"WN/\d{4}/\d{5}", mail["Subject"]).group(0)
-    filed = mine.filter(has_text=number)
     # 21 days for a single-family house, from the day after filing; the page shows the date it was filed
     filed_on = datetime.strptime(re.search(r"złożony (\d\d\.\d\d\.\d{4})", filed.inner_text()).group(1), "%d.%m.%Y")
     due = (filed_on.date() + timedelta(days=21))
