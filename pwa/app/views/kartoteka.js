@@ -82,7 +82,7 @@ function Progress({ imp }) {
 }
 
 function Counts({ summary }) {
-  return html`<div class="table-scroll"><table class="table" data-testid="plan">
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label=${t('kartoteka.planCaption', { rows: summary.rows })}><table class="table" data-testid="plan">
     <caption>${t('kartoteka.planCaption', { rows: summary.rows })}</caption>
     <thead><tr><th scope="col">${t('kartoteka.what')}</th><th scope="col">${t('kartoteka.add')}</th>
       <th scope="col">${t('kartoteka.change')}</th><th scope="col">${t('kartoteka.end')}</th></tr></thead>
@@ -121,7 +121,7 @@ function Conflicts({ summary }) {
   return html`<div class="card" data-testid="conflicts">
     <h3>${t('kartoteka.conflictsTitle', { count: summary.conflicts_count })}</h3>
     <p>${t('kartoteka.conflictsHelp')}</p>
-    <div class="table-scroll"><table class="table">
+    <div class="table-scroll" tabindex="0" role="region" aria-label=${t('kartoteka.conflictsTitle', { count: summary.conflicts_count })}><table class="table">
       <thead><tr><th scope="col">${t('kartoteka.customer')}</th><th scope="col">${t('kartoteka.fieldName')}</th>
         <th scope="col">${t('kartoteka.inEbok')}</th><th scope="col">${t('kartoteka.inFile')}</th></tr></thead>
       <tbody>${summary.conflicts.map((c) => html`<tr><td>${c.key}</td><td>${t(`kartoteka.field.${c.field}`)}</td>
@@ -135,7 +135,7 @@ function Errors({ imp }) {
     <h2>${t('kartoteka.errorsTitle', { count: imp.errors_count })}</h2>
     <p>${t('kartoteka.nothingChanged')}${imp.errors_count > imp.errors.length ? ` ${t('kartoteka.firstShown', { shown: imp.errors.length })}` : ''}</p>
     <p><a class="btn btn-secondary" href=${`${BASE}/${imp.id}/errors.csv`} download>${t('kartoteka.download')}</a></p>
-    <div class="table-scroll"><table class="table">
+    <div class="table-scroll" tabindex="0" role="region" aria-label=${t('kartoteka.errorsCaption', { file: imp.file_name })}><table class="table">
       <caption>${t('kartoteka.errorsCaption', { file: imp.file_name })}</caption>
       <thead><tr><th scope="col">${t('kartoteka.line')}</th><th scope="col">${t('kartoteka.column')}</th>
         <th scope="col">${t('kartoteka.reason')}</th></tr></thead>
