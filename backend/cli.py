@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import gc
 import io
 import os
@@ -313,6 +314,62 @@ def import_registry(file: Path, dry_run: bool, full: bool, mapping: Path | None,
     else:
         click.echo(f"Imported: {sum(map(len, plan.add.values()))} added, {sum(map(len, plan.change.values()))} changed, "
                    f"{sum(map(len, plan.end.values()))} ended.")
+
+
+def _external_import(kind: str, file: Path) -> None:
+    """ebok import documents|payments: every row checked, then all written or none."""
+    from backend.billing import services as billing
+    from backend.billing.external_file import FileInvalid
+    from backend.core import db
+    from backend.core.errors import ApiError
+    from backend.settings import Settings
+
+    try:
+        items, lines, errors = (billing.read_documents_file if kind == "documents" else billing.read_payments_file)(file)
+    except (FileInvalid, UnicodeDecodeError, csv.Error, StopIteration) as exc:
+        raise click.ClickException(f"{file}: {exc or 'not a CSV file'}") from exc
+
+    def report(found: list[Any]) -> None:
+        for e in found:
+            click.echo(f"line {e.item}, column {e.field}: {e.message} ({e.code})")
+        click.echo(f"{len(found)} errors: nothing was imported.", err=True)
+        sys.exit(1)
+
+    if errors:
+        report(errors)
+
+    async def run() -> tuple[list[str], list[str]]:
+        with contextlib.redirect_stdout(io.StringIO()):
+            await db.migrate()
+        settings = Settings.from_env()
+        if kind == "documents":
+            return await billing.import_documents(settings, items)
+        return await billing.import_payments(settings, items)
+
+    try:
+        done, known = _with_db(run)
+    except billing.BatchInvalid as exc:  # items numbered 1.. in file order: name their lines
+        report([billing.ItemError(lines[e.item - 1], e.field, e.code, e.message) for e in exc.errors])
+        return
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from exc
+    what = "documents" if kind == "documents" else "payments"
+    click.echo(f"Imported {len(done)} {what}; {len(known)} {'unchanged' if kind == 'documents' else 'known already'}"
+               f" ({'sent before' if kind == 'documents' else 'a no-op, never a second payment'}).")
+
+
+@import_group.command("documents")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_documents(file: Path) -> None:
+    """External billing: invoices, corrections and reminders with their PDFs from a CSV (README)."""
+    _external_import("documents", file)
+
+
+@import_group.command("payments")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_payments(file: Path) -> None:
+    """External billing: payments the billing system booked, from a CSV (README); an external id known is a no-op."""
+    _external_import("payments", file)
 
 
 # --- machine clients (issue 14) -----------------------------------------------------------------------

@@ -48,6 +48,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_allow: tuple[str, ...] = ()
     metrics_token: str = ""
     log_format: str = "text"  # text | json (one JSON object a line)
+    # settlements (backend/billing): builtin (e-BOK issues invoices from tariffs and readings) |
+    # external (the utility's billing system sends documents and payments through the integration API)
+    billing: str = "builtin"
+    external_pdf_max_bytes: int = 10 * 1024 * 1024  # a document's PDF from the billing system
     # settlements (backend/billing): the utility as seller and payee
     utility_nip: str = "8471001233"
     utility_address: str = "ul. Kolejowa 31, 19-400 Olecko"
@@ -88,6 +92,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sms_monthly_limit: int = 10000  # SMS parts a calendar month (Warsaw); 0 = no limit
 
     @property
+    def external_billing(self) -> bool:
+        return self.billing == "external"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "ebok.sqlite3"
 
@@ -123,6 +131,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             metrics_allow=_list(_env("EBOK_METRICS_ALLOW", "")),
             metrics_token=_env("EBOK_METRICS_TOKEN", ""),
             log_format=_env("EBOK_LOG_FORMAT", "text").lower(),
+            billing=_billing(_env("EBOK_BILLING", d.billing)),
+            external_pdf_max_bytes=int(_env("EBOK_EXTERNAL_PDF_MAX_BYTES", str(d.external_pdf_max_bytes))),
             utility_nip=_env("EBOK_UTILITY_NIP", d.utility_nip),
             utility_address=_env("EBOK_UTILITY_ADDRESS", d.utility_address),
             bank_settlement_number=_env("EBOK_BANK_SETTLEMENT_NUMBER", d.bank_settlement_number),
@@ -153,6 +163,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             sms_ascii=_env("EBOK_SMS_ASCII", "0") in ("1", "true", "yes"),
             sms_monthly_limit=int(_env("EBOK_SMS_MONTHLY_LIMIT", str(d.sms_monthly_limit))),
         )
+
+
+def _billing(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("builtin", "external"):
+        raise ValueError(f"EBOK_BILLING must be builtin or external, not {value!r}")
+    return value
 
 
 def _dependency_marker() -> Any:

@@ -11,11 +11,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.types import ControllerRouterHandler
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
-from backend.billing import einvoice, invoices, online, payments, qr, services, statements, tariffs
+from backend.billing import einvoice, external, invoices, online, payments, qr, services, statements, tariffs
 from backend.billing.calc import Prices
 from backend.billing.run import run_billing
 from backend.billing.schemas import (
     AssignIn,
+    BillingModeOut,
     DocumentOut,
     EInvoiceIn,
     EInvoiceOut,
@@ -146,6 +147,11 @@ class BillingStaffController(Controller):
         return RunOut(period=r.period, invoices=r.invoices, estimated=r.estimated, reminders=r.reminders,
                       seconds=round(r.seconds, 2))
 
+    @get("/mode")
+    async def mode(self, settings: SettingsDep) -> BillingModeOut:
+        """builtin: e-BOK issues the invoices; external: the utility's billing system does (the screen says so)."""
+        return BillingModeOut(billing=settings.billing)
+
     @get("/runs")
     async def runs(self) -> list[RunOut]:
         rows = await BillingRun.select().order_by(BillingRun.created_at, ascending=False).limit(20)
@@ -154,6 +160,7 @@ class BillingStaffController(Controller):
 
     @post("/statements", status_code=201, request_max_body_size=statements.MAX_BYTES + 64 * 1024)
     async def statement(self, request: Request, user: UserDep, settings: SettingsDep) -> StatementOut:
+        external.refuse_when_external(settings)  # the billing system books the bank's payments
         if request.content_type[0] != "multipart/form-data":
             raise ApiError("invalid_request", "Send multipart/form-data", 400)
         form = await request.form()
@@ -190,7 +197,8 @@ class BillingStaffController(Controller):
                           billed_until=billed.isoformat() if billed else None)
 
     @post("/tariffs", status_code=201)
-    async def tariff_create(self, data: JSONBody[TariffIn]) -> TariffOut:
+    async def tariff_create(self, settings: SettingsDep, data: JSONBody[TariffIn]) -> TariffOut:
+        external.refuse_when_external(settings)
         return _tariff_out(await tariffs.create_tariff(data.name, data.valid_from, data.water, data.sewage, data.fee,
                                                        data.vat_pct))
 

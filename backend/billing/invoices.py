@@ -174,7 +174,11 @@ def _lines(rows: list[dict[str, Any]]) -> list[Line]:
 async def correct(settings: Settings, document_id: str) -> str:
     """Re-bill an invoice from the readings as they are now (one was rejected, replaced or added)
     and issue a correction (faktura korygująca) with the difference. Only the latest invoice of a
-    service point can be corrected: the next period starts where it ended."""
+    service point can be corrected: the next period starts where it ended. With external billing
+    the billing system sends its corrections."""
+    from backend.billing.external import refuse_when_external
+
+    refuse_when_external(settings)
     try:
         inv = await Document.select().where((Document.id == document_id) & (Document.kind == "invoice")).first()
     except ValueError:

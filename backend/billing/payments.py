@@ -13,10 +13,10 @@ from typing import Any
 
 from backend.billing import calc, ledger, numbering
 from backend.billing.allocation import OpenDoc, allocate
-from backend.billing.tables import Allocation, Document, Payment, ReminderItem
+from backend.billing.tables import Allocation, Document, Payment, PaymentReport, ReminderItem
 from backend.core import clock
 from backend.core.bulk import insert
-from backend.core.db import is_unique_violation, transaction
+from backend.core.db import is_postgres, is_unique_violation, transaction
 from backend.customers import services as customers
 from backend.settings import Settings
 from backend.webhooks import services as webhooks
@@ -151,11 +151,77 @@ async def record_payment(
                 "payment_id": str(payment_id), "customer_id": customer_id, "customer_number": number,
                 "amount_grosze": amount_grosze, "booked_on": booked_on.isoformat(), "source": source,
                 "external_id": external_id[:120], "title": title[:300]})
+            if source == "gateway":
+                await _report(payment_id)
     except Exception as exc:
         if is_unique_violation(exc):
             return None
         raise
     return str(payment_id)
+
+
+REPORT_LOCK = 1416  # the payments feed's advisory lock (the readings feed's is 1414)
+
+
+async def _report(payment_id: uuid.UUID) -> None:
+    """A payment made in e-BOK (online) enters the payments feed, in the transaction that records it,
+    for the utility's billing system to book (external billing, GET /api/integration/payments)."""
+    if is_postgres():
+        await PaymentReport.raw(f"SELECT pg_advisory_xact_lock({REPORT_LOCK})")
+    await PaymentReport.insert(PaymentReport(payment=payment_id))
+
+
+async def record_payments(items: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Payments the utility's billing system booked (external billing), all or none: each stored once
+    per external id and allocated to its customer's open documents like a bank payment. Returns the
+    external ids (recorded, already there); an id recorded before, or twice in `items`, is a no-op.
+    `items`: {customer_id, amount_grosze, booked_on, external_id, title, payer}."""
+    ids = list(dict.fromkeys(i["external_id"] for i in items))
+    for _attempt in range(2):
+        seen = {r["external_id"] for r in await Payment.select(Payment.external_id).where(
+            Payment.external_id.is_in(ids))} if ids else set()
+        new, done, rows = [], [], []
+        now = clock.now()
+        for i in items:
+            if i["external_id"] in seen:
+                done.append(i["external_id"])
+                continue
+            seen.add(i["external_id"])
+            new.append(i["external_id"])
+            rows.append((uuid.uuid4(), uuid.UUID(i["customer_id"]), i["amount_grosze"], i["booked_on"], "external",
+                         i["external_id"], "", i.get("payer", "")[:200], i.get("title", "")[:300], None, None, now))
+        if not rows:
+            return new, done
+        try:
+            async with transaction() as tx:
+                await insert(tx, Payment, ("id", "customer", "amount_grosze", "booked_on", "source", "external_id",
+                                           "account", "payer", "title", "statement", "matched_by", "created_at"),
+                             rows)
+                await apply_credits(sorted({i["customer_id"] for i in items}))
+            return new, done
+        except Exception as exc:  # recorded meanwhile by a racing request: look again
+            if not is_unique_violation(exc):
+                raise
+    raise RuntimeError("payments kept colliding")  # pragma: no cover
+
+
+async def reported_after(seq: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Payments made in e-BOK after feed position `seq`: ({seq, payment row, document numbers}, last seq)."""
+    reports = await PaymentReport.select().where(PaymentReport.seq > seq).order_by(PaymentReport.seq).limit(limit)
+    if not reports:
+        return [], seq
+    pays = {str(p["id"]): p for p in await Payment.select().where(
+        Payment.id.is_in([r["payment"] for r in reports]))}
+    allocated: dict[str, list[str]] = {}
+    for a in await Allocation.select(Allocation.payment, Allocation.document.number.as_alias("number")).where(
+            Allocation.payment.is_in([r["payment"] for r in reports])):
+        allocated.setdefault(str(a["payment"]), []).append(a["number"])
+    out = []
+    for r in reports:
+        p = pays.get(str(r["payment"]))
+        if p is not None:
+            out.append({"seq": int(r["seq"]), "payment": p, "documents": sorted(allocated.get(str(p["id"]), []))})
+    return out, int(reports[-1]["seq"])
 
 
 async def assign_payment(payment_id: str, customer_id: str, user_id: str) -> bool:

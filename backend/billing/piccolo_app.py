@@ -11,6 +11,7 @@ from backend.billing.tables import (
     NumberSequence,
     OnlinePayment,
     Payment,
+    PaymentReport,
     ReminderItem,
     StatementImport,
     Tariff,
@@ -21,7 +22,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=[
         Tariff, NumberSequence, Document, DocumentLine, ReminderItem, BilledMeter, StatementImport, Payment, Allocation,
-        OnlinePayment, BillingRun,
+        OnlinePayment, BillingRun, PaymentReport,
     ],
     # consents: the migration that moved the e-Faktura history into its register needs its table
     migration_dependencies=[

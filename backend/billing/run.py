@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from backend.billing import calc, ledger, mailing, numbering, payments, sources
 from backend.billing.calc import Line, MeterUse, Prices
+from backend.billing.external import refuse_when_external
 from backend.billing.sources import MeterRow, Value
 from backend.billing.tables import BillingRun
 from backend.billing.tariffs import all_tariffs
@@ -149,7 +150,9 @@ async def _store(settings: Settings, bills: list[PointBill], period: str, start:
 
 async def run_billing(settings: Settings, period: str, issue_date: date | None = None, user_id: str | None = None,
                       notify: bool = True, reminders: bool = True, chunk_size: int = CHUNK) -> RunResult:
-    """Bill every service point whose period ends with `period` (YYYY-MM). Not before the period ended."""
+    """Bill every service point whose period ends with `period` (YYYY-MM). Not before the period ended.
+    Refused (409 billing_external) when the utility's billing system issues the invoices."""
+    refuse_when_external(settings)
     started = time.monotonic()
     try:
         period = calc.parse_period(period)
@@ -201,7 +204,10 @@ async def run_billing(settings: Settings, period: str, issue_date: date | None =
 
 async def remind(settings: Settings, as_of: date, period: str, user_id: str | None = None) -> int:
     """Reminders on their own (the demo's, after its back-dated runs), recorded in the billing
-    history like a run's, so no reminder is issued without a run that counts it."""
+    history like a run's, so no reminder is issued without a run that counts it. None with external
+    billing: the billing system sends its reminders."""
+    if settings.external_billing:
+        return 0
     count = await payments.issue_reminders(settings, as_of, period)
     if count:
         await BillingRun.insert(BillingRun(period=period, issue_date=as_of, invoices=0, estimated=0, reminders=count,

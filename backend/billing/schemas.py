@@ -243,3 +243,7 @@ class PriceListOut(msgspec.Struct):
 
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
     customer_number: Annotated[Line, msgspec.Meta(max_length=20)]
+
+
+class BillingModeOut(msgspec.Struct):
+    billing: str  # builtin | external (EBOK_BILLING)

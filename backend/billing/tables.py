@@ -6,6 +6,7 @@ from piccolo.columns import (
     JSON,
     UUID,
     BigInt,
+    BigSerial,
     Boolean,
     Date,
     ForeignKey,
@@ -67,6 +68,9 @@ class Document(Table):
     reason = Varchar(length=300)  # corrections say why
     emailed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # external billing (EBOK_BILLING=external): the PDF the billing system sent, in core/files.py's
+    # store (billing-documents/); null for e-BOK's own documents, whose PDF is rendered on request
+    pdf_file = UUID(null=True, default=None)
 
 
 class DocumentLine(Table):
@@ -180,4 +184,15 @@ class BillingRun(Table):
     reminders = Integer(default=0)
     seconds = Integer(default=0)
     started_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PaymentReport(Table):
+    """The payments feed for external billing (GET /api/integration/payments): a payment made online
+    in e-BOK, in the order they were recorded, so the billing system books each once. Written in the
+    transaction that records the payment; on PostgreSQL after a transaction-level advisory lock, so
+    rows commit in `seq` order and a cursor never jumps over one that commits later."""
+
+    seq = BigSerial(primary_key=True)
+    payment = UUID(unique=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -82,13 +82,18 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             responses = op["responses"]
+            # a handler's own error examples (ResponseSpec with examples) stay, with the Error shape
+            examples = {code: r["content"]["application/json"]["examples"] for code, r in responses.items()
+                        if code.startswith("4") and "examples" in r.get("content", {}).get("application/json", {})}
             statuses = [*_ALWAYS, *(_UNSAFE if method in ("post", "put", "patch", "delete") else ())]
             for status in statuses:
-                responses[str(status)] = {"description": _STATUS_TEXT[status],
-                                          "content": {"application/json": {"schema": ERROR_REF}}}
+                if str(status) not in examples:
+                    responses[str(status)] = {"description": _STATUS_TEXT[status],
+                                              "content": {"application/json": {"schema": ERROR_REF}}}
             for code, response in responses.items():  # Litestar's own 4xx shapes are not what we send
                 if code.startswith("4"):
-                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+                    response["content"] = {"application/json": {"schema": ERROR_REF, **(
+                        {"examples": examples[code]} if code in examples else {})}}
                 elif code == "204":  # no body, so no media type
                     response.pop("content", None)
                 elif "" in response.get("content", {}):  # a File: a photo, a PDF, a ZIP

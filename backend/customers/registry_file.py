@@ -122,6 +122,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "wodomierz {serial} jest też w wierszu {first}: jeden wiersz na wodomierz"),
     "disagrees": ("{label} {key} has {field} '{first}' on line {first_line} and '{value}' here",
                   "{label_pl} {key} ma {field} „{first}” w wierszu {first_line}, a tutaj „{value}”"),
+    # rows sent as JSON to the integration API (customers.services.rows_table)
+    "column_unknown": ("'{column}' is not a column of the registry import",
+                       "„{column}” nie jest kolumną importu kartoteki"),
+    "cell_type": ("a cell is text, a number or null", "komórka to tekst, liczba albo null"),
+    "control_characters": ("control characters (a line break, a tab) in a cell",
+                           "znaki sterujące (koniec wiersza, tabulator) w komórce"),
     "meter_elsewhere": ("meter serial {serial} is on point {point} of customer {owner}, not of {customer}",
                         "wodomierz {serial} jest na punkcie {point} klienta {owner}, nie klienta {customer}"),
 }

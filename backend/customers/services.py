@@ -10,6 +10,7 @@ from piccolo.columns import Column
 from backend.core.addresses import street_address
 from backend.core.clock import now
 from backend.core.db import contains, transaction
+from backend.core.types import is_line
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
 from backend.customers.tables import Customer, Meter, ServicePoint
 from backend.webhooks import services as webhooks
@@ -23,6 +24,14 @@ async def customer_id_by_number(number: str) -> str | None:
 async def number_of(customer_id: str) -> str | None:
     row = await Customer.select(Customer.number).where(Customer.id == customer_id).first()
     return row["number"] if row else None
+async def customer_ids_by_numbers(numbers: Iterable[str]) -> dict[str, str]:
+    """customer number -> id, for the numbers that exist."""
+    wanted = sorted({n.strip() for n in numbers})
+    out: dict[str, str] = {}
+    for i in range(0, len(wanted), 1000):
+        for r in await Customer.select(Customer.id, Customer.number).where(Customer.number.is_in(wanted[i:i + 1000])):
+            out[r["number"]] = str(r["id"])
+    return out
 
 
 async def customers_brief(ids: Iterable[str]) -> list[dict[str, str]]:
@@ -188,3 +197,38 @@ async def phones_of(customer_ids: Sequence[str]) -> dict[str, str]:
         rows = await Customer.select(Customer.id, Customer.phone).where(Customer.id.is_in(ids[i:i + 1000]))
         out.update({str(r["id"]): r["phone"] for r in rows if r["phone"]})
     return out
+# --- the registry import from a machine client (issue 14): rows as JSON, the file import's rules ---
+
+
+def rows_table(rows: Sequence[dict[str, Any]]) -> Any:
+    """JSON rows (the file import's column names as keys) as the table the file reader makes: row
+    n is "line" n of the errors. A key that is not an import column is an error of that row."""
+    from backend.customers.registry_file import COLUMNS, CellError, Table
+
+    known = set(COLUMNS)
+    table = Table(rows=[], columns=list(COLUMNS), kind="json")
+    for n, row in enumerate(rows, start=1):
+        cells: dict[str, str] = {}
+        for key, value in row.items():
+            if key not in known:
+                table.errors.append(CellError(n, key, "column_unknown", (("column", key[:60]),)))
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)):
+                table.errors.append(CellError(n, key, "cell_type"))
+                continue
+            if isinstance(value, str) and not is_line(value):
+                table.errors.append(CellError(n, key[:60], "control_characters"))
+                continue
+            cells[key] = "" if value is None else str(value).strip()
+        table.rows.append((n, cells))
+    return table
+
+
+async def registry_upsert(rows: Sequence[dict[str, Any]], dry_run: bool, today: Any) -> Any:
+    """validate -> plan -> apply of the registry import (backend/customers/registry.py), for rows
+    that came as JSON: the plan and its errors; written only when there are none and not `dry_run`
+    (in one transaction with the comparison, so nothing is half-applied)."""
+    from backend.customers import registry
+
+    records = registry.validate(rows_table(rows))
+    return await registry.run(records, full=False, today=today, write=not dry_run)

@@ -5,6 +5,8 @@ on its own, so there is no ambient credential to forge a request with."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any, TypeAlias
 
 import msgspec
@@ -12,13 +14,32 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Example, SecurityScheme
-from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
+from litestar.params import Body, FromPath, JSONBody, QueryParameter, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import staff_only
+from backend.billing import services as billing
+from backend.core.clock import today_in_warsaw
+from backend.core.errors import ApiError
 from backend.core.types import LINE_PATTERN, Id, OptionalId
+from backend.customers import services as customers
+from backend.imports import services as imports
 from backend.integration import services
-from backend.integration.schemas import FeedEntry, FeedPage, WebhookIn
+from backend.integration.schemas import (
+    DocumentsIn,
+    DocumentsOut,
+    FeedEntry,
+    FeedPage,
+    FieldChange,
+    PaymentEntry,
+    PaymentPage,
+    PaymentsIn,
+    PaymentsOut,
+    RegistryChange,
+    RegistryIn,
+    RegistryPlanOut,
+    WebhookIn,
+)
 from backend.readings import services as readings
 from backend.settings import SettingsDep
 from backend.webhooks import services as webhooks
@@ -42,6 +63,45 @@ _EXAMPLE = FeedPage(readings=[FeedEntry(
     value_litres=123456, value_m3=123.456, captured_at="2026-11-28T07:15:00+00:00",
     received_at="2026-11-30T18:02:11+00:00", source="resident", status="flagged", verification="",
     flags=["high_consumption"])], next_cursor="eyJ2IjoxLCJzZXEiOjEwNDJ9.Vb0Jx2dQm1gq3E6oQy1yFA")
+
+_REGISTRY_IN = {"dry_run": False, "rows": [{
+    "customer_number": "100001", "name": "Jan Kowalski", "email": "jan.kowalski@example.com", "phone": "",
+    "street": "Kolejowa", "house_number": "12", "postcode": "19-400", "town": "Olecko",
+    "point_code": "PP-004512", "meter_serial": "WM-2023-004512", "meter_kind": "main", "meter_digits": "5",
+    "installed_on": "2023-04-01", "verification_due": "2029-04-01", "initial_reading": "0,000"}]}
+_REGISTRY_EXAMPLE = RegistryPlanOut(
+    dry_run=False, applied=True, unchanged=False,
+    add={"customer": [], "point": [], "meter": ["WM-2023-004512"]},
+    change=[RegistryChange(kind="customer", key="100001", fields={
+        "email": FieldChange(before="jan@example.com", after="jan.kowalski@example.com")})])
+_REGISTRY_ERROR = {"code": "registry_invalid", "message": "1 errors: nothing was written", "field": None,
+                   "errors": [{"row": 1, "column": "postcode", "code": "postcode", "params": {"value": "19400"},
+                               "reason": "'19400' is not a postcode NN-NNN"}],
+                   "error_count": 1}
+
+DOCUMENTS_MAX_BODY = 64 * 1024 * 1024  # up to 50 documents a request; each PDF's own limit is checked
+_TINY_PDF = "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nL1BhZ2VzIDIgMCBSPj4KZW5kb2JqCi4uLg=="
+_DOCUMENT_IN = {"documents": [{
+    "number": "FV/2026/11/00042", "kind": "invoice", "customer_number": "100001", "issue_date": "2026-12-01",
+    "due_date": "2026-12-15", "gross_grosze": 12345, "net_grosze": 11431, "vat_grosze": 914,
+    "period_start": "2026-11-01", "period_end": "2026-11-30", "pdf_base64": _TINY_PDF}]}
+_DOCUMENTS_ERROR = {"code": "documents_invalid", "message": "2 errors: nothing was written", "field": None,
+                    "error_count": 2, "errors": [
+                        {"item": 1, "field": "customer_number", "code": "customer_unknown",
+                         "message": "No customer has the number '999999'"},
+                        {"item": 1, "field": "pdf", "code": "pdf_invalid",
+                         "message": "Not a PDF (it does not start with %PDF-)"}]}
+_PAYMENT_IN = {"payments": [{"external_id": "BANK-2026-11-30-0017", "customer_number": "100001",
+                             "amount_grosze": 12345, "booked_on": "2026-11-30", "title": "FV/2026/11/00042",
+                             "payer": "Jan Kowalski"}]}
+_PAYMENTS_ERROR = {"code": "payments_invalid", "message": "1 errors: nothing was written", "field": None,
+                   "error_count": 1, "errors": [{"item": 1, "field": "customer_number", "code": "customer_unknown",
+                                                 "message": "No customer has the number '999999'"}]}
+_PAYMENT_EXAMPLE = PaymentPage(payments=[PaymentEntry(
+    seq=17, external_id="przelewy24:ebok-6f1c1c1e8d1f4c559a340b1f3f7f9a10-1a2b3c4d", customer_number="100001",
+    amount_grosze=12345, booked_on="2026-12-02", paid_at="2026-12-02T09:14:03+00:00", source="gateway",
+    title="Płatność za FV/2026/11/00042", documents=["FV/2026/11/00042"])],
+    next_cursor="eyJ2IjoxLCJzZXEiOjE3fQ.kP2a1ZpQ0rT8W3nU5c7yXg")
 
 SECURITY_COMPONENTS = Components(security_schemes={"bearer": SecurityScheme(
     type="http", scheme="bearer", description="A token from `uv run ebok token create`")})
@@ -70,6 +130,129 @@ class IntegrationController(Controller):
         entries, last = await readings.changes_after(seq, limit)
         return FeedPage(readings=[FeedEntry(**{k: v for k, v in e.items() if k != "has_photo"}) for e in entries],
                         next_cursor=services.encode_cursor(settings, last))
+
+    @post("/registry", opt={"scope": "registry:write"}, status_code=200,
+          summary="Registry upserts (scope registry:write)",
+          description=(
+              "Customers, service points and meters from the billing system, one row per meter with the "
+              "columns of the registry file import (README, \"Registry import\"), checked by the same rules. "
+              "Answers the plan: what is added and what changes (naming the fields). With `dry_run` nothing "
+              "is written. With any error nothing is written and the answer is 422 `registry_invalid` with "
+              "`errors`: each the row (1 = the first of `rows`), the column and the reason. Rows are added or "
+              "changed, never ended: what a request does not list stays as it is. 409 `registry_busy` while "
+              "the office imports a registry file (one import at a time)."),
+          responses={
+              200: ResponseSpec(data_container=RegistryPlanOut, description="The plan, applied unless dry_run",
+                                examples=[Example(summary="A new meter, an e-mail changed",
+                                                  value=msgspec.to_builtins(_REGISTRY_EXAMPLE))]),
+              422: ResponseSpec(data_container=dict[str, Any], description="Errors: nothing was written",
+                                examples=[Example(summary="A bad postcode", value=_REGISTRY_ERROR)])})
+    async def registry(self, client: ClientDep,
+                       data: Annotated[RegistryIn, Body(examples=[Example(summary="One meter", value=_REGISTRY_IN)])]
+                       ) -> RegistryPlanOut:
+        if not data.dry_run and (held := await imports.holder()) is not None:
+            raise imports.busy(held)  # one registry import at a time: the office's is under way
+        plan = await customers.registry_upsert(data.rows, data.dry_run, today_in_warsaw())
+        if plan.errors:
+            raise ApiError("registry_invalid", f"{len(plan.errors)} errors: nothing was written", 422, extra={
+                "errors": [{"row": e.line, "column": e.column, "code": e.code, "params": dict(e.params), "reason": e.reason}
+                           for e in plan.errors[:1000]],
+                "error_count": len(plan.errors)})
+        return RegistryPlanOut(
+            dry_run=data.dry_run, applied=not data.dry_run and not plan.empty, unchanged=plan.empty,
+            add={k: list(v) for k, v in plan.add.items()},
+            change=[RegistryChange(kind=c.kind, key=c.key, fields={
+                f: FieldChange(before=_plain(b), after=_plain(a)) for f, (b, a) in c.fields.items()})
+                for changes in plan.change.values() for c in changes])
+
+    @post("/documents", opt={"scope": "documents:write"}, status_code=200,
+          request_max_body_size=DOCUMENTS_MAX_BODY, summary="Documents with their PDF (scope documents:write)",
+          description=(
+              "External billing (`EBOK_BILLING=external`): invoices, corrections and reminders the billing "
+              "system issued, each with its PDF (`pdf_base64`, at most 10 MB, checked to be a readable PDF). "
+              "Residents see them with their balances, the PDF, transfer details with QR and online payment. "
+              "All or nothing: with any error nothing is written and the answer is 422 `documents_invalid` "
+              "with `errors`, each the item (1 = the first document), the field and a stable `code` "
+              "(`customer_unknown`, `pdf_invalid`, `pdf_too_large`, `document_conflict`, `document_unknown`, "
+              "`number_duplicate`, `value_invalid`). The same document sent again is `unchanged`; other values "
+              "under a number already used are `document_conflict`. 409 `billing_builtin` while e-BOK bills itself."),
+          responses={
+              200: ResponseSpec(data_container=DocumentsOut, description="Written (or already there)",
+                                examples=[Example(summary="One invoice added",
+                                                  value={"added": ["FV/2026/11/00042"], "unchanged": []})]),
+              422: ResponseSpec(data_container=dict[str, Any], description="Errors: nothing was written",
+                                examples=[Example(summary="An unknown customer and a file that is not a PDF",
+                                                  value=_DOCUMENTS_ERROR)])})
+    async def documents(self, client: ClientDep, settings: SettingsDep,
+                        data: Annotated[DocumentsIn, Body(examples=[Example(summary="An invoice",
+                                                                            value=_DOCUMENT_IN)])]) -> DocumentsOut:
+        items = []
+        for n, d in enumerate(data.documents, start=1):
+            try:
+                pdf = base64.b64decode(d.pdf_base64, validate=True)
+            except (binascii.Error, ValueError):
+                raise billing.BatchInvalid("documents_invalid", [billing.ItemError(
+                    n, "pdf_base64", "pdf_invalid", "pdf_base64 is not base64")]) from None
+            items.append(billing.DocumentItem(
+                number=d.number, kind=d.kind, customer_number=d.customer_number, issue_date=d.issue_date,
+                due_date=d.due_date, gross_grosze=d.gross_grosze, pdf=pdf, net_grosze=d.net_grosze,
+                vat_grosze=d.vat_grosze, period_start=d.period_start, period_end=d.period_end,
+                refers_to=d.refers_to, reminds=list(d.reminds), reason=d.reason))
+        added, unchanged = await billing.import_documents(settings, items)
+        return DocumentsOut(added=added, unchanged=unchanged)
+
+    @post("/payments", opt={"scope": "payments:write"}, status_code=200,
+          summary="Payments the billing system booked (scope payments:write)",
+          description=(
+              "External billing: payments booked in the billing system (bank, cash desk), allocated to the "
+              "customer's open documents oldest first. Each `external_id` is recorded once: sent again it is "
+              "a no-op listed in `duplicates`, never a second payment (a payment made online in e-BOK and sent "
+              "back with the `external_id` of the payments feed is one too). All or nothing: 422 "
+              "`payments_invalid` with `errors` (`customer_unknown`, `value_invalid`); 409 `billing_builtin` "
+              "while e-BOK bills itself."),
+          responses={
+              200: ResponseSpec(data_container=PaymentsOut, description="Recorded (or known already)",
+                                examples=[Example(summary="One new, one sent before",
+                                                  value={"recorded": ["BANK-2026-11-30-0017"],
+                                                         "duplicates": ["BANK-2026-11-29-0003"]})]),
+              422: ResponseSpec(data_container=dict[str, Any], description="Errors: nothing was recorded",
+                                examples=[Example(summary="An unknown customer", value=_PAYMENTS_ERROR)])})
+    async def payments_in(self, client: ClientDep, settings: SettingsDep,
+                          data: Annotated[PaymentsIn, Body(examples=[Example(summary="A bank transfer",
+                                                                             value=_PAYMENT_IN)])]) -> PaymentsOut:
+        recorded, duplicates = await billing.import_payments(settings, [billing.PaymentItem(
+            external_id=p.external_id, customer_number=p.customer_number, amount_grosze=p.amount_grosze,
+            booked_on=p.booked_on, title=p.title, payer=p.payer) for p in data.payments])
+        return PaymentsOut(recorded=recorded, duplicates=duplicates)
+
+    @get("/payments", opt={"scope": "payments:write"}, summary="The payments feed (scope payments:write)",
+         description=(
+             "Payments residents made online in e-BOK, for the billing system to book, in the order e-BOK "
+             "recorded them; walked by cursor like the readings feed (store `next_cursor`; every payment comes "
+             "once; an empty list: nothing new). Each carries the `external_id` to send back with it, and the "
+             "document numbers it settled. 400 `cursor_invalid` for a cursor that was altered (or is one of "
+             "the readings feed)."),
+         responses={200: ResponseSpec(data_container=PaymentPage, description="A page of the feed",
+                                      examples=[Example(summary="One online payment",
+                                                        value=msgspec.to_builtins(_PAYMENT_EXAMPLE))])})
+    async def payments_feed(
+        self, client: ClientDep, settings: SettingsDep, cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 500,
+    ) -> PaymentPage:
+        seq = services.decode_cursor(settings, cursor, feed="payments")
+        entries, last = await billing.payments_made_in_ebok(seq, limit)
+        numbers = {c["id"]: c["number"] for c in await customers.customers_brief(
+            {str(e["payment"]["customer"]) for e in entries})}
+        return PaymentPage(payments=[PaymentEntry(
+            seq=e["seq"], external_id=e["payment"]["external_id"], customer_number=numbers.get(
+                str(e["payment"]["customer"]), ""), amount_grosze=int(e["payment"]["amount_grosze"]),
+            booked_on=e["payment"]["booked_on"].isoformat(), paid_at=e["payment"]["created_at"].isoformat(),
+            source=e["payment"]["source"], title=e["payment"]["title"], documents=e["documents"])
+            for e in entries], next_cursor=services.encode_cursor(settings, last, feed="payments"))
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class StaffWebhooksController(Controller):

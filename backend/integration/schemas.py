@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.core.types import Line
+from backend.core.types import LINE_PATTERN, Line
 
 
 class FeedEntry(msgspec.Struct):
@@ -44,3 +45,97 @@ class WebhookIn(msgspec.Struct):
     url: Annotated[Line, msgspec.Meta(max_length=500)]
     events: Annotated[list[Line], msgspec.Meta(max_length=10)]
     description: Annotated[Line, msgspec.Meta(max_length=200)] = ""
+
+
+Cell = str | int | float | None
+
+
+class RegistryIn(msgspec.Struct, forbid_unknown_fields=True):
+    # one row per meter, keyed by the registry import's columns (README, "Registry import")
+    rows: Annotated[list[dict[str, Cell]], msgspec.Meta(min_length=1, max_length=10_000)]
+    dry_run: bool = False  # true: only the plan (or the errors), nothing written
+
+
+class FieldChange(msgspec.Struct):
+    before: Any
+    after: Any
+
+
+class RegistryChange(msgspec.Struct):
+    kind: str  # customer | point | meter
+    key: str  # customer number, point code or meter serial
+    fields: dict[str, FieldChange]
+
+
+class RegistryPlanOut(msgspec.Struct):
+    dry_run: bool
+    applied: bool  # written (false for a dry run and when nothing changes)
+    unchanged: bool  # the registry already matches the rows
+    add: dict[str, list[str]]  # customer | point | meter -> keys to add
+    change: list[RegistryChange]
+
+
+Number = Annotated[str, msgspec.Meta(min_length=1, max_length=24, pattern=LINE_PATTERN)]
+CustomerNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=LINE_PATTERN)]
+PDF_BASE64_MAX = 14 * 1024 * 1024  # 10 MB as base64, with room; the size rule itself is on the bytes
+
+
+class DocumentIn(msgspec.Struct, forbid_unknown_fields=True):
+    number: Number  # the billing system's document number (unique, e.g. FV/2026/11/00042)
+    kind: Literal["invoice", "correction", "reminder"]
+    customer_number: CustomerNumber
+    issue_date: date
+    due_date: date
+    gross_grosze: int  # what the resident pays (a correction: the difference, negative when it lowers)
+    pdf_base64: Annotated[str, msgspec.Meta(min_length=1, max_length=PDF_BASE64_MAX)]
+    net_grosze: int | None = None
+    vat_grosze: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    refers_to: Annotated[str, msgspec.Meta(max_length=24, pattern=LINE_PATTERN)] = ""  # correction: the invoice
+    reminds: Annotated[list[Number], msgspec.Meta(max_length=100)] = []  # reminder: the invoices it demands
+    reason: Annotated[str, msgspec.Meta(max_length=300, pattern=LINE_PATTERN)] = ""
+
+
+class DocumentsIn(msgspec.Struct, forbid_unknown_fields=True):
+    documents: Annotated[list[DocumentIn], msgspec.Meta(min_length=1, max_length=50)]
+
+
+class DocumentsOut(msgspec.Struct):
+    added: list[str]  # numbers written
+    unchanged: list[str]  # numbers sent before with the same values and PDF
+
+
+class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
+    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=LINE_PATTERN)]
+    customer_number: CustomerNumber
+    amount_grosze: int
+    booked_on: date
+    title: Annotated[str, msgspec.Meta(max_length=300, pattern=LINE_PATTERN)] = ""
+    payer: Annotated[str, msgspec.Meta(max_length=200, pattern=LINE_PATTERN)] = ""
+
+
+class PaymentsIn(msgspec.Struct, forbid_unknown_fields=True):
+    payments: Annotated[list[PaymentIn], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class PaymentsOut(msgspec.Struct):
+    recorded: list[str]  # external ids recorded now
+    duplicates: list[str]  # external ids known already: nothing done (never a second payment)
+
+
+class PaymentEntry(msgspec.Struct):
+    seq: int
+    external_id: str  # e-BOK's id of the payment; send it back as a payment's external_id and it is a no-op
+    customer_number: str
+    amount_grosze: int
+    booked_on: str
+    paid_at: str
+    source: str  # gateway: paid online in e-BOK
+    title: str
+    documents: list[str]  # the document numbers it settled
+
+
+class PaymentPage(msgspec.Struct):
+    payments: list[PaymentEntry]
+    next_cursor: str

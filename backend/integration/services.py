@@ -115,26 +115,28 @@ async def _count(client: Client, limit: int) -> None:
 # --- the feed's cursor: opaque, signed, so a client cannot forge a position -------------------------
 
 
-def _cursor_key(settings: Settings) -> bytes:
-    return hmac.new(secret_key(settings).encode(), b"integration-cursor", hashlib.sha256).digest()
+def _cursor_key(settings: Settings, feed: str) -> bytes:
+    # each feed its own key: a readings cursor is not a payments cursor
+    label = b"integration-cursor" if feed == "readings" else f"integration-cursor:{feed}".encode()
+    return hmac.new(secret_key(settings).encode(), label, hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def encode_cursor(settings: Settings, seq: int) -> str:
+def encode_cursor(settings: Settings, seq: int, feed: str = "readings") -> str:
     payload = _b64(msgspec.json.encode({"v": 1, "seq": seq}))
-    mac = hmac.new(_cursor_key(settings), payload.encode(), hashlib.sha256).digest()[:16]
+    mac = hmac.new(_cursor_key(settings, feed), payload.encode(), hashlib.sha256).digest()[:16]
     return f"{payload}.{_b64(mac)}"
 
 
-def decode_cursor(settings: Settings, cursor: str | None) -> int:
+def decode_cursor(settings: Settings, cursor: str | None, feed: str = "readings") -> int:
     if not cursor:
         return 0
     bad = ApiError("cursor_invalid", "The cursor is not one this server gave out", 400, field="cursor")
     payload, _, mac = cursor.partition(".")
-    expected = _b64(hmac.new(_cursor_key(settings), payload.encode(), hashlib.sha256).digest()[:16])
+    expected = _b64(hmac.new(_cursor_key(settings, feed), payload.encode(), hashlib.sha256).digest()[:16])
     if not hmac.compare_digest(mac.encode(), expected.encode()):
         raise bad
     try:

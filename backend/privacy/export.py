@@ -95,6 +95,8 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "registry_lock": "which staff member has the registry import in hand (one row while an import is open)",
     "reading_change": "the integration feed's order of reading events (a reading's id and status at the time); "
                       "the readings and their statuses are exported from `reading`",
+    "payment_report": "the payments feed's order of online payments (a payment's id); the payments are "
+                      "exported from `payment`",
 }
 
 # columns never exported: secrets, or hashes that only identify secrets

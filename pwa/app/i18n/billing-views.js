@@ -150,6 +150,11 @@ const TEXTS = {
     'error.customer_unknown': 'Nie ma klienta o tym numerze.',
     'error.nothing_to_correct': 'Faktura zgadza się już z odczytami.',
     'error.later_invoice_exists': 'Najpierw skoryguj późniejsze faktury tego punktu.',
+    // external billing (EBOK_BILLING=external): the utility's billing system issues the documents
+    'error.billing_external': 'Faktury wystawia system rozliczeniowy przedsiębiorstwa — e-BOK ich nie wystawia.',
+    'error.billing_builtin': 'e-BOK sam wystawia faktury: dokumentów i wpłat z systemu rozliczeniowego nie przyjmuje.',
+    'billing.externalTitle': 'Faktury z systemu rozliczeniowego',
+    'billing.external': 'Faktury, korekty, upomnienia i wpłaty przychodzą z systemu rozliczeniowego przedsiębiorstwa (API integracji lub polecenia „ebok import documents” i „ebok import payments”). e-BOK nie wystawia własnych faktur: fakturowanie okresów, cennik i import wyciągów są tu wyłączone. Mieszkańcy widzą dokumenty, saldo i płacą online jak dotąd; wpłaty online wracają do systemu rozliczeniowego.',
   },
   en: {
     'settlements.intro': 'Balance, invoices and other documents to pay.',
@@ -298,6 +303,10 @@ const TEXTS = {
     'error.customer_unknown': 'There is no customer with this number.',
     'error.nothing_to_correct': 'The invoice already matches the readings.',
     'error.later_invoice_exists': 'Correct the later invoices of this service point first.',
+    'error.billing_external': 'The utility\'s billing system issues the invoices — e-BOK does not.',
+    'error.billing_builtin': 'e-BOK issues the invoices itself: it does not take documents or payments from a billing system.',
+    'billing.externalTitle': 'Invoices from the billing system',
+    'billing.external': 'Invoices, corrections, reminders and payments come from the utility\'s billing system (the integration API or the commands “ebok import documents” and “ebok import payments”). e-BOK issues no invoices of its own: billing runs, the tariff and statement imports are off here. Residents see their documents and balance and pay online as before; online payments are reported back to the billing system.',
   },
 };
 

@@ -197,13 +197,24 @@ function Unmatched({ version }) {
   </section>`;
 }
 
+function ExternalBilling() {
+  return html`<section class="card" aria-labelledby="external-title" data-testid="billing-external">
+    <h2 id="external-title">${t('billing.externalTitle')}</h2>
+    <p>${t('billing.external')}</p>
+  </section>`;
+}
+
 export function BillingStaffView() {
   const [version, setVersion] = useState(0);
+  const [mode, setMode] = useState(null);
+  useEffect(() => { api.get('/api/staff/billing/mode').then((m) => setMode(m.billing), () => setMode('builtin')); }, []);
+  if (!mode) return html`<${Page} title=${t('billing.title')}><p class="hint">${t('app.loading')}</p><//>`;
   return html`<${Page} title=${t('billing.title')}>
     <div class="stack">
-      <${Tariffs} />
-      <${BillingRun} />
-      <${StatementImport} onImported=${() => setVersion((v) => v + 1)} />
+      ${mode === 'external' ? html`<${ExternalBilling} />` : html`
+        <${Tariffs} />
+        <${BillingRun} />
+        <${StatementImport} onImported=${() => setVersion((v) => v + 1)} />`}
       <${Unmatched} version=${version} />
     </div>
   <//>`;
