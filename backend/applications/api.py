@@ -14,7 +14,7 @@ from backend.accounts.guards import UserDep, logged_in, role_in, staff_only
 from backend.applications import services
 from backend.applications.schemas import MAX_ATTACHMENTS, AnswerIn, ApplicationOut, DeadlinesOut, ExtendIn
 from backend.core.errors import ApiError
-from backend.core.forms import form_id, form_text, idempotency_key
+from backend.core.forms import form_files, form_id, form_text, idempotency_key, require_form
 from backend.core.photos import MAX_BYTES
 from backend.core.types import Id, Line
 from backend.settings import SettingsDep
@@ -29,17 +29,9 @@ class ApplicationsController(Controller):
     @post("/", request_max_body_size=FORM_LIMIT, guards=[role_in("resident")])
     async def file(self, request: Request, user: UserDep, settings: SettingsDep) -> Response[Any]:
         key = idempotency_key(request)
-        if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            raise ApiError("invalid_request", "Send multipart/form-data", 400)
+        require_form(request)
         form = await request.form()
-        files = []
-        for item in form.getall("attachment") if "attachment" in form else []:
-            if isinstance(item, str):
-                continue
-            data = await item.read()
-            if len(data) > MAX_BYTES:
-                raise ApiError("file_too_large", "An attachment is larger than 10 MB", 400, field="attachment")
-            files.append((item.filename or "", data))
+        files = await form_files(form, "attachment", MAX_BYTES)
         incoming = services.Incoming(
             customer_id=form_id(form, "customer_id"), kind=form_text(form, "kind", 24),
             fields_json=form_text(form, "fields", 40_000, multiline=True), files=files,

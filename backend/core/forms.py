@@ -44,3 +44,22 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str:
     except ValueError:
         raise ApiError("idempotency_key_required", "Send a UUID in the Idempotency-Key header", 400,
                        field="Idempotency-Key") from None
+
+
+def require_form(request: Request[Any, Any, Any]) -> None:
+    if request.content_type[0] not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise ApiError("invalid_request", "Send multipart/form-data", 400)
+
+
+async def form_files(form: Any, name: str, limit: int) -> list[tuple[str, bytes]]:
+    """The uploaded files of a field as (file name, content), each at most `limit` bytes."""
+    files = []
+    for item in form.getall(name) if name in form else []:
+        if isinstance(item, str):
+            continue
+        data = await item.read()
+        if len(data) > limit:
+            raise ApiError("file_too_large", f"An attachment is larger than {limit // (1024 * 1024)} MB", 400,
+                           field=name)
+        files.append((item.filename or "", data))
+    return files

@@ -74,6 +74,7 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
             # Anna Nowak's applications, one of each kind in the states the office's queue shows
             anna = data.customer(0)
             anna_user = await User.select(User.id).where(User.email == DEMO_EMAIL).first()
+            assert anna_user is not None  # created by _demo_accounts above
             await create_demo_applications(anna_customer_id, anna_user["id"], anna.meters[0].serial, clock.now())
     except Exception as exc:
         # Two loads at once on PostgreSQL: the loser trips over the unique customer number.

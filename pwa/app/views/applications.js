@@ -4,11 +4,12 @@
 // resident's applications with their deadlines, and one application with the office's answer.
 import '../i18n/applications-views.js'; // this view's texts
 import { html, useEffect, useState } from '../preact.js';
-import { t, errorText } from '../i18n.js';
+import { t } from '../i18n.js';
 import { useApp } from '../context.js';
 import { useCachedData } from '../resource.js';
 import { queryParam } from '../router.js';
-import { useOutbox, addApplication, flush, discard, unsentCount } from '../outbox.js';
+import { useOutbox, addApplication } from '../outbox.js';
+import { QueuedUploads } from '../components/queued.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
@@ -95,28 +96,10 @@ function NewApplication({ customers, meters, deadlines }) {
   </section>`;
 }
 
-function Waiting() {
-  const items = useOutbox('application');
-  const [busy, setBusy] = useState(false);
-  const unsent = items.filter((i) => i.state !== 'sent');
-  if (!unsent.length) return null;
-  const sendNow = async () => {
-    setBusy(true);
-    try { await flush({ force: true }); } finally { setBusy(false); }
-  };
-  return html`<section class="outbox" aria-labelledby="application-outbox">
-    <h2 id="application-outbox">${t('appl.outbox')}</h2>
-    <p role="status" data-testid="application-outbox-summary">${t('appl.unsent', { count: unsentCount(items, 'application') })}</p>
-    <button type="button" class="btn btn-primary" onClick=${sendNow} aria-disabled=${busy ? 'true' : 'false'}>${t('outbox.sendNow')}</button>
-    <ul class="outbox-list">${unsent.map((item) => html`<li class="card outbox-item" key=${item.id} data-testid="application-outbox-item">
-      <p><strong>${t(`appl.kind.${item.type}`)}</strong></p>
-      <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span></p>
-      ${item.state === 'attention' && html`<p class="field-error">${item.reason === 'session_expired' ? t('appl.loginAgain') : errorText({ code: item.reason })}</p>
-        ${item.reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
-          onClick=${() => window.confirm(t('appl.discardConfirm')) && discard(item.id)}>${t('appl.discard')}</button>`}`}
-    </li>`)}</ul>
-  </section>`;
-}
+const QUEUED = { heading: 'appl.outbox', unsent: 'appl.unsent', loginAgain: 'appl.loginAgain',
+  discardConfirm: 'appl.discardConfirm', discard: 'appl.discard' };
+const Waiting = () => html`<${QueuedUploads} kind="application" testid="application" texts=${QUEUED}
+  title=${(item) => html`<strong>${t(`appl.kind.${item.type}`)}</strong>`} />`;
 
 function Mine() {
   const resource = useCachedData('/api/applications');

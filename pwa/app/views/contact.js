@@ -3,10 +3,11 @@
 // (Idempotency-Key) when the phone is back online. Below: earlier conversations with the office.
 import '../i18n/account-views.js'; // this view's texts
 import { html, useEffect, useState } from '../preact.js';
-import { t, errorText } from '../i18n.js';
+import { t } from '../i18n.js';
 import { useApp } from '../context.js';
 import { useCachedData } from '../resource.js';
-import { useOutbox, addContactMessage, flush, discard, unsentCount } from '../outbox.js';
+import { useOutbox, addContactMessage } from '../outbox.js';
+import { QueuedUploads } from '../components/queued.js';
 import { Attachments, prepareFiles } from '../components/attachments.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
@@ -53,28 +54,10 @@ function NewMessage({ customers }) {
   </section>`;
 }
 
-function Waiting() {
-  const items = useOutbox('contact');
-  const [busy, setBusy] = useState(false);
-  const unsent = items.filter((i) => i.state !== 'sent');
-  if (!unsent.length) return null;
-  const sendNow = async () => {
-    setBusy(true);
-    try { await flush({ force: true }); } finally { setBusy(false); }
-  };
-  return html`<section class="outbox" aria-labelledby="contact-outbox">
-    <h2 id="contact-outbox">${t('msg.outbox')}</h2>
-    <p role="status" data-testid="contact-outbox-summary">${t('msg.unsent', { count: unsentCount(items, 'contact') })}</p>
-    <button type="button" class="btn btn-primary" onClick=${sendNow} aria-disabled=${busy ? 'true' : 'false'}>${t('outbox.sendNow')}</button>
-    <ul class="outbox-list">${unsent.map((item) => html`<li class="card outbox-item" key=${item.id} data-testid="contact-outbox-item">
-      <p><strong>${item.subject}</strong> · ${t(`msg.category.${item.category}`)}</p>
-      <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span></p>
-      ${item.state === 'attention' && html`<p class="field-error">${item.reason === 'session_expired' ? t('msg.loginAgain') : errorText({ code: item.reason })}</p>
-        ${item.reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
-          onClick=${() => window.confirm(t('msg.discardConfirm')) && discard(item.id)}>${t('msg.discard')}</button>`}`}
-    </li>`)}</ul>
-  </section>`;
-}
+const QUEUED = { heading: 'msg.outbox', unsent: 'msg.unsent', loginAgain: 'msg.loginAgain', discardConfirm: 'msg.discardConfirm',
+  discard: 'msg.discard' };
+const Waiting = () => html`<${QueuedUploads} kind="contact" testid="contact" texts=${QUEUED}
+  title=${(item) => html`<strong>${item.subject}</strong> · ${t(`msg.category.${item.category}`)}`} />`;
 
 function Threads() {
   const resource = useCachedData('/api/contact/threads');
