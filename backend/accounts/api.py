@@ -29,6 +29,7 @@ from backend.accounts.schemas import (
     TokenIn,
     TokenInfo,
 )
+from backend.core import conditional
 from backend.core.security import client_ip
 from backend.core.types import Id
 from backend.settings import Settings, SettingsDep
@@ -79,9 +80,9 @@ class MeController(Controller):
     path = "/api/me"
     guards = [logged_in]
 
-    @get("/")
-    async def read(self, user: UserDep) -> MeOut:
-        return await services.me(user.id)
+    @get("/", responses=conditional.NOT_MODIFIED)
+    async def read(self, request: Request, user: UserDep) -> Response[MeOut]:
+        return conditional.answer(request, user.id, await services.me_of(user))
 
     @patch("/")
     async def update(self, data: JSONBody[MePatch], user: UserDep) -> MeOut:

@@ -40,6 +40,7 @@ from backend.billing.schemas import (
     UnmatchedRow,
 )
 from backend.billing.tables import BillingRun, Payment
+from backend.core import conditional
 from backend.core.errors import ApiError, not_found
 from backend.core.types import Id, Line, OptionalId
 from backend.customers import services as customers
@@ -50,9 +51,9 @@ class SettlementsController(Controller):
     path = "/api/settlements"
     guards = [logged_in]
 
-    @get("")
-    async def overview(self, user: UserDep, settings: SettingsDep) -> SettlementsOut:
-        return await invoices.settlements(settings, user)
+    @get("", responses=conditional.NOT_MODIFIED)
+    async def overview(self, request: Request, user: UserDep, settings: SettingsDep) -> Response[SettlementsOut]:
+        return conditional.answer(request, user.id, await invoices.settlements(settings, user))
 
     @get("/documents/{document_id:str}")
     async def document(self, user: UserDep, document_id: FromPath[Id]) -> DocumentOut:

@@ -9,10 +9,10 @@ from piccolo.columns import Column
 
 from backend.core.addresses import street_address
 from backend.core.clock import now
-from backend.core.db import contains, transaction
+from backend.core.db import contains, rows, transaction
 from backend.core.types import is_line
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
-from backend.customers.tables import Customer, Meter, ServicePoint
+from backend.customers.tables import Customer, Meter
 from backend.webhooks import services as webhooks
 
 
@@ -38,10 +38,8 @@ async def customers_brief(ids: Iterable[str]) -> list[dict[str, str]]:
     ids = list(ids)
     if not ids:
         return []
-    rows = await Customer.select(Customer.id, Customer.number, Customer.name).where(
-        Customer.id.is_in(ids)
-    ).order_by(Customer.number)
-    return [{"id": str(r["id"]), "number": r["number"], "name": r["name"]} for r in rows]
+    found = await rows("SELECT id, number, name FROM customer WHERE id IN ({each}) ORDER BY number", each=ids)
+    return [{"id": str(cid), "number": number, "name": name} for cid, number, name in found]
 
 
 async def get_customer(customer_id: str) -> dict[str, Any] | None:
@@ -65,41 +63,39 @@ async def search(q: str, limit: int = 50) -> list[dict[str, Any]]:
 
 async def registry(customer_ids: Sequence[str]) -> tuple[list[CustomerOut], list[str]]:
     """The customers with their service points and active meters (without readings), and
-    the ids of those meters so the caller can attach the last readings."""
-    customers = await Customer.select(Customer.id, Customer.number, Customer.name).where(
-        Customer.id.is_in(list(customer_ids))
-    ).order_by(Customer.number) if customer_ids else []
-    points = await ServicePoint.select().where(
-        ServicePoint.customer.is_in([c["id"] for c in customers])
-    ).order_by(ServicePoint.street, ServicePoint.house_number) if customers else []
-    meters = await Meter.select().where(
-        Meter.service_point.is_in([p["id"] for p in points]), Meter.active.eq(True)
-    ).order_by(Meter.kind, Meter.serial) if points else []
-
-    meters_by_point: dict[str, list[MeterOut]] = {}
-    for m in meters:
-        meters_by_point.setdefault(str(m["service_point"]), []).append(
-            MeterOut(
-                id=str(m["id"]), serial=m["serial"], kind=m["kind"], digits=m["digits"],
-                installed_on=m["installed_on"].isoformat(),
-                verification_due=m["verification_due"].isoformat(), last_reading=None,
-            )
-        )
-    points_by_customer: dict[str, list[ServicePointOut]] = {}
-    for p in points:
-        points_by_customer.setdefault(str(p["customer"]), []).append(
-            ServicePointOut(
-                id=str(p["id"]), street=p["street"], house_number=p["house_number"],
-                apartment=p["apartment"], postcode=p["postcode"], town=p["town"],
-                meters=meters_by_point.get(str(p["id"]), []),
-            )
-        )
-    out = [
-        CustomerOut(id=str(c["id"]), number=c["number"], name=c["name"],
-                    service_points=points_by_customer.get(str(c["id"]), []))
-        for c in customers
-    ]
-    return out, [str(m["id"]) for m in meters]
+    the ids of those meters so the caller can attach the last readings. One query: every
+    screen the app opens with asks for it."""
+    if not customer_ids:
+        return [], []
+    ids = list(customer_ids)
+    found = await rows("""SELECT c.id, c.number, c.name, p.id, p.street, p.house_number, p.apartment, p.postcode,
+  p.town, m.id, m.serial, m.kind, m.digits, m.installed_on, m.verification_due
+FROM customer c LEFT JOIN service_point p ON p.customer = c.id
+LEFT JOIN meter m ON m.service_point = p.id AND m.active = TRUE
+WHERE c.id IN ({each})
+ORDER BY c.number, c.id, p.street, p.house_number, p.id, m.kind, m.serial""", each=ids)
+    out: list[CustomerOut] = []
+    meter_ids: list[str] = []
+    customer: CustomerOut | None = None
+    point: ServicePointOut | None = None
+    for (cid, number, name, pid, street, house, apartment, postcode, town,
+         mid, serial, kind, digits, installed_on, verification_due) in found:
+        if customer is None or customer.id != str(cid):
+            customer = CustomerOut(id=str(cid), number=number, name=name, service_points=[])
+            out.append(customer)
+            point = None
+        if pid is None:
+            continue
+        if point is None or point.id != str(pid):
+            point = ServicePointOut(id=str(pid), street=street, house_number=house, apartment=apartment,
+                                    postcode=postcode, town=town, meters=[])
+            customer.service_points.append(point)
+        if mid is not None:
+            point.meters.append(MeterOut(id=str(mid), serial=serial, kind=kind, digits=digits,
+                                         installed_on=installed_on.isoformat(),
+                                         verification_due=verification_due.isoformat(), last_reading=None))
+            meter_ids.append(str(mid))
+    return out, meter_ids
 
 
 def address(point: dict[str, Any], prefix: str = "") -> str:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import get
+from litestar import Request, Response, get
 
 from backend.accounts.guards import UserDep, logged_in
 from backend.billing import services as settlements
+from backend.core import conditional
 from backend.customers import services as customers
 from backend.dashboard.schemas import DashboardOut
 from backend.outages import services as outage_alerts
@@ -15,17 +16,18 @@ from backend.readings import services as readings
 from backend.settings import SettingsDep
 
 
-@get("/api/dashboard", guards=[logged_in])
-async def dashboard(user: UserDep, settings: SettingsDep) -> DashboardOut:
+@get("/api/dashboard", guards=[logged_in], responses=conditional.NOT_MODIFIED)
+async def dashboard(request: Request, user: UserDep, settings: SettingsDep) -> Response[DashboardOut]:
     registry, meter_ids = await customers.registry(user.customer_ids)
     last = await readings.last_accepted(meter_ids)
     for customer in registry:
         for point in customer.service_points:
             for meter in point.meters:
                 meter.last_reading = last.get(meter.id)
-    outages = [msgspec.structs.asdict(o) for o in await outage_alerts.for_dashboard(user)]
-    return DashboardOut(customers=registry, balance=await settlements.balance(user.customer_ids), outages=outages,
-                        windows=await readings.windows(settings, user))
+    outages = [msgspec.structs.asdict(o) for o in await outage_alerts.for_dashboard(user, registry)]
+    return conditional.answer(request, user.id, DashboardOut(
+        customers=registry, balance=await settlements.balance(user.customer_ids), outages=outages,
+        windows=await readings.windows(settings, user)))
 
 
 controllers = [dashboard]

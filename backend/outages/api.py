@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.accounts.guards import UserDep, ViewerDep, logged_in, staff_only
+from backend.core import conditional
 from backend.core.clock import now
 from backend.core.errors import ApiError
 from backend.core.types import Id, Line
@@ -35,9 +36,9 @@ class PublicOutagesController(Controller):
 
     path = "/api"
 
-    @get("/outages")
-    async def outages(self, viewer: ViewerDep) -> OutageListOut:
-        return await services.public_list(viewer)
+    @get("/outages", responses=conditional.NOT_MODIFIED)
+    async def outages(self, request: Request, viewer: ViewerDep) -> Response[OutageListOut]:
+        return conditional.answer(request, viewer.id if viewer else "", await services.public_list(viewer))
 
     @get("/outages.atom", media_type="application/atom+xml")
     async def feed(self, settings: SettingsDep) -> Response[bytes]:

@@ -17,6 +17,7 @@ from backend.core.clock import WARSAW, iso, now
 from backend.core.db import json_column, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
+from backend.customers.schemas import CustomerOut
 from backend.outages import area, push, targeting, texts
 from backend.outages.schemas import (
     AreaIn,
@@ -64,6 +65,10 @@ async def my_points(user: CurrentUser | None) -> list[dict[str, Any]]:
     if user is None or not user.customer_ids:
         return []
     registry, _ = await customers.registry(list(user.customer_ids))
+    return _points_of(registry)
+
+
+def _points_of(registry: list[CustomerOut]) -> list[dict[str, Any]]:
     return [{"id": p.id, "street": p.street, "house_number": p.house_number, "apartment": p.apartment,
              "town": p.town} for c in registry for p in c.service_points]
 
@@ -139,9 +144,10 @@ async def public_one(user: CurrentUser | None, outage_id: str) -> OutageOut:
     return _out(row, await my_points(user))
 
 
-async def for_dashboard(user: CurrentUser) -> list[DashboardOutage]:
-    """Published outages on the user's service points, in the dashboard's shape."""
-    points = await my_points(user)
+async def for_dashboard(user: CurrentUser, registry: list[CustomerOut] | None = None) -> list[DashboardOutage]:
+    """Published outages on the user's service points, in the dashboard's shape (`registry`:
+    the user's customers when the caller has them already)."""
+    points = await my_points(user) if registry is None else _points_of(registry)
     if not points:
         return []
     rows = await Outage.select().where(Outage.status == "published").order_by(Outage.starts_at)

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import File
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
+from backend.core import conditional
 from backend.core.errors import ApiError
 from backend.core.forms import form_id, form_text, idempotency_key
 from backend.core.photos import MAX_BYTES
@@ -51,10 +52,11 @@ class ReadingsController(Controller):
     path = "/api"
     guards = [logged_in]
 
-    @get("/meters")
-    async def meters(self, user: UserDep, settings: SettingsDep) -> MetersOut:
-        return MetersOut(meters=await services.meters_for(settings, user),
-                         max_daily_litres=settings.max_daily_litres, high_factor=HIGH_FACTOR)
+    @get("/meters", responses=conditional.NOT_MODIFIED)
+    async def meters(self, request: Request, user: UserDep, settings: SettingsDep) -> Response[MetersOut]:
+        return conditional.answer(request, user.id, MetersOut(
+            meters=await services.meters_for(settings, user),
+            max_daily_litres=settings.max_daily_litres, high_factor=HIGH_FACTOR))
 
     @post("/readings", request_max_body_size=FORM_LIMIT)
     async def submit(self, request: Request, user: UserDep, settings: SettingsDep) -> Response[Any]:

@@ -14,7 +14,7 @@ import msgspec
 from backend.accounts.schemas import CurrentUser
 from backend.core import idempotency, metrics
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
-from backend.core.db import json_list, transaction
+from backend.core.db import json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.photos import PhotoError, PhotoStore, process_photo_async
 from backend.customers import services as customers
@@ -71,44 +71,39 @@ async def visible_meter(user: CurrentUser, meter_id: str) -> dict[str, Any]:
 
 
 async def last_accepted(meter_ids: Sequence[str]) -> dict[str, LastReading]:
-    """The latest accepted reading of each meter, by capture time (it is what billing uses)."""
+    """The latest accepted reading of each meter, by capture time (it is what billing uses):
+    one row per meter from the database, not the meters' whole history."""
     if not meter_ids:
         return {}
-    rows = await Reading.select(
-        Reading.meter, Reading.value_litres, Reading.captured_at, Reading.source, Reading.status
-    ).where(Reading.meter.is_in(list(meter_ids)), Reading.status == "accepted").order_by(
-        Reading.captured_at, ascending=False
-    )
-    out: dict[str, LastReading] = {}
-    for r in rows:
-        out.setdefault(
-            str(r["meter"]),
-            LastReading(value_litres=int(r["value_litres"]), captured_at=iso(r["captured_at"]),
-                        source=r["source"], status=r["status"]),
-        )
-    return out
+    ids = list(meter_ids)
+    found = await rows("""SELECT meter, value_litres, captured_at, source FROM (
+  SELECT r.meter, r.value_litres, r.captured_at, r.source,
+         ROW_NUMBER() OVER (PARTITION BY r.meter ORDER BY r.captured_at DESC) AS n
+  FROM reading r WHERE r.meter IN ({each}) AND r.status = 'accepted') x WHERE n = 1""", each=ids)
+    return {str(meter): LastReading(value_litres=int(value), captured_at=iso(captured_at), source=source,
+                                    status="accepted")
+            for meter, value, captured_at, source in found}
 
 
 async def averages(meter_ids: Sequence[str]) -> dict[str, float | None]:
     """Average daily consumption over the last 12 months, per meter."""
     if not meter_ids:
         return {}
-    rows = await Reading.select(Reading.meter, Reading.value_litres, Reading.captured_at).where(
-        Reading.meter.is_in(list(meter_ids)), Reading.status == "accepted",
-        Reading.captured_at >= now() - timedelta(days=365),
-    ).order_by(Reading.captured_at)
+    ids = list(meter_ids)
+    found = await rows("""SELECT meter, value_litres, captured_at FROM reading
+WHERE meter IN ({each}) AND status = 'accepted' AND captured_at >= $1
+ORDER BY captured_at""", now() - timedelta(days=365), each=ids)
     per: dict[str, list[rules.Previous]] = {}
-    for r in rows:
-        per.setdefault(str(r["meter"]), []).append(rules.Previous(int(r["value_litres"]), r["captured_at"]))
+    for meter, value, captured_at in found:
+        per.setdefault(str(meter), []).append(rules.Previous(int(value), captured_at))
     return {m: rules.average_daily(per.get(m, [])) for m in meter_ids}
 
 
-async def _window(settings: Settings, meter: dict[str, Any], today: date) -> WindowOut:
+def _window(settings: Settings, meter: dict[str, Any], today: date, latest: datetime | None) -> WindowOut:
+    """The meter's reading window today; `latest` is its newest reading not rejected."""
     w = rules.reading_window(today, meter["billing_period_months"], settings.reading_window_days)
     opens_utc = datetime.combine(w.opens, datetime.min.time(), WARSAW).astimezone(UTC)
-    submitted = await Reading.exists().where(
-        (Reading.meter == meter["id"]) & (Reading.captured_at >= opens_utc) & (Reading.status != "rejected")
-    )
+    submitted = latest is not None and latest >= opens_utc
     return WindowOut(period_start=w.period_start.isoformat(), period_end=w.period_end.isoformat(),
                      opens=w.opens.isoformat(), is_open=w.is_open, wanted=w.is_open and not submitted)
 
@@ -117,20 +112,36 @@ async def windows(settings: Settings, user: CurrentUser) -> dict[str, WindowOut]
     """Each of the user's meters' reading window today: open (and whether a reading came in it) or
     the day it opens."""
     today = today_in_warsaw()
-    return {m["id"]: await _window(settings, m, today) for m in await customers.meters_of(user.customer_ids)}
+    meters = await customers.meters_of(user.customer_ids)
+    latest = await _latest_not_rejected([m["id"] for m in meters])
+    return {m["id"]: _window(settings, m, today, latest.get(m["id"])) for m in meters}
+
+
+async def _latest_not_rejected(meter_ids: Sequence[str]) -> dict[str, datetime]:
+    if not meter_ids:
+        return {}
+    ids = list(meter_ids)
+    found = await rows("""SELECT meter, MAX(captured_at) FROM reading
+WHERE meter IN ({each}) AND status <> 'rejected' GROUP BY meter""", each=ids)
+    return {str(meter): _instant(latest) for meter, latest in found}
+
+
+def _instant(value: Any) -> datetime:
+    # MAX() of a SQLite column loses its declared type (and with it Piccolo's converter): text comes back
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if isinstance(value, str) else value
 
 
 async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReadingInfo]:
     meters = await customers.meters_of(user.customer_ids)
     ids = [m["id"] for m in meters]
-    last, avg = await asyncio.gather(last_accepted(ids), averages(ids))
+    last, avg, latest = await last_accepted(ids), await averages(ids), await _latest_not_rejected(ids)
     today = today_in_warsaw()
     return [
         MeterReadingInfo(
             id=m["id"], serial=m["serial"], kind=m["kind"], digits=m["digits"],
             service_point_id=m["service_point_id"], address=m["address"], customer_number=m["customer_number"],
             last_reading=last.get(m["id"]), avg_daily_litres=avg.get(m["id"]),
-            window=await _window(settings, m, today),
+            window=_window(settings, m, today, latest.get(m["id"])),
         )
         for m in meters
     ]

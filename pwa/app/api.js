@@ -76,8 +76,9 @@ async function errorFrom(res) {
   return apiError(code, { status: res.status, field: body.field || null, message: body.message || code, params });
 }
 
-export async function request(method, url, body, { timeout = 0, retried = false } = {}) {
+export async function request(method, url, body, { timeout = 0, retried = false, kept } = {}) {
   const headers = { Accept: 'application/json' };
+  if (kept?.etag) headers['If-None-Match'] = kept.etag; // 304: the kept copy is still current
   const multipart = body instanceof FormData; // the browser writes its Content-Type with the boundary
   if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
   const controller = timeout ? new AbortController() : null;
@@ -98,7 +99,9 @@ export async function request(method, url, body, { timeout = 0, retried = false 
   } finally {
     clearTimeout(timer);
   }
+  if (kept && res.status === 304) return kept.data;
   if (res.ok) {
+    if (kept) kept.etag = res.headers.get('ETag');
     if (res.status === 204) return null;
     const type = res.headers.get('Content-Type') || '';
     return type.includes('json') ? res.json() : null;
@@ -134,16 +137,16 @@ let cacheGeneration = 0;
 
 export async function getCached(url) {
   const generation = cacheGeneration;
+  const kept = { ...(await readCache(url).catch(() => undefined)) };
   try {
-    const data = await request('GET', url, undefined, { timeout: GET_TIMEOUT_MS });
+    const data = await request('GET', url, undefined, { timeout: GET_TIMEOUT_MS, kept });
     const fetchedAt = Date.now();
     // storage may be unavailable (private mode, quota)
-    if (generation === cacheGeneration) writeCache(url, data).catch(() => {});
+    if (generation === cacheGeneration) writeCache(url, data, kept.etag).catch(() => {});
     return { data, stale: false, fetchedAt };
   } catch (err) {
     if (!isUnreachable(err)) throw err;
-    const hit = await readCache(url).catch(() => undefined);
-    if (hit) return { data: hit.data, stale: true, fetchedAt: hit.fetchedAt };
+    if (kept.url) return { data: kept.data, stale: true, fetchedAt: kept.fetchedAt };
     throw err;
   }
 }

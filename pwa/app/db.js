@@ -40,8 +40,8 @@ export async function readCache(url) {
   return (await getDB()).get('cache', url);
 }
 
-export async function writeCache(url, data) {
-  const entry = { url, data, fetchedAt: Date.now() };
+export async function writeCache(url, data, etag) {
+  const entry = { url, data, fetchedAt: Date.now(), etag };
   await (await getDB()).put('cache', entry);
   return entry;
 }

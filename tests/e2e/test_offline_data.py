@@ -33,3 +33,24 @@ def test_screens_never_opened_show_their_data_offline(page, context):
     expect(page.locator("[data-testid^=meter-]").first).to_be_visible()
     expect(page.get_by_text("brak zapisanych danych")).to_have_count(0)
     context.set_offline(False)
+
+
+def test_reopened_app_revalidates_its_saved_data_without_downloading_it(page, context):
+    """The saved dashboard goes with its ETag: the server answers 304 when nothing changed, and the
+    app shows the saved copy as current (no 'saved data' banner)."""
+    log_in(page, "anna.nowak@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    page.wait_for_load_state("networkidle")
+    first = page.locator("main").inner_text()
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_test_id("stale-banner")).to_be_visible()
+    context.set_offline(False)
+    with page.expect_response(lambda r: r.url.endswith("/api/dashboard"), timeout=20_000) as answer:
+        page.reload()
+    assert answer.value.status == 304
+    assert answer.value.request.headers.get("if-none-match", "").startswith('W/"')
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    expect(page.get_by_test_id("stale-banner")).to_have_count(0)
+    assert page.locator("main").inner_text() == first

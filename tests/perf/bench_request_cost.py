@@ -1,0 +1,175 @@
+"""Benchmark: requests/s of the JSON the app loads on start, against a bare Litestar hello-world
+served the same way, in the same run (issue 19.1).
+
+    uv run python tests/perf/bench_request_cost.py                       # SQLite, then PostgreSQL
+    uv run python tests/perf/bench_request_cost.py --databases sqlite --duration 5
+
+One server process each (uvicorn with `ebok serve`'s settings: its log config and access log,
+no server header), wrk on 127.0.0.1 (`/usr/bin/wrk`, 2 threads, 32 connections, gzip accepted),
+one endpoint at a time for `--duration` seconds after a short warm-up. The resident is the demo's
+Anna Nowak (two customers, 24 months of readings) with a session made beforehand through the
+accounts service. The floor is measured again before each database, so the ratio compares runs of
+the same minute. Prints requests/s, wrk's p50/p99 latency and the ratio to the floor; target >= 0.2x.
+The load generator shares the 2 cores with the server, for the floor as for e-BOK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.perf.serving import ROOT, fresh_database
+from tests.support import free_port
+
+ENDPOINTS = ["/api/dashboard", "/api/meters", "/api/settlements", "/api/outages", "/api/me"]
+WRK = "/usr/bin/wrk"
+
+HELLO = '''
+from litestar import Litestar, get
+
+@get("/")
+async def hello() -> dict[str, str]:
+    return {"hello": "world"}
+
+app = Litestar(route_handlers=[hello])
+'''
+
+# `ebok serve`'s uvicorn settings (backend/cli.py _serve), for any app
+SERVE = '''
+import sys, uvicorn
+from backend.core import logs
+from backend.settings import Settings
+target, factory, port = sys.argv[1], sys.argv[2] == "factory", int(sys.argv[3])
+uvicorn.run(target, factory=factory, host="127.0.0.1", port=port, workers=1, log_level="info",
+            server_header=False, timeout_graceful_shutdown=10,
+            log_config=logs.logging_config(Settings.from_env().log_format))
+'''
+
+PREPARE = '''
+import asyncio
+from backend.core import db
+from backend.demo.load import load_demo
+from backend.demo.data import DEMO_EMAIL
+from backend.accounts import services
+from backend.accounts.tables import User
+from backend.settings import Settings
+
+async def main():
+    await db.start()
+    await db.migrate()
+    await load_demo({customers})
+    user = await User.select(User.id).where(User.email == DEMO_EMAIL).first()
+    cookie = await services.start_session(Settings.from_env(), user["id"], True, "bench")
+    print(cookie, services.login_mark(cookie))
+    await db.stop()
+asyncio.run(main())
+'''
+
+
+def wrk(url: str, duration: float, *extra: str) -> dict[str, float]:
+    headers = ["-H", "Accept-Encoding: gzip"] + [arg for header in extra for arg in ("-H", header)]
+    subprocess.run([WRK, "-t2", "-c32", "-d1s", *headers, url], capture_output=True, check=True)  # warm-up
+    out = subprocess.run([WRK, "-t2", "-c32", f"-d{duration:g}s", "--latency", *headers, url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+
+    def ms(label: str) -> float:
+        found = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
+        if not found:
+            return float("nan")
+        value, unit = float(found.group(1)), found.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "errors": float(errors.group(1)) if errors else 0.0,
+            "socket_errors": 1.0 if socket_errors else 0.0}
+
+
+def start(env: dict[str, str], target: str, factory: bool, port: int, cwd: Path) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen([sys.executable, "-c", SERVE, target, "factory" if factory else "app", str(port)],
+                              env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def measure(database: str, args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="ebok-bench-cost-"))
+    (tmp / "hello.py").write_text(HELLO)
+    env = {**os.environ, "PICCOLO_CONF": "backend.piccolo_conf", "EBOK_DATA_DIR": str(tmp),
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp}"}
+    asyncio.run(fresh_database(env, "ebok_bench_cost", database == "postgres"))
+    print(f"{database}: loading the demo ({args.customers} customers)…", file=sys.stderr, flush=True)
+    made = subprocess.run([sys.executable, "-c", PREPARE.format(customers=args.customers)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.split()
+    cookie = f"ebok_session={made[-2]}; ebok_login={made[-1]}"
+    port = free_port()
+
+    print(f"{database}: the floor (hello-world)…", file=sys.stderr, flush=True)
+    hello = start(env, "hello:app", False, port, tmp)
+    try:
+        floor = wrk(f"http://127.0.0.1:{port}/", args.duration)
+    finally:
+        stop(hello)
+    ebok = start(env, "backend.app:create_app", True, port, ROOT)
+    results = {}
+    try:
+        for path in ENDPOINTS:
+            print(f"{database}: {path}…", file=sys.stderr, flush=True)
+            r = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie})
+            assert r.status_code == 200, (path, r.status_code, r.text[:200])
+            results[path] = wrk(f"http://127.0.0.1:{port}{path}", args.duration, f"Cookie: {cookie}")
+            if args.etag and "etag" in r.headers:
+                results[path + " (304)"] = wrk(f"http://127.0.0.1:{port}{path}", args.duration, f"Cookie: {cookie}",
+                                               f"If-None-Match: {r.headers['etag']}")
+    finally:
+        stop(ebok)
+    name = "PostgreSQL" if database == "postgres" else "SQLite"
+    print(f"\n{name}: 1 uvicorn process each, wrk -t2 -c32 -d{args.duration:g}s, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"  {'bare Litestar hello-world':32} {floor['rps']:8.0f} req/s  p50 {floor['p50']:6.2f} ms  "
+          f"p99 {floor['p99']:6.2f} ms")
+    for path, r in results.items():
+        ratio = r["rps"] / floor["rps"]
+        flag = "" if not r["errors"] else f"  NON-2xx/3xx: {r['errors']:.0f}"
+        print(f"  {path:32} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  "
+              f"{ratio:5.3f}x{'' if ratio >= 0.2 else ' (below 0.2x)'}{flag}")
+
+
+def main(args: argparse.Namespace) -> None:
+    for database in args.databases.split(","):
+        measure(database.strip(), args)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk per endpoint (after 1 s warm-up)")
+    parser.add_argument("--customers", type=int, default=300, help="demo customers (the demo's default)")
+    parser.add_argument("--etag", action="store_true", help="also measure each endpoint answering 304")
+    main(parser.parse_args())
