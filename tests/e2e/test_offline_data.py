@@ -40,6 +40,9 @@ def test_reopened_app_revalidates_its_saved_data_without_downloading_it(page, co
     app shows the saved copy as current (no 'saved data' banner)."""
     log_in(page, "anna.nowak@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # the worker now serves the app's files, also offline
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
     page.wait_for_load_state("networkidle")
     first = page.locator("main").inner_text()
 
