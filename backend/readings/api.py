@@ -44,6 +44,7 @@ async def read_submission(request: Request, value_required: bool = True) -> tupl
         value_text=form_text(form, "value", 20, required=value_required),
         captured_at_text=form_text(form, "captured_at", 40),
         comment=form_text(form, "comment", 500, required=False, multiline=True), photo=data,
+        reading_date_text=form_text(form, "reading_date", 10, required=False),
     )
     return key, form, sub
 

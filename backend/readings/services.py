@@ -190,6 +190,7 @@ class Submission(msgspec.Struct, frozen=True):
     captured_at_text: str
     comment: str
     photo: bytes | None
+    reading_date_text: str = ""  # "YYYY-MM-DD": the day the value was read, when not the day it was saved
 
 
 def request_hash(sub: Submission) -> str:
@@ -197,6 +198,8 @@ def request_hash(sub: Submission) -> str:
     for part in (sub.meter_id, sub.value_text.strip(), sub.captured_at_text.strip(), sub.comment.strip()):
         h.update(part.encode())
         h.update(b"\x00")
+    if sub.reading_date_text.strip():  # absent: the same hash as before the field existed
+        h.update(b"date:" + sub.reading_date_text.strip().encode())
     h.update(hashlib.sha256(sub.photo).digest() if sub.photo else b"-")
     return h.hexdigest()
 
@@ -214,6 +217,34 @@ def _parse_captured_at(text: str) -> datetime:
     if value < now() - OLDEST:
         raise ApiError("captured_too_old", "The capture time is too far in the past", 400, field="captured_at")
     return value
+
+
+async def _reading_day(settings: Settings, meter: dict[str, Any], saved_at: datetime, text: str) -> datetime:
+    """A resident's reading noted earlier (on paper, yesterday): the day it was read, no later than
+    the day the phone saved it, not before the window that day (the open window, else the billing
+    period it is in) and not before the day of the meter's last accepted reading. The time of day is the
+    saving's, moved to just after the last reading when that was taken later the same day."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ApiError("date_invalid", "reading_date must be YYYY-MM-DD", 400, field="reading_date") from None
+    saved_day = local_day(saved_at)
+    if day > saved_day:
+        raise ApiError("reading_date_future", "The reading date is in the future", 400, field="reading_date")
+    window = rules.reading_window(saved_day, meter["billing_period_months"], settings.reading_window_days)
+    earliest = window.opens if window.is_open else window.period_start
+    if day < earliest:
+        raise ApiError("reading_date_outside_window", "The reading date is before the current window", 400,
+                       field="reading_date", extra={"params": {"date": earliest.isoformat()}})
+    moment = datetime.combine(day, saved_at.astimezone(WARSAW).time(), WARSAW).astimezone(UTC)
+    last = (await last_accepted([meter["id"]])).get(meter["id"])
+    if last:
+        last_at = datetime.fromisoformat(last.captured_at)
+        if day < local_day(last_at):
+            raise ApiError("reading_date_before_last", "The reading date is before the last reading", 400,
+                           field="reading_date", extra={"params": {"date": local_day(last_at).isoformat()}})
+        moment = max(moment, min(last_at + timedelta(minutes=1), saved_at))
+    return moment
 
 
 async def submit(
@@ -277,6 +308,8 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
     if litres is None:
         raise ApiError("value_not_number", "The value must be a number of m³", 400, field="value")
     captured_at = _parse_captured_at(sub.captured_at_text)
+    if sub.reading_date_text.strip() and user.role == "resident":
+        captured_at = await _reading_day(settings, meter, captured_at, sub.reading_date_text)
     photo_hash, photo_taken_at, saving = "", None, None
     if sub.photo:
         try:

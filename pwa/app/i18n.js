@@ -139,6 +139,7 @@ const pl = {
   'role.inspector': 'Inkasent',
   'role.staff': 'Pracownik biura',
   'pw.current': 'Obecne hasło',
+  'pw.show': 'Pokaż hasło',
   'pw.new': 'Nowe hasło',
   'pw.repeat': 'Powtórz hasło',
   'pw.submit': 'Zmień hasło',

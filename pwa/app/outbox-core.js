@@ -165,6 +165,7 @@
     form.append('meter_id', item.meterId);
     form.append('value', item.valueText);
     form.append('captured_at', item.capturedAt);
+    if (item.readingDate) form.append('reading_date', item.readingDate);
     form.append('comment', item.comment || '');
     if (item.photo) form.append('photo', new Blob([item.photo], { type: item.photoType || 'image/jpeg' }), 'wodomierz.jpg');
     return form;

@@ -339,3 +339,56 @@ async def test_an_upload_queued_by_another_account_is_refused(client, resident, 
     r = await client.post("/api/readings", data=data, files=files,
                           headers={"Idempotency-Key": str(uuid.uuid4()), "X-Outbox-Owner": me})
     assert r.status_code == 201, r.text
+
+
+async def test_a_reading_noted_earlier_is_dated_within_the_window_and_after_the_last(client, resident, settings):
+    """A reading noted on paper: the resident gives the day it was read. The phone saved it at
+    `saved`, the last day of a month two months back (its window open then); the day may be no later
+    than that, no earlier than the window it was saved in, nor than the meter's last reading."""
+    from datetime import time as time_type
+
+    from backend.core.clock import WARSAW, today_in_warsaw
+    from backend.customers.services import meters_by_ids
+    from backend.readings.rules import reading_window
+
+    today = today_in_warsaw()
+    first_of_month = today.replace(day=1)
+    saved_day = (first_of_month - timedelta(days=1)).replace(day=1) - timedelta(days=1)  # end of month -2
+    months = (await meters_by_ids([resident["meter_id"]]))[resident["meter_id"]]["billing_period_months"]
+    window = reading_window(saved_day, months, settings.reading_window_days)
+    earliest = window.opens if window.is_open else window.period_start
+    saved = datetime.combine(saved_day, time_type(18, 30), WARSAW)
+    await add_reading(resident["meter_id"], 100_000, saved - timedelta(days=40))
+
+    async def send(reading_date, value="101,0"):
+        data = {"meter_id": resident["meter_id"], "value": value, "captured_at": iso(saved), "comment": "",
+                "reading_date": reading_date}
+        return await client.post("/api/readings", data=data, headers={"Idempotency-Key": str(uuid.uuid4())})
+
+    async def refused(reading_date, code):
+        r = await send(reading_date)
+        assert (r.status_code, r.json()["code"], r.json()["field"]) == (400, code, "reading_date"), r.json()
+        return r.json()
+
+    await refused("wczoraj", "date_invalid")
+    await refused((saved_day + timedelta(days=1)).isoformat(), "reading_date_future")
+    err = await refused((earliest - timedelta(days=1)).isoformat(), "reading_date_outside_window")
+    assert err["params"] == {"date": earliest.isoformat()}
+
+    noted = saved_day - timedelta(days=1) if saved_day - timedelta(days=1) >= earliest else saved_day
+    r = await send(noted.isoformat())
+    assert r.status_code == 201, r.json()
+    stored = datetime.fromisoformat(r.json()["captured_at"]).astimezone(WARSAW)
+    assert (stored.date(), stored.time().replace(microsecond=0)) == (noted, time_type(18, 30))
+
+    # a later reading exists now: the day cannot go back before its day; on its day, the new one
+    # comes just after it
+    last_at = datetime.combine(saved_day, time_type(17, 0), WARSAW)
+    await add_reading(resident["meter_id"], 102_000, last_at)
+    if noted < saved_day:
+        err = await refused(noted.isoformat(), "reading_date_before_last")
+        assert err["params"] == {"date": saved_day.isoformat()}
+    saved = datetime.combine(saved_day, time_type(16, 0), WARSAW) + timedelta(days=0)
+    r = await send(saved_day.isoformat(), value="103,0")
+    assert r.status_code == 201, r.json()
+    assert datetime.fromisoformat(r.json()["captured_at"]) == min(last_at + timedelta(minutes=1), saved)

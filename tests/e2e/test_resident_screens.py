@@ -84,3 +84,79 @@ def test_resident_pays_from_the_dashboard_and_sees_each_meters_reading_window(pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Rozliczenia")
     expect(page.get_by_test_id("payment-status")).to_contain_text("Płatność nie została zrealizowana", timeout=20_000)
     assert page.request.get("/api/dashboard").json()["balance"]["total_grosze"] == owed
+
+
+def test_show_password_toggle_by_keyboard(page):
+    page.goto("/logowanie")
+    password = page.get_by_label("Hasło", exact=True)
+    password.fill("tajne-haslo-123")
+    assert password.get_attribute("type") == "password"
+    password.focus()
+    page.keyboard.press("Tab")  # the toggle comes right after its field
+    toggle = page.get_by_role("button", name="Pokaż hasło")
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    page.keyboard.press("Space")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_be_focused()  # focus stays on the toggle
+    assert password.get_attribute("type") == "text" and password.input_value() == "tajne-haslo-123"
+    assert_accessible(page)
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert password.get_attribute("type") == "password"
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+
+
+def iso_day_before(iso: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(iso) - timedelta(days=1)).isoformat()
+
+
+def test_a_reading_noted_on_paper_yesterday_is_dated_and_sent_offline(page, context):
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # the service worker serves the app from now on: it works without signal
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    meters = page.request.get("/api/meters").json()["meters"]
+    meter = [m for m in meters if m["kind"] == "main"][-1]
+    before = len(page.request.get(f"/api/meters/{meter['id']}/readings").json()["readings"])
+
+    context.set_offline(True)
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    date_field = page.get_by_label("Data odczytu")
+    today, earliest = date_field.get_attribute("max"), date_field.get_attribute("min")
+    assert date_field.input_value() == today
+    # a day before the window or the last reading is refused on the phone, with the reason
+    date_field.fill(iso_day_before(earliest))
+    page.get_by_label("Stan wodomierza (m³)").fill(f"{meter['last_reading']['value_litres'] // 1000 + 1},000")
+    page.get_by_role("button", name="Zapisz odczyt").click()
+    expect(page.locator("#capture-date-error")).to_contain_text(re.compile("bieżącego okresu|ostatni odczyt"))
+    expect(date_field).to_be_focused()
+    expect(date_field).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    page.set_viewport_size(PHONE)
+    # a day in the future neither
+    date_field.fill("2999-01-01")
+    page.get_by_role("button", name="Zapisz odczyt").click()
+    expect(page.locator("#capture-date-error")).to_have_text("Data odczytu nie może być późniejsza niż dzisiejsza.")
+
+    wanted = iso_day_before(today) if earliest < today else today
+    date_field.fill(wanted)
+    page.get_by_role("button", name="Zapisz odczyt").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+    expect(page.get_by_test_id("unsent-badge")).to_contain_text("1")
+    context.set_offline(False)
+    expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=20_000)
+    rows = page.request.get(f"/api/meters/{meter['id']}/readings").json()["readings"]
+    assert len(rows) == before + 1
+    [newest] = [r for r in rows if r["value_litres"] == (meter["last_reading"]["value_litres"] // 1000 + 1) * 1000]
+    shown = page.evaluate(
+        "(at) => new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Warsaw'}).format(new Date(at))",
+        newest["captured_at"])
+    assert shown == wanted

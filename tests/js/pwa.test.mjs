@@ -20,6 +20,8 @@ import '../../pwa/app/i18n/staff-views.js';
 import '../../pwa/app/i18n/applications-views.js';
 import '../../pwa/app/i18n/integration-views.js';
 import '../../pwa/app/i18n/kartoteka.js';
+import '../../pwa/app/i18n/public-views.js';
+import '../../pwa/app/i18n/readings-views.js';
 
 await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
 

@@ -2,7 +2,7 @@
 // aria-describedby and aria-invalid; errors not about one field go to an alert above the form.
 // Errors are kept as {code, params} and translated when drawn, so a language switch applies to them.
 import { html, useState } from '../preact.js';
-import { errorText } from '../i18n.js';
+import { errorText, t } from '../i18n.js';
 
 let formCount = 0;
 
@@ -89,14 +89,18 @@ function FieldError({ form, name }) {
   return html`<p class="field-error" id=${`${form.fieldId(name)}-error`}>${errorText(error)}</p>`;
 }
 
+// A password field has a toggle that shows what was typed (a pressed button; focus stays on it).
 export function Field({ form, name, label, hint, type = 'text', ...rest }) {
   const id = form.fieldId(name);
+  const [shown, setShown] = useState(false);
+  const input = html`<input id=${id} name=${name} type=${shown ? 'text' : type} value=${form.values[name]}
+      onInput=${(e) => form.set(name, e.currentTarget.value)}
+      aria-invalid=${form.errors[name] ? 'true' : 'false'} aria-describedby=${describedBy(form, name, hint)} ...${rest} />`;
   return html`<div class="field">
     <label for=${id}>${label}</label>
     ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
-    <input id=${id} name=${name} type=${type} value=${form.values[name]}
-      onInput=${(e) => form.set(name, e.currentTarget.value)}
-      aria-invalid=${form.errors[name] ? 'true' : 'false'} aria-describedby=${describedBy(form, name, hint)} ...${rest} />
+    ${type === 'password' ? html`<div class="reveal">${input}<button type="button" class="btn btn-secondary"
+      aria-pressed=${String(shown)} aria-controls=${id} onClick=${() => setShown(!shown)}>${t('pw.show')}</button></div>` : input}
     <${FieldError} form=${form} name=${name} />
   </div>`;
 }

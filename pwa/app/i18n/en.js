@@ -134,6 +134,7 @@ export default {
   'role.inspector': 'Inspector',
   'role.staff': 'Office staff',
   'pw.current': 'Current password',
+  'pw.show': 'Show password',
   'pw.new': 'New password',
   'pw.repeat': 'Repeat password',
   'pw.submit': 'Change password',

@@ -1,5 +1,6 @@
 // Odczyty: the outbox of readings not yet sent, then every meter with its last accepted reading,
 // whether a reading is wanted now, and the way to give one or see the history.
+import '../i18n/readings-views.js'; // the texts of its outbox's errors about reading dates
 import { html } from '../preact.js';
 import { t } from '../i18n.js';
 import { useCachedData } from '../resource.js';

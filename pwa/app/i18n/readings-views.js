@@ -1,0 +1,25 @@
+// Texts of the reading capture (the day of the reading), which imports this file with the readings
+// view: they join the dictionaries when such a view first loads, not with the app's first load.
+import { DICTIONARIES } from '../i18n.js';
+
+const TEXTS = {
+  pl: {
+    'capture.date': 'Data odczytu',
+    'capture.dateHint': 'Jeśli stan licznika spisano wcześniej, np. na kartce, wybierz dzień odczytu: od {from} do dziś.',
+    'error.reading_date_future': 'Data odczytu nie może być późniejsza niż dzisiejsza.',
+    'error.reading_date_outside_window': 'Data odczytu jest sprzed bieżącego okresu odczytów. Wybierz dzień z tego okresu.',
+    'error.reading_date_before_last': 'Data odczytu jest wcześniejsza niż ostatni odczyt tego wodomierza.',
+  },
+  en: {
+    'capture.date': 'Reading date',
+    'capture.dateHint': 'If the meter was read earlier, e.g. noted on paper, choose the day it was read: from {from} to today.',
+    'error.reading_date_future': 'The reading date cannot be later than today.',
+    'error.reading_date_outside_window': 'The reading date is before the current reading period. Choose a day in this period.',
+    'error.reading_date_before_last': 'The reading date is earlier than this meter\'s last reading.',
+  },
+};
+
+Object.assign(DICTIONARIES.pl, TEXTS.pl);
+Object.assign(DICTIONARIES.en, TEXTS.en);
+
+export default TEXTS;
