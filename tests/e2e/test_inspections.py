@@ -132,7 +132,7 @@ def _walk(browser, server):
             expect(phone.get_by_test_id("visit-warnings")).to_have_count(0)
         assert_accessible(phone)
         phone.get_by_role("button", name="Zapisz wynik").click()
-        expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa", timeout=20_000)  # saved into the outbox
 
     # the same visit opened again while its result waits: the form edits that result, no second one
     no_access = next(v for v in visits if v["resident_reading_id"] == sent[4]["id"])
@@ -142,7 +142,7 @@ def _walk(browser, server):
     expect(phone.get_by_label("Notatka (np. treść karty)")).to_have_value("Karta w skrzynce.")
     phone.get_by_label("Notatka (np. treść karty)").fill("Karta w skrzynce, prosimy o kontakt.")
     phone.get_by_role("button", name="Zapisz wynik").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa", timeout=20_000)
 
     phone.reload()  # offline, the route and the three saved results are still there
     expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 3 z 3 · niewysłane: 3")
@@ -267,7 +267,7 @@ def test_the_phone_warns_about_high_use_and_the_daily_limit(browser, smtp_server
         assert_accessible(phone)
         phone.get_by_label(re.compile("^Potwierdzam, że taka wartość jest na liczniku")).check()
         phone.get_by_role("button", name="Zapisz wynik").click()
-        expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa")
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Moja trasa", timeout=20_000)  # saved into the outbox
         expect(phone.get_by_test_id("route-progress")).to_have_text("Wykonane: 1 z 1 · niewysłane: 0", timeout=30_000)
 
         queue = {q["reading_id"]: q for q in desk.evaluate("fetch('/api/staff/review').then(r => r.json())")}
