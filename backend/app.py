@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import time
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -35,13 +36,17 @@ def outbox_handlers(settings: Settings) -> dict[str, Handler]:
     return {kind: handler for domain in DOMAINS for kind, handler in domain.outbox_handlers(settings).items()}
 
 
+def daily_jobs() -> dict[str, time]:
+    return {kind: at for domain in DOMAINS for kind, at in domain.daily_jobs.items()}
+
+
 @asynccontextmanager
 async def resources(settings: Settings) -> AsyncIterator[None]:
     """The database pool and the in-process outbox worker, bound to the running event loop."""
     await db.start()
     worker = None
     if settings.run_worker:
-        worker = Worker(handlers=outbox_handlers(settings))
+        worker = Worker(handlers=outbox_handlers(settings), daily=daily_jobs())
         worker.start()
     try:
         yield

@@ -161,7 +161,7 @@ def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
 @main.command()
 def worker() -> None:
     """Process the outbox (mail, push) without serving HTTP; run as many as needed."""
-    from backend.app import outbox_handlers
+    from backend.app import daily_jobs, outbox_handlers
     from backend.core.outbox import Worker
     from backend.settings import Settings
 
@@ -170,7 +170,7 @@ def worker() -> None:
     async def run() -> None:
         import signal
 
-        worker = Worker(handlers=outbox_handlers(Settings.from_env()))
+        worker = Worker(handlers=outbox_handlers(Settings.from_env()), daily=daily_jobs())
         loop, stops = asyncio.get_running_loop(), []
         for sig in (signal.SIGTERM, signal.SIGINT):  # stop claiming, put back what is in hand, exit
             loop.add_signal_handler(sig, lambda: stops.append(asyncio.ensure_future(worker.stop())))

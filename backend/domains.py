@@ -18,6 +18,7 @@ from backend.documents.domain import DOMAIN as documents
 from backend.imports.domain import DOMAIN as imports
 from backend.inspections.domain import DOMAIN as inspections
 from backend.integration.domain import DOMAIN as integration
+from backend.notices.domain import DOMAIN as notices
 from backend.outages.domain import DOMAIN as outages
 from backend.privacy.domain import DOMAIN as privacy
 from backend.readings.domain import DOMAIN as readings
@@ -32,5 +33,5 @@ core = Domain(
 
 DOMAINS: tuple[Domain, ...] = (
     core, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
-    dashboard, integration, applications, imports,
+    dashboard, integration, applications, imports, notices,
 )

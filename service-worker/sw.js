@@ -118,15 +118,17 @@ self.addEventListener('push', (event) => {
   } catch {
     data = null;
   }
-  if (!data || data.type !== 'outage') return;
+  if (!data || !['outage', 'reminder', 'notice'].includes(data.type)) return;
+  // a reading reminder {type: "reminder", title, body, tag, url, lang} opens its meter's capture screen
+  const outage = data.type === 'outage';
   event.waitUntil(self.registration.showNotification(data.title, {
     body: data.body,
     tag: data.tag,
-    renotify: true,
-    requireInteraction: data.kind !== 'planned' && data.reason !== 'closed',
+    renotify: outage,
+    requireInteraction: outage && data.kind !== 'planned' && data.reason !== 'closed',
     icon: '/static/icons/icon-192.png',
     badge: '/static/icons/icon-192.png',
-    lang: 'pl',
+    lang: data.lang || 'pl',
     timestamp: Date.now(),
     data: { url: data.url, id: data.id, seq: data.seq },
   }));

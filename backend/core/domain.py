@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,3 +24,5 @@ class Domain:
     piccolo_app: str | None = None  # dotted path of its piccolo_app module; None: no tables
     controllers: Sequence[Any] = ()
     outbox_handlers: Callable[[Settings], dict[str, Handler]] = field(default=_no_handlers)
+    # outbox jobs queued once a day (Warsaw) at that local time, by whichever worker is first
+    daily_jobs: dict[str, time] = field(default_factory=dict)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from backend.core import metrics
-from backend.core.clock import now
+from backend.core.clock import WARSAW, local_day, now
 from backend.core.db import is_postgres, json_column, transaction
 from backend.core.tables import OutboxJob
 
@@ -60,6 +61,25 @@ async def enqueue(kind: str, payload: dict[str, Any], run_after: datetime | None
     for worker in _running:
         worker.wake.set()
     return job_id
+
+
+# Daily jobs (the reading reminders' scan): one job per kind and Warsaw day, whose id is derived
+# from both, so every worker of every process may queue it and the database keeps one.
+_DAILY_NS = uuid.UUID("6f1c2f8e-2b5d-4c1e-9a55-15ebd0c0da11")
+
+
+def daily_job_id(kind: str, day: date) -> uuid.UUID:
+    return uuid.uuid5(_DAILY_NS, f"{kind}:{day.isoformat()}")
+
+
+async def ensure_daily(daily: dict[str, time], day: date) -> None:
+    """Queue each daily job of `day` (payload {"day"}) at its local time, unless it is queued."""
+    for kind, at in daily.items():
+        run_after = datetime.combine(day, at, WARSAW).astimezone(UTC)
+        await OutboxJob.raw(
+            "INSERT INTO outbox_job (id, kind, payload, status, attempts, run_after, last_error, created_at) "
+            "VALUES ({}, {}, {}, 'pending', 0, {}, '', {}) ON CONFLICT DO NOTHING",
+            daily_job_id(kind, day), kind, json.dumps({"day": day.isoformat()}), run_after, now())
 
 
 def backoff(attempts: int) -> float:
@@ -130,8 +150,11 @@ async def run_job(job: dict[str, Any], handler: Handler) -> None:
 class Worker:
     """Claims and runs jobs until stopped; several workers in several processes may run at once."""
 
-    def __init__(self, handlers: dict[str, Handler], poll_seconds: float = 1.0, concurrency: int = 8) -> None:
+    def __init__(self, handlers: dict[str, Handler], poll_seconds: float = 1.0, concurrency: int = 8,
+                 daily: dict[str, time] | None = None) -> None:
         self.handlers = handlers
+        self.daily = {k: v for k, v in (daily or {}).items() if k in handlers}
+        self._daily_done: date | None = None
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
         self._task: asyncio.Task[None] | None = None
@@ -142,6 +165,9 @@ class Worker:
         _worker.set(self)
         if self.stopping:
             return 0
+        if self.daily and self._daily_done != (today := local_day(now())):
+            await ensure_daily(self.daily, today)
+            self._daily_done = today
         jobs = await claim(list(self.handlers), limit=self.concurrency)
         if jobs:
             await asyncio.gather(*(run_job(job, self.handlers[job["kind"]]) for job in jobs))

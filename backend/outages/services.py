@@ -18,7 +18,7 @@ from backend.core.db import json_column, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.customers.schemas import CustomerOut
-from backend.outages import area, push, targeting, texts
+from backend.outages import area, direct, push, targeting, texts
 from backend.outages.schemas import (
     AreaIn,
     AreaPreviewOut,
@@ -31,7 +31,7 @@ from backend.outages.schemas import (
     StaffOutageOut,
     StreetRuleOut,
 )
-from backend.outages.tables import AlertEmail, Outage, Publication, PushDelivery
+from backend.outages.tables import AlertEmail, Outage, Publication, PushDelivery, PushSubscription
 from backend.settings import Settings
 
 JOB = "outage_alert"
@@ -390,3 +390,22 @@ async def create_demo_outages(town: str, failure_street: str, planned_street: st
     ]
     for row in rows:
         await Outage.insert(row)
+
+
+# --- for the notices domain: the devices of accounts, and a push to them ----------------------------
+
+
+async def devices_of(user_ids: list[str]) -> list[dict[str, Any]]:
+    """{id, user, language} of every device subscribed to push by these accounts."""
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(user_ids), 500):
+        rows = await PushSubscription.select(PushSubscription.id, PushSubscription.user, PushSubscription.language
+                                             ).where(PushSubscription.user.is_in(user_ids[i:i + 500]))
+        out += [{"id": str(r["id"]), "user": str(r["user"]), "language": r["language"]} for r in rows]
+    return out
+
+
+async def push_to(settings: Settings, payloads: dict[str, bytes], topics: dict[str, str], *, ttl: int,
+                  urgency: str = "normal") -> dict[str, str]:
+    """Push each device (subscription id) its message: subscription id -> sent|gone|retry|failed."""
+    return await direct.send(settings, payloads, ttl=ttl, urgency=urgency, topics=topics)

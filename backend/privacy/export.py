@@ -65,6 +65,7 @@ BY_USER: dict[str, str] = {
 DERIVED: dict[str, tuple[str, str, str]] = {
     "push_delivery": ("subscription_id", "push_subscription", "id"),
     "sms_message": ("customer", "customer", "id"),  # the SMS sent to the customer's phone
+    "reminder": ("customer", "customer", "id"),  # reading reminders sent to the customer
 }
 
 # failed logins and reset requests are keyed by the login typed in (see accounts.services), the

@@ -584,3 +584,15 @@ async def period_readings(period: str, statuses: Sequence[str] = ()) -> list[dic
     rows = await Reading.select(*_MACHINE_COLUMNS).where(where).order_by(Reading.captured_at).order_by(Reading.id)
     meters = await customers.meters_by_ids(list({str(r["meter"]) for r in rows}))
     return [_machine_row(r, meters.get(str(r["meter"]))) for r in rows]
+
+
+async def meters_read_since(meter_ids: Sequence[str], since: datetime) -> set[str]:
+    """The meters among `meter_ids` with a reading captured since `since` that was not rejected
+    (an offline capture counts by its capture time once it has arrived)."""
+    ids = list(meter_ids)
+    out: set[str] = set()
+    for i in range(0, len(ids), 1000):
+        rows = await Reading.select(Reading.meter).where(
+            Reading.meter.is_in(ids[i:i + 1000]) & (Reading.captured_at >= since) & (Reading.status != "rejected"))
+        out.update(str(r["meter"]) for r in rows)
+    return out

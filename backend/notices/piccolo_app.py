@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.notices.tables import Reminder
+
+APP_CONFIG = AppConfig(
+    app_name="notices",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[Reminder],
+    migration_dependencies=[],
+)

@@ -1,0 +1,233 @@
+"""Reading reminders (issue 15.1). The `reading_reminders` daily job (queued by every outbox
+worker for each Warsaw day at 8:00, one job whatever the number of processes) finds the service
+points whose reading window opens today, or closes in two days, and writes one `reminder` row per
+channel and recipient the customer chose (Konto: Powiadomienia), unique by its key, with the
+`reminder_send` jobs that send them. Push and SMS never go out between 21:00 and 8:00: their rows
+are due in the morning. A reading of the window (not rejected) that arrived before a reminder is
+sent cancels it: the row is `skipped`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from backend.accounts import services as accounts
+from backend.consents import services as consents
+from backend.core import outbox, sms
+from backend.core.clock import WARSAW, local_midnight, now
+from backend.core.db import transaction
+from backend.core.mail import queue_mail
+from backend.customers import services as customers
+from backend.notices import rules, texts
+from backend.notices.tables import Reminder
+from backend.outages import services as outages
+from backend.readings import services as readings
+from backend.settings import Settings
+
+log = logging.getLogger("ebok.notices")
+
+SCAN_JOB = "reading_reminders"
+SEND_JOB = "reminder_send"
+JOB_SIZE = 200  # reminders a send job takes
+MAX_ATTEMPTS = 8
+CHUNK = 1000
+
+_INSERT = (
+    "INSERT INTO reminder (id, key, service_point, meter, customer, opens, closes, stage, channel, recipient, "
+    "address, language, street, status, attempts, due_at, created_at) VALUES %s "
+    "ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+def capture_path(meter_id: str) -> str:
+    return f"/odczyty/nowy?licznik={meter_id}"
+
+
+async def scan(settings: Settings, day: date, at: datetime) -> int:
+    """Queue the reminders due on `day` (`at`: the time of the scan). Returns how many were queued."""
+    due: dict[int, list[tuple[str, Any]]] = {}
+    for period in (1, 2, 3):
+        stages = rules.stages_on(day, period, settings.reading_window_days)
+        if stages:
+            due[period] = stages
+    if not due:
+        return 0
+    meters = await customers.main_meters_by_period(sorted(due))
+    # a reading of the window already in: no reminder for that point (the closing stage's case)
+    opens_of = {p: local_midnight(stages[0][1].opens) for p, stages in due.items()}
+    read: set[str] = set()
+    for period, since in opens_of.items():
+        read |= await readings.meters_read_since([m["meter"] for m in meters if m["period"] == period], since)
+    meters = [m for m in meters if m["meter"] not in read]
+    customer_ids = sorted({m["customer"] for m in meters})
+    chosen = {kind: await consents.given_of(customer_ids, kind) for kind in ("reminder_push", "reminder_email",
+                                                                             "reminder_sms")}
+    wanted = sorted(chosen["reminder_push"] | chosen["reminder_email"])
+    users_of: dict[str, list[dict[str, Any]]] = {}
+    for i in range(0, len(wanted), CHUNK):
+        users_of.update(await accounts.accounts_of_customers(wanted[i:i + CHUNK]))
+    push_users = sorted({u["id"] for c in chosen["reminder_push"] for u in users_of.get(c, []) if u["active"]})
+    devices_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in await outages.devices_of(push_users):
+        devices_of[d["user"]].append(d)
+    phones = await customers.phones_of(sorted(chosen["reminder_sms"]))
+    quiet_ok = rules.not_quiet(at)
+    rows: list[tuple[Any, ...]] = []
+    for m in meters:
+        c = m["customer"]
+        linked = [u for u in users_of.get(c, []) if u["active"]]
+        language = next((u["language"] for u in linked), "pl")
+        for stage, w in due[m["period"]]:
+            if c in chosen["reminder_push"]:
+                for u in linked:
+                    rows += [_row(m, stage, w, "push", d["id"], "", d["language"], quiet_ok)
+                             for d in devices_of.get(u["id"], [])]
+            if c in chosen["reminder_email"]:
+                rows += [_row(m, stage, w, "email", u["id"], u["email"], u["language"], at)
+                         for u in linked if u["email"]]
+            if c in chosen["reminder_sms"] and (number := sms.mobile(phones.get(c, ""))):
+                rows.append(_row(m, stage, w, "sms", c, number, language, quiet_ok))
+    return await _insert(rows)
+
+
+def _row(m: dict[str, Any], stage: str, w: Any, channel: str, recipient: str, address: str, lang: str,
+         due_at: datetime) -> tuple[Any, ...]:
+    key = f"{m['service_point']}:{w.opens.isoformat()}:{stage}:{channel}:{recipient}"
+    return (uuid.uuid4(), key, m["service_point"], m["meter"], m["customer"], w.opens, w.period_end, stage, channel,
+            recipient, address, lang, m["street"], due_at)
+
+
+async def _insert(rows: list[tuple[Any, ...]]) -> int:
+    queued = 0
+    t = now()
+    for start in range(0, len(rows), JOB_SIZE):
+        chunk = rows[start:start + JOB_SIZE]
+        async with transaction():
+            new: list[dict[str, Any]] = []
+            for part in range(0, len(chunk), 50):  # SQLite's parameter limit
+                piece = chunk[part:part + 50]
+                marks = ", ".join("({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'queued', 0, {}, {})"
+                                  for _ in piece)
+                args: list[Any] = []
+                for r in piece:
+                    args += [r[0], r[1], uuid.UUID(r[2]), uuid.UUID(r[3]), uuid.UUID(r[4]), *r[5:], t]
+                new += await Reminder.raw(_INSERT % marks, *args)
+            due_of = {str(r[0]): r[13] for r in chunk}
+            by_due: dict[datetime, list[str]] = defaultdict(list)
+            for added in new:
+                by_due[due_of[str(added["id"])]].append(str(added["id"]))
+            for due_at, ids in by_due.items():
+                await outbox.enqueue(SEND_JOB, {"ids": ids}, run_after=due_at)
+        queued += len(new)
+    return queued
+
+
+class ReadingReminders:
+    """The daily scan (outbox job `reading_reminders`, payload {"day"})."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        day = date.fromisoformat(payload["day"])
+        count = await scan(self.settings, day, now())
+        log.info("reading reminders for %s: %s queued", day, count)
+
+
+class ReminderSender:
+    """`reminder_send`: a batch of reminders, each sent once on its channel (or skipped)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        await self.send(payload, now())
+
+    async def send(self, payload: dict[str, Any], t: datetime) -> None:
+        """Send the batch as at `t` (the quiet hours and the retry times are counted from it)."""
+        rows = await Reminder.select().where(Reminder.id.is_in([uuid.UUID(i) for i in payload["ids"]])
+                                             & (Reminder.status == "queued"))
+        if not rows:
+            return
+        quiet = rules.not_quiet(t)
+        if quiet > t and any(r["channel"] in ("push", "sms") for r in rows):
+            # a job that ran late (a worker was down overnight) waits for the morning again
+            late = [str(r["id"]) for r in rows if r["channel"] in ("push", "sms")]
+            await outbox.enqueue(SEND_JOB, {"ids": late}, run_after=quiet)
+            rows = [r for r in rows if r["channel"] not in ("push", "sms")]
+        read = set()
+        by_opens: dict[date, list[str]] = defaultdict(list)
+        for r in rows:
+            by_opens[r["opens"]].append(str(r["meter"]))
+        for opens, meter_ids in by_opens.items():
+            read |= {(opens, m) for m in await readings.meters_read_since(meter_ids, local_midnight(opens))}
+        skipped = [r["id"] for r in rows if (r["opens"], str(r["meter"])) in read]
+        rows = [r for r in rows if (r["opens"], str(r["meter"])) not in read]
+        await self._mark(skipped, "skipped")
+        await self._emails([r for r in rows if r["channel"] == "email"])
+        await self._sms([r for r in rows if r["channel"] == "sms"])
+        await self._push([r for r in rows if r["channel"] == "push"], t)
+
+    async def _mark(self, ids: list[Any], status: str) -> None:
+        for i in range(0, len(ids), 500):
+            await Reminder.update({Reminder.status: status, Reminder.sent_at: now()}).where(
+                Reminder.id.is_in(ids[i:i + 500]))
+
+    def _link(self, r: dict[str, Any]) -> str:
+        return f"{self.settings.base_url}{capture_path(str(r['meter']))}"
+
+    async def _emails(self, rows: list[dict[str, Any]]) -> None:
+        s = self.settings
+        for r in rows:
+            subject, text = texts.mail(r["stage"], r["street"], r["closes"], self._link(r), s.utility_name,
+                                       r["language"])
+            async with transaction():  # the mail and the record commit together: never twice
+                await queue_mail(r["address"], subject, text)
+                await self._mark([r["id"]], "sent")
+
+    async def _sms(self, rows: list[dict[str, Any]]) -> None:
+        s = self.settings
+        messages = [sms.Outgoing(f"reminder:{r['key']}", r["address"],
+                                 texts.sms(r["stage"], r["street"], r["closes"], self._link(r), s.utility_name,
+                                           r["language"]), "reminder", str(r["customer"])) for r in rows]
+        async with transaction():
+            await sms.queue_many(s, messages)
+            await self._mark([r["id"] for r in rows], "sent")
+
+    async def _push(self, rows: list[dict[str, Any]], t: datetime) -> None:
+        if not rows:
+            return
+        payloads: dict[str, bytes] = {}
+        topics: dict[str, str] = {}
+        for r in rows:
+            title, body = texts.reminder(r["stage"], r["street"], r["closes"], r["language"])
+            payloads[r["recipient"]] = json.dumps({
+                "type": "reminder", "title": title, "body": body, "tag": f"reminder-{r['service_point']}",
+                "url": capture_path(str(r["meter"])), "lang": r["language"],
+            }, ensure_ascii=False).encode()
+            topics[r["recipient"]] = uuid.UUID(str(r["service_point"])).hex
+        end = datetime.combine(rows[0]["closes"] + timedelta(days=1), datetime.min.time(), WARSAW).astimezone(UTC)
+        ttl = max(900, min(24 * 3600, int((end - t).total_seconds())))
+        results = await outages.push_to(self.settings, payloads, topics, ttl=ttl)
+        by_status: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_status[results.get(r["recipient"], "failed")].append(r)
+        await self._mark([r["id"] for r in by_status["sent"]], "sent")
+        await self._mark([r["id"] for r in by_status["gone"] + by_status["failed"]], "failed")
+        retry = by_status["retry"]
+        if retry:
+            attempts = max(int(r["attempts"]) for r in retry) + 1
+            ids = [r["id"] for r in retry]
+            if attempts >= MAX_ATTEMPTS:
+                await self._mark(ids, "failed")
+                return
+            async with transaction():
+                for i in range(0, len(ids), 500):
+                    await Reminder.update({Reminder.attempts: Reminder.attempts + 1}).where(
+                        Reminder.id.is_in(ids[i:i + 500]))
+                await outbox.enqueue(SEND_JOB, {"ids": [str(i) for i in ids]},
+                                     run_after=rules.not_quiet(t + timedelta(seconds=outbox.backoff(attempts))))
