@@ -1,4 +1,4 @@
-"""`ebok serve | demo | migrate | worker | bill | create-user | import registry | token | export`."""
+"""`ebok serve | demo | migrate | worker | bill | create-user | import registry | token | export | backup | restore`."""
 
 from __future__ import annotations
 
@@ -456,6 +456,49 @@ def export_readings(period: str, fmt: str, statuses: tuple[str, ...], out: str |
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+# --- backup and restore (issue 17) ------------------------------------------------------------------
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup(folder: Path) -> None:
+    """Copy the database, the stored files and a manifest into FOLDER while the app runs.
+
+    FOLDER must be new, empty or a previous backup, which is replaced only once the new one is complete."""
+    from backend.core import backup as bk
+    from backend.settings import Settings
+
+    _logging()
+    try:
+        r = asyncio.run(bk.backup(Settings.from_env(), folder))
+    except bk.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup in {r.folder}: {r.rows} rows in {r.tables} tables, {r.files} files, "
+               f"{_megabytes(r.bytes)}, {r.seconds:.1f} s.")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(folder: Path) -> None:
+    """Restore a backup into an empty data directory and an empty database (DATABASE_URL).
+
+    Every checksum is checked first; then run `ebok migrate` (or `ebok serve`, which migrates)."""
+    from backend.core import backup as bk
+    from backend.settings import Settings
+
+    _logging()
+    try:
+        r = asyncio.run(bk.restore(Settings.from_env(), folder))
+    except bk.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {r.rows} rows in {r.tables} tables and {r.files} files from {folder} "
+               f"in {r.seconds:.1f} s.")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # external (the utility's billing system sends documents and payments through the integration API)
     billing: str = "builtin"
     external_pdf_max_bytes: int = 10 * 1024 * 1024  # a document's PDF from the billing system
+    # stored files (photos, documents): empty = the data directory; s3://BUCKET/PREFIX = object storage
+    storage_url: str = ""
+    s3_endpoint: str = ""  # e.g. https://s3.example.net (MinIO, Ceph, ...); empty = AWS
+    s3_region: str = ""
     # settlements (backend/billing): the utility as seller and payee
     utility_nip: str = "8471001233"
     utility_address: str = "ul. Kolejowa 31, 19-400 Olecko"
@@ -133,6 +137,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             log_format=_env("EBOK_LOG_FORMAT", "text").lower(),
             billing=_billing(_env("EBOK_BILLING", d.billing)),
             external_pdf_max_bytes=int(_env("EBOK_EXTERNAL_PDF_MAX_BYTES", str(d.external_pdf_max_bytes))),
+            storage_url=_env("EBOK_STORAGE_URL", "").strip(),
+            s3_endpoint=_env("EBOK_S3_ENDPOINT", "").strip(),
+            s3_region=_env("EBOK_S3_REGION", "").strip(),
             utility_nip=_env("EBOK_UTILITY_NIP", d.utility_nip),
             utility_address=_env("EBOK_UTILITY_ADDRESS", d.utility_address),
             bank_settlement_number=_env("EBOK_BANK_SETTLEMENT_NUMBER", d.bank_settlement_number),

@@ -12,7 +12,6 @@ import hashlib
 import json
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -22,11 +21,11 @@ from backend.accounts.schemas import CurrentUser
 from backend.applications import kinds, mails, pdf
 from backend.applications.schemas import MAX_ATTACHMENTS, ApplicationOut, AttachmentOut
 from backend.applications.tables import Application, ApplicationAttachment
-from backend.core import idempotency
+from backend.core import idempotency, storage
 from backend.core.clock import iso, local_day, now, today_in_warsaw
 from backend.core.db import is_unique_violation, json_column, transaction
 from backend.core.errors import ApiError, not_found
-from backend.core.files import FileStore, is_uuid
+from backend.core.files import is_uuid
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.documents import services as documents
@@ -38,8 +37,8 @@ def _due(row: dict[str, Any]) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def store(settings: Settings, kind: str) -> FileStore:
-    return FileStore(settings.data_dir / "applications", ".jpg" if kind == "photo" else ".pdf")
+def attachment_key(kind: str, att_id: str) -> str:
+    return storage.file_key("applications", att_id, ".jpg" if kind == "photo" else ".pdf")
 
 
 class Incoming(msgspec.Struct, frozen=True):
@@ -104,11 +103,8 @@ async def _store_new(settings: Settings, user: CurrentUser, key: str, app: Incom
     customer = await customers.get_customer(app.customer_id)
     if not customer:
         raise not_found("customer")
-    saved = []
-    for p in prepared:
-        att_id = uuid.uuid4()
-        await asyncio.to_thread(store(settings, p.kind).save, str(att_id), p.data)
-        saved.append((att_id, p))
+    saved = [(uuid.uuid4(), p) for p in prepared]
+    await storage.put_all(settings, [(attachment_key(p.kind, str(att_id)), p.data) for att_id, p in saved])
     filed_at = now()
     due = kinds.due_on(local_day(filed_at), kinds.answer_days(app.kind, fields, settings.complaint_days,
                                                                settings.application_days))
@@ -135,8 +131,7 @@ async def _store_new(settings: Settings, user: CurrentUser, key: str, app: Incom
                 if not is_unique_violation(exc) or attempt == 4:
                     raise
     except BaseException:
-        for att_id, p in saved:
-            store(settings, p.kind).delete(str(att_id))
+        await storage.remove_all(settings, [attachment_key(p.kind, str(att_id)) for att_id, p in saved])
         raise
     return 201, body
 
@@ -247,17 +242,17 @@ async def confirmation_pdf(settings: Settings, user: CurrentUser, application_id
     return data, f"potwierdzenie-{row['number'].replace('/', '-')}.pdf"
 
 
-async def attachment_file(settings: Settings, user: CurrentUser, attachment_id: str) -> tuple[Path, str, str]:
+async def attachment_file(settings: Settings, user: CurrentUser, attachment_id: str) -> tuple[bytes, str, str]:
     row = await ApplicationAttachment.select(
         ApplicationAttachment.id, ApplicationAttachment.kind, ApplicationAttachment.file_name,
         ApplicationAttachment.application.customer.as_alias("customer"),
     ).where(ApplicationAttachment.id == attachment_id).first() if is_uuid(attachment_id) else None
     if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
         raise not_found("attachment")
-    path = store(settings, row["kind"]).path(str(row["id"]))
-    if not path.exists():
+    data = await storage.read(settings, attachment_key(row["kind"], str(row["id"])))
+    if data is None:
         raise not_found("attachment")
-    return path, row["file_name"], "image/jpeg" if row["kind"] == "photo" else "application/pdf"
+    return data, row["file_name"], "image/jpeg" if row["kind"] == "photo" else "application/pdf"
 
 
 # --- the office -------------------------------------------------------------------------------------

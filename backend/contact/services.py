@@ -5,10 +5,9 @@ message queued offline on the phone arrives exactly once however often it is res
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+import logging
 import uuid
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -25,21 +24,28 @@ from backend.contact.schemas import (
     ThreadOut,
 )
 from backend.contact.tables import ContactAttachment, ContactMessage, ContactThread
-from backend.core import idempotency
+from backend.core import idempotency, storage
 from backend.core.clock import iso, now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
-from backend.core.files import FileStore, is_uuid
+from backend.core.files import is_uuid
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
 from backend.documents import services as documents
 from backend.settings import Settings
 
+log = logging.getLogger("ebok.contact")
+
 MAX_BODY = 5000
 
 
-def store(settings: Settings, kind: str) -> FileStore:
-    return FileStore(settings.data_dir / "contact", ".jpg" if kind == "photo" else ".pdf")
+def attachment_key(kind: str, att_id: str) -> str:
+    return storage.file_key("contact", att_id, ".jpg" if kind == "photo" else ".pdf")
+
+
+def _unavailable() -> ApiError:
+    return ApiError("storage_unavailable", "Files cannot be stored right now; try again later", 503,
+                    headers={"retry-after": "30"})
 
 
 class Incoming(msgspec.Struct, frozen=True):
@@ -93,10 +99,14 @@ async def send(settings: Settings, user: CurrentUser, key: str, msg: Incoming) -
 
 async def _save_files(settings: Settings,
                       prepared: list[documents.Attachment]) -> list[tuple[uuid.UUID, documents.Attachment]]:
-    saved = []
+    saved: list[tuple[uuid.UUID, documents.Attachment]] = []
     for p in prepared:
         att_id = uuid.uuid4()
-        await asyncio.to_thread(store(settings, p.kind).save, str(att_id), p.data)
+        try:
+            await storage.from_settings(settings).put(attachment_key(p.kind, str(att_id)), p.data)
+        except storage.StorageUnavailable:
+            await _remove(settings, saved)
+            raise _unavailable() from None
         saved.append((att_id, p))
     return saved
 
@@ -130,8 +140,7 @@ async def _store_new(settings: Settings, user: CurrentUser, key: str, msg: Incom
             body = msgspec.to_builtins((await _threads(thread_id=str(thread_id), viewer_is_staff=False))[0])
             await idempotency.complete(key, 201, body)
     except BaseException:
-        for att_id, p in saved:
-            store(settings, p.kind).delete(str(att_id))
+        await _remove(settings, saved)
         raise
     return 201, body
 
@@ -205,17 +214,28 @@ async def thread_detail(user: CurrentUser, thread_id: str) -> ThreadDetailOut:
     )
 
 
-async def attachment_file(settings: Settings, user: CurrentUser, attachment_id: str) -> tuple[Path, str, str]:
+async def _remove(settings: Settings, saved: list[tuple[uuid.UUID, documents.Attachment]]) -> None:
+    for att_id, p in saved:
+        try:
+            await storage.from_settings(settings).delete(attachment_key(p.kind, str(att_id)))
+        except storage.StorageUnavailable:
+            log.warning("object storage unavailable: attachment %s left behind", att_id)
+
+
+async def attachment_file(settings: Settings, user: CurrentUser, attachment_id: str) -> tuple[bytes, str, str]:
     row = await ContactAttachment.select(
         ContactAttachment.id, ContactAttachment.kind, ContactAttachment.file_name,
         ContactAttachment.message._.thread._.customer.as_alias("customer"),
     ).where(ContactAttachment.id == attachment_id).first() if is_uuid(attachment_id) else None
     if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
         raise not_found("attachment")
-    path = store(settings, row["kind"]).path(str(row["id"]))
-    if not path.exists():
+    try:
+        data = await storage.from_settings(settings).get(attachment_key(row["kind"], str(row["id"])))
+    except storage.StorageUnavailable:
+        raise _unavailable() from None
+    if data is None:
         raise not_found("attachment")
-    return path, row["file_name"], "image/jpeg" if row["kind"] == "photo" else "application/pdf"
+    return data, row["file_name"], "image/jpeg" if row["kind"] == "photo" else "application/pdf"
 
 
 # --- replies ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -68,6 +69,12 @@ class FileStore:
 
     def delete(self, file_id: str) -> None:
         self.path(file_id).unlink(missing_ok=True)
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """`attachment; filename="..."` as Litestar's File writes it (RFC 6266: filename* for non-ASCII)."""
+    quoted = urllib.parse.quote(filename)
+    return f'{kind}; filename="{filename}"' if quoted == filename else f"{kind}; filename*=utf-8''{quoted}"
 
 
 def is_uuid(value: object) -> bool:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core.errors import ApiError
+from backend.core.files import content_disposition
 from backend.core.forms import form_id, form_text
 from backend.core.types import Id, OptionalId
 from backend.documents import services
@@ -21,10 +19,10 @@ from backend.settings import SettingsDep
 FORM_LIMIT = MAX_PDF_BYTES + 64 * 1024  # the file and a few short fields
 
 
-def _pdf(path: Any, name: str) -> File:
+def _pdf(data: bytes, name: str) -> Response[bytes]:
     # always a download: the browser's PDF viewer gets a file, never a page of our origin
-    return File(path, filename=name, media_type="application/pdf", content_disposition_type="attachment",
-                headers={"cache-control": "private, no-store"})
+    return Response(data, media_type="application/pdf", headers={
+        "content-disposition": content_disposition("attachment", name), "cache-control": "private, no-store"})
 
 
 
@@ -57,9 +55,8 @@ class DocumentsController(Controller):
         return await services.documents_for(user)
 
     @get("/{doc_id:str}/file")
-    async def file(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[Id]) -> File:
-        path, name = await services.open_document(settings, user, doc_id)
-        return _pdf(path, name)
+    async def file(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[Id]) -> Response[bytes]:
+        return _pdf(*await services.open_document(settings, user, doc_id))
 
 
 class InformationController(Controller):
@@ -72,9 +69,8 @@ class InformationController(Controller):
         return await services.public_documents()
 
     @get("/{doc_id:str}/file")
-    async def file(self, settings: SettingsDep, doc_id: FromPath[Id]) -> File:
-        path, name = await services.public_file(settings, doc_id)
-        return _pdf(path, name)
+    async def file(self, settings: SettingsDep, doc_id: FromPath[Id]) -> Response[bytes]:
+        return _pdf(*await services.public_file(settings, doc_id))
 
 
 class StaffDocumentsController(Controller):

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import uuid
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
+from backend.core import storage
 from backend.core.clock import iso, now
 from backend.core.errors import ApiError, not_found
-from backend.core.files import FileStore, is_uuid
+from backend.core.files import is_uuid
 from backend.core.photos import PhotoError, process_photo_async
 from backend.customers import services as customers
 from backend.documents.pdf import PdfError, check_pdf, safe_file_name
@@ -29,13 +30,40 @@ from backend.documents.schemas import (
 from backend.documents.tables import CustomerDocument, PublicDocument
 from backend.settings import Settings
 
-
-def customer_store(settings: Settings) -> FileStore:
-    return FileStore(settings.data_dir / "documents" / "customers")
+log = logging.getLogger("ebok.documents")
 
 
-def public_store(settings: Settings) -> FileStore:
-    return FileStore(settings.data_dir / "documents" / "public")
+CUSTOMER_FOLDER, PUBLIC_FOLDER = "documents/customers", "documents/public"
+
+
+def customer_document_key(doc_id: str) -> str:
+    return storage.file_key(CUSTOMER_FOLDER, doc_id, ".pdf")
+
+
+async def _put(settings: Settings, key: str, data: bytes) -> None:
+    try:
+        await storage.from_settings(settings).put(key, data)
+    except storage.StorageUnavailable:
+        raise ApiError("storage_unavailable", "Files cannot be stored right now; try again later", 503,
+                       headers={"retry-after": "30"}) from None
+
+
+async def _get(settings: Settings, key: str) -> bytes:
+    try:
+        data = await storage.from_settings(settings).get(key)
+    except storage.StorageUnavailable:
+        raise ApiError("storage_unavailable", "Files cannot be read right now; try again later", 503,
+                       headers={"retry-after": "30"}) from None
+    if data is None:
+        raise not_found("document")
+    return data
+
+
+async def _remove(settings: Settings, key: str) -> None:
+    try:
+        await storage.from_settings(settings).delete(key)
+    except storage.StorageUnavailable:
+        log.warning("object storage unavailable: %s left behind", key)
 
 
 async def validate_pdf(data: bytes, field: str = "file") -> int:
@@ -70,7 +98,7 @@ async def upload_for_customer(settings: Settings, staff: CurrentUser, customer_i
         raise ApiError("not_found", "customer not found", 404, field="customer_id")
     pages = await validate_pdf(upload.data)
     doc_id = uuid.uuid4()
-    await asyncio.to_thread(customer_store(settings).save, str(doc_id), upload.data)
+    await _put(settings, customer_document_key(str(doc_id)), upload.data)
     try:
         await CustomerDocument.insert(CustomerDocument(
             id=doc_id, customer=customer["id"], title=upload.title[:200], category=upload.category,
@@ -78,7 +106,7 @@ async def upload_for_customer(settings: Settings, staff: CurrentUser, customer_i
             sha256=hashlib.sha256(upload.data).hexdigest(), uploaded_by=staff.id, uploaded_at=now(),
         ))
     except BaseException:
-        customer_store(settings).delete(str(doc_id))
+        await _remove(settings, customer_document_key(str(doc_id)))
         raise
     return (await staff_documents(customer_id=str(customer["id"]), doc_id=str(doc_id)))[0]
 
@@ -119,20 +147,18 @@ async def staff_documents(customer_id: str | None = None, doc_id: str | None = N
     ) for r in rows]
 
 
-async def open_document(settings: Settings, user: CurrentUser, doc_id: str) -> tuple[Path, str]:
+async def open_document(settings: Settings, user: CurrentUser, doc_id: str) -> tuple[bytes, str]:
     """The file of a document this user may see; a resident's first download marks it read."""
     row = await CustomerDocument.select().where(CustomerDocument.id == doc_id).first() if is_uuid(doc_id) else None
     if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):
         raise not_found("document")
-    path = customer_store(settings).path(str(row["id"]))
-    if not path.exists():
-        raise not_found("document")
+    data = await _get(settings, customer_document_key(str(row["id"])))
     if not user.is_staff and row["first_opened_at"] is None:
         # only the first opening counts; a concurrent one loses the compare-and-set
         await CustomerDocument.update({CustomerDocument.first_opened_at: now(),
                                        CustomerDocument.first_opened_by: user.id}).where(
             (CustomerDocument.id == row["id"]) & CustomerDocument.first_opened_at.is_null())
-    return path, row["file_name"]
+    return data, row["file_name"]
 
 
 async def delete_customer_document(settings: Settings, doc_id: str) -> None:
@@ -140,11 +166,7 @@ async def delete_customer_document(settings: Settings, doc_id: str) -> None:
         CustomerDocument.id) if is_uuid(doc_id) else []
     if not deleted:
         raise not_found("document")
-    customer_store(settings).delete(doc_id)
-
-
-def customer_document_path(settings: Settings, doc_id: str) -> Path:
-    return customer_store(settings).path(doc_id)
+    await _remove(settings, customer_document_key(doc_id))
 
 
 # --- public information documents ----------------------------------------------------------------
@@ -166,7 +188,7 @@ async def upload_public(settings: Settings, staff: CurrentUser, upload: Upload) 
     _check_upload(upload, PUBLIC_CATEGORIES)
     pages = await validate_pdf(upload.data)
     doc_id = uuid.uuid4()
-    await asyncio.to_thread(public_store(settings).save, str(doc_id), upload.data)
+    await _put(settings, storage.file_key(PUBLIC_FOLDER, str(doc_id), ".pdf"), upload.data)
     doc = PublicDocument(
         id=doc_id, title=upload.title[:200], category=upload.category, description=upload.description[:500],
         file_name=safe_file_name(upload.file_name or upload.title), size=len(upload.data), pages=pages,
@@ -175,20 +197,17 @@ async def upload_public(settings: Settings, staff: CurrentUser, upload: Upload) 
     try:
         await PublicDocument.insert(doc)
     except BaseException:
-        public_store(settings).delete(str(doc_id))
+        await _remove(settings, storage.file_key(PUBLIC_FOLDER, str(doc_id), ".pdf"))
         raise
     return _public_out(doc.to_dict())  # what was stored: no second read
 
 
-async def public_file(settings: Settings, doc_id: str) -> tuple[Path, str]:
+async def public_file(settings: Settings, doc_id: str) -> tuple[bytes, str]:
     row = await PublicDocument.select(PublicDocument.id, PublicDocument.file_name).where(
         PublicDocument.id == doc_id).first() if is_uuid(doc_id) else None
     if not row:
         raise not_found("document")
-    path = public_store(settings).path(str(row["id"]))
-    if not path.exists():
-        raise not_found("document")
-    return path, row["file_name"]
+    return await _get(settings, storage.file_key(PUBLIC_FOLDER, str(row["id"]), ".pdf")), row["file_name"]
 
 
 async def delete_public(settings: Settings, doc_id: str) -> None:
@@ -196,7 +215,7 @@ async def delete_public(settings: Settings, doc_id: str) -> None:
         PublicDocument.id) if is_uuid(doc_id) else []
     if not deleted:
         raise not_found("document")
-    public_store(settings).delete(doc_id)
+    await _remove(settings, storage.file_key(PUBLIC_FOLDER, doc_id, ".pdf"))
 
 
 def safe_name(name: str, default: str, suffix: str) -> str:

@@ -203,13 +203,12 @@ Czasy są w UTC, objętości w litrach, kwoty w groszach.
 """
 
 
-def write_zip(target: Path, data: dict[str, list[dict[str, Any]]], files: list[tuple[str, Path]],
+def write_zip(target: Path, data: dict[str, list[dict[str, Any]]], files: list[tuple[str, bytes]],
               readme: str) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("README.txt", readme)
         z.writestr("dane.json", json.dumps(data, ensure_ascii=False, indent=1))
         for name, rows in data.items():
             z.writestr(f"csv/{name}.csv", _csv(rows))
-        for arcname, path in files:
-            if path.exists():
-                z.write(path, arcname, compress_type=zipfile.ZIP_STORED)  # JPEG and PDF are compressed already
+        for arcname, content in files:
+            z.writestr(arcname, content, compress_type=zipfile.ZIP_STORED)  # JPEG and PDF are compressed already

@@ -14,12 +14,12 @@ import msgspec
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
+from backend.core import storage
 from backend.core.clock import now
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.core.mail import queue_mail
-from backend.core.photos import PhotoStore
 from backend.customers import services as customers
 from backend.privacy import export
 from backend.privacy.tables import DeletionRequest
@@ -54,26 +54,38 @@ def _out(r: dict[str, Any]) -> DeletionOut:
 # --- export -------------------------------------------------------------------------------------
 
 
-def _files(settings: Settings, data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, Path]]:
+def _files(data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
+    """(name in the ZIP, storage key) of the person's stored files."""
     from backend.applications import services as applications
     from backend.contact import services as contact
     from backend.documents import services as documents
 
-    photos = PhotoStore(settings.data_dir / "photos")
-    out: list[tuple[str, Path]] = []
+    out: list[tuple[str, str]] = []
     for r in data.get("reading", []):
         if r.get("photo_hash"):
-            out.append((f"zdjecia/{r['photo_hash']}.jpg", photos.path(r["photo_hash"])))
+            out.append((f"zdjecia/{r['photo_hash']}.jpg", storage.photo_key(r["photo_hash"])))
     for r in data.get("customer_document", []):
-        out.append((f"dokumenty/{r['id']}-{r['file_name']}", documents.customer_document_path(settings, r["id"])))
+        out.append((f"dokumenty/{r['id']}-{r['file_name']}", documents.customer_document_key(r["id"])))
     for r in data.get("contact_attachment", []):
-        path = contact.store(settings, r["kind"]).path(r["id"])
-        out.append((f"kontakt/{r['id']}-{r['file_name']}", path))
+        out.append((f"kontakt/{r['id']}-{r['file_name']}", contact.attachment_key(r["kind"], r["id"])))
     for r in data.get("application_attachment", []):
-        path = applications.store(settings, r["kind"]).path(r["id"])
-        out.append((f"wnioski/{r['id']}-{r['file_name']}", path))
+        out.append((f"wnioski/{r['id']}-{r['file_name']}", applications.attachment_key(r["kind"], r["id"])))
     # photos are stored by content: readings sent with the same picture share one file, listed once
     return list(dict(out).items())
+
+
+async def _read_files(settings: Settings, data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, bytes]]:
+    store = storage.from_settings(settings)
+    out = []
+    for name, key in _files(data):
+        try:
+            content = await store.get(key)
+        except storage.StorageUnavailable:
+            raise ApiError("storage_unavailable", "Files cannot be read right now; try again later", 503,
+                           headers={"retry-after": "30"}) from None
+        if content is not None:
+            out.append((name, content))
+    return out
 
 
 async def build_export(settings: Settings, user: CurrentUser) -> Path:
@@ -87,7 +99,8 @@ async def build_export(settings: Settings, user: CurrentUser) -> Path:
     path = Path(name)
     readme = export.README.format(utility=settings.utility_name, when=now().isoformat(timespec="seconds"))
     try:
-        await asyncio.to_thread(export.write_zip, path, data, _files(settings, data), readme)
+        files = await _read_files(settings, data)
+        await asyncio.to_thread(export.write_zip, path, data, files, readme)
     except BaseException:
         await asyncio.to_thread(path.unlink, missing_ok=True)
         raise

@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
-from litestar.response import File
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core import conditional
@@ -81,16 +80,16 @@ class ReadingsController(Controller):
         )
 
     @get("/readings/{reading_id:str}/photo")
-    async def photo(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[Id]) -> File:
-        path = await services.photo_path(settings, user, reading_id, thumb=False)
-        return File(path, media_type="image/jpeg", content_disposition_type="inline",
-                    headers={"cache-control": "private, max-age=86400, immutable"})
+    async def photo(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[Id]) -> Response[bytes]:
+        data = await services.photo(settings, user, reading_id, thumb=False)
+        return Response(data, media_type="image/jpeg", headers={
+            "content-disposition": "inline", "cache-control": "private, max-age=86400, immutable"})
 
     @get("/readings/{reading_id:str}/thumb")
-    async def thumb(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[Id]) -> File:
-        path = await services.photo_path(settings, user, reading_id, thumb=True)
-        return File(path, media_type="image/jpeg", content_disposition_type="inline",
-                    headers={"cache-control": "private, max-age=86400, immutable"})
+    async def thumb(self, user: UserDep, settings: SettingsDep, reading_id: FromPath[Id]) -> Response[bytes]:
+        data = await services.photo(settings, user, reading_id, thumb=True)
+        return Response(data, media_type="image/jpeg", headers={
+            "content-disposition": "inline", "cache-control": "private, max-age=86400, immutable"})
 
 
 class ReadingReviewController(Controller):

@@ -12,11 +12,11 @@ from typing import Any
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
-from backend.core import idempotency, metrics
+from backend.core import idempotency, metrics, storage
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
-from backend.core.photos import PhotoError, PhotoStore, process_photo_async
+from backend.core.photos import PhotoError, process_photo_async
 from backend.customers import services as customers
 from backend.customers.schemas import LastReading
 from backend.readings import rules
@@ -318,7 +318,8 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
             raise ApiError(exc.code, str(exc), 400, field="photo") from None
         # the files are written (and fsynced) while the database is asked for the context; the
         # row that names them is committed only after they are on disk
-        saving = asyncio.ensure_future(asyncio.to_thread(PhotoStore(settings.data_dir / "photos").save, photo))
+        saving = asyncio.ensure_future(storage.save_photo(storage.from_settings(settings), photo.sha256, photo.full,
+                                                          photo.thumb))
         photo_hash = photo.sha256
         if photo.taken_at:
             photo_taken_at = photo.taken_at.replace(tzinfo=WARSAW).astimezone(UTC)
@@ -327,7 +328,10 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
         previous, avg = await _context(meter["id"], captured_at, verifies.reading_id if verifies else None)
     finally:
         if saving is not None:
-            await saving
+            try:
+                await saving
+            except storage.StorageUnavailable:  # never a reading without its photo: the phone sends it again
+                raise storage_unavailable() from None
     flags = rules.assess(litres, captured_at, meter["digits"], previous, avg, settings.max_daily_litres)
     if verifies and verifies.confirms and rules.disagree(verifies.confirms, rules.Previous(litres, captured_at), avg,
                                                          settings.max_daily_litres):
@@ -356,7 +360,12 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
 # --- photos -----------------------------------------------------------------------------------------
 
 
-async def photo_path(settings: Settings, user: CurrentUser, reading_id: str, thumb: bool) -> Any:
+def storage_unavailable() -> ApiError:
+    return ApiError("storage_unavailable", "Photos cannot be stored right now; send the reading again later", 503,
+                    headers={"retry-after": "30"})
+
+
+async def photo(settings: Settings, user: CurrentUser, reading_id: str, thumb: bool) -> bytes:
     try:
         row = await Reading.select(Reading.meter, Reading.photo_hash).where(Reading.id == reading_id).first()
     except ValueError:
@@ -364,10 +373,13 @@ async def photo_path(settings: Settings, user: CurrentUser, reading_id: str, thu
     if not row or not row["photo_hash"]:
         raise not_found("photo")
     await visible_meter(user, str(row["meter"]))
-    path = PhotoStore(settings.data_dir / "photos").path(row["photo_hash"], thumb=thumb)
-    if not path.exists():
+    try:
+        data = await storage.from_settings(settings).get(storage.photo_key(row["photo_hash"], thumb=thumb))
+    except storage.StorageUnavailable:
+        raise storage_unavailable() from None
+    if data is None:
         raise not_found("photo")
-    return path
+    return data
 
 
 # --- staff review -----------------------------------------------------------------------------------

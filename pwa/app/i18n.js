@@ -173,6 +173,7 @@ const pl = {
   'error.not_found': 'Nie znaleziono.',
   'error.offline': 'Brak połączenia z internetem. Spróbuj ponownie, gdy połączenie wróci.',
   'error.server': 'Serwer jest chwilowo niedostępny. Spróbuj ponownie za chwilę.',
+  'error.storage_unavailable': 'Plików nie można teraz zapisać. Spróbuj ponownie za chwilę.',
   'error.server_error': 'Wystąpił błąd serwera. Spróbuj ponownie za chwilę.',
   'error.field_required': 'To pole jest wymagane.',
   'error.too_large': 'Przesyłane dane są zbyt duże.',

@@ -168,6 +168,7 @@ export default {
   'error.not_found': 'Not found.',
   'error.offline': 'No internet connection. Try again when you are back online.',
   'error.server': 'The server is temporarily unavailable. Try again in a moment.',
+  'error.storage_unavailable': 'Files cannot be stored right now. Try again in a moment.',
   'error.server_error': 'A server error occurred. Try again in a moment.',
   'error.field_required': 'This field is required.',
   'error.too_large': 'The data sent is too large.',
