@@ -165,24 +165,22 @@ class S3Storage:
 
     async def get(self, key: str) -> bytes | None:
         import obstore
-        from obstore.exceptions import NotFoundError
 
         try:
             result = await obstore.get_async(self.store, check_key(key))
             return bytes(await result.bytes_async())
-        except NotFoundError:
+        except FileNotFoundError:  # obstore's NotFoundError
             return None
         except Exception as exc:
             raise StorageUnavailable(f"object storage: {type(exc).__name__}") from exc
 
     async def exists(self, key: str) -> bool:
         import obstore
-        from obstore.exceptions import NotFoundError
 
         try:
             await obstore.head_async(self.store, check_key(key))
             return True
-        except NotFoundError:
+        except FileNotFoundError:  # obstore's NotFoundError
             return False
         except Exception as exc:
             raise StorageUnavailable(f"object storage: {type(exc).__name__}") from exc

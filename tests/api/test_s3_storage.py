@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Photos and documents on S3-compatible object storage (EBOK_STORAGE_URL=s3://...), against moto's S3
+server: stored under their content-addressed keys, served through the app to their owner only, refused
+with a retryable 503 while the store is unreachable (never a reading without its photo), and in backups."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import pytest
+
+from backend.core import backup
+from backend.readings.tables import Reading
+from backend.settings import Settings
+from tests.pdfs import jpeg, real_pdf
+from tests.s3_server import CREDENTIALS, REGION, S3Server
+from tests.support import RUN_DIR, database_url_for, free_port, log_in, make_customer, make_user
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    for name, value in CREDENTIALS.items():  # the environment an operator gives e-BOK
+        monkeypatch.setenv(name, value)
+    return s3.bucket(f"ebok-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
+def settings(settings: Settings, s3: S3Server, bucket: str) -> Settings:
+    return msgspec.structs.replace(settings, storage_url=f"s3://{bucket}/ebok", s3_endpoint=s3.endpoint,
+                                   s3_region=REGION)
+
+
+@asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[Any]:
+    import httpx
+
+    from backend.app import create_app, resources
+
+    app = create_app(settings, manage_resources=False)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with resources(settings), httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+        await c.get("/api/config")
+        c.headers["X-CSRFToken"] = c.cookies["csrftoken"]
+        yield c
+
+
+async def post_reading(client: Any, meter_id: str, value: str, photo: bytes | None, key: str | None = None) -> Any:
+    return await client.post(
+        "/api/readings", headers={"Idempotency-Key": key or str(uuid.uuid4())},
+        data={"meter_id": meter_id, "value": value, "captured_at": datetime.now(UTC).isoformat(), "comment": ""},
+        files={"photo": ("licznik.jpg", photo, "image/jpeg")} if photo else None)
+
+
+async def test_photos_and_documents_live_in_the_bucket_and_are_served_to_their_owner(
+        client: Any, settings: Settings, s3: S3Server, bucket: str) -> None:
+    customer = await make_customer(number="510001")
+    other = await make_customer(number="510002")
+    await make_user(settings, "ola@example.com", customer_id=customer["id"])
+    await make_user(settings, "jan@example.com", customer_id=other["id"])
+    await make_user(settings, "biuro@example.com", role="staff")
+
+    await log_in(client, "biuro@example.com")
+    doc = await client.post("/api/staff/documents", data={"customer_id": customer["id"], "title": "Umowa",
+                                                          "category": "contract"},
+                            files={"file": ("umowa.pdf", real_pdf(), "application/pdf")})
+    assert doc.status_code == 201, doc.text
+    await log_in(client, "ola@example.com")
+    r = await post_reading(client, customer["meter_id"], "123,456", jpeg())
+    assert r.status_code == 201, r.text
+    reading = r.json()
+
+    objects = s3.keys(bucket, "ebok/")
+    photo_keys = sorted(k for k in objects if k.startswith("ebok/photos/"))
+    assert len(photo_keys) == 2  # the picture and its thumbnail, by the picture's SHA-256
+    full = next(k for k in photo_keys if not k.endswith(".thumb.jpg"))
+    sha = full.rsplit("/", 1)[1].removesuffix(".jpg")
+    assert full == f"ebok/photos/{sha[:2]}/{sha[2:4]}/{sha}.jpg" and hashlib.sha256(objects[full]).hexdigest() == sha
+    assert objects[f"ebok/documents/customers/{doc.json()['id'][:2]}/{doc.json()['id']}.pdf"] == real_pdf()
+    assert not (settings.data_dir / "photos" / sha[:2] / sha[2:4]).exists()  # nothing on the local disk
+
+    photo = await client.get(f"/api/readings/{reading['id']}/photo")
+    assert photo.status_code == 200 and photo.content == objects[full]
+    assert photo.headers["content-type"] == "image/jpeg"
+    thumb = await client.get(f"/api/readings/{reading['id']}/thumb")
+    assert thumb.content == objects[full.replace(".jpg", ".thumb.jpg")]
+    file = await client.get(f"/api/documents/{doc.json()['id']}/file")
+    assert file.status_code == 200 and file.content == real_pdf()
+    assert 'filename="' in file.headers["content-disposition"]
+
+    await client.delete("/api/session")
+    await log_in(client, "jan@example.com")  # another customer: the app says no, whatever the bucket holds
+    assert (await client.get(f"/api/readings/{reading['id']}/photo")).status_code == 404
+    assert (await client.get(f"/api/documents/{doc.json()['id']}/file")).status_code == 404
+
+
+async def test_an_unreachable_store_refuses_readings_with_photos_retryably(settings: Settings,
+                                                                            clean_db: None) -> None:
+    down = msgspec.structs.replace(settings, s3_endpoint=f"http://127.0.0.1:{free_port()}")  # nobody listens
+    customer = await make_customer(number="510003")
+    await make_user(down, "ola@example.com", customer_id=customer["id"])
+    async with app_client(down) as client:
+        await log_in(client, "ola@example.com")
+        key = str(uuid.uuid4())
+        for _ in range(2):  # the phone's outbox sends it again with the same key: refused again, not replayed
+            r = await post_reading(client, customer["meter_id"], "123,456", jpeg(), key=key)
+            assert r.status_code == 503, r.text
+            assert r.json()["code"] == "storage_unavailable" and r.headers["retry-after"] == "30"
+        assert await Reading.count() == 0  # never stored without its photo
+        # a reading without a photo needs no store
+        assert (await post_reading(client, customer["meter_id"], "123,456", None)).status_code == 201
+
+
+async def test_backup_copies_the_objects_and_restore_puts_them_into_an_empty_prefix(
+        client: Any, settings: Settings, s3: S3Server, bucket: str) -> None:
+    customer = await make_customer(number="510004")
+    await make_user(settings, "ola@example.com", customer_id=customer["id"])
+    await log_in(client, "ola@example.com")
+    assert (await post_reading(client, customer["meter_id"], "100", jpeg(500, 400))).status_code == 201
+    folder = RUN_DIR / f"s3-backup-{bucket}"
+    await backup.backup(settings, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    source = s3.keys(bucket, "ebok/")
+    assert {f"ebok/{k}" for k in manifest["files"]} == set(source)
+    assert all((folder / "files" / k.removeprefix("ebok/")).read_bytes() == v for k, v in source.items())
+
+    restored = msgspec.structs.replace(settings, storage_url=f"s3://{bucket}/restored",
+                                       database_url=database_url_for(f"s3_restore_{bucket[-6:]}"),
+                                       data_dir=RUN_DIR / f"s3-restore-{bucket}")
+    if not restored.database_url.startswith("postgres"):
+        restored = msgspec.structs.replace(restored, database_url=f"sqlite:///{restored.data_dir}/ebok.sqlite3")
+    await backup.restore(restored, folder)
+    assert {k.removeprefix("restored/"): v for k, v in s3.keys(bucket, "restored/").items()} == {
+        k.removeprefix("ebok/"): v for k, v in source.items()}
+    again = msgspec.structs.replace(restored, database_url=database_url_for(f"s3_again_{bucket[-6:]}"),
+                                    data_dir=RUN_DIR / f"s3-again-{bucket}")
+    if not again.database_url.startswith("postgres"):
+        again = msgspec.structs.replace(again, database_url=f"sqlite:///{again.data_dir}/ebok.sqlite3")
+    with pytest.raises(backup.BackupError, match="object storage .* is not empty"):
+        await backup.restore(again, folder)
