@@ -65,7 +65,7 @@ export function SettlementDocumentView() {
           ${data.refers_to && html`<p>${t('doc.refers', { number: data.refers_to })}</p>`}
           ${d.estimated && html`<div class="banner banner-warn"><p>${t('doc.estimatedNote')}</p></div>`}
           <section aria-labelledby="lines-title"><h2 id="lines-title">${t('doc.lines')}</h2><${Lines} doc=${data} />
-            <p class="note">${t('prices.fromInvoice')} <a href="/cennik">${t('prices.link')}</a></p></section>
+            ${data.lines.length > 0 && html`<p class="note">${t('prices.fromInvoice')} <a href="/cennik">${t('prices.link')}</a></p>`}</section>
           ${data.meters.length > 0 && html`<section aria-labelledby="meters-title">
             <h2 id="meters-title">${t('doc.readings')}</h2><${Meters} meters=${data.meters} /></section>`}
           ${data.reminded.length > 0 && html`<section aria-labelledby="reminded-title">
