@@ -191,6 +191,11 @@ def test_office_creates_previews_and_publishes_an_outage(context, page, browser,
     expect(row).to_contain_text("Ostrzeżenie o jakości wody · szkic")
     expect(row).to_contain_text("ul. Lipowa (nieparzyste)")
     expect(row).to_contain_text("+ 1")  # and the single address
+    # before publishing, the office sees how many SMS (and parts, as the gateway counts them) it sends
+    expect(row.get_by_test_id("sms-count")).to_contain_text(
+        re.compile(r"SMS przy następnym powiadomieniu: \d+ \(razem części: \d+; .* UCS-2"), timeout=20_000)
+    expect(row.get_by_test_id("sms-count")).to_contain_text(re.compile(r"wysłano części SMS: \d+ z limitu 10000"))
+    page.screenshot(path="/tmp/notify-staff-sms.png", full_page=True)
 
     anonymous = browser.new_context(base_url=server.url, locale="pl-PL")
     public = anonymous.new_page()

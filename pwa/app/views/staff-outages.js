@@ -185,12 +185,34 @@ function OutageForm({ outage, towns, onSaved, onCancel }) {
   </form>`;
 }
 
+// What the next alert sends by SMS (residents with the SMS consent and a mobile number whose
+// devices get no push), counted as the gateway counts parts, and the month's use against the limit.
+function SmsCount({ outage: o, onCount }) {
+  const [sms, setSms] = useState(null);
+  useEffect(() => {
+    let live = true;
+    api.get(`/api/staff/outages/${o.id}/sms`).then((v) => { if (live) { setSms(v); onCount(v); } }).catch(() => {});
+    return () => { live = false; };
+  }, [o.id, o.version, o.status]);
+  if (!sms) return null;
+  return html`<div data-testid="sms-count">
+    <p>${t('staffOut.sms', { count: sms.recipients, parts: sms.parts, each: sms.parts_each,
+      encoding: t(`staffOut.sms.${sms.encoding}`), characters: sms.characters })}</p>
+    <p class="hint">${sms.month_limit ? t('staffOut.smsMonth', { month: sms.month, sent: sms.month_parts_sent, limit: sms.month_limit })
+      : t('staffOut.smsMonthNoLimit', { month: sms.month, sent: sms.month_parts_sent })}</p>
+    ${(sms.over_limit || sms.month_held > 0) && html`<p class="banner banner-error" data-testid="sms-limit">
+      ${t('staffOut.smsLimit', { held: sms.month_held })}</p>`}
+  </div>`;
+}
+
 function OutageRow({ outage: o, onEdit, onChanged }) {
   const [error, setError] = useState(null);
+  const [sms, setSms] = useState(null);
   const d = o.deliveries;
   const waiting = (d.pending || 0) + (d.retry || 0) + (d.sending || 0);
   const action = (path, confirmKey, doneKey) => async () => {
-    if (!window.confirm(t(confirmKey))) return;
+    const smsNote = sms && sms.recipients && path === 'publish' ? ` ${t('staffOut.smsConfirm', { count: sms.recipients, parts: sms.parts })}` : '';
+    if (!window.confirm(t(confirmKey) + smsNote)) return;
     setError(null);
     try {
       onChanged(await api.post(`/api/staff/outages/${o.id}/${path}`), doneKey);
@@ -206,6 +228,7 @@ function OutageRow({ outage: o, onEdit, onChanged }) {
     <p>${formatDateTime(o.starts_at)} – ${o.expected_end ? formatDateTime(o.expected_end) : '…'}</p>
     ${o.status !== 'draft' && html`<p data-testid="deliveries">${t('staffOut.deliveries', { sent: d.sent || 0, waiting,
       failed: (d.failed || 0) + (d.gone || 0), emails: o.emails })}</p>`}
+    ${o.status !== 'closed' && html`<${SmsCount} outage=${o} onCount=${setSms} />`}
     <div role="alert">${error && html`<p class="banner banner-error">${error}</p>`}</div>
     ${o.status !== 'closed' && html`<div class="form-actions">
       <button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${() => onEdit(o)}>${t('staffOut.change')}</button>
