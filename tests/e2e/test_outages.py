@@ -195,7 +195,6 @@ def test_office_creates_previews_and_publishes_an_outage(context, page, browser,
     expect(row.get_by_test_id("sms-count")).to_contain_text(
         re.compile(r"SMS przy następnym powiadomieniu: \d+ \(razem części: \d+; .* UCS-2"), timeout=20_000)
     expect(row.get_by_test_id("sms-count")).to_contain_text(re.compile(r"wysłano części SMS: \d+ z limitu 10000"))
-    page.screenshot(path="/tmp/notify-staff-sms.png", full_page=True)
 
     anonymous = browser.new_context(base_url=server.url, locale="pl-PL")
     public = anonymous.new_page()
