@@ -3,6 +3,7 @@ their controllers and outbox handlers from here, `piccolo_conf.py` their Piccolo
 
 from backend.accounts.domain import DOMAIN as accounts
 from backend.applications.domain import DOMAIN as applications
+from backend.audit.domain import DOMAIN as audit
 from backend.billing.domain import DOMAIN as billing
 from backend.consents.domain import DOMAIN as consents
 from backend.contact.domain import DOMAIN as contact
@@ -32,6 +33,6 @@ core = Domain(
 )
 
 DOMAINS: tuple[Domain, ...] = (
-    core, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact, privacy,
-    dashboard, integration, applications, imports, notices,
+    core, audit, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact,
+    privacy, dashboard, integration, applications, imports, notices,
 )

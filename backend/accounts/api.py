@@ -29,6 +29,7 @@ from backend.accounts.schemas import (
     TokenIn,
     TokenInfo,
 )
+from backend.audit import services as audit
 from backend.core import conditional
 from backend.core.security import client_ip
 from backend.core.types import Id
@@ -126,8 +127,10 @@ class StaffAccountsController(Controller):
     guards = [staff_only]
 
     @post("/users", status_code=HTTP_201_CREATED)
-    async def create_user(self, data: JSONBody[CreateUserIn], settings: SettingsDep) -> AccountOut:
+    async def create_user(self, user: UserDep, data: JSONBody[CreateUserIn], settings: SettingsDep) -> AccountOut:
         user_id = await services.create_user(settings, data.email, data.name, data.role)
+        await audit.record(user, "account.create", "account", user_id, None,
+                           {"email": services.normalize_email(data.email), "name": data.name, "role": data.role})
         return AccountOut(id=str(user_id), email=services.normalize_email(data.email), active=False, role=data.role)
 
 

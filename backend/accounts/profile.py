@@ -92,7 +92,7 @@ async def update_correspondence(user: CurrentUser, customer_id: str, data: Corre
     await customers.update_correspondence(customer_id, {
         "street": data.street.strip(), "house_number": data.house_number.strip(), "postcode": data.postcode.strip(),
         "town": data.town.strip(), "phone": phone,
-    })
+    }, user)
 
 
 async def request_email_change(settings: Settings, user: CurrentUser, new_email: str, password: str) -> None:

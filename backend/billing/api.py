@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.types import ControllerRouterHandler
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
+from backend.audit import services as audit
 from backend.billing import einvoice, external, invoices, online, payments, qr, services, statements, tariffs
 from backend.billing.calc import Prices
 from backend.billing.run import run_billing
@@ -145,6 +146,8 @@ class BillingStaffController(Controller):
     @post("/runs", status_code=201)
     async def run(self, user: UserDep, settings: SettingsDep, data: JSONBody[RunIn]) -> RunOut:
         r = await run_billing(settings, data.period, user_id=user.id)
+        await audit.record(user, "billing.run", "billing_run", data.period, None,
+                           {"invoices": r.invoices, "estimated": r.estimated, "reminders": r.reminders})
         return RunOut(period=r.period, invoices=r.invoices, estimated=r.estimated, reminders=r.reminders,
                       seconds=round(r.seconds, 2))
 
@@ -169,8 +172,10 @@ class BillingStaffController(Controller):
         if upload is None or isinstance(upload, str):
             raise ApiError("field_required", "file is required", 400, field="file")
         data = await upload.read()
-        return await statements.import_statement(settings, upload.filename or "wyciag", data,
-                                                 user.id)
+        out = await statements.import_statement(settings, upload.filename or "wyciag", data, user.id)
+        if not out.already_imported:
+            await audit.record(user, "statement.import", "statement_import", out.id, None, out)
+        return out
 
     @get("/unmatched")
     async def unmatched(self) -> list[UnmatchedRow]:
@@ -189,6 +194,8 @@ class BillingStaffController(Controller):
             done = False
         if not done:
             raise not_found("unmatched payment")
+        await audit.record(user, "payment.assign", "payment", payment_id, {"customer_number": None},
+                           {"customer_number": data.customer_number}, customer_id=customer_id)
         return {"status": "assigned"}
 
     @get("/tariffs")
@@ -198,19 +205,27 @@ class BillingStaffController(Controller):
                           billed_until=billed.isoformat() if billed else None)
 
     @post("/tariffs", status_code=201)
-    async def tariff_create(self, settings: SettingsDep, data: JSONBody[TariffIn]) -> TariffOut:
+    async def tariff_create(self, user: UserDep, settings: SettingsDep, data: JSONBody[TariffIn]) -> TariffOut:
         external.refuse_when_external(settings)
-        return _tariff_out(await tariffs.create_tariff(data.name, data.valid_from, data.water, data.sewage, data.fee,
-                                                       data.vat_pct))
+        out = _tariff_out(await tariffs.create_tariff(data.name, data.valid_from, data.water, data.sewage, data.fee,
+                                                      data.vat_pct))
+        await audit.record(user, "tariff.create", "tariff", out.id, None, out)
+        return out
 
     @delete("/tariffs/{tariff_id:str}", status_code=204)
-    async def tariff_remove(self, tariff_id: FromPath[Id]) -> None:
+    async def tariff_remove(self, user: UserDep, tariff_id: FromPath[Id]) -> None:
+        before = next((_tariff_out(p) for p in await tariffs.all_tariffs() if p.id == tariff_id), None)
         await tariffs.remove_latest_tariff(tariff_id)
+        await audit.record(user, "tariff.remove", "tariff", tariff_id, before, None)
 
     @post("/documents/{document_id:str}/correct", status_code=201)
     async def correct(self, user: UserDep, settings: SettingsDep, document_id: FromPath[Id]) -> DocumentOut:
         new_id = await invoices.correct(settings, document_id)
-        return await invoices.detail(user, new_id)
+        out = await invoices.detail(user, new_id)
+        await audit.record(user, "invoice.correct", "document", document_id, None,
+                           {"correction_id": str(new_id), "number": out.document.number},
+                           customer_id=out.document.customer_id)
+        return out
 
 
 def _tariff_out(p: Prices) -> TariffOut:

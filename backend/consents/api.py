@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from backend.accounts import services as accounts
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.accounts.schemas import AccountOut, CreateResidentIn
+from backend.audit import services as audit
 from backend.consents import services
 from backend.consents.schemas import ConsentIn, ConsentOut, CustomerConsentsOut, PreferenceIn, PreferencesOut
 from backend.core.clock import iso
@@ -71,9 +72,13 @@ class StaffResidentsController(Controller):
         ]
 
     @post("/residents", status_code=HTTP_201_CREATED)
-    async def create_resident(self, data: JSONBody[CreateResidentIn], settings: SettingsDep) -> AccountOut:
+    async def create_resident(self, user: UserDep, data: JSONBody[CreateResidentIn], settings: SettingsDep
+                              ) -> AccountOut:
         user_id = await services.open_resident_account(settings, data.customer_id, data.email, data.name,
                                                        data.consent)
+        await audit.record(user, "account.create", "account", user_id, None,
+                           {"email": accounts.normalize_email(data.email), "name": data.name, "role": "resident",
+                            "consent_contact": True}, customer_id=data.customer_id)
         return AccountOut(id=str(user_id), email=accounts.normalize_email(data.email), active=False)
 
 

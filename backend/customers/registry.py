@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from backend.audit import services as audit
 from backend.core import bulk
 from backend.core.clock import now
 from backend.core.db import engine, transaction
@@ -325,6 +326,7 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
         return plan
 
     writes: dict[str, Any] = {"customer": {}, "point": {}, "meter": {}}
+    _exchanges(records, meters, plan, writes)
     for kind, incoming, existing, end_field in (
         ("customer", records.customers, customers, "ended_on"),
         ("point", records.points, points, "ended_on"),
@@ -359,7 +361,7 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 writes[kind][key] = (old["id"], merged, None)
         if full:
             for key, old in existing.items():
-                if key not in incoming and old[end_field] is None:
+                if key not in incoming and old[end_field] is None and key not in writes[kind]:
                     plan.end[kind].append(key if not key.startswith("\0") else
                                           f"(no code) {old['street']} {old['house_number']}, {old['town']}")
                     writes[kind][key] = (old["id"], None, today)
@@ -367,12 +369,36 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
         "customer": {k: v["id"] for k, v in customers.items()},
         "point": {k: v["id"] for k, v in points.items()},
     }
+    # whose each point is (a number), for the audit entries of meters
+    writes["point_customer"] = {k: v["customer"] for k, v in points.items()} | {
+        k: v["customer"] for k, v in records.points.items()}
+    writes["meter_point"] = {k: v["point"] for k, v in meters.items()}
     plan._writes = writes
     return plan
 
 
+def _exchanges(records: Records, meters: dict[str, Any], plan: Plan, writes: dict[str, Any]) -> None:
+    """Meter exchange (issue 13.4): a serial new to e-BOK on a point that has an active meter of
+    the same kind which the file no longer lists, installed after it: that meter ends on the day
+    the new one was installed (whether or not the import is --full)."""
+    active_on: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+    for serial, m in meters.items():
+        if m["active"] and m["removed_on"] is None and serial not in records.meters:
+            active_on.setdefault((m["point"], m["kind"]), []).append((serial, m))
+    if not active_on:
+        return
+    for serial, m in records.meters.items():
+        if serial in meters:
+            continue
+        for old_serial, old in active_on.get((m["point"], m["kind"]), []):
+            if old["installed_on"] < m["installed_on"] and old_serial not in writes["meter"]:
+                plan.change["meter"].append(Change("meter", old_serial, {
+                    "removed_on": (None, m["installed_on"]), "active": (True, False), "replaced_by": (None, serial)}))
+                writes["meter"][old_serial] = (old["id"], None, m["installed_on"])
+
+
 async def run(records: Records, full: bool, today: date, write: bool,
-              progress: Progress | None = None) -> Plan:
+              progress: Progress | None = None, actor: audit.Actor = "cli") -> Plan:
     """The plan against the registry as it is; written (when `write` and it has no errors) in the
     same transaction as the comparison, so nothing changes in between."""
     if not write:
@@ -380,7 +406,7 @@ async def run(records: Records, full: bool, today: date, write: bool,
     async with transaction():
         plan = await build_plan(records, full, today)
         if not plan.errors and not plan.empty:
-            await apply(plan, progress)
+            await apply(plan, progress, actor)
     return plan
 
 
@@ -389,7 +415,7 @@ async def run(records: Records, full: bool, today: date, write: bool,
 _CHUNK = 5000
 
 
-async def apply(plan: Plan, progress: Progress | None = None) -> None:
+async def apply(plan: Plan, progress: Progress | None = None, actor: audit.Actor = "cli") -> None:
     """Write the plan: inserts by COPY / executemany, updates by executemany, parents first."""
     if plan.errors:
         raise ValueError("a plan with errors is not applied")
@@ -421,6 +447,44 @@ async def apply(plan: Plan, progress: Progress | None = None) -> None:
             await bulk.update(tx, table, end_columns, [(e, False, i) if kind == "meter" else (e, i) for e, i in ends])
             if progress:
                 progress(len(updates) + len(ends))
+        await audit.record_many(actor, _audit_entries(plan, ids))
+        await audit.record(actor, "registry.import", "registry", "import", None, {
+            f"{part}_{kind}": len(keys) for part, kinds in (("add", plan.add), ("change", plan.change),
+                                                            ("end", plan.end)) for kind, keys in kinds.items()})
+
+
+_OBJECT_KIND = {"customer": "customer", "point": "service_point", "meter": "meter"}
+_END_FIELD = {"customer": "ended_on", "point": "ended_on", "meter": "removed_on"}
+
+
+def _audit_entries(plan: Plan, ids: dict[str, dict[str, Any]]) -> Iterator[audit.Entry]:
+    """Who, what before and after for every registry entry the import wrote (issue 13.6)."""
+    w = plan._writes
+    owner = w["point_customer"]
+
+    def customer_of(kind: str, key: str, values: dict[str, Any] | None) -> Any:
+        if kind == "customer":
+            return w["customer"][key][0]
+        if kind == "point":
+            return ids["customer"].get(values["customer"] if values else owner.get(key))
+        return ids["customer"].get(owner.get(values["point"] if values else w["meter_point"].get(key)))
+
+    for kind in ("customer", "point", "meter"):
+        for key in plan.add[kind]:
+            row_id, values, _ = w[kind][key]
+            yield audit.Entry(f"{kind}.add", _OBJECT_KIND[kind], row_id, None, {"key": key, **values},
+                              customer_of(kind, key, values))
+        for change in plan.change[kind]:
+            row_id, values, ended = w[kind][change.key]
+            action = f"{kind}.update" if values is not None else "meter.exchange"
+            yield audit.Entry(action, _OBJECT_KIND[kind], row_id, {"key": change.key, **{
+                f: v[0] for f, v in change.fields.items()}}, {f: v[1] for f, v in change.fields.items()},
+                customer_of(kind, change.key, values))
+        added_or_changed = set(plan.add[kind]) | {c.key for c in plan.change[kind]}
+        for key, (row_id, values, ended) in w[kind].items():
+            if values is None and key not in added_or_changed:
+                yield audit.Entry(f"{kind}.end", _OBJECT_KIND[kind], row_id, {_END_FIELD[kind]: None},
+                                  {"key": key, _END_FIELD[kind]: ended}, customer_of(kind, key, None))
 
 
 _INSERT_COLUMNS = {

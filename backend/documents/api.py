@@ -87,8 +87,8 @@ class StaffDocumentsController(Controller):
         return await services.upload_for_customer(settings, user, customer_id, upload)
 
     @delete("/documents/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
-    async def remove(self, settings: SettingsDep, doc_id: FromPath[Id]) -> None:
-        await services.delete_customer_document(settings, doc_id)
+    async def remove(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[Id]) -> None:
+        await services.delete_customer_document(settings, doc_id, user)
 
     @post("/information", status_code=HTTP_201_CREATED, request_max_body_size=FORM_LIMIT)
     async def upload_public(self, request: Request, user: UserDep, settings: SettingsDep) -> PublicDocumentOut:
@@ -96,8 +96,8 @@ class StaffDocumentsController(Controller):
         return await services.upload_public(settings, user, upload)
 
     @delete("/information/{doc_id:str}", status_code=HTTP_204_NO_CONTENT)
-    async def remove_public(self, settings: SettingsDep, doc_id: FromPath[Id]) -> None:
-        await services.delete_public(settings, doc_id)
+    async def remove_public(self, user: UserDep, settings: SettingsDep, doc_id: FromPath[Id]) -> None:
+        await services.delete_public(settings, doc_id, user)
 
 
 controllers = [DocumentsController, InformationController, StaffDocumentsController]

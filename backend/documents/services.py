@@ -13,8 +13,10 @@ from typing import Any
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
+from backend.audit import services as audit
 from backend.core import storage
 from backend.core.clock import iso, now
+from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.core.photos import PhotoError, process_photo_async
@@ -108,7 +110,11 @@ async def upload_for_customer(settings: Settings, staff: CurrentUser, customer_i
     except BaseException:
         await _remove(settings, customer_document_key(str(doc_id)))
         raise
-    return (await staff_documents(customer_id=str(customer["id"]), doc_id=str(doc_id)))[0]
+    out = (await staff_documents(customer_id=str(customer["id"]), doc_id=str(doc_id)))[0]
+    await audit.record(staff, "document.upload", "customer_document", doc_id, None,
+                       {"title": upload.title[:200], "category": upload.category, "size": len(upload.data)},
+                       customer_id=customer["id"])
+    return out
 
 
 async def documents_for(user: CurrentUser) -> list[DocumentOut]:
@@ -161,11 +167,17 @@ async def open_document(settings: Settings, user: CurrentUser, doc_id: str) -> t
     return data, row["file_name"]
 
 
-async def delete_customer_document(settings: Settings, doc_id: str) -> None:
-    deleted = await CustomerDocument.delete().where(CustomerDocument.id == doc_id).returning(
-        CustomerDocument.id) if is_uuid(doc_id) else []
-    if not deleted:
-        raise not_found("document")
+async def delete_customer_document(settings: Settings, doc_id: str, staff: audit.Actor = None) -> None:
+    async with transaction():
+        deleted = await CustomerDocument.delete().where(CustomerDocument.id == doc_id).returning(
+            CustomerDocument.id, CustomerDocument.customer, CustomerDocument.title, CustomerDocument.category,
+            CustomerDocument.size) if is_uuid(doc_id) else []
+        if not deleted:
+            raise not_found("document")
+        d = deleted[0]
+        await audit.record(staff, "document.remove", "customer_document", doc_id,
+                           {"title": d["title"], "category": d["category"], "size": d["size"]}, None,
+                           customer_id=d["customer"])
     await _remove(settings, customer_document_key(doc_id))
 
 
@@ -199,6 +211,8 @@ async def upload_public(settings: Settings, staff: CurrentUser, upload: Upload) 
     except BaseException:
         await _remove(settings, storage.file_key(PUBLIC_FOLDER, str(doc_id), ".pdf"))
         raise
+    await audit.record(staff, "information.upload", "public_document", doc_id, None,
+                       {"title": doc.title, "category": doc.category, "size": doc.size})
     return _public_out(doc.to_dict())  # what was stored: no second read
 
 
@@ -210,11 +224,14 @@ async def public_file(settings: Settings, doc_id: str) -> tuple[bytes, str]:
     return await _get(settings, storage.file_key(PUBLIC_FOLDER, str(row["id"]), ".pdf")), row["file_name"]
 
 
-async def delete_public(settings: Settings, doc_id: str) -> None:
-    deleted = await PublicDocument.delete().where(PublicDocument.id == doc_id).returning(
-        PublicDocument.id) if is_uuid(doc_id) else []
-    if not deleted:
-        raise not_found("document")
+async def delete_public(settings: Settings, doc_id: str, staff: audit.Actor = None) -> None:
+    async with transaction():
+        deleted = await PublicDocument.delete().where(PublicDocument.id == doc_id).returning(
+            PublicDocument.id, PublicDocument.title, PublicDocument.category) if is_uuid(doc_id) else []
+        if not deleted:
+            raise not_found("document")
+        await audit.record(staff, "information.remove", "public_document", doc_id,
+                           {"title": deleted[0]["title"], "category": deleted[0]["category"]}, None)
     await _remove(settings, storage.file_key(PUBLIC_FOLDER, doc_id, ".pdf"))
 
 

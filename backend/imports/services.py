@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from backend.audit import services as audit
 from backend.core.clock import now, today_in_warsaw
 from backend.core.db import is_postgres, is_unique_violation, json_column, json_list, transaction
 from backend.core.errors import ApiError, not_found
@@ -389,7 +390,7 @@ class RegistryApply:
                     plan = await registry.build_plan(records, row["full"], today_in_warsaw())
                     if not plan.errors and not plan.empty:
                         live.update(phase="writing", done=0, total=plan.size)
-                        await registry.apply(plan, _counter(live))
+                        await registry.apply(plan, _counter(live), audit.Acting(str(row["by_user"]), row["by_name"]))
         except RegistryFileError as exc:  # the file changed on disk: refused like a new one
             await _refuse(self.settings, import_id, problem=exc)
             await _release(row["id"])

@@ -30,11 +30,11 @@ class ReviewController(Controller):
         return await services.inspectors()
 
     @post("/visits", status_code=201)
-    async def create_visits(self, settings: SettingsDep, data: JSONBody[VisitsIn]) -> dict[str, list[str]]:
+    async def create_visits(self, user: UserDep, settings: SettingsDep, data: JSONBody[VisitsIn]) -> dict[str, list[str]]:
         if not data.reading_ids and not data.meter_ids:
             raise ApiError("no_visits", "Choose readings or meters to visit", 400, field="reading_ids")
         return {"visit_ids": await services.create_visits(settings, data.reading_ids, data.meter_ids,
-                                                            data.access_note)}
+                                                            data.access_note, user)}
 
     @get("/visits")
     async def open_visits(self) -> list[VisitOut]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
+from backend.audit import services as audit
 from backend.core import idempotency
 from backend.core.addresses import house_order
 from backend.core.clock import iso, now, today_in_warsaw
@@ -69,8 +70,8 @@ async def queue(settings: Settings) -> list[QueueItem]:
 # --- visits and routes ---------------------------------------------------------------------------
 
 
-async def create_visits(settings: Settings, reading_ids: list[str], meter_ids: list[str], access_note: str
-                        ) -> list[str]:
+async def create_visits(settings: Settings, reading_ids: list[str], meter_ids: list[str], access_note: str,
+                        actor: audit.Actor = None) -> list[str]:
     """Send readings (their meters) or meters to an inspector; an item already planned is not doubled."""
     candidates = {c["reading_id"]: c for c in await readings.review_candidates(
         100, settings.max_daily_litres, days=365, limit=10_000)}
@@ -96,6 +97,9 @@ async def create_visits(settings: Settings, reading_ids: list[str], meter_ids: l
             visit = Visit(meter=meter_id, reasons=["check"], access_note=access_note)
             await visit.save()
             created.append(str(visit.id))
+        await audit.record(actor, "visits.plan", "visits", ",".join(created)[:80], None,
+                           {"visit_ids": created, "reading_ids": reading_ids, "meter_ids": meter_ids,
+                            "access_note": access_note})
     return created
 
 
@@ -132,6 +136,8 @@ async def create_route(user: CurrentUser, inspector_id: str, day: str, visit_ids
         await route.save()
         for position, r in enumerate(wanted, start=1):
             await Visit.update({Visit.route: route.id, Visit.position: position}).where(Visit.id == r["id"])
+        await audit.record(user, "route.create", "route", route.id, None,
+                           {"inspector_id": inspector_id, "day": when, "visit_ids": [str(r["id"]) for r in wanted]})
     return await route_detail(str(route.id))
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
+from backend.audit import services as audit
 from backend.consents import services as consents
 from backend.core import outbox, sms
 from backend.core.addresses import street_address
@@ -245,7 +246,10 @@ async def create(user: CurrentUser, data: OutageIn) -> StaffOutageOut:
     values = await _checked(data)
     outage_id = uuid.uuid4()
     t = now()
-    await Outage.insert(Outage(id=outage_id, created_by=user.id, created_at=t, updated_at=t, status="draft", **values))
+    async with transaction():
+        await Outage.insert(Outage(id=outage_id, created_by=user.id, created_at=t, updated_at=t, status="draft",
+                                   **values))
+        await audit.record(user, "outage.create", "outage", outage_id, after=values)
     return await staff_one(str(outage_id))
 
 
@@ -272,6 +276,7 @@ async def publish(user: CurrentUser, outage_id: str) -> StaffOutageOut:
         if not changed:  # published meanwhile by someone else
             raise ApiError("outage_not_draft", "Only a draft can be published", 409)
         await _publish(row["id"], "published")
+        await audit.record(user, "outage.publish", "outage", row["id"], {"status": "draft"}, {"status": "published"})
     return await staff_one(outage_id)
 
 
@@ -286,6 +291,9 @@ async def update(user: CurrentUser, outage_id: str, data: OutageUpdateIn) -> Sta
         )
         if row["status"] == "published" and data.notify:
             await _publish(row["id"], "updated")
+        await audit.record(user, "outage.update", "outage", row["id"],
+                           *audit.changed({k: json_column(row[k]) if isinstance(row[k], str) and not isinstance(v, str)
+                                           else row[k] for k, v in values.items()}, values))
     return await staff_one(outage_id)
 
 
@@ -301,6 +309,7 @@ async def close(user: CurrentUser, outage_id: str) -> StaffOutageOut:
         )
         if row["status"] == "published":
             await _publish(row["id"], "closed")
+        await audit.record(user, "outage.close", "outage", row["id"], {"status": row["status"]}, {"status": "closed"})
     return await staff_one(outage_id)
 
 

@@ -66,6 +66,8 @@ DERIVED: dict[str, tuple[str, str, str]] = {
     "push_delivery": ("subscription_id", "push_subscription", "id"),
     "sms_message": ("customer", "customer", "id"),  # the SMS sent to the customer's phone
     "reminder": ("customer", "customer", "id"),  # reading reminders sent to the customer
+    # the audit log's entries about the customer's registry data (before/after of each change)
+    "audit_entry": ("customer_id", "customer", "id"),
 }
 
 # failed logins and reset requests are keyed by the login typed in (see accounts.services), the

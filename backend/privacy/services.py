@@ -14,6 +14,7 @@ import msgspec
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
+from backend.audit import services as audit
 from backend.core import storage
 from backend.core.clock import now
 from backend.core.db import transaction
@@ -104,6 +105,9 @@ async def build_export(settings: Settings, user: CurrentUser) -> Path:
     except BaseException:
         await asyncio.to_thread(path.unlink, missing_ok=True)
         raise
+    await audit.record_many(user, [audit.Entry("data.export", "account", user.id, None, {"customers": numbers},
+                                               customer_id=c) for c in user.customer_ids]
+                            or [audit.Entry("data.export", "account", user.id)])
     return path
 
 
@@ -161,5 +165,7 @@ async def carry_out(staff: CurrentUser, request_id: str) -> None:
     async with transaction():
         await DeletionRequest.update({DeletionRequest.status: "done", DeletionRequest.handled_at: now(),
                                       DeletionRequest.handled_by: staff.id}).where(DeletionRequest.id == row["id"])
+        await audit.record(staff, "deletion.complete", "deletion_request", row["id"], {"status": "pending"},
+                           {"status": "done", "account_id": row["user"]})
         if row["user"]:
             await delete_account(str(row["user"]))

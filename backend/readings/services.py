@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 import msgspec
 
 from backend.accounts.schemas import CurrentUser
+from backend.audit import services as audit
 from backend.core import idempotency, metrics, storage
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import json_list, rows, transaction
@@ -419,8 +421,25 @@ async def _review(user: CurrentUser, reading_id: str, decision: str, note: str) 
         updated = []
     if not updated:
         raise not_found("reading to review")
-    await webhooks.emit("reading.status_changed", _event(updated[0], await customers.meter(str(updated[0]["meter"]))))
-    return _reading_out(updated[0])
+    row = updated[0]
+    meter = await customers.meter(str(row["meter"]))
+    await audit.record(user, f"reading.{decision}", "reading", row["id"], None,
+                       {"status": row["status"], "note": row["review_note"], "value_litres": row["value_litres"],
+                        "meter_serial": meter["serial"] if meter else None},
+                       customer_id=meter["customer_id"] if meter else None)
+    await webhooks.emit("reading.status_changed", _event(row, meter))
+    return _reading_out(row)
+
+
+async def record_office_reading(meter_id: str, litres: int, captured_at: datetime, staff_id: str) -> str:
+    """A value the office read off a meter (the final reading of a meter taken off at an
+    exchange): accepted, inside the caller's transaction."""
+    reading_id = uuid.uuid4()
+    row = Reading(id=reading_id, meter=meter_id, value_litres=litres, captured_at=captured_at, source="office",
+                  status="accepted", submitted_by=staff_id, received_at=now())
+    await Reading.insert(row)
+    await webhooks.emit("reading.received", _event(row.to_dict(), await customers.meter(meter_id)))
+    return str(reading_id)
 
 
 async def reading_value(reading_id: str) -> rules.Previous | None:

@@ -72,6 +72,7 @@ const KartotekaView = lazy(() => import('./views/kartoteka.js'), 'KartotekaView'
 const ApplicationsView = lazy(() => import('./views/applications.js'), 'ApplicationsView');
 const ApplicationView = lazy(() => import('./views/applications.js'), 'ApplicationView');
 const StaffApplicationsView = lazy(() => import('./views/staff-applications.js'), 'StaffApplicationsView');
+const AuditView = lazy(() => import('./views/staff-audit.js'), 'AuditView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -115,6 +116,7 @@ const ROUTES = {
   '/biuro/kontakt': { view: StaffInboxView, access: 'staff' },
   '/biuro/dane': { view: StaffDataView, access: 'staff' },
   '/biuro/kartoteka': { view: KartotekaView, access: 'staff' },
+  '/biuro/dziennik': { view: AuditView, access: 'staff' },
 };
 const NOT_FOUND = { view: NotFoundView, access: 'public' };
 

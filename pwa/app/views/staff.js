@@ -5,6 +5,7 @@ import '../i18n/inspections-views.js'; // this view's texts
 import '../i18n/staff-views.js'; // the customer search and accounts
 import { html, useState } from '../preact.js';
 import '../i18n/account-views.js'; // the links to the office's other screens
+import '../i18n/audit-views.js'; // the change log's link
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { formatDate } from '../format.js';
@@ -128,7 +129,8 @@ function CreateStaffUser() {
 // The office's other screens (documents, information, contact inbox, deletion requests).
 const STAFF_LINKS = [['/biuro/kontakt', 'staffnav.inbox'], ['/biuro/wnioski', 'staffnav.applications'], ['/biuro/dokumenty', 'staffnav.documents'],
   ['/biuro/informacje', 'staffnav.information'], ['/biuro/dane', 'staffnav.deletions'],
-  ['/biuro/odczyty', 'nav.review'], ['/biuro/trasy', 'routes.title'], ['/biuro/kartoteka', 'staffnav.registry']];
+  ['/biuro/odczyty', 'nav.review'], ['/biuro/trasy', 'routes.title'], ['/biuro/kartoteka', 'staffnav.registry'],
+  ['/biuro/dziennik', 'staffnav.audit']];
 
 export function StaffView() {
   return html`<${Page} title=${t('staff.title')}>
