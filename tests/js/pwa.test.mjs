@@ -22,6 +22,7 @@ import '../../pwa/app/i18n/integration-views.js';
 import '../../pwa/app/i18n/kartoteka.js';
 import '../../pwa/app/i18n/public-views.js';
 import '../../pwa/app/i18n/readings-views.js';
+import '../../pwa/app/i18n/audit-views.js';
 
 await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
 

@@ -59,6 +59,7 @@ const TEXTS = {
     'audit.system': 'system',
     'audit.trail': 'Historia zmian',
     'staffnav.audit': 'Dziennik zmian',
+    'error.too_long': 'Za długi tekst w tym polu.',
   },
   en: {
     'audit.title': 'Change log',
@@ -81,6 +82,7 @@ const TEXTS = {
     'audit.system': 'system',
     'audit.trail': 'Change history',
     'staffnav.audit': 'Change log',
+    'error.too_long': 'The text in this field is too long.',
   },
 };
 
