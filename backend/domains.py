@@ -20,6 +20,7 @@ from backend.imports.domain import DOMAIN as imports
 from backend.inspections.domain import DOMAIN as inspections
 from backend.integration.domain import DOMAIN as integration
 from backend.notices.domain import DOMAIN as notices
+from backend.office.domain import DOMAIN as office
 from backend.outages.domain import DOMAIN as outages
 from backend.privacy.domain import DOMAIN as privacy
 from backend.readings.domain import DOMAIN as readings
@@ -34,5 +35,5 @@ core = Domain(
 
 DOMAINS: tuple[Domain, ...] = (
     core, audit, webhooks, customers, accounts, readings, inspections, billing, outages, consents, documents, contact,
-    privacy, dashboard, integration, applications, imports, notices,
+    privacy, dashboard, integration, applications, imports, notices, office,
 )

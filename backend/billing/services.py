@@ -21,6 +21,13 @@ async def balance(customer_ids: Sequence[str]) -> dict[str, int]:
     return await payments.balance(list(customer_ids), today_in_warsaw())
 
 
+async def documents_of(customer_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The customer's payment documents, newest first, each with what remains to pay (the office's
+    customer screen): id, number, kind, issue_date, due_date, gross_grosze, remaining_grosze."""
+    keys = ("id", "number", "kind", "issue_date", "due_date", "gross_grosze", "remaining_grosze")
+    return [{k: d[k] for k in keys} for d in (await payments.documents_with_remaining([customer_id]))[:limit]]
+
+
 async def document_pdf(settings: Settings, document_id: str) -> tuple[bytes, str]:
     """(PDF bytes, file name) of a document, without an authorisation check (callers do that)."""
     system = CurrentUser(id="", email="", name="", role="staff", language="pl", customer_ids=(), session_id="")

@@ -55,15 +55,16 @@ class StaffResidentsController(Controller):
     guards = [staff_only]
 
     @get("/customers")
-    async def search_customers(self, q: FromQuery[Line] = "") -> list[CustomerSearchRow]:
-        rows = await customers.search(q[:100])
+    async def search_customers(self, q: FromQuery[Line] = "", ended: FromQuery[bool] = False) -> list[CustomerSearchRow]:
+        rows = await customers.search(q[:100], include_ended=ended)
         ids = [str(r["id"]) for r in rows]
         linked = await accounts.accounts_of_customers(ids)
         contact_since = await services.contact_consent_since(ids)
         return [
             CustomerSearchRow(
                 id=str(r["id"]), number=r["number"], name=r["name"], email=r["email"], town=r["town"],
-                street=r["street"], house_number=r["house_number"],
+                street=r["street"], house_number=r["house_number"], phone=r["phone"],
+                ended_on=r["ended_on"].isoformat() if r["ended_on"] else None,
                 consent_contact_at=iso(contact_since.get(str(r["id"]))),
                 accounts=[StaffAccount(id=a["id"], email=a["email"], active=a["active"])
                           for a in linked.get(str(r["id"]), [])],

@@ -180,6 +180,11 @@ async def inbox(status: str | None = None) -> list[ThreadOut]:
     return await _threads(status=status or None, viewer_is_staff=True)
 
 
+async def threads_of_customer(customer_id: str, limit: int = 50) -> list[ThreadOut]:
+    """The customer's threads as the office sees them (the customer screen)."""
+    return await _threads(customer_ids=[customer_id], viewer_is_staff=True, limit=limit)
+
+
 async def _visible_thread(user: CurrentUser, thread_id: str) -> dict[str, Any]:
     row = await ContactThread.select().where(ContactThread.id == thread_id).first() if is_uuid(thread_id) else None
     if not row or not (user.is_staff or str(row["customer"]) in user.customer_ids):

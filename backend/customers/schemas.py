@@ -53,5 +53,7 @@ class CustomerSearchRow(msgspec.Struct):
     town: str
     street: str
     house_number: str
+    phone: str
+    ended_on: str | None  # the contract ended (shown only when the search asks for ended ones)
     consent_contact_at: str | None
     accounts: list[StaffAccount]

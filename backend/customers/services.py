@@ -358,3 +358,11 @@ async def exchange_meter(actor: audit.Actor, meter_id: str, day: date, serial: s
                          "verification_due": verification_due, "initial_litres": initial_litres}},
         customer_id=customer["customer"] if customer else None)
     return str(new_id)
+
+
+async def points_and_meters(customer_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The customer's service points (ended ones too) and every meter they ever had."""
+    points = await ServicePoint.select().where(ServicePoint.customer == customer_id).order_by(
+        ServicePoint.street).order_by(ServicePoint.house_number)
+    meters = await Meter.select().where(Meter.service_point.is_in([p["id"] for p in points])) if points else []
+    return points, meters

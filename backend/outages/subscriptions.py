@@ -85,6 +85,18 @@ async def public_key() -> str:
     return (await vapid.keys()).application_server_key
 
 
+async def of_users(user_ids: list[str]) -> dict[str, list[SubscriptionOut]]:
+    """The devices subscribed to alerts of each account (the office's customer screen)."""
+    if not user_ids:
+        return {}
+    rows = await PushSubscription.select().where(PushSubscription.user.is_in(user_ids)).order_by(
+        PushSubscription.created_at).output(load_json=True)
+    out: dict[str, list[SubscriptionOut]] = {}
+    for r in rows:
+        out.setdefault(str(r["user"]), []).append(_out(r))
+    return out
+
+
 async def mine(user: CurrentUser) -> list[SubscriptionOut]:
     rows = await PushSubscription.select().where(PushSubscription.user == user.id).order_by(
         PushSubscription.created_at

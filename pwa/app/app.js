@@ -73,6 +73,7 @@ const ApplicationsView = lazy(() => import('./views/applications.js'), 'Applicat
 const ApplicationView = lazy(() => import('./views/applications.js'), 'ApplicationView');
 const StaffApplicationsView = lazy(() => import('./views/staff-applications.js'), 'StaffApplicationsView');
 const AuditView = lazy(() => import('./views/staff-audit.js'), 'AuditView');
+const CustomerView = lazy(() => import('./views/staff-customer.js'), 'CustomerView');
 
 const ActivationView = () => html`<${TokenView} purpose="activation" />`;
 const ResetView = () => html`<${TokenView} purpose="reset" />`;
@@ -117,6 +118,7 @@ const ROUTES = {
   '/biuro/dane': { view: StaffDataView, access: 'staff' },
   '/biuro/kartoteka': { view: KartotekaView, access: 'staff' },
   '/biuro/dziennik': { view: AuditView, access: 'staff' },
+  '/biuro/klient': { view: CustomerView, access: 'staff' },
 };
 const NOT_FOUND = { view: NotFoundView, access: 'public' };
 

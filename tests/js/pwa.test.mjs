@@ -23,6 +23,7 @@ import '../../pwa/app/i18n/kartoteka.js';
 import '../../pwa/app/i18n/public-views.js';
 import '../../pwa/app/i18n/readings-views.js';
 import '../../pwa/app/i18n/audit-views.js';
+import '../../pwa/app/i18n/customer-views.js';
 
 await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
 

@@ -6,6 +6,7 @@ import '../i18n/staff-views.js'; // the customer search and accounts
 import { html, useState } from '../preact.js';
 import '../i18n/account-views.js'; // the links to the office's other screens
 import '../i18n/audit-views.js'; // the change log's link
+import '../i18n/customer-views.js'; // the customer screen's link, ended customers
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { formatDate } from '../format.js';
@@ -45,10 +46,12 @@ function CreateResident({ customer, onCreated, onCancel }) {
 function CustomerCard({ customer, open, onOpen, onClose, onCreated }) {
   const titleId = `cust-${customer.id}`;
   return html`<li class="card customer-card">
-    <h3 id=${titleId}>${customer.number} — ${customer.name}</h3>
+    <h3 id=${titleId}><a href=${`/biuro/klient?id=${customer.id}`}>${customer.number} — ${customer.name}</a>
+      ${customer.ended_on && html` <span class="badge">${t('staff.endedBadge')}</span>`}</h3>
     <dl class="facts">
       <div><dt>${t('staff.address')}</dt><dd>${customerAddress(customer) || '—'}</dd></div>
       <div><dt>${t('staff.email')}</dt><dd>${customer.email || '—'}</dd></div>
+      <div><dt>${t('cust.phone')}</dt><dd>${customer.phone || '—'}</dd></div>
       <div><dt>${t('staff.consent')}</dt><dd>${customer.consent_contact_at
         ? t('staff.consentSince', { date: formatDate(customer.consent_contact_at) })
         : t('staff.consentNone')}</dd></div>
@@ -67,15 +70,15 @@ function CustomerSearch() {
   const [results, setResults] = useState(null);
   const [openId, setOpenId] = useState(null);
   const [sentTo, setSentTo] = useState(null);
-  const form = useForm({ q: '' });
-  const search = async (q) => {
-    const found = await api.get(`/api/staff/customers?q=${encodeURIComponent(q.trim())}`);
+  const form = useForm({ q: '', ended: false });
+  const search = async (q, ended = form.values.ended) => {
+    const found = await api.get(`/api/staff/customers?q=${encodeURIComponent(q.trim())}${ended ? '&ended=true' : ''}`);
     setResults(found);
   };
   const submit = form.onSubmit(async (v) => {
     setSentTo(null);
     setOpenId(null);
-    await search(v.q);
+    await search(v.q, v.ended);
   });
   const created = async (email) => {
     setOpenId(null);
@@ -87,6 +90,7 @@ function CustomerSearch() {
     <form class="form search-form" role="search" onSubmit=${submit} novalidate>
       <${FormAlert} form=${form} />
       <${Field} form=${form} name="q" type="search" label=${t('staff.search')} hint=${t('staff.searchHint')} autocomplete="off" />
+      <${Checkbox} form=${form} name="ended" label=${t('staff.showEnded')} />
       <div class="form-actions"><${Submit} form=${form}>${t('staff.searchSubmit')}<//></div>
     </form>
     ${sentTo && html`<${Success}>${t('staff.sent', { email: sentTo })}<//>`}
