@@ -103,6 +103,7 @@ async def search(q: str, limit: int = 50, include_ended: bool = False) -> list[d
 _POSTCODE = re.compile(r"\d{2}-\d{3}", re.ASCII)
 _PHONE = re.compile(r"\+?[\d ()-]{6,20}", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_POLISH = re.compile(r"(?:\+48|0048|48)?\d{9}", re.ASCII)
 CONTACT_FIELDS = {"email": 254, "phone": 32, "street": 120, "house_number": 20, "postcode": 6, "town": 80}
 
 
@@ -118,8 +119,10 @@ def check_contact(values: dict[str, str]) -> dict[str, str]:
             raise ApiError("field_required", f"{field} is required", 400, field=field)
     if "postcode" in out and not _POSTCODE.fullmatch(out["postcode"]):
         raise ApiError("postcode_invalid", "The postcode is NN-NNN", 400, field="postcode")
-    if out.get("phone") and not _PHONE.fullmatch(out["phone"]):
-        raise ApiError("phone_invalid", "The phone number is not valid", 400, field="phone")
+    if out.get("phone") and not (_PHONE.fullmatch(out["phone"])
+                                 and _POLISH.fullmatch(re.sub(r"[ ()-]", "", out["phone"]))):
+        # SMS go to Polish numbers only, as in the resident's own correction (accounts.profile)
+        raise ApiError("phone_invalid", "Give a Polish number: +48 and nine digits", 400, field="phone")
     if out.get("email") and not _EMAIL.fullmatch(out["email"]):
         raise ApiError("email_invalid", "Not an e-mail address", 400, field="email")
     return out
