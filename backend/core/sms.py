@@ -219,65 +219,75 @@ class SmsDelivery:
         self._clients = {}
 
     async def __call__(self, payload: dict[str, Any]) -> None:
+        rows = await self._claim([uuid.UUID(i) for i in payload.get("ids") or [payload["id"]]])
         gate = asyncio.Semaphore(self.in_flight)
 
-        async def one(message_id: str) -> None:
+        async def one(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], float | None]:
             async with gate:
-                await self.deliver(message_id)
+                return await self.deliver(row)
 
-        await asyncio.gather(*(one(i) for i in payload.get("ids") or [payload["id"]]))
+        results = await asyncio.gather(*(one(r) for r in rows))
+        async with transaction():  # one write for the batch: SQLite has one writer at a time
+            for row, values, retry in results:
+                await self._set(row["id"], **values)
+                if retry is not None:
+                    await outbox.enqueue(JOB, {"ids": [str(row["id"])]}, run_after=now() + timedelta(seconds=retry))
 
-    async def deliver(self, message_id: str) -> None:
-        row = await self._claim(message_id)
-        if row is None:
-            return
+    async def deliver(self, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], float | None]:
+        """(row, what to record, seconds until a retry or None)."""
         try:
-            await self._send(row)
+            return row, await self._send(row), None
         except outbox.GiveUp as exc:
             log.warning("SMS %s to %s failed for good: %s", row["id"], masked(row["phone"]), exc)
-            await self._set(row["id"], status="failed", error=str(exc)[:300])
+            return row, {"status": "failed", "error": str(exc)[:300]}, None
         except Exception as exc:
             attempts = int(row["attempts"])
             if attempts >= outbox.MAX_ATTEMPTS:
-                await self._set(row["id"], status="failed", error=repr(exc)[:300])
-                return
+                return row, {"status": "failed", "error": repr(exc)[:300]}, None
             log.info("SMS %s: attempt %s failed (%r), retried", row["id"], attempts, exc)
-            async with transaction():
-                await self._set(row["id"], status="queued", error=repr(exc)[:300])
-                await outbox.enqueue(JOB, {"ids": [str(row["id"])]},
-                                     run_after=now() + timedelta(seconds=outbox.backoff(attempts)))
+            return row, {"status": "queued", "error": repr(exc)[:300]}, outbox.backoff(attempts)
 
-    async def _claim(self, message_id: str) -> dict[str, Any] | None:
-        """The row, now `sending` and counted against the month, or None when there is nothing
-        to send (already sent, failed, held) or the month's limit is reached (then `held`)."""
+    async def _claim(self, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+        """The rows to send, now `sending` and counted against the month; those over the month's
+        limit become `held`; sent, failed and held ones are left as they are."""
         t = now()
         async with transaction():
             if is_postgres():  # one process at a time counts the month and takes its parts
                 await SmsMessage.raw("SELECT pg_advisory_xact_lock(4242015)")
-            row = await SmsMessage.select().where(SmsMessage.id == uuid.UUID(message_id)).first()
-            if row is None or row["status"] not in ("queued", "sending"):
-                return None
+            rows = await SmsMessage.select().where(SmsMessage.id.is_in(ids)
+                                                   & SmsMessage.status.is_in(["queued", "sending"]))
             limit = self.settings.sms_monthly_limit
-            if row["status"] == "queued" and limit and await parts_this_month(t) + int(row["parts"]) > limit:
+            used = await parts_this_month(t) if limit else 0
+            out, held = [], []
+            for row in rows:
+                if row["status"] == "queued" and limit:
+                    if used + int(row["parts"]) > limit:
+                        held.append(row["id"])
+                        continue
+                    used += int(row["parts"])
+                out.append(row)
+            if held:
                 await SmsMessage.update({SmsMessage.status: "held", SmsMessage.error: "monthly limit reached"}).where(
-                    SmsMessage.id == row["id"])
-                log.warning("SMS not sent: the monthly limit of %s parts is reached", limit)
-                return None
-            await SmsMessage.update({SmsMessage.status: "sending", SmsMessage.sent_at: row["sent_at"] or t,
-                                     SmsMessage.attempts: SmsMessage.attempts + 1}).where(SmsMessage.id == row["id"])
-            row["attempts"] = int(row["attempts"]) + 1
-        return row
+                    SmsMessage.id.is_in(held))
+                log.warning("%s SMS not sent: the monthly limit of %s parts is reached", len(held), limit)
+            if out:
+                await SmsMessage.update({SmsMessage.status: "sending", SmsMessage.attempts: SmsMessage.attempts + 1}
+                                        ).where(SmsMessage.id.is_in([r["id"] for r in out]))
+                await SmsMessage.update({SmsMessage.sent_at: t}).where(
+                    SmsMessage.id.is_in([r["id"] for r in out]) & SmsMessage.sent_at.is_null())
+            for row in out:
+                row["attempts"] = int(row["attempts"]) + 1
+        return out
 
     async def _set(self, message_id: Any, **values: Any) -> None:
         await SmsMessage.update({getattr(SmsMessage, k): v for k, v in values.items()}).where(
             SmsMessage.id == message_id)
 
-    async def _send(self, row: dict[str, Any]) -> None:
+    async def _send(self, row: dict[str, Any]) -> dict[str, Any]:
         s = self.settings
         if not s.smsapi_token:  # the demo: nothing leaves, the message is kept as sent
             log.warning("SMS to %s not sent (no EBOK_SMSAPI_TOKEN): %s parts", masked(row["phone"]), row["parts"])
-            await self._set(row["id"], status="sent", gateway_id="", error="")
-            return
+            return {"status": "sent", "gateway_id": "", "error": ""}
         form = {
             "to": row["phone"], "message": row["text"], "format": "json", "encoding": "utf-8",
             "idx": row["id"].hex, "check_idx": "1",
@@ -299,8 +309,7 @@ class SmsDelivery:
             code = int(answer.get("error") or 0)
             message = str(answer.get("message", ""))[:200]
             if code == DUPLICATE_IDX:
-                await self._set(row["id"], status="sent", error="")
-                return
+                return {"status": "sent", "error": ""}
             if code in FINAL_ERRORS:
                 raise outbox.GiveUp(f"gateway refused ({code}): {message}")
             raise RuntimeError(f"gateway error {code}: {message}")
@@ -313,7 +322,7 @@ class SmsDelivery:
             if code in FINAL_ERRORS:
                 raise outbox.GiveUp(f"gateway refused the number ({code})")
             raise RuntimeError(f"gateway error {code}")
-        await self._set(row["id"], status="sent", gateway_id=str(item.get("id", ""))[:40], error="")
+        return {"status": "sent", "gateway_id": str(item.get("id", ""))[:40], "error": ""}
 
 
 # SMSAPI's report statuses (the callback's `status`, with `status_name`)
