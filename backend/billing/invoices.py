@@ -65,15 +65,18 @@ async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
     numbers = {c["id"]: c["number"] for c in brief}
     addresses = await _point_addresses(ids)
     out_customers = []
+    each = await payments.balances([c["id"] for c in brief], today, docs)
     for c in brief:
         account = nrb.customer_account(settings, c["number"])
         out_customers.append(CustomerSettlement(
             id=c["id"], number=c["number"], name=c["name"], account=account, account_display=nrb.format_nrb(account),
-            balance=BalanceOut(**await payments.balance([c["id"]], today)),
+            balance=BalanceOut(**each[c["id"]]),
             einvoice=await einvoice.status(c["id"]),
         ))
+    total = {"total_grosze": sum(b["total_grosze"] for b in each.values()),
+             "overdue_grosze": sum(b["overdue_grosze"] for b in each.values())}
     return SettlementsOut(
-        balance=BalanceOut(**await payments.balance(ids, today)), customers=out_customers,
+        balance=BalanceOut(**total), customers=out_customers,
         documents=[_row(d, numbers, addresses, today) for d in docs],
     )
 

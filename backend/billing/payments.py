@@ -53,6 +53,23 @@ async def documents_with_remaining(customer_ids: Sequence[str]) -> list[dict[str
     return docs
 
 
+async def balances(customer_ids: Sequence[str], today: date, docs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """balance() of each customer, from their documents_with_remaining() already at hand: one query
+    (the payments) for all of them instead of three per customer."""
+    out = {str(c): {"total_grosze": 0, "overdue_grosze": 0} for c in customer_ids}
+    if not out:
+        return out
+    for p in await Payment.select(Payment.customer, Payment.amount_grosze).where(
+            Payment.customer.is_in(list(customer_ids))):
+        out[str(p["customer"])]["total_grosze"] -= int(p["amount_grosze"])
+    for d in docs:
+        row = out[str(d["customer"])]
+        row["total_grosze"] += int(d["gross_grosze"])
+        if d["due_date"] < today:
+            row["overdue_grosze"] += max(d["remaining_grosze"], 0)
+    return out
+
+
 async def balance(customer_ids: Sequence[str], today: date) -> dict[str, int]:
     """{total_grosze, overdue_grosze} over the customers: positive total = owed."""
     if not customer_ids:
