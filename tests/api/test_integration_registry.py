@@ -104,3 +104,22 @@ async def test_the_openapi_schema_documents_the_registry_with_examples(machine):
     assert op["requestBody"]["content"]["application/json"]["schema"]["examples"][0]["rows"][0]["meter_serial"]
     assert "examples" in op["responses"]["200"]["content"]["application/json"]
     assert "examples" in op["responses"]["422"]["content"]["application/json"]
+
+
+async def test_while_the_office_imports_a_file_upserts_wait_but_dry_runs_do_not(client, machine, settings):
+    from tests.api.test_registry import csv_text
+    from tests.support import log_in, make_user
+
+    await make_user(settings, "kartoteka@example.com", role="staff", name="Ola Biuro")
+    await log_in(client, "kartoteka@example.com")
+    r = await client.post("/api/staff/registry/imports", data={"full": ""},
+                          files={"file": ("kartoteka.csv", csv_text().encode(), "text/csv")})
+    assert r.status_code == 202, r.text  # the office holds the import lock until it applies or discards
+    office_import = r.json()["id"]
+    token = await new_token("erp", "registry:write")
+    r = await post(machine, token, {"rows": [row()]})
+    assert r.status_code == 409 and r.json()["code"] == "registry_busy" and r.json()["params"]["by"] == "Ola Biuro"
+    assert (await post(machine, token, {"rows": [row()], "dry_run": True})).status_code == 200
+    assert await counts() == (0, 0, 0)
+    assert (await client.post(f"/api/staff/registry/imports/{office_import}/discard")).status_code == 200
+    assert (await post(machine, token, {"rows": [row()]})).status_code == 200
