@@ -152,7 +152,8 @@ class IntegrationController(Controller):
                        ) -> RegistryPlanOut:
         if not data.dry_run and (held := await imports.holder()) is not None:
             raise imports.busy(held)  # one registry import at a time: the office's is under way
-        plan = await customers.registry_upsert(data.rows, data.dry_run, today_in_warsaw())
+        plan = await customers.registry_upsert(data.rows, data.dry_run, today_in_warsaw(),
+                                               actor=f"api:{client.name}")  # the audit trail names the token
         if plan.errors:
             raise ApiError("registry_invalid", f"{len(plan.errors)} errors: nothing was written", 422, extra={
                 "errors": [{"row": e.line, "column": e.column, "code": e.code, "params": dict(e.params), "reason": e.reason}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend.audit.tables import AuditEntry
 from backend.customers.tables import Customer, Meter, ServicePoint
 from tests.api.test_integration import bearer, new_token
 
@@ -56,6 +57,8 @@ async def test_dry_run_then_apply_then_the_same_rows_change_nothing(machine):
     assert r.json()["change"] == [{"kind": "customer", "key": "300001", "fields": {
         "email": {"before": "jan@example.com", "after": "nowy@example.com"}}}]
     assert (await Customer.select(Customer.email).first())["email"] == "nowy@example.com"
+    entry = await AuditEntry.select().where(AuditEntry.action == "customer.update").first()
+    assert entry is not None and entry["actor"] == "api:erp"  # the audit trail names the machine client
 
 
 async def test_errors_name_row_and_column_and_nothing_is_half_applied(machine):
