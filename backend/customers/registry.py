@@ -270,28 +270,85 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-async def _state() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The registry as it is: customers by number, points by code (or id when they have none), meters by serial."""
-    customers = {r["number"]: r for r in await _select(
-        "SELECT id, number, name, email, phone, street, house_number, postcode, town, billing_period_months, "
-        "ended_on, contact_changed_at FROM customer")}
+_CHUNK_ROWS = 20000
+
+
+async def _chunks(columns: str, table: str) -> Any:
+    """The table's rows in chunks by id (keyset): one chunk of dicts alive at a time, not the whole table."""
+    last = None
+    while True:
+        after = f"WHERE id > '{uuid.UUID(str(last))}' " if last is not None else ""
+        # our own columns and table; the id went through uuid.UUID
+        rows = await _select(f"SELECT {columns} FROM {table} {after}ORDER BY id LIMIT {_CHUNK_ROWS}")  # noqa: S608
+        if not rows:
+            return
+        last = rows[-1]["id"]
+        yield rows
+        if len(rows) < _CHUNK_ROWS:
+            return
+
+
+class _Same:
+    """An entry the file lists with the values e-BOK has: only what the plan still looks up."""
+
+    __slots__ = ("id", "customer", "code", "point")
+    same = True
+
+    def __init__(self, id: Any, customer: str = "", code: str | None = None, point: str = "") -> None:
+        self.id, self.customer, self.code, self.point = id, customer, code, point
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name, default)
+
+
+def _same(row: dict[str, Any], incoming: dict[str, Any] | None, fields: tuple[str, ...],
+          keep_when_empty: tuple[str, ...] = ()) -> bool:
+    return incoming is not None and all(
+        row[f] == incoming[f] or (f in keep_when_empty and incoming[f] == "") for f in fields)
+
+
+async def _state(records: Records | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The registry as it is: customers by number, points by code (or id when they have none), meters by serial.
+    An entry the file has with the same values (and not ended, nor changed in e-BOK) is kept as a small
+    _Same (points with their customer, meters with their point): a re-import compares 300,000
+    rows and keeps only the few that differ, instead of every row's texts."""
+    incoming = records or Records()
+    customers: dict[str, Any] = {}
+    async for rows in _chunks("id, number, name, email, phone, street, house_number, postcode, town, "
+                              "billing_period_months, ended_on, contact_changed_at", "customer"):
+        for r in rows:
+            number = r["number"]
+            r["ended_on"] = _as_date(r["ended_on"])
+            if (r["ended_on"] is None and r["contact_changed_at"] is None
+                    and _same(r, incoming.customers.get(r["number"]), CUSTOMER_FIELDS, KEEP_WHEN_EMPTY)):
+                r = _Same(r["id"])
+            customers[number] = r
     number_of = {str(r["id"]): n for n, r in customers.items()}
     points: dict[str, Any] = {}
-    for r in await _select("SELECT id, customer, code, street, house_number, apartment, postcode, town, ended_on "
-                           "FROM service_point"):
-        r["customer"] = number_of[str(r["customer"])]
-        r["ended_on"] = _as_date(r["ended_on"])
-        points[r["code"] if r["code"] is not None else f"\0{r['id']}"] = r
+    async for rows in _chunks("id, customer, code, street, house_number, apartment, postcode, town, ended_on",
+                              "service_point"):
+        for r in rows:
+            r["customer"] = number_of[str(r["customer"])]
+            r["ended_on"] = _as_date(r["ended_on"])
+            key = r["code"] if r["code"] is not None else f"\0{r['id']}"
+            if r["ended_on"] is None and _same(r, incoming.points.get(key), POINT_FIELDS):
+                r = _Same(r["id"], customer=r["customer"], code=r["code"])
+            points[key] = r
     code_of = {str(p["id"]): k for k, p in points.items()}
     meters: dict[str, Any] = {}
-    for r in await _select("SELECT id, service_point, serial, kind, digits, installed_on, verification_due, "
-                           "initial_litres, removed_on, active FROM meter"):
-        r["point"] = code_of[str(r["service_point"])]
-        r["installed_on"], r["verification_due"] = _as_date(r["installed_on"]), _as_date(r["verification_due"])
-        r["removed_on"] = _as_date(r["removed_on"])
-        meters[r["serial"]] = r
-    for c in customers.values():
-        c["ended_on"] = _as_date(c["ended_on"])
+    async for rows in _chunks("id, service_point, serial, kind, digits, installed_on, verification_due, "
+                              "initial_litres, removed_on, active", "meter"):
+        for r in rows:
+            r["point"] = code_of[str(r["service_point"])]
+            r["installed_on"], r["verification_due"] = _as_date(r["installed_on"]), _as_date(r["verification_due"])
+            r["removed_on"] = _as_date(r["removed_on"])
+            serial = r["serial"]
+            if r["removed_on"] is None and r["active"] and _same(r, incoming.meters.get(r["serial"]), METER_FIELDS):
+                r = _Same(r["id"], point=r["point"])
+            meters[serial] = r
     return customers, points, meters
 
 
@@ -301,7 +358,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any], keep_when_empty: tuple[
 
 
 async def build_plan(records: Records, full: bool = False, today: date | None = None) -> Plan:
-    customers, points, meters = await _state()
+    customers, points, meters = await _state(records)
     plan = Plan(errors=list(records.errors))
     # a point made before codes existed is adopted by the code of the file's point that has its meter
     for serial, m in records.meters.items():
@@ -337,6 +394,8 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
             if old is None:
                 plan.add[kind].append(key)
                 writes[kind][key] = (uuid.uuid4(), values, None)
+                continue
+            if old.get("same"):
                 continue
             fields = _diff(old, values, KEEP_WHEN_EMPTY if kind == "customer" else ())
             held: dict[str, Any] = {}

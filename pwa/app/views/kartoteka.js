@@ -196,6 +196,12 @@ export function KartotekaView() {
     }, 700);
     return () => clearTimeout(timer);
   }, [imp]);
+  const waiting = state && state.lock && !state.lock.mine && !state.lock.stale;
+  useEffect(() => { // someone else's import: look again now and then, the form comes back when it ends
+    if (!waiting) return undefined;
+    const timer = setTimeout(load, 10_000);
+    return () => clearTimeout(timer);
+  }, [state]);
   if (error) return html`<${Page} title=${t('kartoteka.title')}><p role="alert">${errorText(error)}</p><//>`;
   if (!state) return html`<${Page} title=${t('kartoteka.title')}><p role="status">${t('kartoteka.loading')}</p><//>`;
   const lock = state.lock;
