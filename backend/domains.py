@@ -7,8 +7,8 @@ from backend.audit.domain import DOMAIN as audit
 from backend.billing.domain import DOMAIN as billing
 from backend.consents.domain import DOMAIN as consents
 from backend.contact.domain import DOMAIN as contact
+from backend.core import accessibility, ops, static
 from backend.core import api as core_api
-from backend.core import ops, static
 from backend.core.domain import Domain
 from backend.core.mail import MailDelivery
 from backend.core.sms import JOB as SMS_JOB
@@ -29,7 +29,7 @@ from backend.webhooks.domain import DOMAIN as webhooks
 # the shared mechanisms' own tables, endpoints (config, health, the PWA's files) and mail delivery
 core = Domain(
     "core", piccolo_app="backend.core.piccolo_app",
-    controllers=[*core_api.controllers, *ops.controllers, *static.controllers],
+    controllers=[*core_api.controllers, *accessibility.controllers, *ops.controllers, *static.controllers],
     outbox_handlers=lambda settings: {"mail": MailDelivery(settings), SMS_JOB: SmsDelivery(settings)},
 )
 

@@ -60,6 +60,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # settlements (backend/billing): the utility as seller and payee
     utility_nip: str = "8471001233"
     utility_address: str = "ul. Kolejowa 31, 19-400 Olecko"
+    # the accessibility statement (deklaracja dostępności, /deklaracja-dostepnosci): the act of 4 April 2019
+    a11y_published: str = "2026-01-15"  # YYYY-MM-DD: the service's publication
+    a11y_updated: str = "2026-12-01"  # YYYY-MM-DD: its last significant update
+    a11y_prepared: str = "2026-12-01"  # YYYY-MM-DD: the statement's preparation (self-assessment)
+    a11y_status: str = "partial"  # full | partial | none: compliance with the act
+    a11y_exceptions: str = ""  # what is not accessible yet and why (empty: nothing known)
+    a11y_contact_name: str = "Koordynator ds. dostępności"
+    a11y_contact_email: str = ""  # empty: office_email
+    a11y_contact_phone: str = ""  # empty: utility_phone
+    a11y_building: str = ""  # the office building's architectural accessibility, in Polish
     bank_settlement_number: str = "10901014"  # 8 digits of the bank's branch: the first part of every NRB
     virtual_account_prefix: str = "7770"  # then this and the customer number make the individual account
     payment_days: int = 14  # invoice due date after issue
@@ -144,6 +154,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             audit_retention_days=max(1, int(_env("EBOK_AUDIT_RETENTION_DAYS", str(d.audit_retention_days)))),
             utility_nip=_env("EBOK_UTILITY_NIP", d.utility_nip),
             utility_address=_env("EBOK_UTILITY_ADDRESS", d.utility_address),
+            a11y_published=_env("EBOK_A11Y_PUBLISHED", d.a11y_published),
+            a11y_updated=_env("EBOK_A11Y_UPDATED", d.a11y_updated),
+            a11y_prepared=_env("EBOK_A11Y_PREPARED", d.a11y_prepared),
+            a11y_status=_env("EBOK_A11Y_STATUS", d.a11y_status),
+            a11y_exceptions=_env("EBOK_A11Y_EXCEPTIONS", d.a11y_exceptions),
+            a11y_contact_name=_env("EBOK_A11Y_CONTACT_NAME", d.a11y_contact_name),
+            a11y_contact_email=_env("EBOK_A11Y_CONTACT_EMAIL", d.a11y_contact_email),
+            a11y_contact_phone=_env("EBOK_A11Y_CONTACT_PHONE", d.a11y_contact_phone),
+            a11y_building=_env("EBOK_A11Y_BUILDING", d.a11y_building),
             bank_settlement_number=_env("EBOK_BANK_SETTLEMENT_NUMBER", d.bank_settlement_number),
             virtual_account_prefix=_env("EBOK_VIRTUAL_ACCOUNT_PREFIX", d.virtual_account_prefix),
             payment_days=int(_env("EBOK_PAYMENT_DAYS", str(d.payment_days))),

@@ -190,3 +190,20 @@ async def test_options_lists_the_methods_of_guarded_paths_too(client):
     # a path served by two handlers lists both (Litestar 2 listed the first one registered)
     assert (await client.options("/api/session")).headers["allow"] == "DELETE, OPTIONS, POST"
     assert (await client.options("/api/me")).headers["allow"] == "GET, OPTIONS, PATCH"
+
+
+async def test_accessibility_statement_is_html_with_the_required_sections(client, settings):
+    r = await client.get("/deklaracja-dostepnosci")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert '<html lang="pl">' in page and "<script" not in page
+    # the statement template's sections (art. 10 of the act of 4 April 2019), by their ids
+    for section in ("a11y-wstep", "a11y-podmiot", "a11y-url", "a11y-data-publikacja", "a11y-data-aktualizacja",
+                    "a11y-status", "a11y-data-sporzadzenie", "a11y-kontakt", "a11y-osoba", "a11y-email",
+                    "a11y-telefon", "a11y-procedura", "a11y-architektura", "a11y-jezyk-migowy", "a11y-aplikacje"):
+        assert f'id="{section}"' in page, section
+    # filled from settings
+    assert settings.utility_name in page and settings.office_email in page and settings.utility_phone in page
+    y, m, d = settings.a11y_published.split("-")
+    assert f'datetime="{settings.a11y_published}">{d}.{m}.{y}</time>' in page
+    assert "częściowo zgodny" in page and "Rzecznika Praw Obywatelskich" in page and "7 dni" in page

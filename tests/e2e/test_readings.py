@@ -87,7 +87,11 @@ def test_online_reading_with_photo_appears_in_history(page, meter_photo):
 
     page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
     assert page.get_by_label("Stan wodomierza (m³)").get_attribute("inputmode") == "decimal"
-    assert page.get_by_label("Zdjęcie wodomierza").get_attribute("capture") == "environment"
+    # "Zrób zdjęcie" opens the camera, "Wybierz z galerii" the pictures: no bare "Choose File"
+    assert page.get_by_label("Zrób zdjęcie").get_attribute("capture") == "environment"
+    assert page.get_by_label("Zdjęcie wodomierza").get_attribute("capture") is None
+    expect(page.get_by_role("button", name="Zrób zdjęcie")).to_be_visible()
+    expect(page.get_by_role("button", name="Wybierz z galerii")).to_be_visible()
     # a value lower than the last one is warned about before anything is saved
     page.get_by_label("Stan wodomierza (m³)").fill(m3(meter["last_reading"]["value_litres"] - 1000))
     expect(page.get_by_role("alert")).to_contain_text("niższa niż ostatni odczyt")

@@ -160,3 +160,87 @@ def test_a_reading_noted_on_paper_yesterday_is_dated_and_sent_offline(page, cont
         "(at) => new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Warsaw'}).format(new Date(at))",
         newest["captured_at"])
     assert shown == wanted
+
+
+def test_photo_field_has_camera_and_gallery_buttons_and_a_preview_to_retake(page, tmp_path):
+    import io
+
+    from PIL import Image
+
+    photo = tmp_path / "wodomierz.jpg"
+    buf = io.BytesIO()
+    Image.radial_gradient("L").resize((1200, 900)).convert("RGB").save(buf, "JPEG", quality=85)
+    photo.write_bytes(buf.getvalue())
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    meter = page.request.get("/api/meters").json()["meters"][0]
+    page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+    camera = page.get_by_role("button", name="Zrób zdjęcie")
+    gallery = page.get_by_role("button", name="Wybierz z galerii")
+    expect(camera).to_be_visible()
+    expect(gallery).to_be_visible()
+    expect(page.locator("input[type=file]:visible")).to_have_count(0)  # no bare "Choose File"
+    assert page.get_by_label("Zrób zdjęcie").get_attribute("capture") == "environment"
+    assert_accessible(page)
+    # keyboard: the camera button opens the file chooser (the camera on a phone)
+    camera.focus()
+    with page.expect_file_chooser(timeout=20_000) as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(photo))
+    expect(page.get_by_test_id("photo-preview")).to_be_visible(timeout=20_000)
+    retake = page.get_by_role("button", name="Zrób ponownie")
+    expect(retake).to_be_focused()
+    page.screenshot(path=RUN_DIR / "photo-390.png", full_page=True)
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    # "Zrób ponownie" uses the camera input again
+    with page.expect_file_chooser(timeout=20_000) as chooser:
+        retake.click()
+    assert chooser.value.element.get_attribute("capture") == "environment"
+    chooser.value.set_files(str(photo))
+    expect(page.get_by_test_id("photo-preview")).to_be_visible()
+    page.get_by_role("button", name="Usuń zdjęcie").click()
+    expect(page.get_by_test_id("photo-preview")).to_have_count(0)
+    expect(page.get_by_role("button", name="Zrób zdjęcie")).to_be_visible()
+
+
+def test_accessibility_statement_from_every_footer(page):
+    for path in ("/logowanie", "/informacje", "/cennik"):
+        page.goto(path)
+        expect(page.get_by_test_id("contact-block").get_by_role("link", name="Deklaracja dostępności")).to_be_visible()
+    log_in(page, "anna.nowak@example.com")
+    footer = page.get_by_test_id("contact-block")
+    footer.get_by_role("link", name="Deklaracja dostępności").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deklaracja dostępności")
+    expect(page.locator("#a11y-status")).to_contain_text("częściowo zgodny")
+    expect(page.locator("#a11y-email")).to_have_text("bok@wodociagi-demo.pl")
+    expect(page.get_by_role("heading", name="Procedura wnioskowo-skargowa")).to_be_visible()
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    page.screenshot(path=RUN_DIR / "statement-1366.png", full_page=True)
+    page.get_by_role("link", name="Wróć do e-BOK").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
+
+
+def test_wide_screen_documents_and_invoice_lines_are_tables(page):
+    log_in(page, "anna.nowak@example.com")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/rozliczenia")
+    documents = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Numer"))
+    expect(documents).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("document-row").first).to_be_visible()
+    assert page.locator("ul.cards[data-testid=documents]").count() == 0
+    assert_accessible(page)
+    page.screenshot(path=RUN_DIR / "settlements-1366.png", full_page=True)
+    page.get_by_role("link", name=re.compile(r"^Szczegóły dokumentu FV")).first.click()
+    lines = page.get_by_test_id("lines")
+    expect(lines).to_be_visible()
+    assert lines.evaluate("el => el.tagName") == "TABLE"
+    expect(lines.get_by_role("rowheader", name=re.compile("Dostawa wody")).first).to_be_visible()
+    assert_accessible(page)
+    # a phone gets the cards back
+    page.set_viewport_size(PHONE)
+    expect(page.locator("ul[data-testid=lines]")).to_be_visible()
+    assert_accessible(page)

@@ -5,6 +5,11 @@ import { DICTIONARIES } from '../i18n.js';
 const TEXTS = {
   pl: {
     'capture.date': 'Data odczytu',
+    'capture.takePhoto': 'Zrób zdjęcie',
+    'capture.fromGallery': 'Wybierz z galerii',
+    'capture.retake': 'Zrób ponownie',
+    'capture.removePhoto': 'Usuń zdjęcie',
+    'capture.photoReady': 'Zdjęcie dodane. Sprawdź na podglądzie, czy widać cyfry.',
     'capture.dateHint': 'Jeśli stan licznika spisano wcześniej, np. na kartce, wybierz dzień odczytu: od {from} do dziś.',
     'error.reading_date_future': 'Data odczytu nie może być późniejsza niż dzisiejsza.',
     'error.reading_date_outside_window': 'Data odczytu jest sprzed bieżącego okresu odczytów. Wybierz dzień z tego okresu.',
@@ -12,6 +17,11 @@ const TEXTS = {
   },
   en: {
     'capture.date': 'Reading date',
+    'capture.takePhoto': 'Take a photo',
+    'capture.fromGallery': 'Choose from gallery',
+    'capture.retake': 'Take again',
+    'capture.removePhoto': 'Remove photo',
+    'capture.photoReady': 'Photo added. Check in the preview that the digits are readable.',
     'capture.dateHint': 'If the meter was read earlier, e.g. noted on paper, choose the day it was read: from {from} to today.',
     'error.reading_date_future': 'The reading date cannot be later than today.',
     'error.reading_date_outside_window': 'The reading date is before the current reading period. Choose a day in this period.',

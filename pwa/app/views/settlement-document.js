@@ -9,14 +9,29 @@ import { useLocation, queryParam } from '../router.js';
 import { formatDay, formatMoney, formatVolume, formatDate } from '../format.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
+import { useWide } from '../components/wide.js';
 
 function quantity(line) {
   if (line.unit === 'm3') return formatVolume(line.quantity);
   return (line.quantity / 1000).toLocaleString('pl-PL', { maximumFractionDigits: 3 });
 }
 
-// Cards, not tables: they fit a phone's width without scrolling sideways.
+// A table on a wide screen; cards on a phone, where they fit the width without scrolling sideways.
+function LinesTable({ doc }) {
+  const vat = (x) => (x.vat_pct < 0 ? t('doc.noVat') : `${x.vat_pct}% · ${formatMoney(x.vat_grosze)}`);
+  return html`<table class="table data-table" data-testid="lines">
+    <thead><tr><th scope="col">${t('prices.item')}</th><th scope="col" class="num">${t('doc.quantity')}</th>
+      <th scope="col" class="num">${t('doc.net')}</th><th scope="col" class="num">${t('doc.vat')}</th>
+      <th scope="col" class="num">${t('doc.gross')}</th></tr></thead>
+    <tbody>${doc.lines.map((x) => html`<tr><th scope="row">${x.description}</th><td class="num">${quantity(x)}</td>
+      <td class="num">${formatMoney(x.net_grosze)}</td><td class="num">${vat(x)}</td><td class="num">${formatMoney(x.gross_grosze)}</td></tr>`)}</tbody>
+    <tfoot><tr><th scope="row">${t('doc.total')}</th><td></td><td class="num">${formatMoney(doc.net_grosze)}</td>
+      <td class="num">${formatMoney(doc.vat_grosze)}</td><td class="num"><strong>${formatMoney(doc.document.gross_grosze)}</strong></td></tr></tfoot>
+  </table>`;
+}
+
 function Lines({ doc }) {
+  if (useWide()) return html`<${LinesTable} doc=${doc} />`;
   return html`<ul class="cards" data-testid="lines">${doc.lines.map((x) => html`<li class="card">
     <h3>${x.description}</h3>
     <dl class="facts">

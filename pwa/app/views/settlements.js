@@ -12,6 +12,7 @@ import { formatDay, formatMoney, formatDate } from '../format.js';
 import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { BalanceCard } from '../components/money.js';
+import { useWide } from '../components/wide.js';
 
 function PaymentStatus({ id, onPaid }) {
   const [state, setState] = useState(null);
@@ -85,11 +86,36 @@ function CustomerCard({ customer, onChange }) {
   </section>`;
 }
 
-// Cards, not a table: a phone is 360 px wide and a row of seven columns would not fit.
+function badges(d) {
+  return html`${d.estimated ? html` <span class="badge">${t('settlements.estimated')}</span>` : ''}
+    ${d.overdue ? html` <span class="badge badge-wanted">${t('settlements.overdue')}</span>` : ''}
+    ${d.remaining_grosze === 0 ? html` <span class="badge badge-ok">${t('settlements.paid')}</span>` : ''}`;
+}
+
+// From 1024 px a table, one row a document.
+function DocumentTable({ documents }) {
+  return html`<table class="table data-table" data-testid="documents">
+    <thead><tr><th scope="col">${t('settlements.colNumber')}</th><th scope="col">${t('settlements.colKind')}</th>
+      <th scope="col">${t('settlements.colIssued')}</th><th scope="col">${t('settlements.colDue')}</th>
+      <th scope="col" class="num">${t('settlements.colAmount')}</th><th scope="col" class="num">${t('settlements.colLeft')}</th>
+      <th scope="col"><span class="visually-hidden">${t('settlements.payShort')}</span></th></tr></thead>
+    <tbody>${documents.map((d) => html`<tr data-testid="document-row">
+      <th scope="row"><a href=${`/rozliczenia/dokument?id=${d.id}`} aria-label=${t('settlements.open', { number: d.number })}>${d.number}</a></th>
+      <td>${t(`kind.${d.kind}`)}${badges(d)}</td><td>${formatDay(d.issue_date)}</td><td>${formatDay(d.due_date)}</td>
+      <td class="num">${formatMoney(d.gross_grosze)}</td><td class="num">${formatMoney(d.remaining_grosze)}</td>
+      <td>${d.remaining_grosze > 0 && html`<a class="btn btn-secondary" href=${`/rozliczenia/zaplac?dokument=${d.id}`}
+        aria-label=${t('settlements.pay', { number: d.number })}>${t('settlements.payShort')}</a>`}</td>
+    </tr>`)}</tbody>
+  </table>`;
+}
+
+// Cards on a phone: 360 px would not fit a row of seven columns.
 function DocumentList({ documents }) {
+  const wide = useWide();
   if (!documents.length) {
     return html`<div class="empty"><p class="empty-title">${t('settlements.none')}</p><p>${t('settlements.noneHint')}</p></div>`;
   }
+  if (wide) return html`<${DocumentTable} documents=${documents} />`;
   return html`<ul class="cards" data-testid="documents">${documents.map((d) => html`<li class="card" data-testid="document-row">
     <h3><a href=${`/rozliczenia/dokument?id=${d.id}`} aria-label=${t('settlements.open', { number: d.number })}>${d.number}</a></h3>
     <p>${t(`kind.${d.kind}`)}${d.estimated ? html` <span class="badge">${t('settlements.estimated')}</span>` : ''}
