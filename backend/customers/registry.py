@@ -442,7 +442,8 @@ def _exchanges(records: Records, meters: dict[str, Any], plan: Plan, writes: dic
     the new one was installed (whether or not the import is --full)."""
     active_on: dict[tuple[str, str], list[tuple[str, Any]]] = {}
     for serial, m in meters.items():
-        if m["active"] and m["removed_on"] is None and serial not in records.meters:
+        # (a meter the file lists unchanged is a _Same without these fields: it is listed, so skipped first)
+        if serial not in records.meters and m["active"] and m["removed_on"] is None:
             active_on.setdefault((m["point"], m["kind"]), []).append((serial, m))
     if not active_on:
         return
