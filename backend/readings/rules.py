@@ -7,6 +7,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 # ASCII digits only: \d (and int()) would take Arabic-Indic or full-width digits as the same number
 _VALUE = re.compile(r"^([0-9]{1,9})(?:[.,]([0-9]{1,3}))?$", re.ASCII)
@@ -101,3 +102,56 @@ def reading_window(today: date, period_months: int, window_days: int) -> Window:
     end = date(today.year, last_month, calendar.monthrange(today.year, last_month)[1])
     opens = end - timedelta(days=window_days - 1)
     return Window(start, end, opens, opens <= today <= end)
+
+
+@dataclass(frozen=True)
+class MonthUse:
+    month: str  # YYYY-MM
+    litres: int  # the consumption falling in the month, spread evenly over the time between readings
+    days: float  # how much of the month that spread covers
+    per_day_litres: int | None  # litres / days; None: nothing known for the month (a gap)
+    estimated: bool  # no reading in the month: its use comes only from the spread of readings around it
+
+
+def _month_start(year: int, month: int, tz: Any) -> datetime:
+    return datetime(year, month, 1, tzinfo=tz)
+
+
+def use_per_day_by_month(readings: list[Previous], tz: Any) -> list[MonthUse]:
+    """Each accepted reading's consumption spread over the time since the previous one, summed per
+    calendar month (in `tz`): the per-day use of each month from the first reading to the last. A
+    lower value than the one before (a replaced or misread meter) leaves that stretch unknown."""
+    litres: dict[str, float] = {}
+    days: dict[str, float] = {}
+    ordered = sorted(readings, key=lambda r: r.captured_at)
+    read_in = {r.captured_at.astimezone(tz).strftime("%Y-%m") for r in ordered}
+    for prev, cur in zip(ordered, ordered[1:], strict=False):
+        total = (cur.captured_at - prev.captured_at).total_seconds()
+        if total <= 0 or cur.value_litres < prev.value_litres:
+            continue
+        used = cur.value_litres - prev.value_litres
+        start = prev.captured_at.astimezone(tz)
+        end = cur.captured_at.astimezone(tz)
+        while start < end:
+            following = _month_start(start.year + start.month // 12, start.month % 12 + 1, tz)
+            stop = min(following, end)
+            part = (stop - start).total_seconds()
+            key = start.strftime("%Y-%m")
+            litres[key] = litres.get(key, 0.0) + used * part / total
+            days[key] = days.get(key, 0.0) + part / 86400
+            start = stop
+    if not ordered:
+        return []
+    first = ordered[0].captured_at.astimezone(tz)
+    last = ordered[-1].captured_at.astimezone(tz)
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        key = f"{year:04d}-{month:02d}"
+        covered = days.get(key, 0.0)
+        known = covered > 0
+        out.append(MonthUse(month=key, litres=round(litres.get(key, 0.0)), days=round(covered, 2),
+                            per_day_litres=round(litres[key] / covered) if known else None,
+                            estimated=known and key not in read_in))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out

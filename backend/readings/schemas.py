@@ -44,12 +44,21 @@ class MonthRow(msgspec.Struct):
     litres: int
 
 
+class MonthUseRow(msgspec.Struct):
+    month: str  # YYYY-MM, every month from the first reading to the last
+    litres: int  # the readings' consumption spread over the days between them, the part in this month
+    days: float  # the days of the month that spread covers
+    per_day_litres: int | None  # null: unknown (a gap)
+    estimated: bool  # no reading in this month: only the spread of the readings around it
+
+
 class HistoryOut(msgspec.Struct):
     meter_id: str
     serial: str
     kind: str
     readings: list[HistoryRow]
     monthly: list[MonthRow]
+    per_day: list[MonthUseRow] = []
 
 
 class WindowOut(msgspec.Struct):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,6 +28,7 @@ from backend.readings.schemas import (
     HistoryRow,
     MeterReadingInfo,
     MonthRow,
+    MonthUseRow,
     ReadingOut,
     WindowOut,
 )
@@ -164,9 +166,11 @@ async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
     out: list[HistoryRow] = []
     previous: dict[str, Any] | None = None
     monthly: dict[str, int] = {}
+    accepted: list[rules.Previous] = []
     for r in rows:
         consumption = None
         if r["status"] == "accepted":
+            accepted.append(rules.Previous(int(r["value_litres"]), r["captured_at"]))
             if previous is not None and r["value_litres"] >= previous["value_litres"]:
                 consumption = int(r["value_litres"] - previous["value_litres"])
                 month = r["captured_at"].astimezone(WARSAW).strftime("%Y-%m")
@@ -180,7 +184,8 @@ async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
         ))
     out.reverse()  # newest first on screen
     return HistoryOut(meter_id=meter["id"], serial=meter["serial"], kind=meter["kind"], readings=out,
-                      monthly=[MonthRow(month=k, litres=v) for k, v in sorted(monthly.items())])
+                      monthly=[MonthRow(month=k, litres=v) for k, v in sorted(monthly.items())],
+                      per_day=[MonthUseRow(**dataclasses.asdict(u)) for u in rules.use_per_day_by_month(accepted, WARSAW)])
 
 
 # --- submission ---------------------------------------------------------------------------------

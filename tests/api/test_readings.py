@@ -392,3 +392,20 @@ async def test_a_reading_noted_earlier_is_dated_within_the_window_and_after_the_
     r = await send(saved_day.isoformat(), value="103,0")
     assert r.status_code == 201, r.json()
     assert datetime.fromisoformat(r.json()["captured_at"]) == min(last_at + timedelta(minutes=1), saved)
+
+
+async def test_per_day_use_spreads_each_reading_over_the_days_since_the_one_before(client, resident):
+    from backend.core.clock import WARSAW
+
+    meter = resident["meter_id"]
+    await add_reading(meter, 10_000, datetime(2026, 6, 30, 12, tzinfo=WARSAW))
+    await add_reading(meter, 19_200, datetime(2026, 9, 30, 12, tzinfo=WARSAW))  # 92 days, 100 l a day
+    await add_reading(meter, 15_000, datetime(2026, 10, 10, 12, tzinfo=WARSAW))  # lower: that stretch is unknown
+    h = (await client.get(f"/api/meters/{meter}/readings")).json()
+    assert h["per_day"] == [
+        {"month": "2026-06", "litres": 50, "days": 0.5, "per_day_litres": 100, "estimated": False},
+        {"month": "2026-07", "litres": 3100, "days": 31.0, "per_day_litres": 100, "estimated": True},
+        {"month": "2026-08", "litres": 3100, "days": 31.0, "per_day_litres": 100, "estimated": True},
+        {"month": "2026-09", "litres": 2950, "days": 29.5, "per_day_litres": 100, "estimated": False},
+        {"month": "2026-10", "litres": 0, "days": 0.0, "per_day_litres": None, "estimated": False},
+    ]

@@ -114,7 +114,7 @@ def test_online_reading_with_photo_appears_in_history(page, meter_photo):
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     first.get_by_role("button", name="Powiększ zdjęcie").click()
     expect(first.get_by_role("img")).to_have_attribute("src", re.compile("/photo$"))
-    expect(page.get_by_role("img", name="Zużycie wody w miesiącach")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("^Średnie zużycie wody na dobę"))).to_be_visible()
     page.get_by_text("Pokaż jako tabelę").click()
     expect(page.get_by_role("table")).to_be_visible()
     with page.expect_download() as download:

@@ -244,3 +244,40 @@ def test_wide_screen_documents_and_invoice_lines_are_tables(page):
     page.set_viewport_size(PHONE)
     expect(page.locator("ul[data-testid=lines]")).to_be_visible()
     assert_accessible(page)
+
+
+OVERLAPS = """() => {
+  const boxes = [...document.querySelectorAll('.day-value, .day-month, .day-year')]
+    .filter((el) => el.textContent.trim()).map((el) => [el.className, el.getBoundingClientRect()]);
+  const hits = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [, a] = boxes[i]; const [, b] = boxes[j];
+    const apart = a.right - 0.5 <= b.left || b.right - 0.5 <= a.left || a.bottom - 0.5 <= b.top || b.bottom - 0.5 <= a.top;
+    if (!apart) hits.push([boxes[i][0], boxes[j][0]]);
+  }
+  return hits;
+}"""
+
+
+def test_consumption_chart_per_day_at_three_widths(page):
+    log_in(page, "anna.nowak@example.com")
+    page.goto("/odczyty")
+    meter = [m for m in page.request.get("/api/meters").json()["meters"] if m["kind"] == "main"][0]
+    page.get_by_role("link", name=f"Historia odczytów wodomierza nr {meter['serial']}").click()
+    chart = page.get_by_test_id("chart")
+    expect(chart).to_be_visible(timeout=20_000)
+    per_day = page.request.get(f"/api/meters/{meter['id']}/readings").json()["per_day"][-12:]
+    values = chart.locator(".day-value").all_inner_texts()
+    assert len(values) == len(per_day)
+    assert values == [str(r["per_day_litres"]) if r["per_day_litres"] is not None else "–" for r in per_day] or \
+        all(r["per_day_litres"] is None or r["per_day_litres"] >= 1000 for r in per_day)
+    expect(chart.get_by_role("img")).to_have_attribute("aria-label", re.compile("Najwięcej: "))
+    for width in (320, 390, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        assert page.evaluate(OVERLAPS) == [], width
+        box = chart.bounding_box()
+        assert box and box["width"] <= width, width  # no sideways scrolling
+        chart.screenshot(path=RUN_DIR / f"chart-{width}.png")
+        if width != 320:
+            assert_accessible(page)

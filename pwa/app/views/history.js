@@ -43,8 +43,8 @@ export function HistoryView() {
     <p><a href="/odczyty">${t('capture.back')}</a></p>
     <${DataView} resource=${resource}>
       ${(h) => html`<p class="meter-serial">${t(`meter.${h.kind}`)} · ${t('meter.serial', { serial: h.serial })}</p>
-        <h2>${t('history.chartTitle')}</h2>
-        <${ConsumptionChart} monthly=${h.monthly} />
+        <h2>${t('history.perDayTitle')}</h2>
+        <${ConsumptionChart} perDay=${h.per_day} monthly=${h.monthly} />
         <p><a class="btn btn-secondary" href=${`/api/meters/${h.meter_id}/readings.csv`} download>${t('history.csv')}</a></p>
         <h2>${t('history.list')}</h2>
         ${h.readings.length ? html`<ul class="history">${h.readings.map((r) => html`<${Row} key=${r.id} r=${r} />`)}</ul>`
