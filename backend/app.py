@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,19 +41,26 @@ def daily_jobs() -> dict[str, time]:
     return {kind: at for domain in DOMAINS for kind, at in domain.daily_jobs.items()}
 
 
+def outbox_workers(settings: Settings) -> list[Worker]:
+    """One worker for the jobs of every kind but those a domain runs apart, one for each of those."""
+    handlers = outbox_handlers(settings)
+    apart = {kind: n for domain in DOMAINS for kind, n in domain.outbox_apart(settings).items() if kind in handlers}
+    workers = [Worker(handlers={k: h for k, h in handlers.items() if k not in apart}, daily=daily_jobs())]
+    workers += [Worker(handlers={kind: handlers[kind]}, concurrency=n) for kind, n in apart.items()]
+    return workers
+
+
 @asynccontextmanager
 async def resources(settings: Settings) -> AsyncIterator[None]:
     """The database pool and the in-process outbox worker, bound to the running event loop."""
     await db.start()
-    worker = None
-    if settings.run_worker:
-        worker = Worker(handlers=outbox_handlers(settings), daily=daily_jobs())
+    workers = outbox_workers(settings) if settings.run_worker else []
+    for worker in workers:
         worker.start()
     try:
         yield
     finally:
-        if worker:
-            await worker.stop()
+        await asyncio.gather(*(worker.stop() for worker in workers))
         await db.stop()
 
 

@@ -161,8 +161,7 @@ def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
 @main.command()
 def worker() -> None:
     """Process the outbox (mail, push) without serving HTTP; run as many as needed."""
-    from backend.app import daily_jobs, outbox_handlers
-    from backend.core.outbox import Worker
+    from backend.app import outbox_workers
     from backend.settings import Settings
 
     _logging()
@@ -170,13 +169,15 @@ def worker() -> None:
     async def run() -> None:
         import signal
 
-        worker = Worker(handlers=outbox_handlers(Settings.from_env()), daily=daily_jobs())
-        loop, stops = asyncio.get_running_loop(), []
+        workers = outbox_workers(Settings.from_env())
+        loop, stops = asyncio.get_running_loop(), list[asyncio.Future[None]]()
         for sig in (signal.SIGTERM, signal.SIGINT):  # stop claiming, put back what is in hand, exit
-            loop.add_signal_handler(sig, lambda: stops.append(asyncio.ensure_future(worker.stop())))
-        worker.start()
-        while worker._task is not None and not worker._task.done():
-            await asyncio.wait([worker._task])
+            loop.add_signal_handler(sig, lambda: stops.extend(asyncio.ensure_future(w.stop()) for w in workers))
+        for worker in workers:
+            worker.start()
+        tasks = [w._task for w in workers if w._task is not None]
+        while any(not t.done() for t in tasks):
+            await asyncio.wait(tasks)
         for stop in stops:
             await stop
 
@@ -447,7 +448,10 @@ def export_readings(period: str, fmt: str, statuses: tuple[str, ...], out: str |
 
     if fmt == "xlsx" and not out:
         raise click.UsageError("--format xlsx needs --out FILE")
-    rows = _api_call(lambda: services.period_readings(period, list(statuses)))
+    from backend.settings import Settings
+
+    rows = services.with_photo_links(Settings.from_env(), _api_call(lambda: services.period_readings(period,
+                                                                                                    list(statuses))))
     data = exporter.render(rows, fmt)
     if out:
         with open(out, "wb") as f:

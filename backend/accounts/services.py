@@ -370,3 +370,15 @@ async def user_names(ids: list[str]) -> dict[str, str]:
         return {}
     rows = await User.select(User.id, User.name).where(User.id.is_in(ids))
     return {str(r["id"]): r["name"] for r in rows}
+
+
+async def active_customer_ids(user_id: str) -> tuple[str, ...] | None:
+    """The customers of an active account (None: no such account, or not active)."""
+    try:
+        row = await User.select(User.active).where(User.id == user_id).first()
+    except ValueError:
+        return None
+    if not row or not row["active"]:
+        return None
+    links = await UserCustomer.select(UserCustomer.customer).where(UserCustomer.user == user_id)
+    return tuple(str(link["customer"]) for link in links)

@@ -18,6 +18,10 @@ def _no_handlers(settings: Settings) -> dict[str, Handler]:
     return {}
 
 
+def _none_apart(settings: Settings) -> dict[str, int]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Domain:
     name: str
@@ -26,3 +30,6 @@ class Domain:
     outbox_handlers: Callable[[Settings], dict[str, Handler]] = field(default=_no_handlers)
     # outbox jobs queued once a day (Warsaw) at that local time, by whichever worker is first
     daily_jobs: dict[str, time] = field(default_factory=dict)
+    # kinds of its jobs claimed by a worker of their own, with this many at once (webhooks: many
+    # short requests that should neither wait behind mail nor hold it up)
+    outbox_apart: Callable[[Settings], dict[str, int]] = field(default=_none_apart)

@@ -10,27 +10,35 @@ import binascii
 from typing import Annotated, Any, TypeAlias
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Example, SecurityScheme
 from litestar.params import Body, FromPath, JSONBody, QueryParameter, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.accounts.guards import staff_only
+from backend.accounts.guards import UserDep, logged_in, staff_only
+from backend.accounts.schemas import CurrentUser
 from backend.billing import services as billing
 from backend.core.clock import today_in_warsaw
 from backend.core.errors import ApiError
 from backend.core.types import LINE_PATTERN, Id, OptionalId
 from backend.customers import services as customers
 from backend.imports import services as imports
-from backend.integration import services
+from backend.integration import export, services
 from backend.integration.schemas import (
     DocumentsIn,
     DocumentsOut,
     FeedEntry,
     FeedPage,
     FieldChange,
+    OwnBalance,
+    OwnMeter,
+    OwnReading,
+    OwnReadings,
+    OwnTokenCreated,
+    OwnTokenIn,
+    OwnTokenOut,
     PaymentEntry,
     PaymentPage,
     PaymentsIn,
@@ -128,6 +136,7 @@ class IntegrationController(Controller):
     ) -> FeedPage:
         seq = services.decode_cursor(settings, cursor)
         entries, last = await readings.changes_after(seq, limit)
+        readings.with_photo_links(settings, entries)
         return FeedPage(readings=[FeedEntry(**{k: v for k, v in e.items() if k != "has_photo"}) for e in entries],
                         next_cursor=services.encode_cursor(settings, last))
 
@@ -255,6 +264,48 @@ class IntegrationController(Controller):
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
+    @get("/own/readings", opt={"scope": "own:read"}, summary="A resident's own meters and their last reading (own:read)",
+         description=("For a resident's own token (Konto → Dostęp dla aplikacji): each meter of the resident's "
+                      "customers with its last accepted reading (m³ and litres) and the average daily use."))
+    async def own_readings(self, client: ClientDep, settings: SettingsDep) -> OwnReadings:
+        viewer = CurrentUser(id=client.owner or "", email="", name="", role="resident", language="pl",
+                             customer_ids=client.customer_ids, session_id="")
+        meters = await readings.meters_for(settings, viewer)
+        return OwnReadings(meters=[OwnMeter(
+            meter_id=m.id, customer_number=m.customer_number, serial=m.serial, kind=m.kind, address=m.address,
+            last_reading=OwnReading(value_litres=m.last_reading.value_litres, value_m3=m.last_reading.value_litres / 1000,
+                                    captured_at=m.last_reading.captured_at, source=m.last_reading.source,
+                                    status=m.last_reading.status) if m.last_reading else None,
+            avg_daily_litres=m.avg_daily_litres) for m in meters])
+
+    @get("/own/balance", opt={"scope": "own:read"}, summary="A resident's own balance (own:read)")
+    async def own_balance(self, client: ClientDep) -> OwnBalance:
+        b = await billing.balance(client.customer_ids)
+        return OwnBalance(total_grosze=b["total_grosze"], overdue_grosze=b["overdue_grosze"],
+                          total_pln=b["total_grosze"] / 100)
+
+
+class AppTokensController(Controller):
+    """A resident's own read-only tokens (Konto → Dostęp dla aplikacji), with the session and CSRF."""
+
+    path = "/api/account/app-tokens"
+    guards = [logged_in]
+
+    @get("/")
+    async def list_tokens(self, user: UserDep) -> list[OwnTokenOut]:
+        if user.role != "resident":
+            return []
+        return await services.own_tokens(user)
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_token(self, user: UserDep, data: JSONBody[OwnTokenIn]) -> OwnTokenCreated:
+        token, secret = await services.create_own_token(user, data.name)
+        return OwnTokenCreated(token=token, secret=secret)
+
+    @delete("/{token_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_token(self, user: UserDep, token_id: FromPath[Id]) -> None:
+        await services.revoke_own_token(user, token_id)
+
 
 class StaffWebhooksController(Controller):
     """The office's webhooks: its endpoints (the secret shown once, at creation), the delivery log
@@ -285,4 +336,23 @@ class StaffWebhooksController(Controller):
         return await webhooks.resend(delivery_id)
 
 
-controllers = [IntegrationController, StaffWebhooksController]
+MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class StaffExportController(Controller):
+    """The office downloads a month's readings (what `ebok export readings` writes)."""
+
+    path = "/api/staff/readings-export"
+    guards = [staff_only]
+
+    @get("/")
+    async def download(self, settings: SettingsDep, period: Annotated[str, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")],
+                       format: Annotated[str, QueryParameter(pattern="^(csv|xlsx|json)$")] = "csv",
+                       status: Annotated[list[str] | None, QueryParameter(max_items=5)] = None) -> Response[bytes]:
+        rows = readings.with_photo_links(settings, await readings.period_readings(period, status or []))
+        return Response(export.render(rows, format), media_type=MEDIA[format], headers={
+            "content-disposition": f'attachment; filename="odczyty-{period}.{format}"', "cache-control": "no-store"})
+
+
+controllers = [IntegrationController, AppTokensController, StaffWebhooksController, StaffExportController]

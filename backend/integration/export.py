@@ -13,7 +13,7 @@ import msgspec
 from backend.core.clock import WARSAW
 
 HEADERS = ("numer_klienta", "kod_punktu", "punkt_poboru", "numer_licznika", "wskazanie_m3", "wskazanie_litry",
-           "data_odczytu", "data_otrzymania", "zrodlo", "status", "weryfikacja", "flagi", "id_odczytu")
+           "data_odczytu", "data_otrzymania", "zrodlo", "status", "weryfikacja", "flagi", "id_odczytu", "link_do_zdjecia")
 
 
 def _local(text: str) -> str:
@@ -24,7 +24,7 @@ def _cells(r: dict[str, Any]) -> list[Any]:
     return [r["customer_number"], r["point_code"] or "", r["service_point_id"], r["meter_serial"], r["value_m3"],
             r["value_litres"],
             _local(r["captured_at"]), _local(r["received_at"]), r["source"], r["status"], r["verification"],
-            ",".join(r["flags"]), r["reading_id"]]
+            ",".join(r["flags"]), r["reading_id"], r.get("photo_url") or ""]
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:

@@ -26,6 +26,7 @@ class FeedEntry(msgspec.Struct):
     status: str  # accepted | flagged | rejected, as of this entry
     verification: str  # confirmed | corrected by an inspector's visit | "" (not verified)
     flags: list[str]  # plausibility flags
+    photo_url: str | None = None  # a signed link to the photo, valid EBOK_PHOTO_LINK_DAYS days; None: no photo
 
 
 class FeedPage(msgspec.Struct):
@@ -139,3 +140,47 @@ class PaymentEntry(msgspec.Struct):
 class PaymentPage(msgspec.Struct):
     payments: list[PaymentEntry]
     next_cursor: str
+
+
+class OwnTokenIn(msgspec.Struct):
+    name: Annotated[Line, msgspec.Meta(max_length=100)]
+
+
+class OwnTokenOut(msgspec.Struct):
+    id: str
+    name: str
+    created_at: str | None
+    last_used_at: str | None
+
+
+class OwnTokenCreated(msgspec.Struct):
+    token: OwnTokenOut
+    secret: str  # the bearer token itself: shown in this answer only
+
+
+class OwnReading(msgspec.Struct):
+    value_litres: int
+    value_m3: float
+    captured_at: str
+    source: str
+    status: str
+
+
+class OwnMeter(msgspec.Struct):
+    meter_id: str
+    customer_number: str
+    serial: str
+    kind: str
+    address: str
+    last_reading: OwnReading | None
+    avg_daily_litres: float | None
+
+
+class OwnReadings(msgspec.Struct):
+    meters: list[OwnMeter]
+
+
+class OwnBalance(msgspec.Struct):
+    total_grosze: int  # positive: owed to the utility; negative: overpaid
+    overdue_grosze: int
+    total_pln: float

@@ -11,25 +11,31 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from backend.accounts import services as accounts
+from backend.accounts.schemas import CurrentUser
 from backend.core.clock import iso, now
 from backend.core.db import is_unique_violation, json_list
-from backend.core.errors import ApiError
+from backend.core.errors import ApiError, not_found
 from backend.core.security import secret_key
-from backend.integration.schemas import TokenInfo
+from backend.integration.schemas import OwnTokenOut, TokenInfo
 from backend.integration.tables import ApiRateWindow, ApiToken
 from backend.settings import Settings
 
 SCOPES = ("readings:read", "registry:write", "documents:write", "payments:write")
+OWN_SCOPE = "own:read"  # a resident's own token: the readings and balance of their customers, nothing else
+MAX_OWN_TOKENS = 10
 PREFIX = "ebok_"  # recognisable in a leaked config file or a secret scanner
 
 
 class Client:
     """The machine client a request came from (given to handlers; not an input)."""
 
-    __slots__ = ("id", "name", "scopes")
+    __slots__ = ("customer_ids", "id", "name", "owner", "scopes")
 
-    def __init__(self, id: str, name: str, scopes: tuple[str, ...]) -> None:
+    def __init__(self, id: str, name: str, scopes: tuple[str, ...], owner: str | None = None,
+                 customer_ids: tuple[str, ...] = ()) -> None:
         self.id, self.name, self.scopes = id, name, scopes
+        self.owner, self.customer_ids = owner, customer_ids
 
 
 def _hash(token: str) -> str:
@@ -57,7 +63,7 @@ async def create_token(name: str, scopes: list[str]) -> str:
 
 
 async def list_tokens() -> list[TokenInfo]:
-    rows = await ApiToken.select().order_by(ApiToken.created_at)
+    rows = await ApiToken.select().where(ApiToken.owner.is_null()).order_by(ApiToken.created_at)
     return [TokenInfo(name=r["name"], scopes=json_list(r["scopes"]), created_at=iso(r["created_at"]),
                       last_used_at=iso(r["last_used_at"]) if r["last_used_at"] else None,
                       revoked_at=iso(r["revoked_at"]) if r["revoked_at"] else None) for r in rows]
@@ -65,9 +71,41 @@ async def list_tokens() -> list[TokenInfo]:
 
 async def revoke_token(name: str) -> None:
     done = await ApiToken.update({ApiToken.revoked_at: now()}).where(
-        (ApiToken.name == name) & ApiToken.revoked_at.is_null()).returning(ApiToken.id)
+        (ApiToken.name == name) & ApiToken.revoked_at.is_null() & ApiToken.owner.is_null()).returning(ApiToken.id)
     if not done:
         raise ApiError("not_found", f"No active token named {name!r}", 404, field="name")
+
+
+async def create_own_token(user: CurrentUser, label: str) -> tuple[OwnTokenOut, str]:
+    """A resident's read-only token for their own customers; the token is returned this once."""
+    if user.role != "resident":
+        raise not_found("page")
+    label = label.strip()
+    if not label or len(label) > 100:
+        raise ApiError("name_invalid", "The name must be 1 to 100 characters", field="name")
+    active = await ApiToken.count().where((ApiToken.owner == user.id) & ApiToken.revoked_at.is_null())
+    if active >= MAX_OWN_TOKENS:
+        raise ApiError("token_limit", f"At most {MAX_OWN_TOKENS} tokens; revoke one first", 409)
+    token_id = uuid.uuid4()
+    token = PREFIX + secrets.token_urlsafe(32)
+    await ApiToken.insert(ApiToken(id=token_id, name=f"own:{token_id}", token_hash=_hash(token), scopes=[OWN_SCOPE],
+                                   created_at=now(), owner=user.id, label=label))
+    (out,) = [t for t in await own_tokens(user) if t.id == str(token_id)]
+    return out, token
+
+
+async def own_tokens(user: CurrentUser) -> list[OwnTokenOut]:
+    rows = await ApiToken.select().where((ApiToken.owner == user.id) & ApiToken.revoked_at.is_null()).order_by(
+        ApiToken.created_at)
+    return [OwnTokenOut(id=str(r["id"]), name=r["label"], created_at=iso(r["created_at"]),
+                        last_used_at=iso(r["last_used_at"]) if r["last_used_at"] else None) for r in rows]
+
+
+async def revoke_own_token(user: CurrentUser, token_id: str) -> None:
+    done = await ApiToken.update({ApiToken.revoked_at: now()}).where(
+        (ApiToken.id == token_id) & (ApiToken.owner == user.id) & ApiToken.revoked_at.is_null()).returning(ApiToken.id)
+    if not done:
+        raise not_found("token")
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -83,7 +121,13 @@ async def authenticate(authorization: str | None, scope: str | None, settings: S
     row = await ApiToken.select().where(ApiToken.token_hash == _hash(token.strip())).first()
     if row is None or row["revoked_at"] is not None:
         raise _unauthorized("The token is not valid")
-    client = Client(id=str(row["id"]), name=row["name"], scopes=tuple(json_list(row["scopes"])))
+    client = Client(id=str(row["id"]), name=row["name"], scopes=tuple(json_list(row["scopes"])),
+                    owner=str(row["owner"]) if row["owner"] else None)
+    if client.owner:  # a resident's token reads for the account as it is now: gone or blocked, it opens nothing
+        ids = await accounts.active_customer_ids(client.owner)
+        if ids is None:
+            raise _unauthorized("The token is not valid")
+        client.customer_ids = ids
     if scope and scope not in client.scopes:
         raise ApiError("scope_missing", f"The token lacks the scope {scope}", 403)
     await _count(client, settings.integration_requests_per_minute)

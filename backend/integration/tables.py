@@ -14,6 +14,10 @@ class ApiToken(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    # a resident's own read-only token (Konto → Dostęp dla aplikacji): the account it reads for
+    # (scope own:read; no foreign key: a deleted account's token simply finds nobody), and its label
+    owner = UUID(null=True, default=None, index=True)
+    label = Varchar(length=100, default="")
 
 
 class ApiRateWindow(Table):

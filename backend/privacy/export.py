@@ -68,6 +68,8 @@ DERIVED: dict[str, tuple[str, str, str]] = {
     "reminder": ("customer", "customer", "id"),  # reading reminders sent to the customer
     # the audit log's entries about the customer's registry data (before/after of each change)
     "audit_entry": ("customer_id", "customer", "id"),
+    # the utility's machine clients' tokens have no owner; a resident's own read-only tokens name the account
+    "api_token": ("owner", "ebok_user", "id"),
 }
 
 # failed logins and reset requests are keyed by the login typed in (see accounts.services), the
@@ -87,7 +89,6 @@ NO_CUSTOMER_DATA: dict[str, str] = {
     "outage": "outages on streets, published for everybody",
     "outage_publication": "the published text of an outage",
     "inspection_route": "an inspector's work plan (staff data); the visits at the customer's meters are exported",
-    "api_token": "access tokens of the utility's other systems (machine clients), not of a person",
     "api_rate_window": "how many requests each of those tokens made in a minute",
     "webhook_endpoint": "the utility's own systems' webhook addresses and their signing secrets",
     "webhook_event": "copies of changes (a reading, a payment, a contact or consent change) sent to the utility's "
@@ -109,6 +110,7 @@ OMIT: dict[str, set[str]] = {
     "one_time_token": {"id"},
     "email_change": {"id"},
     "idempotency_key": {"request_hash", "response"},
+    "api_token": {"token_hash"},
 }
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
 from backend.core import conditional
@@ -101,4 +101,18 @@ class ReadingReviewController(Controller):
         return await services.review(user, reading_id, data.decision, data.note)
 
 
-controllers = [ReadingsController, ReadingReviewController]
+class PhotoLinkController(Controller):
+    """The signed, expiring photo links of the readings export and feed: no login, the link is the key."""
+
+    path = "/api/photo-links"
+
+    @get("/{reading_id:str}", summary="A reading's photo by a signed link from an export or the feed")
+    async def photo(self, settings: SettingsDep, reading_id: FromPath[Id],
+                    expires: Annotated[int, QueryParameter(ge=0, le=2**40)],
+                    sig: Annotated[str, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")]) -> Response[bytes]:
+        data = await services.linked_photo(settings, reading_id, expires, sig)
+        return Response(data, media_type="image/jpeg", headers={
+            "content-disposition": "inline", "cache-control": "private, max-age=3600", "referrer-policy": "no-referrer"})
+
+
+controllers = [ReadingsController, ReadingReviewController, PhotoLinkController]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import hashlib
+import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.photos import PhotoError, process_photo_async
+from backend.core.security import secret_key
 from backend.customers import services as customers
 from backend.customers.schemas import LastReading
 from backend.readings import rules
@@ -382,6 +385,49 @@ async def photo(settings: Settings, user: CurrentUser, reading_id: str, thumb: b
     await visible_meter(user, str(row["meter"]))
     try:
         data = await storage.from_settings(settings).get(storage.photo_key(row["photo_hash"], thumb=thumb))
+    except storage.StorageUnavailable:
+        raise storage_unavailable() from None
+    if data is None:
+        raise not_found("photo")
+    return data
+
+
+# --- signed, expiring photo links (exports and the integration feed) --------------------------------
+
+
+def _photo_link_key(settings: Settings) -> bytes:
+    return hmac.new(secret_key(settings).encode(), b"photo-link", hashlib.sha256).digest()
+
+
+def _photo_sig(settings: Settings, reading_id: str, expires: int) -> str:
+    mac = hmac.new(_photo_link_key(settings), f"{reading_id}.{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode()
+
+
+def photo_link(settings: Settings, reading_id: str) -> str:
+    """A link that opens this reading's photo without a login until it expires (EBOK_PHOTO_LINK_DAYS)
+    and only for this reading: HMAC with the app's secret over the reading and the expiry."""
+    expires = int((now() + timedelta(days=settings.photo_link_days)).timestamp())
+    return (f"{settings.base_url}/api/photo-links/{reading_id}?expires={expires}"
+            f"&sig={_photo_sig(settings, reading_id, expires)}")
+
+
+def with_photo_links(settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for r in rows:
+        r["photo_url"] = photo_link(settings, r["reading_id"]) if r.get("has_photo") else None
+    return rows
+
+
+async def linked_photo(settings: Settings, reading_id: str, expires: int, sig: str) -> bytes:
+    """The photo a signed link names; 403 photo_link_invalid for a link that was altered or expired."""
+    expected = _photo_sig(settings, reading_id, expires)
+    if not hmac.compare_digest(sig.encode(), expected.encode()) or expires < now().timestamp():
+        raise ApiError("photo_link_invalid", "The photo link was altered or has expired", 403)
+    row = await Reading.select(Reading.photo_hash).where(Reading.id == reading_id).first()
+    if not row or not row["photo_hash"]:
+        raise not_found("photo")
+    try:
+        data = await storage.from_settings(settings).get(storage.photo_key(row["photo_hash"], thumb=False))
     except storage.StorageUnavailable:
         raise storage_unavailable() from None
     if data is None:

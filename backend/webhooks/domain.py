@@ -7,4 +7,5 @@ from backend.webhooks import services
 DOMAIN = Domain(
     "webhooks", piccolo_app="backend.webhooks.piccolo_app",
     outbox_handlers=lambda settings: {services.KIND: services.Sender(settings)},
+    outbox_apart=lambda settings: {services.KIND: settings.webhook_in_flight},
 )
