@@ -164,10 +164,7 @@ async def record_payment(
             if customer_id:
                 await apply_credits([customer_id], preferred)
             number = await customers.number_of(customer_id) if customer_id else None
-            await webhooks.emit("payment.received", {
-                "payment_id": str(payment_id), "customer_id": customer_id, "customer_number": number,
-                "amount_grosze": amount_grosze, "booked_on": booked_on.isoformat(), "source": source,
-                "external_id": external_id[:120], "title": title[:300]})
+            await _received(payment_id, customer_id, number, amount_grosze, booked_on, source, external_id, title)
             if source == "gateway":
                 await _report(payment_id)
     except Exception as exc:
@@ -175,6 +172,15 @@ async def record_payment(
             return None
         raise
     return str(payment_id)
+
+
+async def _received(payment_id: uuid.UUID, customer_id: str | None, number: str | None, amount_grosze: int,
+                    booked_on: date, source: str, external_id: str, title: str) -> None:
+    """The payment.received webhook, in the transaction that books the payment (every path books here)."""
+    await webhooks.emit("payment.received", {
+        "payment_id": str(payment_id), "customer_id": customer_id, "customer_number": number,
+        "amount_grosze": amount_grosze, "booked_on": booked_on.isoformat(), "source": source,
+        "external_id": external_id[:120], "title": title[:300]})
 
 
 REPORT_LOCK = 1416  # the payments feed's advisory lock (the readings feed's is 1414)
@@ -215,6 +221,9 @@ async def record_payments(items: Sequence[dict[str, Any]]) -> tuple[list[str], l
                                            "account", "payer", "title", "statement", "matched_by", "created_at"),
                              rows)
                 await apply_credits(sorted({i["customer_id"] for i in items}))
+                numbers = {c["id"]: c["number"] for c in await customers.customers_brief({str(r[1]) for r in rows})}
+                for r in rows:
+                    await _received(r[0], str(r[1]), numbers.get(str(r[1])), r[2], r[3], "external", r[5], r[8])
             return new, done
         except Exception as exc:  # recorded meanwhile by a racing request: look again
             if not is_unique_violation(exc):

@@ -260,10 +260,6 @@ class IntegrationController(Controller):
             source=e["payment"]["source"], title=e["payment"]["title"], documents=e["documents"])
             for e in entries], next_cursor=services.encode_cursor(settings, last, feed="payments"))
 
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
     @get("/own/readings", opt={"scope": "own:read"}, summary="A resident's own meters and their last reading (own:read)",
          description=("For a resident's own token (Konto → Dostęp dla aplikacji): each meter of the resident's "
                       "customers with its last accepted reading (m³ and litres) and the average daily use."))
@@ -283,6 +279,10 @@ def _plain(value: Any) -> Any:
         b = await billing.balance(client.customer_ids)
         return OwnBalance(total_grosze=b["total_grosze"], overdue_grosze=b["overdue_grosze"],
                           total_pln=b["total_grosze"] / 100)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class AppTokensController(Controller):

@@ -67,6 +67,7 @@ const StaffDocumentsView = lazy(() => import('./views/staff-docs.js'), 'StaffDoc
 const StaffInformationView = lazy(() => import('./views/staff-docs.js'), 'StaffInformationView');
 const StaffInboxView = lazy(() => import('./views/staff-inbox.js'), 'StaffInboxView');
 const StaffDataView = lazy(() => import('./views/staff-inbox.js'), 'StaffDataView');
+const IntegrationView = lazy(() => import('./views/integration.js'), 'IntegrationStaffView');
 const PriceListView = lazy(() => import('./views/price-list.js'), 'PriceListView');
 const KartotekaView = lazy(() => import('./views/kartoteka.js'), 'KartotekaView');
 const ApplicationsView = lazy(() => import('./views/applications.js'), 'ApplicationsView');
@@ -116,6 +117,7 @@ const ROUTES = {
   '/biuro/informacje': { view: StaffInformationView, access: 'staff' },
   '/biuro/kontakt': { view: StaffInboxView, access: 'staff' },
   '/biuro/dane': { view: StaffDataView, access: 'staff' },
+  '/biuro/integracja': { view: IntegrationView, access: 'staff' },
   '/biuro/kartoteka': { view: KartotekaView, access: 'staff' },
   '/biuro/dziennik': { view: AuditView, access: 'staff' },
   '/biuro/klient': { view: CustomerView, access: 'staff' },

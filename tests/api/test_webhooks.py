@@ -260,3 +260,31 @@ async def test_an_event_is_emitted_only_with_its_change(client, settings, receiv
     await drain(sender)
     assert receiver.count() == 0
     assert (await client.get("/api/staff/webhooks/deliveries")).json() == []
+
+
+async def test_a_payment_from_the_billing_systems_api_fires_payment_received(client, settings, receiver, sender):
+    """External billing books through billing's one place too: the webhook comes for its payments as well."""
+    from tests.api.test_integration import bearer, new_token
+
+    external = msgspec.structs.replace(settings, billing="external")
+    from backend.app import create_app
+
+    await staff(client, settings)
+    await register(client, receiver, ["payment.received"])
+    customer = await make_customer(number="910001")
+    token = await new_token("billing", "payments:write")
+    import httpx
+
+    app = create_app(external, manage_resources=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50001)),
+                                 base_url="http://127.0.0.1:8000") as machine:
+        payment = {"external_id": "BANK-1", "customer_number": "910001", "amount_grosze": 4_200, "booked_on": "2026-11-30"}
+        r = await machine.post("/api/integration/payments", json={"payments": [payment]}, headers=bearer(token))
+        assert r.status_code == 200, r.text
+        r = await machine.post("/api/integration/payments", json={"payments": [payment]}, headers=bearer(token))
+        assert r.json()["duplicates"] == ["BANK-1"]
+    await drain(sender)
+    [m] = receiver.received
+    assert m.signature_valid and m.body["data"]["external_id"] == "BANK-1"
+    assert m.body["data"]["customer_number"] == "910001" and m.body["data"]["customer_id"] == customer["id"]
+    assert m.body["data"]["source"] == "external" and m.body["data"]["amount_grosze"] == 4_200

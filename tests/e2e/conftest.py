@@ -37,6 +37,7 @@ class Server:
             "EBOK_DATA_DIR": str(self.data_dir),
             "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
             "EBOK_BASE_URL": self.url,
+            "EBOK_WEBHOOK_TEST_HOSTS": "127.0.0.1",  # the webhook journey's local receiver; never in production
         }
         self.log = open(RUN_DIR / f"{name}-server.log", "w")  # closed in stop()
         self.proc: subprocess.Popen[bytes] | None = None

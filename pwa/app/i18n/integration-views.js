@@ -1,5 +1,5 @@
 // Texts of the integration screens (views/integration.js: the office's readings download and
-// webhooks; views/app-access.js: a resident's own read-only token), which import this file: they
+// webhooks; components/app-access.js: a resident's own read-only token), which import this file: they
 // join the dictionaries when a view first loads, so the first load of the app does not carry them.
 import { DICTIONARIES } from '../i18n.js';
 
@@ -8,7 +8,8 @@ const TEXTS = {
     'integ.title': 'Biuro — integracja z systemem rozliczeń',
     'integ.nav': 'Integracja: pobieranie odczytów i webhooki',
     'integ.export': 'Pobierz odczyty',
-    'integ.exportIntro': 'Odczyty złożone w miesiącu, jeden wiersz na odczyt, z podpisanym linkiem do zdjęcia ważnym {days} dni.',
+    'integ.exportIntro': 'Odczyty złożone w miesiącu, jeden wiersz na odczyt, z podpisanym linkiem do zdjęcia, który po kilku dniach wygasa.',
+    'integ.back': '← Wróć do biura',
     'integ.period': 'Miesiąc',
     'integ.format': 'Format pliku',
     'integ.status': 'Status odczytów',
@@ -73,7 +74,8 @@ const TEXTS = {
     'integ.title': 'Office — integration with the billing system',
     'integ.nav': 'Integration: readings download and webhooks',
     'integ.export': 'Download readings',
-    'integ.exportIntro': 'Readings captured in a month, one row per reading, with a signed link to the photo valid for {days} days.',
+    'integ.exportIntro': 'Readings captured in a month, one row per reading, with a signed link to the photo that expires after a few days.',
+    'integ.back': '← Back to the office',
     'integ.period': 'Month',
     'integ.format': 'File format',
     'integ.status': 'Reading status',

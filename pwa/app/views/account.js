@@ -6,6 +6,7 @@ import { Page } from '../components/page.js';
 import { useForm, Field, FormAlert, Submit, Success } from '../components/form.js';
 import { passwordChecks } from '../components/password.js';
 import { ProfileSection, ConsentsSection, MoreLinks } from '../components/account-sections.js';
+import { AppAccessSection } from '../components/app-access.js';
 import { PreferencesSection } from '../components/preferences.js';
 
 const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
@@ -78,6 +79,7 @@ export function AccountView() {
       ${app.me.role === 'resident' && html`<${ProfileSection} />`}
       ${app.me.role === 'resident' && html`<${PreferencesSection} />`}
       ${app.me.role === 'resident' && html`<${ConsentsSection} />`}
+      ${app.me.role === 'resident' && html`<${AppAccessSection} />`}
       <${LanguageChoice} lang=${app.lang} onChange=${app.setLanguage} />
       <${ChangePassword} onChanged=${updated} />
     </div>
