@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
+
+from backend.core.types import Id
 
 Kind = Literal["e_invoice", "contact_data", "push_alerts", "email_alerts", "sms_alerts",
                "reminder_push", "reminder_email", "reminder_sms", "notice_push", "notice_email", "notice_sms"]
@@ -84,7 +86,7 @@ class PreferencesOut(msgspec.Struct):
 
 
 class PreferenceIn(msgspec.Struct, forbid_unknown_fields=True):
-    customer_id: Annotated[str, msgspec.Meta(max_length=36)]
+    customer_id: Id
     message: Literal["reminder", "notice", "outage"]
     channel: Literal["push", "email", "sms"]
     on: bool

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.core.types import LINE_PATTERN, Line
+from backend.core.types import LINE_PATTERN, TEXT_PATTERN, Line
 
 
 class FeedEntry(msgspec.Struct):
@@ -48,12 +48,12 @@ class WebhookIn(msgspec.Struct):
     description: Annotated[Line, msgspec.Meta(max_length=200)] = ""
 
 
-Cell = str | int | float | None
+Cell = Line | int | float | None  # a cell as the file import reads it: one line of text, or a number
 
 
 class RegistryIn(msgspec.Struct, forbid_unknown_fields=True):
     # one row per meter, keyed by the registry import's columns (README, "Registry import")
-    rows: Annotated[list[dict[str, Cell]], msgspec.Meta(min_length=1, max_length=10_000)]
+    rows: Annotated[list[dict[Line, Cell]], msgspec.Meta(min_length=1, max_length=10_000)]
     dry_run: bool = False  # true: only the plan (or the errors), nothing written
 
 
@@ -88,7 +88,8 @@ class DocumentIn(msgspec.Struct, forbid_unknown_fields=True):
     issue_date: date
     due_date: date
     gross_grosze: int  # what the resident pays (a correction: the difference, negative when it lowers)
-    pdf_base64: Annotated[str, msgspec.Meta(min_length=1, max_length=PDF_BASE64_MAX)]
+    # no control characters at the edge; whether it is base64 (and a PDF) is checked per item: pdf_invalid
+    pdf_base64: Annotated[str, msgspec.Meta(min_length=1, max_length=PDF_BASE64_MAX, pattern=TEXT_PATTERN)]
     net_grosze: int | None = None
     vat_grosze: int | None = None
     period_start: date | None = None

@@ -14,7 +14,7 @@ def test_schema_page_renders_the_operations_under_the_csp(page, server):
     page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("request", lambda r: elsewhere.append(r.url) if urlparse(r.url).netloc != urlparse(server.url).netloc
             and not r.url.startswith(("data:", "blob:")) else None)
-    page.goto("/api/schema")
+    page.goto("/api/schema", timeout=30_000)  # the schema of every endpoint is built on its first request
     docs = page.locator("#swagger-ui")
     expect(docs.get_by_role("heading", name="e-BOK API")).to_be_visible(timeout=20_000)
     expect(docs.get_by_text("/api/readings", exact=True).first).to_be_visible()
