@@ -21,6 +21,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.applications import kinds, mails, pdf
 from backend.applications.schemas import MAX_ATTACHMENTS, ApplicationOut, AttachmentOut
 from backend.applications.tables import Application, ApplicationAttachment
+from backend.audit import services as audit
 from backend.core import idempotency, storage
 from backend.core.clock import iso, local_day, now, today_in_warsaw
 from backend.core.db import is_unique_violation, json_column, transaction
@@ -285,6 +286,9 @@ async def extend(settings: Settings, staff: CurrentUser, application_id: str, re
         }).where((Application.id == row["id"]) & (Application.status == "filed")).returning(Application.id)
         if not changed:  # another member of staff was quicker
             raise ApiError("already_extended", "The deadline has been extended already", 409)
+        await audit.record(staff, "application.extend", "application", row["id"],
+                           {"due_on": due.isoformat()}, {"due_on": new_due.isoformat(), "reason": reason.strip()},
+                           customer_id=row["customer"])
         await _tell_resident(settings, row, "extended", new_due)
     return await detail(staff, application_id)
 
@@ -301,6 +305,8 @@ async def answer(settings: Settings, staff: CurrentUser, application_id: str, te
             Application.id)
         if not changed:
             raise ApiError("application_not_open", "This application has been answered already", 409)
+        await audit.record(staff, "application.answer", "application", row["id"], {"status": row["status"]},
+                           {"status": "answered", "answer": text.strip()}, customer_id=row["customer"])
         await _tell_resident(settings, row, "answered", _due(row))
     return await detail(staff, application_id)
 
@@ -310,8 +316,11 @@ async def close(staff: CurrentUser, application_id: str) -> ApplicationOut:
     row = await _visible(staff, application_id)
     if row["status"] != "answered":
         raise ApiError("application_not_answered", "Answer the application before closing it", 409)
-    await Application.update({Application.status: "closed", Application.closed_at: now()}).where(
-        Application.id == row["id"])
+    async with transaction():
+        await Application.update({Application.status: "closed", Application.closed_at: now()}).where(
+            Application.id == row["id"])
+        await audit.record(staff, "application.close", "application", row["id"], {"status": "answered"},
+                           {"status": "closed"}, customer_id=row["customer"])
     return await detail(staff, application_id)
 
 

@@ -145,6 +145,8 @@ async def test_connection_conditions_filed_confirmed_extended_and_answered(clien
     r = await client.post(f"/api/staff/applications/{app['id']}/close")
     assert r.status_code == 200 and r.json()["status"] == "closed"
     assert (await client.get("/api/staff/applications")).json() == []  # no longer open
+    trail = (await client.get(f"/api/staff/audit?object_id={app['id']}")).json()["entries"]
+    assert sorted(e["action"] for e in trail) == ["application.answer", "application.close", "application.extend"]
     assert len((await client.get("/api/staff/applications?status=all")).json()) == 1
 
 
