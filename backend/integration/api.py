@@ -22,7 +22,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.billing import services as billing
 from backend.core.clock import today_in_warsaw
 from backend.core.errors import ApiError
-from backend.core.types import LINE_PATTERN, Id, OptionalId
+from backend.core.types import LINE_PATTERN, Id, Line, OptionalId
 from backend.customers import services as customers
 from backend.imports import services as imports
 from backend.integration import export, services
@@ -349,7 +349,7 @@ class StaffExportController(Controller):
     @get("/")
     async def download(self, settings: SettingsDep, period: Annotated[str, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}$")],
                        format: Annotated[str, QueryParameter(pattern="^(csv|xlsx|json)$")] = "csv",
-                       status: Annotated[list[str] | None, QueryParameter(max_items=5)] = None) -> Response[bytes]:
+                       status: Annotated[list[Line] | None, QueryParameter(max_items=5)] = None) -> Response[bytes]:
         rows = readings.with_photo_links(settings, await readings.period_readings(period, status or []))
         return Response(export.render(rows, format), media_type=MEDIA[format], headers={
             "content-disposition": f'attachment; filename="odczyty-{period}.{format}"', "cache-control": "no-store"})
