@@ -7,6 +7,7 @@ import io
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
@@ -106,7 +107,9 @@ class PhotoLinkController(Controller):
 
     path = "/api/photo-links"
 
-    @get("/{reading_id:str}", summary="A reading's photo by a signed link from an export or the feed")
+    @get("/{reading_id:str}", summary="A reading's photo by a signed link from an export or the feed",
+         responses={403: ResponseSpec(data_container=dict[str, Any],
+                                      description="The link was altered or has expired (photo_link_invalid)")})
     async def photo(self, settings: SettingsDep, reading_id: FromPath[Id],
                     expires: Annotated[int, QueryParameter(ge=0, le=2**40)],
                     sig: Annotated[str, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")]) -> Response[bytes]:
