@@ -19,7 +19,7 @@ from litestar.types import Message, Scope
 
 from backend.accounts import guards
 from backend.accounts.guards import session_middleware_factory
-from backend.core import db
+from backend.core import db, multiproc
 from backend.core.apidocs import ApiDocsPage
 from backend.core.errors import exception_handlers
 from backend.core.metrics import metrics_middleware
@@ -62,6 +62,7 @@ async def resources(settings: Settings) -> AsyncIterator[None]:
     finally:
         await asyncio.gather(*(worker.stop() for worker in workers))
         await db.stop()
+        multiproc.process_exited()  # prometheus-client's bookkeeping (multi-process mode only)
 
 
 async def allow_every_method(message: Message, scope: Scope) -> None:

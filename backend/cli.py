@@ -8,7 +8,6 @@ import csv
 import gc
 import io
 import os
-import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -64,21 +63,22 @@ def _with_db(coro_fn: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def _metrics_folder() -> None:
+    """`ebok serve` and `ebok worker` write their counters into one folder (backend/core/multiproc.py)
+    and a scrape of any serving process adds them up; before prometheus-client is imported."""
+    from backend.core import multiproc
+    from backend.settings import Settings
+
+    multiproc.prepare(Settings.from_env().data_dir)
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from backend.core import logs
-    from backend.core.metrics import MULTIPROC_ENV
     from backend.settings import Settings
 
     settings = Settings.from_env()
-    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
-        # every process writes its counters here and a scrape adds them up; the files of a
-        # previous run would count twice, so the folder starts empty
-        folder = settings.data_dir / "prometheus"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        os.environ[MULTIPROC_ENV] = str(folder)
     if not os.environ.get("EBOK_BASE_URL"):
         # links in e-mails must point at where this server actually listens
         os.environ["EBOK_BASE_URL"] = f"http://{host}:{port}"
@@ -116,6 +116,7 @@ port_option = click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, help="server processes")
 def serve(host: str, port: int, workers: int) -> None:
     """Migrate, then serve the app (with the outbox worker inside)."""
+    _metrics_folder()
     _logging()
     _migrate()
     _serve(host, port, workers)
@@ -161,8 +162,10 @@ def demo(host: str, port: int, customers: int, no_serve: bool) -> None:
 @main.command()
 def worker() -> None:
     """Process the outbox (mail, push) without serving HTTP; run as many as needed."""
-    from backend.app import outbox_workers
     from backend.settings import Settings
+
+    _metrics_folder()  # before backend.app imports prometheus-client
+    from backend.app import outbox_workers
 
     _logging()
 
@@ -181,7 +184,12 @@ def worker() -> None:
         for stop in stops:
             await stop
 
-    _with_db(run)
+    try:
+        _with_db(run)
+    finally:
+        from backend.core import multiproc
+
+        multiproc.process_exited()
 
 
 @main.command()

@@ -1,16 +1,17 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Prometheus metrics: the counters the code bumps, the request middleware, and the scrape.
 
-Multi-process safe: when `PROMETHEUS_MULTIPROC_DIR` is set (`ebok serve --workers N` sets it to
-EBOK_DATA_DIR/prometheus before the processes start) every process writes its counters there and a
-scrape, whichever process answers it, adds them up. What the database knows (the outbox) is read at
-scrape time, so it is the same whoever answers.
+Multi-process safe: `ebok serve` (any --workers) and `ebok worker` set `PROMETHEUS_MULTIPROC_DIR`
+(EBOK_DATA_DIR/prometheus unless set, backend/core/multiproc.py) before the processes start, every
+process writes its counters there and a scrape, whichever process answers it, adds them up. What
+the database knows (the outbox) is read at scrape time, so it is the same whoever answers.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -18,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from backend.core.clock import now
+from backend.core.multiproc import MULTIPROC_ENV
 
 REQUESTS = Counter("ebok_http_requests", "HTTP requests answered, per route template and status",
                    ["method", "route", "status"])
@@ -28,9 +30,9 @@ OUTBOX_JOBS = Counter("ebok_outbox_jobs_processed", "Outbox jobs run, per kind a
 MAIL = Counter("ebok_mail", "E-mails handed to SMTP (or written as .eml), per result (sent, failed)", ["result"])
 PUSH = Counter("ebok_push_deliveries", "Web Push deliveries tried, per result (sent, gone, retry, failed)",
                ["result"])
+SMS = Counter("ebok_sms", "SMS handed to the gateway, per result (sent, retry, failed, held)", ["result"])
 READINGS = Counter("ebok_readings_received", "Meter readings received, per source", ["source"])
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _text(registry: CollectorRegistry) -> bytes:
@@ -60,22 +62,25 @@ async def database_metrics() -> bytes:
     from backend.core import db
     from backend.core.tables import OutboxJob
 
-    rows = await OutboxJob.select(OutboxJob.kind, OutboxJob.status, OutboxJob.created_at).where(
-        OutboxJob.status.is_in(["pending", "running"])
-    )
+    # one grouped query (the kind and status columns are indexed); done and failed jobs are history
+    rows = await OutboxJob.raw(
+        "SELECT kind, status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox_job "
+        "WHERE status IN ('pending', 'running') GROUP BY kind, status")
     depth = GaugeMetricFamily("ebok_outbox_depth", "Outbox jobs waiting or running, per kind and status",
                               labels=["kind", "status"])
     age = GaugeMetricFamily("ebok_outbox_oldest_age_seconds", "Age of the oldest job waiting or running, per kind",
                             labels=["kind"])
-    counts: dict[tuple[str, str], int] = {}
     oldest: dict[str, Any] = {}
-    for r in rows:
-        counts[(r["kind"], r["status"])] = counts.get((r["kind"], r["status"]), 0) + 1
-        if r["kind"] not in oldest or r["created_at"] < oldest[r["kind"]]:
-            oldest[r["kind"]] = r["created_at"]
+    for r in sorted(rows, key=lambda r: (r["kind"], r["status"])):
+        depth.add_metric([r["kind"], r["status"]], int(r["n"]))
+        created = r["oldest"]
+        if isinstance(created, str):  # SQLite hands an aggregate back as text
+            created = datetime.fromisoformat(created)
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        if r["kind"] not in oldest or created < oldest[r["kind"]]:
+            oldest[r["kind"]] = created
     t = now()
-    for (kind, status), n in sorted(counts.items()):
-        depth.add_metric([kind, status], n)
     for kind, created in sorted(oldest.items()):
         age.add_metric([kind], max(0.0, (t - created).total_seconds()))
     families = [depth, age]

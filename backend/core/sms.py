@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from backend.core import outbox
+from backend.core import metrics, outbox
 from backend.core.clock import local_day, local_midnight, now
 from backend.core.db import is_postgres, transaction
 from backend.core.tables import SmsMessage
@@ -230,6 +230,7 @@ class SmsDelivery:
         async with transaction():  # one write for the batch: SQLite has one writer at a time
             for row, values, retry in results:
                 await self._set(row["id"], **values)
+                metrics.SMS.labels("retry" if retry is not None else values["status"]).inc()
                 if retry is not None:
                     await outbox.enqueue(JOB, {"ids": [str(row["id"])]}, run_after=now() + timedelta(seconds=retry))
 
@@ -270,6 +271,7 @@ class SmsDelivery:
                 await SmsMessage.update({SmsMessage.status: "held", SmsMessage.error: "monthly limit reached"}).where(
                     SmsMessage.id.is_in(held))
                 log.warning("%s SMS not sent: the monthly limit of %s parts is reached", len(held), limit)
+                metrics.SMS.labels("held").inc(len(held))
             if out:
                 await SmsMessage.update({SmsMessage.status: "sending", SmsMessage.attempts: SmsMessage.attempts + 1}
                                         ).where(SmsMessage.id.is_in([r["id"] for r in out]))

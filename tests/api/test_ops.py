@@ -12,8 +12,10 @@ import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend.app import create_app
+from backend.app import create_app, outbox_handlers
+from backend.core import sms
 from backend.core.logs import redact_path
+from backend.core.outbox import Worker
 from backend.settings import Settings
 from tests.api.test_readings import jpeg, post_reading
 from tests.support import RUN_DIR, database_url_for, log_in, make_customer, make_user
@@ -70,9 +72,27 @@ async def test_metrics_count_requests_per_route_template_readings_and_the_outbox
     assert delta("ebok_http_request_duration_seconds_count", method="POST", route="/api/readings") == 1
     # the reset mail waits in the outbox (no worker here): depth and age per kind, read at scrape time
     assert value(after, "ebok_outbox_depth", kind="mail", status="pending") == 1
-    assert value(after, "ebok_outbox_oldest_age_seconds", kind="mail") >= 0
+    assert 0 <= value(after, "ebok_outbox_oldest_age_seconds", kind="mail") < 600
     assert value(after, "ebok_db_pool_connections", pid=str(os.getpid()), state="max") >= 1
     assert reading["id"] not in after and "ops@example.com" not in after
+
+    # the worker sends the mail and an SMS (no EBOK_SMSAPI_TOKEN: kept as sent, nothing leaves)
+    assert await sms.queue_sms(settings, "ops-test", "+48 601 234 567", "Test", "outage")
+    queued = (await client.get("/metrics")).text
+    assert value(queued, "ebok_outbox_depth", kind="sms", status="pending") == 1
+    assert value(queued, "ebok_outbox_depth", kind="mail", status="pending") == 1
+    assert await Worker(handlers=outbox_handlers(settings)).run_once() == 2
+    done = (await client.get("/metrics")).text
+
+    def since(name: str, **labels: str) -> float:
+        return value(done, name, **labels) - value(before, name, **labels)
+
+    assert since("ebok_mail_total", result="sent") == 1 and since("ebok_mail_total", result="failed") == 0
+    assert since("ebok_sms_total", result="sent") == 1
+    assert since("ebok_outbox_jobs_processed_total", kind="mail", outcome="done") == 1
+    assert since("ebok_outbox_jobs_processed_total", kind="sms", outcome="done") == 1
+    # nothing waits any more: the depth and age series are gone
+    assert not [k for k in samples(done) if k[0].startswith(("ebok_outbox_depth", "ebok_outbox_oldest"))]
 
 
 async def test_metrics_are_refused_to_others_unless_allowed_or_with_the_token(client, settings):
@@ -118,7 +138,9 @@ async def test_ready_is_503_while_a_migration_is_pending(client):
 
 READY_SCRIPT = """
 import asyncio, sys, httpx
-from backend.app import create_app
+from backend.app import create_app, outbox_handlers
+from backend.core import sms
+from backend.core.outbox import Worker
 from backend.core import db
 
 async def ask():
@@ -172,3 +194,30 @@ def test_ready_when_the_database_is_unreachable():
 ])
 def test_access_log_paths_keep_no_query_values(path: str, logged: str) -> None:
     assert redact_path(path) == logged
+
+
+def test_the_shared_metrics_folder_is_emptied_only_when_no_writer_lives(tmp_path, monkeypatch):
+    from backend.core import multiproc
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    dead = int(ended.stdout)
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    (folder / f"counter_{dead}.db").write_bytes(b"x")
+    (folder / f"gauge_livesum_{dead}.db").write_bytes(b"x")
+    # a previous run, every writer gone: the folder starts empty, and the rule is EBOK_DATA_DIR/prometheus
+    assert multiproc.prepare(tmp_path) == folder
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder) and list(folder.iterdir()) == []
+
+    # a writer alive (the worker next to a restarted server): its counters and the dead one's stay,
+    # the dead one's live gauge goes
+    alive = os.getppid()
+    for name in (f"counter_{alive}.db", f"counter_{dead}.db", f"gauge_livesum_{dead}.db"):
+        (folder / name).write_bytes(b"x")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "elsewhere"))
+    assert multiproc.prepare(tmp_path) == tmp_path / "elsewhere"  # the variable, when set, wins
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    multiproc.prepare(tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"counter_{alive}.db", f"counter_{dead}.db"])

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A real `ebok serve --workers 2` with JSON logs: /metrics adds up both processes, and the logs of
-an activation, a login and a password reset hold none of the passwords, tokens or session ids."""
+"""A real `ebok serve --workers 2` and an `ebok worker` with JSON logs: /metrics adds up the three
+processes (the worker's mail counters too), and the logs of an activation, a login and a password
+reset hold none of the passwords, tokens or session ids."""
 
 from __future__ import annotations
 
@@ -59,9 +60,13 @@ def test_two_workers_scraped_and_json_logs_without_secrets() -> None:
                              capture_output=True, text=True, timeout=300, check=False)
     assert created.returncode == 0, created.stderr
     out_path, err_path = data / "serve.out", data / "serve.err"
+    worker_out, worker_err = data / "worker.out", data / "worker.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        server = subprocess.Popen([*ebok, "serve", "--port", str(port), "--workers", "2"], env=env,
-                                  stdout=out, stderr=err)
+        # the servers run no outbox worker: the reset mail is the separate worker's
+        server = subprocess.Popen([*ebok, "serve", "--port", str(port), "--workers", "2"],
+                                  env={**env, "EBOK_RUN_WORKER": "0"}, stdout=out, stderr=err)
+    with worker_out.open("wb") as out, worker_err.open("wb") as err:
+        worker = subprocess.Popen([*ebok, "worker"], env=env, stdout=out, stderr=err)
     secrets: list[str] = [OLD_PASSWORD, NEW_PASSWORD]
     try:
         wait_for(lambda: _get(base + "/api/ready") == 200, timeout=180)
@@ -92,21 +97,28 @@ def test_two_workers_scraped_and_json_logs_without_secrets() -> None:
 
         # health checks on new connections until both processes have answered some
         prom = data / "prometheus"
+        assert (prom / f"counter_{worker.pid}.db").exists()  # the worker's counters are in the shared folder
         sent = 0
-        while len({p.stem.split("_")[-1] for p in prom.glob("counter_*.db")}) < 2 or sent < 20:
+        while len({p.stem.split("_")[-1] for p in prom.glob("counter_*.db")} - {str(worker.pid)}) < 2 or sent < 20:
             assert _get(base + "/api/health") == 200
             sent += 1
             assert sent < 400, "one process answered everything"
         first = httpx.get(base + "/metrics").text
         second = httpx.get(base + "/metrics").text
         assert health_counts(first) == sent == health_counts(second)
+        # the reset mail, sent by the worker, counted in the servers' answer
+        assert value(first, "ebok_mail_total", result="sent") == 1
+        assert value(first, "ebok_outbox_jobs_processed_total", kind="mail", outcome="done") == 1
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in (server, worker):
+            process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert worker.returncode == 0, worker_err.read_text()[-2000:]
 
     lines = [line for path in (out_path, err_path) for line in path.read_text().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
@@ -117,6 +129,11 @@ def test_two_workers_scraped_and_json_logs_without_secrets() -> None:
     logged = "\n".join(lines)
     for secret in secrets:
         assert secret not in logged
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
+               if s.name == name and s.labels == labels)
 
 
 def _get(url: str) -> int:
