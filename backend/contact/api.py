@@ -12,17 +12,13 @@ from backend.accounts.guards import UserDep, logged_in, role_in, staff_only
 from backend.contact import services
 from backend.contact.schemas import MAX_ATTACHMENTS, ReplyIn, ThreadDetailOut, ThreadOut
 from backend.core.errors import ApiError
-from backend.core.files import content_disposition
+from backend.core.files import attachment_response
 from backend.core.forms import form_files, form_id, form_text, idempotency_key, require_form
 from backend.core.photos import MAX_BYTES
 from backend.core.types import Id, Line
 from backend.settings import SettingsDep
 
 FORM_LIMIT = MAX_ATTACHMENTS * MAX_BYTES + 64 * 1024
-
-
-
-
 
 
 class ContactController(Controller):
@@ -58,10 +54,7 @@ class ContactController(Controller):
 
     @get("/attachments/{attachment_id:str}")
     async def attachment(self, user: UserDep, settings: SettingsDep, attachment_id: FromPath[Id]) -> Response[bytes]:
-        data, name, media_type = await services.attachment_file(settings, user, attachment_id)
-        kind = "inline" if media_type == "image/jpeg" else "attachment"
-        return Response(data, media_type=media_type, headers={
-            "content-disposition": content_disposition(kind, name), "cache-control": "private, max-age=86400"})
+        return attachment_response(*await services.attachment_file(settings, user, attachment_id))
 
 
 class StaffInboxController(Controller):

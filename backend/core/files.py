@@ -11,6 +11,8 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
+from litestar import Response
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     write_all_atomic([(path, data)])
@@ -75,6 +77,13 @@ def content_disposition(kind: str, filename: str) -> str:
     """`attachment; filename="..."` as Litestar's File writes it (RFC 6266: filename* for non-ASCII)."""
     quoted = urllib.parse.quote(filename)
     return f'{kind}; filename="{filename}"' if quoted == filename else f"{kind}; filename*=utf-8''{quoted}"
+
+
+def attachment_response(data: bytes, filename: str, media_type: str) -> Response[bytes]:
+    """A resident's attachment (contact, applications) to its owner: photos shown inline, the rest downloaded."""
+    kind = "inline" if media_type == "image/jpeg" else "attachment"
+    return Response(data, media_type=media_type, headers={
+        "content-disposition": content_disposition(kind, filename), "cache-control": "private, max-age=86400"})
 
 
 def is_uuid(value: object) -> bool:
