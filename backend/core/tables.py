@@ -49,7 +49,7 @@ class SmsMessage(Table):
     key = Varchar(length=120, unique=True)
     kind = Varchar(length=20)  # outage | reminder | notice
     customer = UUID(null=True, default=None, index=True)
-    phone = Varchar(length=16)  # 48XXXXXXXXX, as the gateway takes it
+    phone = Varchar(length=16)  # "48" and nine digits, as the gateway takes it
     text = Text()
     encoding = Varchar(length=5)  # gsm | ucs2
     parts = SmallInt(default=1)
