@@ -113,15 +113,16 @@ test('error messages', () => {
 });
 
 // The counted phrase of every message that depends on a number: Polish [1, 2, 5] forms (one, few,
-// many) and English [1, 2] forms. A new counted message needs its line here, so its forms get read.
+// many) and English [1, 2] forms; Ukrainian [1, 2, 5] forms (one, few, many; 22 takes few, like 2).
+// A new counted message needs its line here, so its forms get read.
 const COUNTED = {
   'nav.unsent': { pl: ['niewysłany odczyt', 'niewysłane odczyty', 'niewysłanych odczytów'], en: ['unsent reading', 'unsent readings'] },
-  'route.downloaded': { pl: ['wizyta,', 'wizyty,', 'wizyt,'], en: ['visit,', 'visits,'] },
-  'visit.meter': { pl: ['cyfra', 'cyfry', 'cyfr'], en: ['digit', 'digits'] },
+  'route.downloaded': { pl: ['wizyta,', 'wizyty,', 'wizyt,'], en: ['visit,', 'visits,'], uk: ['візит,', 'візити,', 'візитів,'] },
+  'visit.meter': { pl: ['cyfra', 'cyfry', 'cyfr'], en: ['digit', 'digits'], uk: ['цифра', 'цифри', 'цифр'] },
   'outages.points': { pl: ['wskazany adres', 'wskazane adresy', 'wskazanych adresów'], en: ['listed address', 'listed addresses'] },
-  'appl.unsent': { pl: ['niewysłany wniosek', 'niewysłane wnioski', 'niewysłanych wniosków'], en: ['unsent application', 'unsent applications'] },
-  'sapp.daysLeft': { pl: ['dzień', 'dni', 'dni'], en: ['day left', 'days left'] },
-  'sapp.overdue': { pl: ['dzień', 'dni', 'dni'], en: ['day overdue', 'days overdue'] },
+  'appl.unsent': { pl: ['niewysłany wniosek', 'niewysłane wnioski', 'niewysłanych wniosków'], en: ['unsent application', 'unsent applications'], uk: ['ненадіслана заява', 'ненадіслані заяви', 'ненадісланих заяв'] },
+  'sapp.daysLeft': { pl: ['dzień', 'dni', 'dni'], en: ['day left', 'days left'], uk: ['день', 'дні', 'днів'] },
+  'sapp.overdue': { pl: ['dzień', 'dni', 'dni'], en: ['day overdue', 'days overdue'], uk: ['день', 'дні', 'днів'] },
 };
 // which of the [1, 2, 5] forms each number takes, written out rather than asked of Intl.PluralRules
 const PL_FORM = { 1: 0, 2: 1, 3: 1, 4: 1, 5: 2, 12: 2, 13: 2, 21: 2, 22: 1, 24: 1, 25: 2, 112: 2, 122: 1 };

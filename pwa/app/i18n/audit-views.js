@@ -35,6 +35,22 @@ const ACTIONS = {
     'account.create': 'Account created', 'data.export': 'Data export (GDPR)',
     'deletion.complete': 'Account deleted on request', 'audit.purge': 'Old log entries removed',
   },
+  uk: {
+    'customer.update': 'Зміна даних клієнта', 'customer.add': 'Новий клієнт', 'customer.end': 'Завершення договору',
+    'point.add': 'Нова точка водоспоживання', 'point.update': 'Зміна точки водоспоживання', 'point.end': 'Закриття точки водоспоживання',
+    'meter.add': 'Новий водомір', 'meter.update': 'Зміна водоміра', 'meter.end': 'Зняття водоміра',
+    'meter.exchange': 'Заміна водоміра', 'registry.import': 'Імпорт картотеки',
+    'reading.accept': 'Показання прийнято', 'reading.reject': 'Показання відхилено',
+    'visits.plan': 'Призначення візитів інкасатора', 'route.create': 'Новий маршрут інкасатора',
+    'billing.run': 'Нарахування рахунків-фактур', 'tariff.create': 'Новий тариф', 'tariff.remove': 'Видалення тарифу',
+    'invoice.correct': 'Коригування рахунку-фактури', 'statement.import': 'Імпорт банківської виписки',
+    'payment.assign': 'Призначення платежу', 'outage.create': 'Нова аварія', 'outage.update': 'Зміна аварії',
+    'outage.publish': 'Публікація аварії', 'outage.close': 'Завершення аварії',
+    'document.upload': 'Додавання документа', 'document.remove': 'Видалення документа',
+    'information.upload': 'Додавання інформації', 'information.remove': 'Видалення інформації',
+    'account.create': 'Створення облікового запису', 'data.export': 'Експорт даних (GDPR)',
+    'deletion.complete': 'Видалення облікового запису на запит', 'audit.purge': 'Видалення старих записів журналу',
+  },
 };
 
 const TEXTS = {
@@ -84,10 +100,33 @@ const TEXTS = {
     'staffnav.audit': 'Change log',
     'error.too_long': 'The text in this field is too long.',
   },
+  uk: {
+    'audit.title': 'Журнал змін',
+    'audit.intro': 'Хто, коли і що змінив: дії працівників офісу та імпорти. Записи не можна змінювати чи видаляти.',
+    'audit.actor': 'Хто (ел. пошта)',
+    'audit.action': 'Дія',
+    'audit.anyAction': 'усі',
+    'audit.object': 'Ідентифікатор об’єкта',
+    'audit.since': 'Від дня',
+    'audit.until': 'До дня',
+    'audit.search': 'Шукати',
+    'audit.when': 'Коли',
+    'audit.what': 'Що',
+    'audit.on': 'Об’єкт',
+    'audit.before': 'До',
+    'audit.after': 'Після',
+    'audit.none': 'Записів немає.',
+    'audit.count': 'Записи: {count}',
+    'audit.more': 'Показати старіші',
+    'audit.system': 'система',
+    'audit.trail': 'Історія змін',
+    'staffnav.audit': 'Журнал змін',
+    'error.too_long': 'Задовгий текст у цьому полі.',
+  },
 };
 
-for (const lang of ['pl', 'en']) {
-  Object.assign(DICTIONARIES[lang], TEXTS[lang]);
+for (const [lang, texts] of Object.entries(TEXTS)) {
+  Object.assign(DICTIONARIES[lang] ??= {}, texts);
   for (const [action, text] of Object.entries(ACTIONS[lang])) DICTIONARIES[lang][`audit.do.${action}`] = text;
 }
 
