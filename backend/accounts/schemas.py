@@ -11,7 +11,7 @@ from backend.core.types import Id, Line
 Email = Annotated[Line, msgspec.Meta(min_length=3, max_length=254)]
 Password = Annotated[Line, msgspec.Meta(max_length=1000)]  # policy errors come from the service
 Token = Annotated[Line, msgspec.Meta(min_length=10, max_length=100)]
-Language = Literal["pl", "en"]
+Language = Literal["pl", "en", "uk"]  # the PWA's languages; a text without uk falls back to pl
 Role = Literal["resident", "inspector", "staff"]
 
 

@@ -34,7 +34,7 @@ async def config(settings: SettingsDep) -> ConfigOut:
             hours=settings.utility_hours, emergency_phone=settings.utility_emergency_phone,
             email=settings.office_email,
         ),
-        languages=["pl", "en"],
+        languages=["pl", "en", "uk"],
     )
 
 

@@ -135,7 +135,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 def message(code: str, params: dict[str, Any], lang: str = "en") -> str:
     en, pl = MESSAGES[code]
-    return (pl if lang == "pl" else en).format(**params)
+    return (en if lang == "en" else pl).format(**params)  # no uk wording yet: Polish, the office's language
 
 
 class RegistryFileError(Exception):

@@ -271,6 +271,12 @@ export function App() {
   const { me, setMe, meRef, dropUser } = useSession(notify, applyLanguage, online);
   const View = useRouteView(me, loc);
 
+  const picked = useRef(null); // a language chosen while logged out
+  const saveLanguage = (code) => api.patch('/api/me', { language: code }).then((updated) => {
+    setMe(updated);
+    remember('/api/me', updated);
+  }, () => {}); // offline: the choice still holds on this device
+
   const ctx = useMemo(() => ({
     config,
     me,
@@ -279,16 +285,15 @@ export function App() {
     notify,
     setLanguage(code) {
       applyLanguage(code).then(() => announce(t('lang.changed')));
-      if (meRef.current) {
-        api.patch('/api/me', { language: code }).then((updated) => {
-          setMe(updated);
-          remember('/api/me', updated);
-        }, () => {}); // offline: the choice still holds on this device
-      }
+      if (meRef.current) saveLanguage(code);
+      else picked.current = code; // on the login page: the account takes it at login
     },
     signedIn(user, { to, notice: text } = {}) {
       remember('/api/me', user);
-      if (user.language) applyLanguage(user.language);
+      const code = picked.current;
+      picked.current = null;
+      if (code && code !== user.language) saveLanguage(code);
+      else if (user.language) applyLanguage(user.language);
       const target = to || safeNext(queryParam(location.search, 'next'));
       if (text) notify(text, new URL(target, location.href).pathname);
       setMe(user);

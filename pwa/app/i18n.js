@@ -1,4 +1,4 @@
-// Polish first, English second. Keys are flat; `{name}` placeholders are filled by t().
+// Polish first, English second, Ukrainian third. Keys are flat; `{name}` placeholders are filled by t().
 import outages from './i18n/outages.js';
 import account from './i18n/account.js';
 import inspections from './i18n/inspections.js';
@@ -16,7 +16,7 @@ const pl = {
   'nav.outages': 'Awarie',
   'nav.account': 'Konto',
   'nav.staff': 'Biuro',
-  'lang.group': 'Język / Language',
+  'lang.group': 'Język / Language / Мова',
   'lang.changed': 'Wybrano język polski.',
   'logout': 'Wyloguj',
   'logout.done': 'Wylogowano.',
@@ -267,17 +267,17 @@ const pl = {
   'error.amount_mismatch': 'Kwota płatności nie zgadza się z zamówieniem.',
 };
 
-const en = {}; // filled by loadLanguage('en') from i18n/en.js
+// English and Ukrainian are filled by loadLanguage() from i18n/en.js and i18n/uk.js, so a Polish
+// first load does not carry them.
+export const DICTIONARIES = { pl, en: {}, uk: {} };
+export const LANGUAGES = ['pl', 'en', 'uk'];
 
 // Each later feature keeps its texts in pwa/app/i18n/<feature>.js as { pl: {...}, en: {...} } and
-// is listed here; one file per feature keeps the dictionaries easy to review side by side.
+// is listed here; one file per feature keeps the dictionaries easy to review side by side. The views'
+// files merge the same way: any language a file has joins that language's dictionary.
 for (const feature of FEATURES) {
-  Object.assign(pl, feature.pl);
-  Object.assign(en, feature.en);
+  for (const [lang, texts] of Object.entries(feature)) Object.assign(DICTIONARIES[lang] ??= {}, texts);
 }
-
-export const DICTIONARIES = { pl, en };
-export const LANGUAGES = ['pl', 'en'];
 const STORAGE_KEY = 'ebok.lang';
 
 let current = 'pl';
@@ -296,14 +296,14 @@ export function savedLang() {
   return 'pl';
 }
 
-const LOADERS = { en: () => import('./i18n/en.js') };
+const LOADERS = { en: () => import('./i18n/en.js'), uk: () => import('./i18n/uk.js') };
 const loaded = new Set(['pl']);
 
 // Fetches a language's shell texts before it is shown (the service worker has them offline).
 export async function loadLanguage(lang) {
   if (loaded.has(lang) || !LOADERS[lang]) return;
   const { default: texts } = await LOADERS[lang]();
-  Object.assign(DICTIONARIES[lang], texts);
+  Object.assign(DICTIONARIES[lang] ??= {}, texts);
   loaded.add(lang);
 }
 
@@ -318,7 +318,8 @@ export function setLang(lang) {
   return current;
 }
 
-// A counted message holds its plural forms (pl: one/few/many, en: one/other); Intl.PluralRules picks one.
+// A counted message holds its plural forms (pl: one/few/many, en: one/other, uk: one/few/many/other);
+// Intl.PluralRules picks one.
 const rules = {};
 const pluralForm = (forms, n) => forms[(rules[current] ??= new Intl.PluralRules(current)).select(n)] ?? forms.many;
 

@@ -304,6 +304,18 @@ async def test_language_is_remembered_per_user(client, settings):
     assert (await log_in(client, "ola@example.com")).json()["language"] == "en"
 
 
+async def test_ukrainian_is_accepted_and_kept_on_the_account(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    r = await client.patch("/api/me", json={"language": "uk"})
+    assert r.status_code == 200 and r.json()["language"] == "uk"
+    assert (await client.get("/api/me")).json()["language"] == "uk"
+    assert (await User.select(User.language).first())["language"] == "uk"
+    await client.delete("/api/session")
+    assert (await log_in(client, "ola@example.com")).json()["language"] == "uk"
+    assert (await client.get("/api/config")).json()["languages"] == ["pl", "en", "uk"]
+
+
 async def test_passwords_are_argon2id(client, settings):
     await make_user(settings, "ola@example.com")
     row = await User.select(User.password_hash).first()

@@ -89,6 +89,8 @@ async def test_manifest_and_service_worker(client):
     assert r.headers["content-type"].startswith("text/javascript")
     assert r.text.startswith("const EBOK_VERSION = ")
     shell = json.loads(r.text.split("const EBOK_SHELL = ", 1)[1].split(";\n", 1)[0])
+    # the languages loaded on demand work offline too: the worker keeps their texts
+    assert {"/static/app/i18n/en.js", "/static/app/i18n/uk.js"} <= set(shell)
     for url in shell:  # everything the worker precaches must exist, or install fails
         assert (await client.get(url)).status_code == 200, url
 

@@ -100,6 +100,20 @@ async def test_alert_reaches_exactly_the_devices_in_the_area(client, settings, s
     assert await OutboxJob.count().where((OutboxJob.kind == "outage_alert") & (OutboxJob.status == "done")) == 1
 
 
+async def test_a_device_in_ukrainian_is_subscribed_and_alerted(client, settings, stub):
+    """The PWA sends the device's language with its subscription; Ukrainian is one of them (a text
+    with no Ukrainian wording yet goes out in Polish, never not at all)."""
+    await resident(settings, "ola@example.com")
+    await subscribe(client, "ola@example.com", stub.device("ola-uk"), language="uk")
+    assert (await PushSubscription.select(PushSubscription.language).first())["language"] == "uk"
+    await staff(settings)
+    await publish(client)
+    assert await run_alerts(settings) == 1
+    [got] = stub.received_by("ola-uk")
+    assert "ul. Lipowa" in got.payload["title"] and got.payload["body"]
+    assert set((await deliveries()).values()) == {("sent", 201)}
+
+
 async def test_update_replaces_the_alert_with_the_same_tag_and_topic(client, settings, stub):
     await resident(settings, "ola@example.com")
     await subscribe(client, "ola@example.com", stub.device("ola"))

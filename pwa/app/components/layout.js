@@ -7,7 +7,9 @@ import { Icon } from './icons.js';
 import { ConnectionPill } from './status.js';
 import { useOutbox, unsentCount } from '../outbox.js';
 
-const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
+// each language named in itself; the header's buttons show a short form, the login page the whole name
+export const LANGUAGE_NAMES = { pl: 'Polski', en: 'English', uk: 'Українська' };
+const SHORT = { uk: 'УКР' };
 
 // Each role has its own tabs, at most five (a phone's bottom bar): staff and inspectors have no
 // meters or invoices of their own, so the residents' tabs would only show them empty pages.
@@ -39,10 +41,11 @@ export const NAV_ITEMS = {
 // Where "/" (the logo, the login's default target) leads each role.
 export const HOME = { staff: '/biuro', inspector: '/trasa' };
 
-export function LanguageSwitch({ lang, onChange }) {
-  return html`<div class="lang-switch" role="group" aria-label=${t('lang.group')}>
+export function LanguageSwitch({ lang, onChange, full }) {
+  return html`<div class=${full ? 'lang-switch lang-full' : 'lang-switch'} role="group" aria-label=${t('lang.group')}>
     ${LANGUAGES.map((code) => html`<button type="button" class="lang-btn" lang=${code} title=${LANGUAGE_NAMES[code]}
-      aria-pressed=${code === lang ? 'true' : 'false'} onClick=${() => code !== lang && onChange(code)}>${code.toUpperCase()}</button>`)}
+      aria-pressed=${code === lang ? 'true' : 'false'} onClick=${() => code !== lang && onChange(code)}
+      >${full ? LANGUAGE_NAMES[code] : SHORT[code] || code.toUpperCase()}</button>`)}
   </div>`;
 }
 

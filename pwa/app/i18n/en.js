@@ -11,7 +11,7 @@ export default {
   'nav.outages': 'Outages',
   'nav.account': 'Account',
   'nav.staff': 'Office',
-  'lang.group': 'Język / Language',
+  'lang.group': 'Język / Language / Мова',
   'lang.changed': 'English selected.',
   'logout': 'Log out',
   'logout.done': 'You have been logged out.',

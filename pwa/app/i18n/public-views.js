@@ -53,7 +53,6 @@ const TEXTS = {
   },
 };
 
-Object.assign(DICTIONARIES.pl, TEXTS.pl);
-Object.assign(DICTIONARIES.en, TEXTS.en);
+for (const [lang, texts] of Object.entries(TEXTS)) Object.assign(DICTIONARIES[lang] ??= {}, texts);
 
 export default TEXTS;

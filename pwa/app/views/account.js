@@ -8,8 +8,8 @@ import { passwordChecks } from '../components/password.js';
 import { ProfileSection, ConsentsSection, MoreLinks } from '../components/account-sections.js';
 import { AppAccessSection } from '../components/app-access.js';
 import { PreferencesSection } from '../components/preferences.js';
+import { LANGUAGE_NAMES } from '../components/layout.js';
 
-const LANGUAGE_NAMES = { pl: 'Polski', en: 'English' };
 
 function AccountData({ me }) {
   return html`<section class="card">

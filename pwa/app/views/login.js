@@ -5,6 +5,7 @@ import { useApp } from '../context.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, Checkbox, FormAlert, Submit } from '../components/form.js';
 import { useUnsentCounts } from '../outbox.js';
+import { LanguageSwitch } from '../components/layout.js';
 
 // What waits on this device for a login, in words (only the kinds with something waiting).
 function Waiting() {
@@ -28,6 +29,7 @@ export function LoginView() {
     app.signedIn(me); // the app takes the user back to where they were going
   });
   return html`<${Page} title=${t('login.title')} className="narrow">
+    <${LanguageSwitch} full lang=${app.lang} onChange=${app.setLanguage} />
     <p>${t('login.intro')}</p>
     <${Waiting} />
     <form class="form" onSubmit=${submit} novalidate>
