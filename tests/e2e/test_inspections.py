@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, Server, assert_accessible, log_in
+from tests.support import RUN_DIR
 
 POST_READING = """async ([meterId, value, capturedAt]) => {
   const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
@@ -18,6 +19,49 @@ POST_READING = """async ([meterId, value, capturedAt]) => {
     headers: {'X-CSRFToken': csrf, 'Idempotency-Key': crypto.randomUUID()}});
   return r.json();
 }"""
+
+
+def _meter_photo(path):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.radial_gradient("L").resize((1200, 900)).convert("RGB").save(buf, "JPEG", quality=85)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _photo_by_the_buttons(phone, photo):
+    """The control photo through the same field as the resident's: Zrób zdjęcie / Wybierz z galerii
+    over hidden inputs, a preview, Zrób ponownie focused; tapped (Enter on the button opened the
+    chooser only in some headless runs, see the resident's photo test), the buttons are focusable."""
+    camera = phone.get_by_role("button", name="Zrób zdjęcie")
+    gallery = phone.get_by_role("button", name="Wybierz z galerii")
+    expect(camera).to_be_visible()
+    expect(gallery).to_be_visible()
+    expect(phone.locator("input[type=file]:visible")).to_have_count(0)  # no bare "Choose File"
+    assert phone.get_by_label("Zrób zdjęcie").get_attribute("capture") == "environment"
+    gallery.focus()
+    expect(gallery).to_be_focused()
+    camera.focus()
+    expect(camera).to_be_focused()
+    with phone.expect_file_chooser(timeout=20_000) as chooser:
+        camera.click()
+    chooser.value.set_files(str(photo))
+    expect(phone.get_by_role("img", name="Podgląd zdjęcia kontrolnego")).to_be_visible(timeout=20_000)
+    expect(phone.get_by_role("button", name="Zrób ponownie")).to_be_focused()
+    phone.screenshot(path=RUN_DIR / "visit-photo-390.png", full_page=True)
+    assert_accessible(phone)
+    phone.set_viewport_size({"width": 1366, "height": 900})
+    phone.screenshot(path=RUN_DIR / "visit-photo-1366.png", full_page=True)
+    assert_accessible(phone)
+    phone.set_viewport_size(PHONE["viewport"])
+    with phone.expect_file_chooser(timeout=20_000) as chooser:
+        phone.get_by_role("button", name="Wybierz z galerii").click()
+    assert chooser.value.element.get_attribute("capture") is None  # the gallery, not the camera
+    chooser.value.set_files(str(photo))
+    expect(phone.get_by_test_id("photo-preview")).to_be_visible()
 
 
 def _m3(litres: int) -> str:
@@ -107,12 +151,15 @@ def _walk(browser, server):
         sent[4]["id"]: ("no_access", None),
     }
     visits = _cached_route(phone)
+    photo = _meter_photo(RUN_DIR / "control-photo.jpg")
     for visit in visits:
         result, litres = outcomes[visit["resident_reading_id"]]
         phone.goto(f"/trasa/wizyta?id={visit['id']}")
         info = phone.get_by_test_id("visit-info")
         expect(info).to_contain_text(visit["serial"])
         expect(info.get_by_role("img", name="Zdjęcie przesłane przez klienta")).to_have_count(0)  # sent without photo
+        if result == "corrected":
+            _photo_by_the_buttons(phone, photo)  # offline: the photo is made small on the phone and queued
         if litres is not None:
             phone.get_by_label("Stan wodomierza na miejscu (m³)").fill(_m3(litres))
             expected = "Zgodny z odczytem klienta." if result == "confirmed" else re.compile(
@@ -187,6 +234,7 @@ def _walk(browser, server):
     found = sent[1]["value_litres"] + 22
     inspector_rows = [r for r in history if r["source"] == "inspector" and r["value_litres"] == found]
     assert len(inspector_rows) == 1  # arrived exactly once
+    assert inspector_rows[0]["has_photo"]  # with the control photo taken through the buttons
     corrected = next(r for r in history if r["id"] == sent[3]["id"])
     assert corrected["verification"] == "corrected" and corrected["status"] == "rejected"
     for ctx in (resident, staff, field):

@@ -9,7 +9,7 @@ import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { formatDateTime, formatDay, formatVolume, todayInWarsaw } from '../format.js';
 import { parseM3, assess } from '../plausibility.js';
-import { preparePhoto } from '../photo.js';
+import { PhotoField, photoChosen } from '../components/photo-field.js';
 import { addReading, uuid } from '../outbox.js';
 import { useApp } from '../context.js';
 
@@ -52,34 +52,6 @@ function dated(moment, day, today) {
   return at;
 }
 
-// The photo: "Zrób zdjęcie" opens the camera (capture), "Wybierz z galerii" the pictures; the chosen
-// one shows with "Zrób ponownie". The file inputs stay hidden behind the buttons.
-function PhotoField({ photo, error, onPhoto, onRemove }) {
-  const open = (id) => () => document.getElementById(id).click();
-  const described = error ? 'capture-photo-hint capture-photo-error' : 'capture-photo-hint';
-  return html`<div class="field photo-field">
-    <p class="field-label">${t('capture.photo')}</p>
-    <p class="hint" id="capture-photo-hint">${t('capture.photoHint')}</p>
-    ${photo
-      ? html`<img class="photo-preview" src=${photo.url} alt=${t('capture.preview')} data-testid="photo-preview" />
-        <p class="note" role="status">${t('capture.photoReady')}</p>
-        <p class="actions">
-          <button type="button" id="capture-retake" class="btn btn-secondary" onClick=${open('capture-camera')}>${t('capture.retake')}</button>
-          <button type="button" class="btn btn-secondary" onClick=${open('capture-photo')}>${t('capture.fromGallery')}</button>
-          <button type="button" class="btn btn-secondary" onClick=${onRemove}>${t('capture.removePhoto')}</button>
-        </p>`
-      : html`<p class="actions">
-          <button type="button" class="btn btn-primary" onClick=${open('capture-camera')} aria-describedby=${described}>${t('capture.takePhoto')}</button>
-          <button type="button" class="btn btn-secondary" onClick=${open('capture-photo')} aria-describedby=${described}>${t('capture.fromGallery')}</button>
-        </p>`}
-    <input id="capture-camera" type="file" accept="image/*" capture="environment" hidden tabindex="-1"
-      aria-invalid=${error ? 'true' : 'false'} aria-label=${t('capture.takePhoto')} onChange=${onPhoto} />
-    <input id="capture-photo" type="file" accept="image/jpeg,image/png,image/webp" hidden tabindex="-1"
-      aria-invalid=${error ? 'true' : 'false'} aria-label=${t('capture.photo')} onChange=${onPhoto} />
-    ${error && html`<p class="field-error" id="capture-photo-error">${errorText({ code: error })}</p>`}
-  </div>`;
-}
-
 function CaptureForm({ meter, limits }) {
   const range = useMemo(() => dayRange(meter), [meter]);
   const [day, setDay] = useState(range.today);
@@ -100,21 +72,7 @@ function CaptureForm({ meter, limits }) {
 
   useEffect(() => () => photo && URL.revokeObjectURL(photo.url), [photo]);
 
-  const onPhoto = async (event) => {
-    const input = event.currentTarget;
-    const file = input.files[0];
-    input.value = ''; // the same picture chosen again is a change too
-    setPhotoError(null);
-    if (!file) return;
-    try {
-      const prepared = await preparePhoto(file);
-      setPhoto({ ...prepared, url: URL.createObjectURL(new Blob([prepared.buffer], { type: prepared.type })) });
-      requestAnimationFrame(() => document.getElementById('capture-retake')?.focus());
-    } catch (err) {
-      setPhoto(null);
-      setPhotoError(err.code || 'photo_not_image');
-    }
-  };
+  const onPhoto = photoChosen('capture', setPhoto, setPhotoError);
 
   const onSubmit = async (event) => {
     event.preventDefault();
@@ -152,7 +110,8 @@ function CaptureForm({ meter, limits }) {
     <p class="meter-check" data-testid="capture-meter">${t('capture.checkSerial', { serial: meter.serial })}<br />${meter.address}</p>
     ${meter.last_reading && html`<p class="hint">${t('capture.last', {
       value: formatVolume(meter.last_reading.value_litres), date: formatDateTime(meter.last_reading.captured_at) })}</p>`}
-    <${PhotoField} photo=${photo} error=${photoError} onPhoto=${onPhoto} onRemove=${() => setPhoto(null)} />
+    <${PhotoField} prefix="capture" label=${t('capture.photo')} hint=${t('capture.photoHint')} preview=${t('capture.preview')}
+      photo=${photo} error=${photoError} onPhoto=${onPhoto} onRemove=${() => setPhoto(null)} />
     <div class="field">
       <label for="capture-value">${t('capture.value')}</label>
       <p class="hint" id="capture-value-hint">${t('capture.valueHint', { count: meter.digits })}</p>

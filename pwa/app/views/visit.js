@@ -2,7 +2,7 @@
 // the reasons, access notes), the control photo, the value found and the outcome. Saved to the
 // outbox at once; it reaches the office exactly once when there is signal.
 import '../i18n/inspections-views.js'; // this view's texts
-import { html, useMemo, useState } from '../preact.js';
+import { html, useEffect, useMemo, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { useCachedData } from '../resource.js';
 import { queryParam, navigate } from '../router.js';
@@ -10,7 +10,7 @@ import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { formatDateTime, formatVolume } from '../format.js';
 import { assess, disagree, parseM3 } from '../plausibility.js';
-import { preparePhoto } from '../photo.js';
+import { PhotoField, photoChosen } from '../components/photo-field.js';
 import { addVisitResult, useOutbox, visitResultOf } from '../outbox.js';
 import { useApp } from '../context.js';
 import { CachedImage, ROUTE_URL, thumbUrl } from '../components/route.js';
@@ -42,7 +42,9 @@ export function visitFlags(litres, result, visit, limits, at = new Date()) {
 
 function VisitForm({ visit, limits, pending }) {
   const app = useApp();
-  const [photo, setPhoto] = useState(null);
+  const [photo, setPhoto] = useState(null); // {buffer, type, url, takenAt}
+  const [photoError, setPhotoError] = useState(null);
+  useEffect(() => () => photo && URL.revokeObjectURL(photo.url), [photo]);
   const [value, setValue] = useState(pending ? pending.valueText : '');
   const [result, setResult] = useState(pending ? pending.result : '');
   const [note, setNote] = useState(pending ? pending.comment : '');
@@ -79,9 +81,8 @@ function VisitForm({ visit, limits, pending }) {
   return html`<form class="form" onSubmit=${submit} novalidate>
     ${pending && html`<p class="banner banner-info" data-testid="visit-pending">${t('visit.pendingEdit')}</p>`}
     ${error && error.field === 'form' && html`<p class="banner banner-error" role="alert">${errorText(error)}</p>`}
-    <div class="field"><label for="visit-photo">${t('visit.photo')}</label>
-      <input id="visit-photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"
-        onChange=${async (e) => { const f = e.currentTarget.files[0]; setPhoto(f ? await preparePhoto(f).catch(() => null) : null); }} /></div>
+    <${PhotoField} prefix="visit" label=${t('visit.photo')} preview=${t('visit.preview')} photo=${photo} error=${photoError}
+      onPhoto=${photoChosen('visit', setPhoto, setPhotoError)} onRemove=${() => setPhoto(null)} />
     <div class="field"><label for="visit-value">${t('visit.value')}</label>
       <input id="visit-value" type="text" inputmode="decimal" autocomplete="off" value=${value}
         aria-invalid=${error && error.field === 'value' ? 'true' : 'false'} aria-describedby=${error && error.field === 'value' ? 'visit-value-error' : undefined}
