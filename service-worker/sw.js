@@ -6,6 +6,8 @@
  *
  * Strategy:
  *   page navigations  network first (4 s), then the cached shell "/", then "/offline.html"
+ *   /deklaracja-dostepnosci  the accessibility statement, server HTML: network first, each answer
+ *                     kept per language (Content-Language); offline the kept or precached one
  *   /static/, /manifest.json  cache first (the cache is per version, so no stale mix)
  *   /api/             never touched: the app keeps its own data in IndexedDB
  */
@@ -64,6 +66,33 @@ async function networkFirstNavigation(request) {
   }
 }
 
+// The accessibility statement is the server's page, not the app's: precached in both languages
+// (EBOK_SHELL has /deklaracja-dostepnosci?lang=pl and ?lang=en), refreshed by every online visit.
+const STATEMENT = '/deklaracja-dostepnosci';
+const STATEMENT_LANGUAGES = ['pl', 'en'];
+
+function statementKey(url) {
+  const asked = url.searchParams.get('lang');
+  const preferred = (self.navigator.languages || [self.navigator.language || ''])
+    .map((tag) => tag.toLowerCase().split('-')[0]).find((tag) => STATEMENT_LANGUAGES.includes(tag));
+  return `${STATEMENT}?lang=${STATEMENT_LANGUAGES.includes(asked) ? asked : preferred || 'pl'}`;
+}
+
+async function statementNavigation(request, url) {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const response = await Promise.race([fetch(request), timeout(NAVIGATION_TIMEOUT_MS)]);
+    if (response.ok) {
+      const lang = response.headers.get('content-language');
+      if (STATEMENT_LANGUAGES.includes(lang)) await cache.put(`${STATEMENT}?lang=${lang}`, response.clone());
+      return response;
+    }
+    return (await cache.match(statementKey(url))) || response;
+  } catch {
+    return (await cache.match(statementKey(url))) || shellFallback();
+  }
+}
+
 async function cacheFirst(request) {
   const cache = await caches.open(SHELL_CACHE);
   const cached = await cache.match(request);
@@ -80,7 +109,9 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/')) return; // data: the app decides what to keep
 
-  if (request.mode === 'navigate') {
+  if (request.mode === 'navigate' && url.pathname === STATEMENT) {
+    event.respondWith(statementNavigation(request, url));
+  } else if (request.mode === 'navigate') {
     event.respondWith(networkFirstNavigation(request));
   } else if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.json') {
     event.respondWith(cacheFirst(request));

@@ -4,25 +4,40 @@ template the act of 4 April 2019 on the digital accessibility of public bodies' 
 applications (art. 10) calls for, so monitoring tools read it: introduction with the body and the
 site, dates, compliance status, inaccessible content, preparation, keyboard shortcuts, feedback and
 contact, the request and complaint procedure, architectural accessibility, sign language, mobile apps.
-Served by the server, not drawn by the app, so it reads without JavaScript."""
+Served by the server, not drawn by the app, so it reads without JavaScript; in Polish or English
+(?lang=pl|en, else Accept-Language), with a link to the other; the service worker keeps both for offline."""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 
 from backend.settings import Settings, SettingsDep
 
 STATUS = {
-    "full": "Serwis jest zgodny z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron internetowych "
-            "i aplikacji mobilnych podmiotów publicznych.",
-    "partial": "Serwis jest częściowo zgodny z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron "
-               "internetowych i aplikacji mobilnych podmiotów publicznych z powodu niezgodności lub wyłączeń "
-               "wymienionych poniżej.",
-    "none": "Serwis jest niezgodny z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron internetowych "
-            "i aplikacji mobilnych podmiotów publicznych.",
+    "pl": {
+        "full": "Serwis jest zgodny z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron internetowych "
+                "i aplikacji mobilnych podmiotów publicznych.",
+        "partial": "Serwis jest częściowo zgodny z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron "
+                   "internetowych i aplikacji mobilnych podmiotów publicznych z powodu niezgodności lub wyłączeń "
+                   "wymienionych poniżej.",
+        "none": "Serwis jest niezgodny z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron "
+                "internetowych i aplikacji mobilnych podmiotów publicznych.",
+    },
+    "en": {
+        "full": "The service is fully compliant with the Act of 4 April 2019 on the digital accessibility of "
+                "websites and mobile applications of public bodies.",
+        "partial": "The service is partially compliant with the Act of 4 April 2019 on the digital accessibility "
+                   "of websites and mobile applications of public bodies, due to the non-compliances or exemptions "
+                   "listed below.",
+        "none": "The service is not compliant with the Act of 4 April 2019 on the digital accessibility of "
+                "websites and mobile applications of public bodies.",
+    },
 }
+LANGUAGES = ("pl", "en")
+DEFAULT_CONTACT_NAME = "Koordynator ds. dostępności"
 
 
 def _day(iso: str) -> str:
@@ -30,54 +45,113 @@ def _day(iso: str) -> str:
     return f"{d}.{m}.{y}" if d else iso
 
 
-def statement_html(s: Settings) -> str:
+def statement_language(asked: str | None, accept_language: str | None) -> str:
+    """pl or en: ?lang= when it names one of them, else the one of them the browser prefers most
+    (Accept-Language by its q-values; on a tie the one listed first), else Polish."""
+    if asked in LANGUAGES:
+        return asked
+    best, best_q = "pl", 0.0
+    for part in (accept_language or "").split(","):
+        tag, *params = part.strip().split(";")
+        q = 1.0
+        for param in params:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        base = tag.strip().lower().split("-")[0]
+        if base in LANGUAGES and q > best_q:
+            best, best_q = base, q
+    return best
+
+
+def statement_html(s: Settings, lang: str = "pl") -> str:
     e = escape
+    en = lang == "en"
     email = s.a11y_contact_email or s.office_email
     phone = s.a11y_contact_phone or s.utility_phone
-    exceptions = s.a11y_exceptions.strip() or (
+    tel = "".join(c for c in phone if c.isdigit() or c == "+")
+    # the office's own texts are written in Polish: in the English version they keep lang="pl"
+    own = ' lang="pl"' if en else ""
+    exceptions_default = (
+        "No inaccessible content is known. Meter photos sent by customers have no text alternatives: they serve "
+        "only to check the reading." if en else
         "Nie są znane treści niedostępne. Zdjęcia wodomierzy przesyłane przez klientów nie mają opisów "
         "alternatywnych: służą wyłącznie do sprawdzenia odczytu.")
-    building = s.a11y_building.strip() or (
+    exceptions = f"<p{own}>{e(s.a11y_exceptions.strip())}</p>" if s.a11y_exceptions.strip() \
+        else f"<p>{e(exceptions_default)}</p>"
+    building_default = (
+        f"Information on the physical accessibility of the Customer Service Office ({s.utility_address}) is "
+        f"available by phone at {phone}. Assistance dogs are welcome in the building." if en else
         f"Informacje o dostępności architektonicznej Biura Obsługi Klienta ({s.utility_address}) można uzyskać "
         f"pod numerem telefonu {phone}. Do budynku można wejść z psem asystującym.")
-    status = STATUS.get(s.a11y_status, STATUS["partial"])
+    building = f"<p{own}>{e(s.a11y_building.strip())}</p>" if s.a11y_building.strip() \
+        else f"<p>{e(building_default)}</p>"
+    contact_name = s.a11y_contact_name
+    contact = ('<span id="a11y-osoba">Accessibility coordinator</span>' if en and contact_name == DEFAULT_CONTACT_NAME
+               else f'<span id="a11y-osoba"{own}>{e(contact_name)}</span>')
+    status = STATUS[lang].get(s.a11y_status, STATUS[lang]["partial"])
 
     def when(id_: str, iso: str) -> str:
         return f'<time id="{id_}" datetime="{e(iso)}">{e(_day(iso))}</time>'
 
+    v = {
+        "utility": e(s.utility_name), "url": e(s.base_url), "email": e(email), "phone": e(phone), "tel": e(tel),
+        "status": e(status), "exceptions": exceptions, "building": building, "contact": contact,
+        "published": when("a11y-data-publikacja", s.a11y_published),
+        "updated": when("a11y-data-aktualizacja", s.a11y_updated),
+        "prepared": when("a11y-data-sporzadzenie", s.a11y_prepared), "reviewed": e(_day(s.a11y_updated)),
+    }
+    body = (_BODY_EN if en else _BODY_PL).format(**v)
+    other = "pl" if en else "en"
+    title = "Accessibility statement" if en else "Deklaracja dostępności"
+    skip = "Skip to content" if en else "Przejdź do treści"
+    switch = ('<a href="/deklaracja-dostepnosci?lang=pl" hreflang="pl" lang="pl" id="a11y-lang">Wersja polska</a>'
+              if en else
+              '<a href="/deklaracja-dostepnosci?lang=en" hreflang="en" lang="en" id="a11y-lang">English version</a>')
     return f"""<!doctype html>
-<html lang="pl">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Deklaracja dostępności · {e(s.utility_name)} · e-BOK</title>
+<title>{title} · {v["utility"]} · e-BOK</title>
 <link rel="stylesheet" href="/static/styles/app.css">
+<link rel="alternate" hreflang="{other}" href="/deklaracja-dostepnosci?lang={other}">
 </head>
 <body>
-<a class="skip-link" href="#main">Przejdź do treści</a>
+<a class="skip-link" href="#main">{skip}</a>
 <header class="app-header"><a class="brand" href="/"><span class="brand-name">e-BOK</span>
-<span class="brand-utility">{e(s.utility_name)}</span></a></header>
+<span class="brand-utility">{v["utility"]}</span></a></header>
 <main id="main" class="statement">
-<h1 id="a11y-wstep">Deklaracja dostępności</h1>
-<p><span id="a11y-podmiot">{e(s.utility_name)}</span> zobowiązuje się zapewnić dostępność swojej strony internetowej
+<p class="statement-lang">{switch}</p>
+{body}</main>
+</body>
+</html>
+"""
+
+
+_BODY_PL = """<h1 id="a11y-wstep">Deklaracja dostępności</h1>
+<p><span id="a11y-podmiot">{utility}</span> zobowiązuje się zapewnić dostępność swojej strony internetowej
 zgodnie z ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej stron internetowych i aplikacji mobilnych
 podmiotów publicznych. Deklaracja dostępności dotyczy serwisu
-<a id="a11y-url" href="{e(s.base_url)}/">elektroniczne Biuro Obsługi Klienta (e-BOK)</a>.</p>
+<a id="a11y-url" href="{url}/">elektroniczne Biuro Obsługi Klienta (e-BOK)</a>.</p>
 <ul>
-<li>Data publikacji strony internetowej: {when("a11y-data-publikacja", s.a11y_published)}.</li>
-<li>Data ostatniej istotnej aktualizacji: {when("a11y-data-aktualizacja", s.a11y_updated)}.</li>
+<li>Data publikacji strony internetowej: {published}.</li>
+<li>Data ostatniej istotnej aktualizacji: {updated}.</li>
 </ul>
 
 <h2>Stan dostępności cyfrowej</h2>
-<p id="a11y-status">{e(status)}</p>
+<p id="a11y-status">{status}</p>
 <h3>Treści niedostępne</h3>
-<p>{e(exceptions)}</p>
+{exceptions}
 
 <h2>Przygotowanie deklaracji dostępności</h2>
-<p>Deklarację sporządzono dnia {when("a11y-data-sporzadzenie", s.a11y_prepared)}
+<p>Deklarację sporządzono dnia {prepared}
 na podstawie samooceny przeprowadzonej przez podmiot publiczny (testy automatyczne narzędziem axe-core według WCAG 2.1
 na poziomie AA na ekranach telefonu i komputera oraz obsługa samą klawiaturą). Deklarację ostatnio poddano przeglądowi
-i aktualizacji dnia {e(_day(s.a11y_updated))}.</p>
+i aktualizacji dnia {reviewed}.</p>
 
 <h2>Skróty klawiaturowe</h2>
 <p>Serwis nie ma własnych skrótów klawiaturowych. Działają standardowe skróty przeglądarki; pierwszy klawisz Tab
@@ -85,9 +159,9 @@ pokazuje łącze „Przejdź do treści”.</p>
 
 <h2 id="a11y-kontakt">Informacje zwrotne i dane kontaktowe</h2>
 <p>W przypadku problemów z dostępnością strony internetowej prosimy o kontakt. Osobą kontaktową jest
-<span id="a11y-osoba">{e(s.a11y_contact_name)}</span>, adres poczty elektronicznej
-<a id="a11y-email" href="mailto:{e(email)}">{e(email)}</a>. Kontaktować można się także dzwoniąc na numer
-telefonu <a id="a11y-telefon" href="tel:{e(''.join(c for c in phone if c.isdigit() or c == '+'))}">{e(phone)}</a>.
+{contact}, adres poczty elektronicznej
+<a id="a11y-email" href="mailto:{email}">{email}</a>. Kontaktować można się także dzwoniąc na numer
+telefonu <a id="a11y-telefon" href="tel:{tel}">{phone}</a>.
 Tą samą drogą można składać wnioski o udostępnienie informacji niedostępnej i składać żądania zapewnienia
 dostępności.</p>
 
@@ -110,28 +184,90 @@ wskazanej wyżej procedury można także złożyć wniosek do
 <a href="https://bip.brpo.gov.pl/">Rzecznika Praw Obywatelskich</a>.</p>
 
 <h2 id="a11y-architektura">Dostępność architektoniczna</h2>
-<p>{e(building)}</p>
+{building}
 
 <h2 id="a11y-jezyk-migowy">Dostępność tłumacza języka migowego</h2>
 <p>Osoby uprawnione mogą skorzystać z pomocy tłumacza polskiego języka migowego (PJM), systemu językowo-migowego
 (SJM) lub sposobu komunikowania się osób głuchoniewidomych (SKOGN) w Biurze Obsługi Klienta. Usługę należy zgłosić
 co najmniej 3 dni robocze przed wizytą: telefonicznie, e-mailem na adres
-<a href="mailto:{e(email)}">{e(email)}</a> lub przez wiadomość w e-BOK.</p>
+<a href="mailto:{email}">{email}</a> lub przez wiadomość w e-BOK.</p>
 
 <h2 id="a11y-aplikacje">Aplikacje mobilne</h2>
 <p>e-BOK działa w przeglądarce telefonu i można go zainstalować na ekranie głównym (aplikacja internetowa,
 PWA) bez sklepu z aplikacjami. Ta deklaracja obejmuje również tę wersję.</p>
 <p><a href="/">Wróć do e-BOK</a> · <a href="/informacje">Informacje: cenniki, wzory umów, formularze</a></p>
-</main>
-</body>
-</html>
+"""
+
+_BODY_EN = """<h1 id="a11y-wstep">Accessibility statement</h1>
+<p><span id="a11y-podmiot">{utility}</span> is committed to making its website accessible in accordance with the
+Act of 4 April 2019 on the digital accessibility of websites and mobile applications of public bodies. This
+accessibility statement applies to
+<a id="a11y-url" href="{url}/">the electronic Customer Service Office (e-BOK)</a>.</p>
+<ul>
+<li>Date of publication of the website: {published}.</li>
+<li>Date of the last significant update: {updated}.</li>
+</ul>
+
+<h2>Digital accessibility status</h2>
+<p id="a11y-status">{status}</p>
+<h3>Inaccessible content</h3>
+{exceptions}
+
+<h2>Preparation of this accessibility statement</h2>
+<p>This statement was prepared on {prepared}
+on the basis of a self-assessment carried out by the public body (automated tests with axe-core against WCAG 2.1
+level AA on phone and desktop screens, and use with the keyboard alone). The statement was last reviewed and
+updated on {reviewed}.</p>
+
+<h2>Keyboard shortcuts</h2>
+<p>The service has no keyboard shortcuts of its own. The browser's standard shortcuts work; the first press of Tab
+shows the “Skip to content” link.</p>
+
+<h2 id="a11y-kontakt">Feedback and contact information</h2>
+<p>If you have problems with the accessibility of the website, please contact us. The contact person is
+{contact}, e-mail address
+<a id="a11y-email" href="mailto:{email}">{email}</a>. You can also call
+<a id="a11y-telefon" href="tel:{tel}">{phone}</a>.
+The same way you can request information that is not accessible and demand that accessibility be ensured.</p>
+
+<h2 id="a11y-procedura">Request and complaint procedure</h2>
+<p>Everyone has the right to demand that a website, a mobile application or any of their elements be made
+digitally accessible. You can also ask for the information to be made available in an alternative form, for
+example by reading out a document that is not digitally accessible or describing a film without audio
+description. The demand should include the details of the person making it, the website or mobile application
+concerned, and a way to contact them. If the person asks for the information in an alternative form, they should
+also say which form suits them.</p>
+<p>The public body should fulfil the demand without delay and no later than 7 days from the day it was made. If
+this deadline cannot be met, the public body informs the person without delay when the demand can be fulfilled;
+this may not be later than 2 months from the day it was made. If digital accessibility cannot be ensured, the
+public body may offer an alternative way of accessing the information.</p>
+<p>If the public body refuses to ensure accessibility or an alternative way of accessing the information, the
+person may file a complaint about ensuring the digital accessibility of the website, the mobile application or
+their element. After this procedure, a request may also be filed with the
+<a href="https://bip.brpo.gov.pl/" lang="pl">Rzecznik Praw Obywatelskich</a> (the Polish Ombudsman).</p>
+
+<h2 id="a11y-architektura">Architectural accessibility</h2>
+{building}
+
+<h2 id="a11y-jezyk-migowy">Sign language interpreting</h2>
+<p>Eligible persons can use an interpreter of Polish Sign Language (PJM), sign-language system (SJM) or the
+communication method for deafblind people (SKOGN) at the Customer Service Office. Please book the service at least
+3 working days before the visit: by phone, by e-mail to
+<a href="mailto:{email}">{email}</a> or by a message in e-BOK.</p>
+
+<h2 id="a11y-aplikacje">Mobile applications</h2>
+<p>e-BOK runs in the phone's browser and can be installed on the home screen (a web application, PWA) without an
+app store. This statement covers that version too.</p>
+<p><a href="/">Back to e-BOK</a> · <a href="/informacje">Information: price lists, contract templates, forms</a></p>
 """
 
 
 @get("/deklaracja-dostepnosci", include_in_schema=False)
-async def accessibility_statement(settings: SettingsDep) -> Response[str]:
-    return Response(statement_html(settings), media_type="text/html; charset=utf-8",
-                    headers={"cache-control": "no-cache"})
+async def accessibility_statement(request: Request[Any, Any, Any], settings: SettingsDep) -> Response[str]:
+    lang = statement_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+    # the service worker keeps the last one seen per language for offline reading (service-worker/sw.js)
+    return Response(statement_html(settings, lang), media_type="text/html; charset=utf-8",
+                    headers={"cache-control": "no-cache", "content-language": lang, "vary": "Accept-Language"})
 
 
 controllers = [accessibility_statement]

@@ -41,7 +41,9 @@ def service_worker_source() -> str:
     for path in [*files, SW, MANIFEST]:
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
-    shell = ["/", "/offline.html", "/manifest.json"] + [
+    # the accessibility statement is the server's page: both languages, so it reads offline too
+    statement = ["/deklaracja-dostepnosci?lang=pl", "/deklaracja-dostepnosci?lang=en"]
+    shell = ["/", "/offline.html", "/manifest.json", *statement] + [
         "/static/" + p.relative_to(PWA).as_posix() for p in files if p.relative_to(PWA).as_posix() not in PAGE_ONLY
     ]
     header = f"const EBOK_VERSION = {json.dumps(h.hexdigest()[:16])};\nconst EBOK_SHELL = {json.dumps(shell)};\n"

@@ -209,3 +209,32 @@ async def test_accessibility_statement_is_html_with_the_required_sections(client
     y, m, d = settings.a11y_published.split("-")
     assert f'datetime="{settings.a11y_published}">{d}.{m}.{y}</time>' in page
     assert "częściowo zgodny" in page and "Rzecznika Praw Obywatelskich" in page and "7 dni" in page
+    assert r.headers["content-language"] == "pl" and 'href="/deklaracja-dostepnosci?lang=en"' in page
+
+
+async def test_accessibility_statement_in_english_by_choice_or_by_the_browser(client, settings):
+    r = await client.get("/deklaracja-dostepnosci?lang=en")
+    page = r.text
+    assert r.status_code == 200 and r.headers["content-language"] == "en"
+    assert '<html lang="en">' in page and "<script" not in page
+    assert ">Accessibility statement</h1>" in page and "partially compliant" in page and "7 days" in page
+    for section in ("a11y-wstep", "a11y-podmiot", "a11y-url", "a11y-data-publikacja", "a11y-data-aktualizacja",
+                    "a11y-status", "a11y-data-sporzadzenie", "a11y-kontakt", "a11y-osoba", "a11y-email",
+                    "a11y-telefon", "a11y-procedura", "a11y-architektura", "a11y-jezyk-migowy", "a11y-aplikacje"):
+        assert f'id="{section}"' in page, section
+    assert settings.utility_name in page and settings.office_email in page and settings.utility_phone in page
+    assert 'href="/deklaracja-dostepnosci?lang=pl" hreflang="pl" lang="pl"' in page  # the way back
+    for accept, lang in (("en-GB,en;q=0.9", "en"), ("uk-UA,uk;q=0.9,en;q=0.8,pl;q=0.7", "en"),
+                         ("uk,pl;q=0.9,en;q=0.8", "pl"), ("de-DE", "pl"), ("", "pl")):
+        r = await client.get("/deklaracja-dostepnosci", headers={"accept-language": accept})
+        assert r.headers["content-language"] == lang, accept
+        assert f'<html lang="{lang}">' in r.text
+    # ?lang= wins over the browser; an unknown one is ignored
+    r = await client.get("/deklaracja-dostepnosci?lang=pl", headers={"accept-language": "en"})
+    assert r.headers["content-language"] == "pl"
+    r = await client.get("/deklaracja-dostepnosci?lang=xx", headers={"accept-language": "en"})
+    assert r.headers["content-language"] == "en"
+    # the service worker precaches both, so the statement reads offline
+    sw = (await client.get("/sw.js")).text
+    shell = json.loads(sw.split("const EBOK_SHELL = ", 1)[1].split(";\n", 1)[0])
+    assert {"/deklaracja-dostepnosci?lang=pl", "/deklaracja-dostepnosci?lang=en"} <= set(shell)

@@ -227,6 +227,41 @@ def test_accessibility_statement_from_every_footer(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
 
 
+def test_accessibility_statement_in_english_and_offline(page, context):
+    page.goto("/logowanie")
+    page.locator(".lang-btn[lang=en]").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Logowanie")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed: the shell and both statements kept
+    page.get_by_test_id("contact-block").get_by_role("link", name="Deklaracja dostępności").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("#a11y-status")).to_contain_text("partially compliant")
+    expect(page.locator("#a11y-email")).to_have_text("bok@wodociagi-demo.pl")
+    expect(page.get_by_role("heading", name="Request and complaint procedure")).to_be_visible()
+    page.screenshot(path=RUN_DIR / "statement-en-390.png", full_page=True)
+    assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    page.screenshot(path=RUN_DIR / "statement-en-1366.png", full_page=True)
+    page.get_by_role("link", name="Wersja polska").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deklaracja dostępności")
+    expect(page.get_by_role("link", name="English version")).to_be_visible()
+
+    # offline: the service worker answers with the statement it keeps, in the language asked for or
+    # else the browser's (this one is pl-PL), styled (the stylesheet is in the shell)
+    context.set_offline(True)
+    try:
+        page.goto("/deklaracja-dostepnosci?lang=en")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
+        expect(page.locator("#a11y-telefon")).to_be_visible()
+        page.goto("/deklaracja-dostepnosci")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Deklaracja dostępności")
+        assert page.evaluate("getComputedStyle(document.querySelector('.app-header')).display") != "inline"
+        assert_accessible(page)
+    finally:
+        context.set_offline(False)
+
+
 def test_wide_screen_documents_and_invoice_lines_are_tables(page):
     log_in(page, "anna.nowak@example.com")
     page.set_viewport_size(DESKTOP)

@@ -1,7 +1,7 @@
 // The frame around every view: header (brand, connection, language, logout), navigation
 // (bottom tab bar on phones, side column on wide screens) and the public contact block.
 import { html } from '../preact.js';
-import { t, LANGUAGES } from '../i18n.js';
+import { t, getLang, LANGUAGES } from '../i18n.js';
 import { telHref } from '../format.js';
 import { Icon } from './icons.js';
 import { ConnectionPill } from './status.js';
@@ -118,6 +118,6 @@ export function ContactBlock({ config, me }) {
         <p class="utility-name">${u.name}</p>
         <p><a href="/informacje">${t('footer.information')}</a>${!me && html` · <a href="/rejestracja">${t('footer.register')}</a>`}</p>`
       : html`<p>${t('contact.unavailable')}</p>`}
-    <p><a href="/deklaracja-dostepnosci" target="_self" lang="pl">Deklaracja dostępności</a></p>
+    <p><a href=${`/deklaracja-dostepnosci${['pl', 'en'].includes(getLang()) ? `?lang=${getLang()}` : ''}`} target="_self" lang="pl">Deklaracja dostępności</a></p>
   </footer>`;
 }
