@@ -263,6 +263,7 @@ const TEXTS = {
     'visit.reasons': 'Причини: {reasons}',
     'visit.access': 'Доступ: {note}',
     'visit.photo': 'Контрольне фото',
+    'visit.preview': 'Попередній перегляд контрольного фото',
     'visit.value': 'Показання водоміра на місці (м³)',
     'visit.diff': 'Різниця з показанням клієнта: {diff}',
     'visit.same': 'Збігається з показанням клієнта.',
