@@ -4,28 +4,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import {
   formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw,
 } from '../../pwa/app/format.js';
 import { DICTIONARIES, t, setLang, errorText, loadLanguage } from '../../pwa/app/i18n.js';
 import { disagree, parseM3 } from '../../pwa/app/plausibility.js';
-// the views' own dictionaries join DICTIONARIES when imported, as they do when a view loads
-import '../../pwa/app/i18n/account-views.js';
-import '../../pwa/app/i18n/billing-views.js';
-import '../../pwa/app/i18n/outages-views.js';
-import '../../pwa/app/i18n/inspections-views.js';
-import '../../pwa/app/i18n/staff-views.js';
-import '../../pwa/app/i18n/applications-views.js';
-import '../../pwa/app/i18n/integration-views.js';
-import '../../pwa/app/i18n/kartoteka.js';
-import '../../pwa/app/i18n/public-views.js';
-import '../../pwa/app/i18n/readings-views.js';
-import '../../pwa/app/i18n/audit-views.js';
-import '../../pwa/app/i18n/customer-views.js';
+// the views' own dictionaries join DICTIONARIES when imported, as they do when a view loads: every
+// file in pwa/app/i18n/, so a new one is checked without being listed here
+const I18N = resolve(dirname(fileURLToPath(import.meta.url)), '../../pwa/app/i18n');
+for (const name of readdirSync(I18N).filter((f) => f.endsWith('.js')).sort()) await import(pathToFileURL(join(I18N, name)).href);
 
-await loadLanguage('en'); // English shell texts load on demand, as when a person picks EN
+// English and Ukrainian shell texts load on demand, as when a person picks EN or УКР
+await loadLanguage('en');
+await loadLanguage('uk');
+const LANGS = ['pl', 'en', 'uk'];
 
 const NBSP = '\u00a0';
 const PWA = resolve(dirname(fileURLToPath(import.meta.url)), '../../pwa');
@@ -60,8 +54,35 @@ test('phone links and addresses', () => {
   assert.equal(formatAddress({ street: 'ul. Zielona', house_number: '5', apartment: '', town: 'Olecko' }), 'ul. Zielona 5, Olecko');
 });
 
-test('both languages have the same keys', () => {
-  assert.deepEqual(Object.keys(DICTIONARIES.en).sort(), Object.keys(DICTIONARIES.pl).sort());
+test('every language has the same keys as Polish', () => {
+  assert.deepEqual(Object.keys(DICTIONARIES).sort(), [...LANGS].sort());
+  for (const lang of ['en', 'uk']) {
+    const keys = Object.keys(DICTIONARIES[lang]);
+    assert.deepEqual(Object.keys(DICTIONARIES.pl).filter((key) => !keys.includes(key)), [], `${lang} lacks these texts`);
+    assert.deepEqual(keys.filter((key) => !(key in DICTIONARIES.pl)), [], `${lang} has texts Polish does not`);
+  }
+});
+
+test('every language fills the same placeholders', () => {
+  const names = (text) => [...new Set([...(typeof text === 'object' ? Object.values(text).join(' ') : text)
+    .matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
+  const differ = [];
+  for (const [key, text] of Object.entries(DICTIONARIES.pl)) {
+    for (const lang of ['en', 'uk']) {
+      if (key in DICTIONARIES[lang] && names(DICTIONARIES[lang][key]).join() !== names(text).join()) {
+        differ.push(`${lang} ${key}: {${names(DICTIONARIES[lang][key])}} instead of {${names(text)}}`);
+      }
+    }
+  }
+  assert.deepEqual(differ, []);
+});
+
+test('Ukrainian texts are shown when Ukrainian is chosen', () => {
+  assert.equal(setLang('uk'), 'uk');
+  assert.equal(t('nav.dashboard'), 'Головна');
+  assert.equal(t('nav.unsent', { count: 22 }), '22 ненадіслані показання');
+  assert.equal(errorText({ code: 'invalid_credentials' }), 'Неправильний логін або пароль.');
+  setLang('pl');
 });
 
 // Every stable error code the server can answer with (ApiError("code", ...), PhotoError codes and
@@ -113,20 +134,28 @@ test('error messages', () => {
 });
 
 // The counted phrase of every message that depends on a number: Polish [1, 2, 5] forms (one, few,
-// many) and English [1, 2] forms; Ukrainian [1, 2, 5] forms (one, few, many; 22 takes few, like 2).
-// A new counted message needs its line here, so its forms get read.
+// many), English [1, 2] forms (one, other) and Ukrainian [1, 2, 5, 1.5] forms (one, few, many, other:
+// 21 takes one, 22 few like 2, 11–14 many, a fraction other). A new counted message needs its line
+// here, so its forms get read.
 const COUNTED = {
-  'nav.unsent': { pl: ['niewysłany odczyt', 'niewysłane odczyty', 'niewysłanych odczytów'], en: ['unsent reading', 'unsent readings'] },
-  'route.downloaded': { pl: ['wizyta,', 'wizyty,', 'wizyt,'], en: ['visit,', 'visits,'], uk: ['візит,', 'візити,', 'візитів,'] },
-  'visit.meter': { pl: ['cyfra', 'cyfry', 'cyfr'], en: ['digit', 'digits'], uk: ['цифра', 'цифри', 'цифр'] },
-  'outages.points': { pl: ['wskazany adres', 'wskazane adresy', 'wskazanych adresów'], en: ['listed address', 'listed addresses'] },
-  'appl.unsent': { pl: ['niewysłany wniosek', 'niewysłane wnioski', 'niewysłanych wniosków'], en: ['unsent application', 'unsent applications'], uk: ['ненадіслана заява', 'ненадіслані заяви', 'ненадісланих заяв'] },
-  'sapp.daysLeft': { pl: ['dzień', 'dni', 'dni'], en: ['day left', 'days left'], uk: ['день', 'дні', 'днів'] },
-  'sapp.overdue': { pl: ['dzień', 'dni', 'dni'], en: ['day overdue', 'days overdue'], uk: ['день', 'дні', 'днів'] },
+  'nav.unsent': { pl: ['niewysłany odczyt', 'niewysłane odczyty', 'niewysłanych odczytów'], en: ['unsent reading', 'unsent readings'],
+    uk: ['ненадіслане показання', 'ненадіслані показання', 'ненадісланих показань', 'ненадісланого показання'] },
+  'route.downloaded': { pl: ['wizyta,', 'wizyty,', 'wizyt,'], en: ['visit,', 'visits,'], uk: ['візит,', 'візити,', 'візитів,', 'візиту,'] },
+  'visit.meter': { pl: ['cyfra', 'cyfry', 'cyfr'], en: ['digit', 'digits'], uk: ['цифра', 'цифри', 'цифр', 'цифри'] },
+  'outages.points': { pl: ['wskazany adres', 'wskazane adresy', 'wskazanych adresów'], en: ['listed address', 'listed addresses'],
+    uk: ['вказана адреса', 'вказані адреси', 'вказаних адрес', 'вказаної адреси'] },
+  'appl.unsent': { pl: ['niewysłany wniosek', 'niewysłane wnioski', 'niewysłanych wniosków'], en: ['unsent application', 'unsent applications'],
+    uk: ['ненадіслана заява', 'ненадіслані заяви', 'ненадісланих заяв', 'ненадісланої заяви'] },
+  'sapp.daysLeft': { pl: ['dzień', 'dni', 'dni'], en: ['day left', 'days left'], uk: ['день', 'дні', 'днів', 'дня'] },
+  'sapp.overdue': { pl: ['dzień', 'dni', 'dni'], en: ['day overdue', 'days overdue'], uk: ['день', 'дні', 'днів', 'дня'] },
 };
-// which of the [1, 2, 5] forms each number takes, written out rather than asked of Intl.PluralRules
-const PL_FORM = { 1: 0, 2: 1, 3: 1, 4: 1, 5: 2, 12: 2, 13: 2, 21: 2, 22: 1, 24: 1, 25: 2, 112: 2, 122: 1 };
-const EN_FORM = { 1: 0, 2: 1, 5: 1, 12: 1, 22: 1, 112: 1 };
+// which of the forms each number takes, written out rather than asked of Intl.PluralRules
+const FORMS = {
+  pl: { 1: 0, 2: 1, 3: 1, 4: 1, 5: 2, 12: 2, 13: 2, 21: 2, 22: 1, 24: 1, 25: 2, 112: 2, 122: 1 },
+  en: { 1: 0, 2: 1, 5: 1, 12: 1, 22: 1, 112: 1 },
+  uk: { 1: 0, 2: 1, 3: 1, 4: 1, 5: 2, 11: 2, 12: 2, 14: 2, 21: 0, 22: 1, 25: 2, 101: 0, 111: 2, 112: 2, 122: 1, 1.5: 3 },
+};
+const FORM_NAMES = { pl: ['few', 'many', 'one'], en: ['one', 'other'], uk: ['few', 'many', 'one', 'other'] };
 
 test('every message with a number has its plural forms, and each number gets the right one', () => {
   const countKeys = Object.keys(DICTIONARIES.pl).filter((key) => {
@@ -135,7 +164,7 @@ test('every message with a number has its plural forms, and each number gets the
   });
   assert.ok(countKeys.length >= 10);
   for (const key of countKeys) {
-    for (const lang of ['pl', 'en']) {
+    for (const lang of LANGS) {
       const text = DICTIONARIES[lang][key];
       if (typeof text === 'string') {
         // only the label form ("odczyty: 3", "(3)") reads right with any number without forms
@@ -143,12 +172,10 @@ test('every message with a number has its plural forms, and each number gets the
           `${lang} ${key} puts {count} into a sentence: it needs plural forms`);
         continue;
       }
-      assert.deepEqual(Object.keys(text).sort(), lang === 'pl' ? ['few', 'many', 'one'] : ['one', 'other'],
-        `${lang} ${key} forms`);
-      assert.ok(COUNTED[key], `${key} has plural forms but no expected phrases in COUNTED`);
+      assert.deepEqual(Object.keys(text).sort(), FORM_NAMES[lang], `${lang} ${key} forms`);
+      assert.ok(COUNTED[key] && COUNTED[key][lang], `${lang} ${key} has plural forms but no expected phrases in COUNTED`);
       setLang(lang);
-      const table = lang === 'pl' ? PL_FORM : EN_FORM;
-      for (const [n, form] of Object.entries(table)) {
+      for (const [n, form] of Object.entries(FORMS[lang])) {
         const shown = t(key, { count: Number(n), serial: 'A1' });
         assert.ok(shown.includes(`${n} ${COUNTED[key][lang][form]}`), `${lang} ${key} with ${n}: ${shown}`);
         assert.ok(!shown.includes('{'), shown);
@@ -159,6 +186,9 @@ test('every message with a number has its plural forms, and each number gets the
   assert.deepEqual(Object.keys(COUNTED).filter((key) => typeof DICTIONARIES.pl[key] !== 'object'), []);
   assert.equal(t('nav.unsent', { count: 1 }), '1 niewysłany odczyt');
   assert.equal(t('outages.points', { count: 22 }), '22 wskazane adresy');
+  setLang('uk');
+  assert.equal(t('outages.points', { count: 21 }), '21 вказана адреса');
+  setLang('pl');
 });
 
 test('index.html preloads exactly the modules main.js imports statically', () => {

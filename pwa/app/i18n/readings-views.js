@@ -45,6 +45,27 @@ const TEXTS = {
     'error.reading_date_outside_window': 'The reading date is before the current reading period. Choose a day in this period.',
     'error.reading_date_before_last': 'The reading date is earlier than this meter\'s last reading.',
   },
+  uk: {
+    'capture.date': 'Дата показання',
+    'history.perDayTitle': 'Середнє добове споживання води за місяцями',
+    'history.perDayHint': 'Споживання між двома показаннями розподілено рівномірно на дні між ними.',
+    'history.unitL': 'літрів на добу',
+    'history.unitM3': 'м³ на добу',
+    'history.estimatedLegend': 'оцінка: цього місяця показання не було',
+    'history.gap': 'немає даних',
+    'history.perDay': 'На добу',
+    'history.inMonth': 'За місяць',
+    'history.peak': 'Найбільше: {value} у місяці {month}.',
+    'capture.takePhoto': 'Сфотографувати',
+    'capture.fromGallery': 'Вибрати з галереї',
+    'capture.retake': 'Сфотографувати ще раз',
+    'capture.removePhoto': 'Видалити фото',
+    'capture.photoReady': 'Фото додано. Перевірте на попередньому перегляді, чи видно цифри.',
+    'capture.dateHint': 'Якщо показання водоміра записали раніше, наприклад на папері, виберіть день показання: з {from} до сьогодні.',
+    'error.reading_date_future': 'Дата показання не може бути пізнішою за сьогоднішню.',
+    'error.reading_date_outside_window': 'Дата показання раніша за поточний період показань. Виберіть день із цього періоду.',
+    'error.reading_date_before_last': 'Дата показання раніша за останнє показання цього водоміра.',
+  },
 };
 
 for (const [lang, texts] of Object.entries(TEXTS)) Object.assign(DICTIONARIES[lang] ??= {}, texts);
