@@ -292,7 +292,7 @@ async def _store_result(settings: Settings, user: CurrentUser, key: str, visit: 
             outcome = "confirmed" if result == "confirmed" else "corrected"
             await readings.record_verification(
                 str(visit["reading"]), outcome, user.id,
-                note=f"Skorygowany przez inkasenta: {found / 1000:.3f} m³".replace(".", ","),
+                note=f"Skorygowany przez inkasenta: {found / 1000:.3f} m³".replace(".", ","), found_litres=found,
             )
         await idempotency.complete(key, 201, body)
 

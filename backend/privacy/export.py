@@ -66,6 +66,7 @@ DERIVED: dict[str, tuple[str, str, str]] = {
     "push_delivery": ("subscription_id", "push_subscription", "id"),
     "sms_message": ("customer", "customer", "id"),  # the SMS sent to the customer's phone
     "reminder": ("customer", "customer", "id"),  # reading reminders sent to the customer
+    "notice": ("customer", "customer", "id"),  # notices about the customer's readings, bills, payments, outages
     # the audit log's entries about the customer's registry data (before/after of each change)
     "audit_entry": ("customer_id", "customer", "id"),
     # the utility's machine clients' tokens have no owner; a resident's own read-only tokens name the account

@@ -17,7 +17,7 @@ import msgspec
 
 from backend.accounts.schemas import CurrentUser
 from backend.audit import services as audit
-from backend.core import idempotency, metrics, storage
+from backend.core import idempotency, metrics, notify, storage
 from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
 from backend.core.db import json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
@@ -479,7 +479,17 @@ async def _review(user: CurrentUser, reading_id: str, decision: str, note: str) 
                         "meter_serial": meter["serial"] if meter else None},
                        customer_id=meter["customer_id"] if meter else None)
     await webhooks.emit("reading.status_changed", _event(row, meter))
+    if decision == "reject" and meter and row["source"] == "resident":  # a value the resident gave
+        await notify.emit([_notice("reading_rejected", row, meter)])
     return _reading_out(row)
+
+
+def _notice(kind: str, r: dict[str, Any], meter: dict[str, Any], found_litres: int | None = None) -> notify.Event:
+    """The resident's notice that the office rejected, or an inspector corrected, their reading."""
+    return notify.Event(kind, str(meter["customer_id"]), str(r["id"]), {
+        "meter_id": str(r["meter"]), "serial": meter["serial"], "value_litres": int(r["value_litres"]),
+        "day": local_day(r["captured_at"]).isoformat(), "note": r.get("review_note") or "",
+        "found_litres": found_litres})
 
 
 async def record_office_reading(meter_id: str, litres: int, captured_at: datetime, staff_id: str) -> str:
@@ -498,9 +508,11 @@ async def reading_value(reading_id: str) -> rules.Previous | None:
     return rules.Previous(int(row["value_litres"]), row["captured_at"]) if row else None
 
 
-async def record_verification(reading_id: str, outcome: str, inspector_id: str, note: str = "") -> None:
+async def record_verification(reading_id: str, outcome: str, inspector_id: str, note: str = "",
+                              found_litres: int | None = None) -> None:
     """An inspector's visit settles a resident's reading: confirmed keeps it (and accepts a
-    flagged one); corrected sets it aside, the inspector's own reading counts for billing."""
+    flagged one); corrected sets it aside, the inspector's own reading (`found_litres`) counts for
+    billing, and the resident is told."""
     values: dict[Any, Any] = {Reading.verification: outcome, Reading.reviewed_by: inspector_id,
                               Reading.reviewed_at: now()}
     if outcome == "confirmed":
@@ -513,6 +525,8 @@ async def record_verification(reading_id: str, outcome: str, inspector_id: str, 
         if updated:
             meter = await customers.meter(str(updated[0]["meter"]))
             await webhooks.emit("reading.status_changed", _event(updated[0], meter))
+            if outcome == "corrected" and meter and updated[0]["source"] == "resident":
+                await notify.emit([_notice("reading_corrected", updated[0], meter, found_litres)])
 
 
 def csv_rows(h: HistoryOut) -> list[list[str]]:

@@ -1,0 +1,253 @@
+"""Notices about a resident's own data (issue 15.2): for each kind of event what the push service,
+the SMTP server and the SMS gateway receive — once per channel, none on a channel turned off, in
+the account's language, push and SMS held through the quiet hours, nothing twice when a job runs
+again. The moments are fixed: the fan-out and the sender are given the time they run at, as the
+reminders' tests do; the mail and SMS jobs run through their real handlers to the local servers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+
+from backend.accounts.tables import User
+from backend.consents import services as consents
+from backend.core import notify
+from backend.core.clock import WARSAW, iso
+from backend.core.mail import MailDelivery
+from backend.core.sms import SmsDelivery
+from backend.core.tables import OutboxJob
+from backend.customers.tables import Customer
+from backend.notices import fanout
+from backend.notices.tables import Notice
+from tests.api.test_outages import fresh_vapid_keys, resident, subscribe  # noqa: F401
+from tests.api.test_readings import post_reading
+from tests.push_service import PushService
+from tests.sms_gateway import TOKEN, SmsGateway
+from tests.support import log_in, make_user
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    g = SmsGateway()
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def settings(settings, gateway, smtp_server):
+    gateway.sent.clear()
+    smtp_server.messages.clear()
+    return msgspec.structs.replace(settings, run_worker=False, smsapi_token=TOKEN, smsapi_url=gateway.url,
+                                   sms_sender="WODOCIAGI", sms_monthly_limit=1000)
+
+
+@pytest.fixture
+def push():
+    service = PushService()
+    yield service
+    service.stop()
+
+
+def warsaw(*args: int) -> datetime:
+    return datetime(*args, tzinfo=WARSAW).astimezone(UTC)
+
+
+DAY = warsaw(2026, 3, 10, 12, 0)  # a working hour
+NIGHT = warsaw(2026, 3, 10, 22, 30)  # the quiet hours
+
+
+async def person(client, settings, push, email: str, lang: str = "pl", *, device: str | None = None,
+                 phone: str = "", sms_on: bool = False, street: str = "ul. Lipowa") -> dict:
+    """A resident with the contact-data consent, a language, maybe a phone with notice SMS on and a
+    device subscribed to push."""
+    r = await resident(settings, email, street=street)
+    await consents.record(r["id"], "contact_data", True, "office")
+    await User.update({User.language: lang}).where(User.email == email)
+    if phone:
+        await Customer.update({Customer.phone: phone}).where(Customer.id == r["id"])
+    if device:
+        await subscribe(client, email, push.device(device))
+    if sms_on:
+        await log_in(client, email)
+        answer = await client.put("/api/preferences", json={"customer_id": r["id"], "message": "notice",
+                                                            "channel": "sms", "on": True})
+        assert answer.status_code == 200, answer.text
+    await client.delete("/api/session")
+    return r
+
+
+async def turn_off(client, r: dict, channel: str) -> None:
+    await log_in(client, r["email"])
+    answer = await client.put("/api/preferences", json={"customer_id": r["id"], "message": "notice",
+                                                        "channel": channel, "on": False})
+    assert answer.status_code == 200, answer.text
+    await client.delete("/api/session")
+
+
+async def deliver(settings, at: datetime, *, twice: bool = False) -> None:
+    """Run the due notice jobs as the worker would at `at` (each one twice with `twice`: a job
+    retried after its work was done), then the mail and SMS jobs they queued."""
+    sender = fanout.NoticeSender(settings)
+    for _ in range(5):
+        # a fan-out job is due when queued (by the real clock); a send job when its notices are
+        jobs = await OutboxJob.select().where(
+            (OutboxJob.status == "pending") & ((OutboxJob.kind == fanout.FANOUT_JOB)
+                                               | ((OutboxJob.kind == fanout.SEND_JOB) & (OutboxJob.run_after <= at)))
+        ).order_by(OutboxJob.created_at).output(load_json=True)
+        if not jobs:
+            break
+        for job in jobs:
+            for _ in range(2 if twice else 1):
+                if job["kind"] == fanout.FANOUT_JOB:
+                    await fanout.fan_out(job["payload"]["events"], at)
+                else:
+                    await sender.send(job["payload"], at)
+            await OutboxJob.update({OutboxJob.status: "done"}).where(OutboxJob.id == job["id"])
+    mail, text = MailDelivery(settings), SmsDelivery(settings, timeout=5)
+    for job in await OutboxJob.select().where(OutboxJob.kind.is_in(["mail", "sms"]) & (OutboxJob.status == "pending")
+                                              ).output(load_json=True):
+        # a mail job runs once (SMTP is at least once); an SMS job again sends nothing twice
+        for _ in range(2 if twice and job["kind"] == "sms" else 1):
+            await (mail if job["kind"] == "mail" else text)(job["payload"])
+        await OutboxJob.update({OutboxJob.status: "done"}).where(OutboxJob.id == job["id"])
+    await text.aclose()
+
+
+def pushes(push, name: str) -> list[dict]:
+    return [r.payload for r in push.received_by(name) if r.payload.get("type") == "notice"]
+
+
+def mails(smtp_server, address: str) -> list:
+    return smtp_server.to(address)
+
+
+def body_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+async def staff_session(client, settings) -> None:
+    await make_user(settings, "biuro@example.com", role="staff")
+    await log_in(client, "biuro@example.com")
+
+
+# --- a reading rejected or corrected ------------------------------------------------------------
+
+async def reject_a_reading(client, settings, r: dict, note: str = "Na zdjęciu jest 50,2 m³.") -> dict:
+    from tests.api.test_readings import add_reading
+
+    await add_reading(r["meter_id"], 50_000, datetime.now(UTC) - timedelta(days=30))
+    await log_in(client, r["email"])
+    flagged = (await post_reading(client, r["meter_id"], "40")).json()
+    assert flagged["status"] == "flagged"
+    await client.delete("/api/session")
+    await staff_session(client, settings)
+    answer = await client.post(f"/api/staff/readings/{flagged['id']}/review", json={"decision": "reject", "note": note})
+    assert answer.status_code == 200, answer.text
+    await client.delete("/api/session")
+    return flagged
+
+
+async def test_a_rejected_reading_is_told_on_each_channel_once(client, settings, push, gateway, smtp_server):
+    r = await person(client, settings, push, "odrzucony@example.com", device="phone", phone="+48 600 100 200",
+                     sms_on=True)
+    await reject_a_reading(client, settings, r)
+    await deliver(settings, DAY, twice=True)  # every job run twice: nothing is sent twice
+
+    [payload] = pushes(push, "phone")
+    assert payload["kind"] == "reading_rejected" and payload["title"] == "Odczyt nie został przyjęty"
+    assert "Na zdjęciu jest 50,2 m³." in payload["body"] and "40,000 m³" in payload["body"]
+    assert payload["url"] == f"/odczyty/historia?licznik={r['meter_id']}"
+    [message] = mails(smtp_server, "odrzucony@example.com")
+    assert message["Subject"].startswith("Odczyt nie został przyjęty")
+    assert f"http://127.0.0.1:8000/odczyty/historia?licznik={r['meter_id']}" in body_of(message)
+    [text] = gateway.sent
+    assert text.to == "48600100200" and "Na zdjęciu jest 50,2 m³." in text.message
+    assert {n["channel"]: n["status"] for n in await Notice.select()} == {"push": "sent", "email": "sent",
+                                                                          "sms": "sent"}
+
+
+async def test_a_channel_turned_off_gets_nothing_and_sms_only_when_chosen(client, settings, push, gateway,
+                                                                          smtp_server):
+    r = await person(client, settings, push, "wylaczyl@example.com", device="phone", phone="+48 600 100 201")
+    await turn_off(client, r, "email")
+    await reject_a_reading(client, settings, r)
+    await deliver(settings, DAY)
+    assert len(pushes(push, "phone")) == 1
+    assert mails(smtp_server, "wylaczyl@example.com") == [] and gateway.sent == []  # e-mail off; SMS never chosen
+
+
+async def test_no_email_without_the_contact_data_consent(client, settings, push, smtp_server):
+    r = await person(client, settings, push, "bezzgody@example.com", device="phone")
+    await consents.record(r["id"], "contact_data", False, "office")
+    await reject_a_reading(client, settings, r)
+    await deliver(settings, DAY)
+    assert len(pushes(push, "phone")) == 1 and mails(smtp_server, "bezzgody@example.com") == []
+
+
+@pytest.mark.parametrize(("lang", "title", "words"), [
+    ("en", "Your reading was not accepted", "The office's note: Zła cyfra"),
+    ("uk", "Показання не прийнято", "Примітка офісу: Zła cyfra"),
+])
+async def test_a_rejected_reading_in_the_accounts_language(client, settings, push, smtp_server, lang, title, words):
+    r = await person(client, settings, push, f"lang-{lang}@example.com", lang, device="phone")
+    await reject_a_reading(client, settings, r, note="Zła cyfra")
+    await deliver(settings, DAY)
+    [payload] = pushes(push, "phone")
+    assert payload["title"] == title and words in payload["body"] and payload["lang"] == lang
+    [message] = mails(smtp_server, f"lang-{lang}@example.com")
+    assert message["Subject"].startswith(title) and words in body_of(message)
+
+
+async def test_no_push_or_sms_in_the_quiet_hours(client, settings, push, gateway, smtp_server):
+    r = await person(client, settings, push, "noca@example.com", device="phone", phone="+48 600 100 202",
+                     sms_on=True)
+    await reject_a_reading(client, settings, r)
+    await deliver(settings, NIGHT)
+    assert pushes(push, "phone") == [] and gateway.sent == []
+    assert len(mails(smtp_server, "noca@example.com")) == 1  # e-mail does not wake anyone
+    due = {n["channel"]: n["due_at"] for n in await Notice.select()}
+    assert due["push"] == due["sms"] == warsaw(2026, 3, 11, 8, 0)
+    await deliver(settings, warsaw(2026, 3, 11, 8, 0))
+    assert len(pushes(push, "phone")) == 1 and len(gateway.sent) == 1
+    assert len(mails(smtp_server, "noca@example.com")) == 1
+
+
+async def test_an_inspectors_correction_is_told(client, settings, push, smtp_server):
+    from backend.readings import services as readings
+
+    r = await person(client, settings, push, "skorygowany@example.com", "en", device="phone")
+    await log_in(client, r["email"])
+    given = (await post_reading(client, r["meter_id"], "123,456")).json()
+    await client.delete("/api/session")
+    inspector = await make_user(settings, "inkasent@example.com", role="inspector")
+    await readings.record_verification(given["id"], "corrected", inspector, note="Skorygowany przez inkasenta: 125,000 m³",
+                                       found_litres=125_000)
+    await deliver(settings, DAY, twice=True)
+    [payload] = pushes(push, "phone")
+    assert payload["kind"] == "reading_corrected" and payload["title"] == "An inspector corrected your reading"
+    assert "instead of 123,456 m³" in payload["body"] and "125,000 m³" in payload["body"]
+    assert payload["url"] == f"/odczyty/historia?licznik={r['meter_id']}"
+    assert len(mails(smtp_server, r["email"])) == 1
+
+
+async def test_events_in_bulk_take_a_job_per_batch(client, settings):
+    events = [notify.Event("payment", f"00000000-0000-0000-0000-{i:012d}", f"p{i}", {"amount_grosze": 100})
+              for i in range(1200)]
+    assert await notify.emit(events) == 3
+    jobs = await OutboxJob.select().where(OutboxJob.kind == fanout.FANOUT_JOB)
+    assert len(jobs) == 3
+
+
+def test_texts_exist_in_every_language():
+    from backend.notices import notice_texts
+
+    for lang, words in notice_texts.WORDS.items():
+        assert set(words) == set(notice_texts.WORDS["pl"]), lang
+    for kind in notify.KINDS:
+        for lang in ("pl", "en", "uk"):
+            title, body = notice_texts.notice(kind, {"day": "2026-03-10", "due_date": "2026-03-24",
+                                                     "expected_end": iso(DAY), "amount_grosze": 12345}, lang)
+            assert title and body
+    assert notice_texts.money(123456, "pl") == "1\u00a0234,56 zł" and notice_texts.money(-5, "en") == "PLN -0.05"
