@@ -37,6 +37,11 @@ MAILS = {
                "Hello,\n\na change of the account's e-mail address to {email} was requested in the {utility} e-BOK.\n"
                "To confirm, open this single-use link (valid {hours} {hours_word}):\n{link}\n\n"
                "Until then you log in with your current address. If it was not you, ignore this message.\n\n{utility}"),
+        "uk": ("Підтвердьте нову адресу електронної пошти в e-BOK {utility}",
+               "Добрий день,\n\nв e-BOK {utility} надійшов запит на зміну адреси електронної пошти облікового "
+               "запису на {email}.\n"
+               "Щоб підтвердити, відкрийте посилання (дійсне {hours} {hours_word}, одноразове):\n{link}\n\n"
+               "До того часу Ви входите з попередньою адресою. Якщо це були не Ви, проігноруйте цей лист.\n\n{utility}"),
     },
     "notice": {
         "pl": ("Zmiana adresu e-mail w e-BOK {utility}",
@@ -47,6 +52,11 @@ MAILS = {
                "Hello,\n\na change of your account's e-mail address to {masked} was requested in the {utility} "
                "e-BOK.\nIt takes effect only once confirmed from the new address. If it was not you, change your "
                "password and call us: {phone}.\n\n{utility}"),
+        "uk": ("Зміна адреси електронної пошти в e-BOK {utility}",
+               "Добрий день,\n\nв e-BOK {utility} надійшов запит на зміну адреси електронної пошти Вашого "
+               "облікового запису на {masked}.\n"
+               "Зміна набуде чинності лише після підтвердження з нової адреси. Якщо це були не Ви, змініть пароль "
+               "і зателефонуйте нам: {phone}.\n\n{utility}"),
     },
 }
 

@@ -28,6 +28,14 @@ EXISTS_MAIL = {
     "pl": ("Konto w e-BOK {utility} już istnieje",
            "Dzień dobry,\n\nktoś (być może Ty) próbował założyć konto w e-BOK {utility} dla adresu {email}.\n"
            "Konto z tym adresem już istnieje. Jeśli nie pamiętasz hasła, ustaw nowe: {link}\n\n{utility}"),
+    "en": ("Your {utility} e-BOK account already exists",
+           "Hello,\n\nsomeone (perhaps you) tried to register in the {utility} e-BOK for {email}.\n"
+           "An account with this address already exists. If you do not remember its password, set a new one: "
+           "{link}\n\n{utility}"),
+    "uk": ("Обліковий запис у e-BOK {utility} уже існує",
+           "Добрий день,\n\nхтось (можливо, Ви) намагався зареєструватися в e-BOK {utility} для адреси {email}.\n"
+           "Обліковий запис із цією адресою вже існує. Якщо Ви не пам’ятаєте пароля, встановіть новий: {link}\n\n"
+           "{utility}"),
 }
 
 
@@ -55,9 +63,9 @@ async def register(settings: Settings, data: RegisterIn, ip: str) -> None:
     if not customer_id or not await billing.invoice_matches(customer_id, data.invoice_number, grosze):
         return
     email = accounts.normalize_email(data.email)
-    existing = await User.select(User.id).where(User.email == email).first()
-    if existing:
-        subject, text = EXISTS_MAIL["pl"]
+    existing = await User.select(User.id, User.language).where(User.email == email).first()
+    if existing:  # in the existing account's language: the mail goes to its owner
+        subject, text = EXISTS_MAIL.get(existing["language"]) or EXISTS_MAIL["pl"]
         params = {"utility": settings.utility_name, "email": email, "link": f"{settings.base_url}/nie-pamietam-hasla"}
         await queue_mail(email, subject.format(**params), text.format(**params))
         return

@@ -11,6 +11,9 @@ KIND_NAMES = {
     "en": {"connection_conditions": "Application for connection conditions", "complaint": "Complaint",
            "customer_change": "Change of customer", "contract_end": "Ending the contract",
            "meter_check": "Meter check"},
+    "uk": {"connection_conditions": "Заява про видачу технічних умов підключення", "complaint": "Скарга",
+           "customer_change": "Зміна абонента", "contract_end": "Розірвання договору",
+           "meter_check": "Експертиза водоміра"},
 }
 
 FILED = {
@@ -22,6 +25,10 @@ FILED = {
            "Hello,\n\nwe confirm that application \"{kind}\" no. {number} was filed on {day}.\n"
            "We will answer by {due}. The confirmation is attached; the application and our answer are in the "
            "e-BOK:\n{link}\n\n{utility}"),
+    "uk": ("Підтвердження подання заяви {number}",
+           "Добрий день,\n\nпідтверджуємо, що заяву «{kind}» № {number} подано {day}.\n"
+           "Ми відповімо до {due}. Підтвердження — у вкладенні; заяву та відповідь Ви знайдете в e-BOK:\n{link}\n\n"
+           "{utility}"),
 }
 
 CHANGED = {
@@ -30,6 +37,9 @@ CHANGED = {
            "{utility}"),
     "en": ("Update on application {number}",
            "Hello,\n\n{what}\nTo protect your data the details can only be read after logging in:\n{link}\n\n{utility}"),
+    "uk": ("Зміни щодо заяви {number}",
+           "Добрий день,\n\n{what}\nЗ міркувань захисту даних подробиці доступні лише після входу:\n{link}\n\n"
+           "{utility}"),
 }
 
 WHAT = {
@@ -37,6 +47,8 @@ WHAT = {
            "answered": "Biuro Obsługi Klienta odpowiedziało na wniosek nr {number}."},
     "en": {"extended": "The deadline to answer application no. {number} has been extended to {due}.",
            "answered": "The customer office has answered application no. {number}."},
+    "uk": {"extended": "Термін відповіді на заяву № {number} продовжено до {due}.",
+           "answered": "Бюро обслуговування клієнтів відповіло на заяву № {number}."},
 }
 
 OFFICE = ("[e-BOK] {kind} {number} (klient {customer}), termin {due}",

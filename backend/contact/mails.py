@@ -8,6 +8,8 @@ CATEGORY_NAMES = {
            "data_change": "Zmiana danych", "outage_report": "Zgłoszenie awarii"},
     "en": {"question": "Question", "complaint": "Complaint", "meter_problem": "Meter problem",
            "data_change": "Data change", "outage_report": "Outage report"},
+    "uk": {"question": "Запитання", "complaint": "Скарга", "meter_problem": "Проблема з водоміром",
+           "data_change": "Зміна даних", "outage_report": "Повідомлення про аварію"},
 }
 
 OFFICE = (
@@ -32,6 +34,11 @@ REPLY = {
         "A reply is waiting for you in the {utility} e-BOK",
         "Hello,\n\nthe customer office has replied to your message in the e-BOK.\n"
         "To protect your data the reply can only be read after logging in:\n{link}\n\n{utility}",
+    ),
+    "uk": (
+        "На Вас чекає відповідь в e-BOK {utility}",
+        "Добрий день,\n\nБюро обслуговування клієнтів відповіло на Ваше повідомлення в e-BOK.\n"
+        "З міркувань захисту даних текст відповіді доступний лише після входу:\n{link}\n\n{utility}",
     ),
 }
 

@@ -106,7 +106,9 @@ async def points_by_ids(ids: Iterable[str]) -> list[dict[str, Any]]:
 
 _WORDS: dict[str, dict[str, Any]] = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od",
                  "more": ("i {n} inne miejsce", "i {n} inne miejsca", "i {n} innych miejsc")},
-          "en": {"odd": "odd", "even": "even", "from": "from", "more": ("and {n} more", "and {n} more")}}
+          "en": {"odd": "odd", "even": "even", "from": "from", "more": ("and {n} more", "and {n} more")},
+          "uk": {"odd": "непарні", "even": "парні", "from": "від",
+                 "more": ("і ще {n} місце", "і ще {n} місця", "і ще {n} місць")}}
 
 
 def summary(area: dict[str, Any], points_named: list[dict[str, Any]] | None = None, limit: int = 3,

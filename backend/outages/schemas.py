@@ -128,7 +128,7 @@ class SubscriptionIn(Strict):
     expirationTime: int | float | None = None  # the browser's own field name
     service_point_ids: list[Id] | None = None  # None: all of the user's, now and later
     old_endpoint: Annotated[Line, msgspec.Meta(max_length=1000)] | None = None  # pushsubscriptionchange
-    language: Literal["pl", "en", "uk"] = "pl"
+    language: Literal["pl", "en", "uk"] = "pl"  # the device's PWA language: its alerts' words
 
 
 class SubscriptionOut(msgspec.Struct):

@@ -177,11 +177,11 @@ class OutageAlerts:
         await Publication.update({Publication.targeted_at: now()}).where(Publication.id == pub["id"])
 
     async def _emails(self, pub: dict[str, Any], outage: dict[str, Any], users: list[dict[str, Any]]) -> None:
-        street = area.summary(outage["area"])
         link = f"{self.settings.base_url}/awarie?id={outage['id']}"
         t = now()
-        mails = {lang: texts.email(outage, pub["reason"], street, link, self.settings.utility_name,
-                                   self.settings.utility_emergency_phone, t, lang) for lang in texts.MAIL}
+        mails = {lang: texts.email(outage, pub["reason"], area.summary(outage["area"], lang=lang), link,
+                                   self.settings.utility_name, self.settings.utility_emergency_phone, t, lang)
+                 for lang in texts.MAIL}
         for chunk in _chunks(users, 100):
             marks = ", ".join("({}, {}, {}, {})" for _ in chunk)
             args: list[Any] = []

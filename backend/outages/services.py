@@ -104,8 +104,8 @@ def sms_key(outage_id: Any, seq: int, customer_id: str) -> str:
 
 
 def sms_texts(settings: Settings, outage: dict[str, Any], reason: str, at: datetime) -> dict[str, str]:
-    street = area.summary(outage["area"])
-    return {lang: texts.sms(outage, reason, street, settings.utility_name, settings.utility_emergency_phone, at, lang)
+    return {lang: texts.sms(outage, reason, area.summary(outage["area"], lang=lang), settings.utility_name,
+                            settings.utility_emergency_phone, at, lang)
             for lang in texts.SMS}
 
 

@@ -10,6 +10,7 @@ from backend.core.clock import WARSAW
 KIND = {
     "pl": {"failure": "Awaria", "planned": "Prace planowane", "quality": "Ostrzeżenie o jakości wody"},
     "en": {"failure": "Failure", "planned": "Planned works", "quality": "Water quality warning"},
+    "uk": {"failure": "Аварія", "planned": "Планові роботи", "quality": "Попередження щодо якості води"},
 }
 WORDS = {
     "pl": {
@@ -21,6 +22,11 @@ WORDS = {
         "updated": "Update", "closed": "Over", "end": "Expected end: {when}.", "start": "Starts: {when}.",
         "resolved": "Water supply is back. Thank you for your patience.",
         "water_point": "Replacement water: {where}.", "no_end": "We will give the expected end soon.",
+    },
+    "uk": {
+        "updated": "Зміна", "closed": "Завершено", "end": "Очікуване завершення: {when}.",
+        "start": "Початок: {when}.", "resolved": "Водопостачання відновлено. Дякуємо за терпіння.",
+        "water_point": "Резервна вода: {where}.", "no_end": "Час завершення повідомимо незабаром.",
     },
 }
 
@@ -58,6 +64,9 @@ MAIL = {
     "en": ("Hello,", "Details: {link}", "Our emergency line, day and night: {phone}.",
            "You receive this message because e-mail alerts about outages are switched on on the Outages page "
            "of the e-BOK; you can switch them off there."),
+    "uk": ("Добрий день,", "Деталі: {link}", "Про аварії повідомляємо й даємо пояснення цілодобово за номером {phone}.",
+           "Ви отримали цей лист, бо на сторінці «Аварії» в e-BOK увімкнено сповіщення про аварії електронною "
+           "поштою; там їх також можна вимкнути."),
 }
 
 
@@ -79,6 +88,7 @@ def email(outage: dict[str, Any], reason: str, street: str, link: str, utility: 
 SMS = {
     "pl": "{utility}: {head}. {body} Awarie: {phone}",
     "en": "{utility}: {head}. {body} Emergency line: {phone}",
+    "uk": "{utility}: {head}. {body} Аварійна служба: {phone}",
 }
 
 

@@ -3,6 +3,7 @@ history; and self-registration (identical answers, rate limit)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
@@ -122,6 +123,29 @@ async def invoices(client, settings):
 def form(**kw):
     return {"customer_number": "800001", "email": "rejestracja@example.com", "name": "Nowy Klient",
             "consent": True, **kw}
+
+
+async def _mail_to(smtp_server, address: str, subject: str):
+    """The mail to `address` with this subject (the earlier test's mails may still be arriving)."""
+    for _ in range(200):
+        found = [m for m in smtp_server.to(address) if m["Subject"].startswith(subject)]
+        if found:
+            return found[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no mail {subject!r} to {address}: {[m['Subject'] for m in smtp_server.to(address)]}")
+
+
+async def test_email_change_mails_speak_the_accounts_language(client, resident, settings, smtp_server):
+    await client.patch("/api/me", json={"language": "uk"})
+    r = await client.post("/api/profile/email", json={"new_email": "jan.nowy@example.com",
+                                                      "password": "Niebieska-Woda-2026"})
+    assert r.status_code == 202
+    notice = await _mail_to(smtp_server, "jan@example.com", "Зміна адреси електронної пошти в e-BOK ")
+    assert notice["Subject"] == f"Зміна адреси електронної пошти в e-BOK {settings.utility_name}"
+    assert "ja***@example.com" in notice.get_body(preferencelist=("plain",)).get_content()
+    confirm = await _mail_to(smtp_server, "jan.nowy@example.com", "Підтвердьте нову адресу електронної пошти")
+    text = confirm.get_body(preferencelist=("plain",)).get_content()
+    assert "(дійсне 24 години, одноразове)" in text and "/potwierdz-email?token=" in link_from(confirm)
 
 
 async def test_registration_matched_and_not_matched_answer_the_same(client, invoices, smtp_server):

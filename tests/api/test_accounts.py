@@ -274,6 +274,20 @@ async def test_password_reset_by_email(client, settings, smtp_server):
     assert smtp_server.to("nobody@example.com") == []
 
 
+async def test_a_resident_reading_ukrainian_gets_the_reset_mail_in_ukrainian(client, settings, smtp_server):
+    await make_user(settings, "oksana@example.com")
+    await log_in(client, "oksana@example.com")
+    assert (await client.patch("/api/me", json={"language": "uk"})).json()["language"] == "uk"
+    await client.delete("/api/session")
+    r = await client.post("/api/account/password-reset", json={"email": "oksana@example.com"})
+    assert r.status_code == 202
+    [mail] = await smtp_server.wait_for("oksana@example.com")
+    assert mail["Subject"] == f"Скидання пароля в e-BOK {settings.utility_name}"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Добрий день,") and "(дійсне 60 хвилин, одноразове)" in text
+    assert "/reset-hasla?token=" in link_from(mail)
+
+
 async def test_change_password_needs_current_and_ends_other_sessions(client, settings):
     await make_user(settings, "ola@example.com")
     old = (await log_in(client, "ola@example.com")).cookies["ebok_session"]
@@ -368,11 +382,14 @@ async def test_many_people_logging_in_at_once_behind_one_ip_all_get_in(client, s
     assert row is None or row["failures"] == 0
 
 
-@pytest.mark.parametrize(("hours", "pl", "en"), [
-    (1, "1 godzinę", "1 hour"), (2, "2 godziny", "2 hours"), (5, "5 godzin", "5 hours"),
-    (12, "12 godzin", "12 hours"), (22, "22 godziny", "22 hours"), (72, "72 godziny", "72 hours"),
-    (112, "112 godzin", "112 hours"), (124, "124 godziny", "124 hours")])
-def test_mail_counts_take_the_plural_form_of_their_number(hours, pl, en):
+@pytest.mark.parametrize(("hours", "pl", "en", "uk"), [
+    (1, "1 godzinę", "1 hour", "1 годину"), (2, "2 godziny", "2 hours", "2 години"),
+    (5, "5 godzin", "5 hours", "5 годин"), (11, "11 godzin", "11 hours", "11 годин"),
+    (12, "12 godzin", "12 hours", "12 годин"), (21, "21 godzin", "21 hours", "21 годину"),
+    (22, "22 godziny", "22 hours", "22 години"), (72, "72 godziny", "72 hours", "72 години"),
+    (112, "112 godzin", "112 hours", "112 годин"), (124, "124 godziny", "124 hours", "124 години")])
+def test_mail_counts_take_the_plural_form_of_their_number(hours, pl, en, uk):
     params = {"utility": "W", "email": "a@b.pl", "link": "L", "phone": "1"}
     assert f"(ważny {pl}, jednorazowy)" in mail_text("activation", "pl", hours=hours, **params)[1]
     assert f"(valid {en})" in mail_text("activation", "en", hours=hours, **params)[1]
+    assert f"(дійсне {uk}, одноразове)" in mail_text("activation", "uk", hours=hours, **params)[1]

@@ -290,14 +290,16 @@ async def test_office_picks_single_points_by_address(client, settings):
     assert (await client.get("/api/staff/outages/points", params={"ids": [other]})).status_code == 404  # hidden
 
 
-@pytest.mark.parametrize(("streets", "pl", "en"), [
-    (4, "i 1 inne miejsce", "and 1 more"), (5, "i 2 inne miejsca", "and 2 more"),
-    (8, "i 5 innych miejsc", "and 5 more"), (15, "i 12 innych miejsc", "and 12 more"),
-    (25, "i 22 inne miejsca", "and 22 more")])
-def test_a_long_area_summary_counts_the_rest_in_the_right_form(streets, pl, en):
+@pytest.mark.parametrize(("streets", "pl", "en", "uk"), [
+    (4, "i 1 inne miejsce", "and 1 more", "і ще 1 місце"), (5, "i 2 inne miejsca", "and 2 more", "і ще 2 місця"),
+    (8, "i 5 innych miejsc", "and 5 more", "і ще 5 місць"), (15, "i 12 innych miejsc", "and 12 more", "і ще 12 місць"),
+    (24, "i 21 innych miejsc", "and 21 more", "і ще 21 місце"),
+    (25, "i 22 inne miejsca", "and 22 more", "і ще 22 місця")])
+def test_a_long_area_summary_counts_the_rest_in_the_right_form(streets, pl, en, uk):
     area = {"streets": [{"street": f"ul. Ulica{i}"} for i in range(streets)]}
     assert area_summary(area).endswith(f"ul. Ulica2 {pl}")
     assert area_summary(area, lang="en").endswith(f"ul. Ulica2 {en}")
+    assert area_summary(area, lang="uk").endswith(f"ul. Ulica2 {uk}")
 
 
 @pytest.mark.parametrize(("number", "apartment", "written"), [

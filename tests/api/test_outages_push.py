@@ -101,16 +101,17 @@ async def test_alert_reaches_exactly_the_devices_in_the_area(client, settings, s
 
 
 async def test_a_device_in_ukrainian_is_subscribed_and_alerted(client, settings, stub):
-    """The PWA sends the device's language with its subscription; Ukrainian is one of them (a text
-    with no Ukrainian wording yet goes out in Polish, never not at all)."""
+    """The PWA sends the device's language with its subscription; a device in Ukrainian gets the
+    alert's own words in Ukrainian (the staff's title as written)."""
     await resident(settings, "ola@example.com")
     await subscribe(client, "ola@example.com", stub.device("ola-uk"), language="uk")
     assert (await PushSubscription.select(PushSubscription.language).first())["language"] == "uk"
     await staff(settings)
-    await publish(client)
+    await publish(client, area={"town": "Olecko", "streets": [{"street": "ul. Lipowa", "parity": "odd"}]})
     assert await run_alerts(settings) == 1
     [got] = stub.received_by("ola-uk")
-    assert "ul. Lipowa" in got.payload["title"] and got.payload["body"]
+    assert got.payload["title"] == "Аварія: ul. Lipowa (непарні)"
+    assert got.payload["body"].startswith("Awaria sieci wodociągowej\nОчікуване завершення: ")
     assert set((await deliveries()).values()) == {("sent", 201)}
 
 
@@ -350,6 +351,25 @@ async def test_email_alert_in_the_residents_language(client, settings, stub, smt
     text = msg.get_body().get_content()
     assert text.startswith("Hello,") and "Expected end:" in text and "Our emergency line" in text
     assert f"Details: http://127.0.0.1:8000/awarie?id={o['id']}" in text
+    assert "Pękła rura." in text  # what the staff wrote stays as written
+
+
+async def test_email_alert_in_ukrainian_for_an_account_in_ukrainian(client, settings, stub, smtp_server):
+    await staff(settings)
+    await resident(settings, "oksana.alerty@example.com")
+    await log_in(client, "oksana.alerty@example.com")
+    await client.patch("/api/me", json={"language": "uk"})
+    await client.put("/api/alerts/email", json={"enabled": True})
+    o = await publish(client, area={"town": "Olecko", "streets": [{"street": "ul. Lipowa", "parity": "odd"}]})
+    await run_alerts(settings)
+    from backend.core.mail import MailDelivery
+
+    await outbox.Worker({"mail": MailDelivery(settings)}).run_once()
+    [msg] = await smtp_server.wait_for("oksana.alerty@example.com")
+    assert msg["Subject"] == "Аварія: ul. Lipowa (непарні) — Wodociągi Demo"
+    text = msg.get_body().get_content()
+    assert text.startswith("Добрий день,") and "Очікуване завершення:" in text and "Резервна вода:" in text
+    assert f"Деталі: http://127.0.0.1:8000/awarie?id={o['id']}" in text and "цілодобово" in text
     assert "Pękła rura." in text  # what the staff wrote stays as written
 
 
