@@ -14,6 +14,7 @@ from backend.accounts import profile, registration
 from backend.applications import mails as application_mails
 from backend.contact import mails as contact_mails
 from backend.core import i18n
+from backend.notices import notice_texts as own_data_notices
 from backend.notices import texts as notice_texts
 from backend.outages import area
 from backend.outages import texts as outage_texts
@@ -30,7 +31,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "applications.KIND_NAMES": application_mails.KIND_NAMES, "applications.FILED": application_mails.FILED,
     "applications.CHANGED": application_mails.CHANGED, "applications.WHAT": application_mails.WHAT,
     "contact.CATEGORY_NAMES": contact_mails.CATEGORY_NAMES, "contact.REPLY": contact_mails.REPLY,
-    "notices.WORDS": notice_texts.WORDS,
+    "notices.WORDS": notice_texts.WORDS, "notices.notice_texts.WORDS": own_data_notices.WORDS,
     "outages.KIND": outage_texts.KIND, "outages.WORDS": outage_texts.WORDS, "outages.MAIL": outage_texts.MAIL,
     "outages.SMS": outage_texts.SMS, "outages.area": area._WORDS,
 }
