@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from backend.billing import payments
+from backend.billing import ledger, payments
 from backend.billing.tables import Document, ReminderItem
+from backend.core import notify
 from backend.core.clock import now
 from backend.core.db import transaction
 from backend.core.errors import ApiError
@@ -239,12 +240,18 @@ async def _write(settings: Settings, items: list[DocumentItem], ids: dict[str, s
                     reason=i.reason[:300], pdf_file=files[i.number], created_at=created))
             remaining = {str(d["id"]): d["remaining_grosze"] for d in await payments.documents_with_remaining(
                 sorted({ids[i.customer_number.strip()] for i in items if i.reminds}))}
+            owed: dict[str, int] = {}
             for i in items:
                 for ref in i.reminds:
                     invoice_id = known[ref]["id"] if ref in known else doc_ids[ref]
+                    owed[i.number] = owed.get(i.number, 0) + max(remaining.get(str(invoice_id), 0), 0)
                     await ReminderItem.insert(ReminderItem(
                         id=uuid.uuid4(), reminder=doc_ids[i.number], invoice=invoice_id,
                         owed_grosze=max(remaining.get(str(invoice_id), 0), 0)))
+            # each customer is told of the new document (one job per 500 of them), as for e-BOK's own
+            await notify.emit([ledger.document_notice(
+                doc_ids[i.number], ids[i.customer_number.strip()], i.kind, i.number, i.gross_grosze, i.due_date,
+                {"owed_grosze": owed.get(i.number, 0)} if i.kind == "reminder" else None) for i in items])
             # money already paid (an overpayment, a credit) settles the new documents
             await payments.apply_credits(sorted({ids[i.customer_number.strip()] for i in items}))
     except BaseException:

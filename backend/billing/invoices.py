@@ -236,7 +236,7 @@ async def correct(settings: Settings, document_id: str) -> str:
             bill_key=f"cor:{inv['id']}:{number}", period=inv["period"], period_start=start, period_end=end,
             issue_date=issue, due_date=issue + timedelta(days=settings.payment_days), lines=diff, uses=uses,
             estimated=any(u.estimated for u in uses), refers_to=inv["id"],
-            reason=f"Korekta faktury {inv['number']}: zmiana odczytu", created_at=now())
+            reason=f"Korekta faktury {inv['number']}: zmiana odczytu", created_at=now(), notice={})
         # the meter values it billed replace the invoice's (and earlier corrections') ones
         await BilledMeter.update({BilledMeter.superseded: True}, force=True).where(
             BilledMeter.id.is_in([m["id"] for m in current]))

@@ -14,7 +14,7 @@ from typing import Any
 from backend.billing import calc, ledger, numbering
 from backend.billing.allocation import OpenDoc, allocate
 from backend.billing.tables import Allocation, Document, Payment, PaymentReport, ReminderItem
-from backend.core import clock
+from backend.core import clock, notify
 from backend.core.bulk import insert
 from backend.core.db import is_postgres, is_unique_violation, transaction
 from backend.customers import services as customers
@@ -151,9 +151,11 @@ async def apply_credits(customer_ids: Sequence[str], preferred: Sequence[str] = 
 async def record_payment(
     *, customer_id: str | None, amount_grosze: int, booked_on: date, source: str, external_id: str,
     account: str = "", payer: str = "", title: str = "", statement_id: str | None = None,
-    preferred: Sequence[str] = (), matched_by: str | None = None,
+    preferred: Sequence[str] = (), matched_by: str | None = None, notice: bool = True,
 ) -> str | None:
-    """Store a payment once per external id and allocate it; None when it was already recorded."""
+    """Store a payment once per external id and allocate it; None when it was already recorded.
+    The customer is told it was booked (core/notify) unless `notice` is False: a caller that books
+    many (a bank statement) queues those notices together, `payment_notice` per payment."""
     payment_id = uuid.uuid4()
     try:
         async with transaction():
@@ -165,6 +167,8 @@ async def record_payment(
                 await apply_credits([customer_id], preferred)
             number = await customers.number_of(customer_id) if customer_id else None
             await _received(payment_id, customer_id, number, amount_grosze, booked_on, source, external_id, title)
+            if customer_id and notice:
+                await notify.emit([payment_notice(str(payment_id), customer_id, amount_grosze, booked_on)])
             if source == "gateway":
                 await _report(payment_id)
     except Exception as exc:
@@ -181,6 +185,12 @@ async def _received(payment_id: uuid.UUID, customer_id: str | None, number: str 
         "payment_id": str(payment_id), "customer_id": customer_id, "customer_number": number,
         "amount_grosze": amount_grosze, "booked_on": booked_on.isoformat(), "source": source,
         "external_id": external_id[:120], "title": title[:300]})
+
+
+def payment_notice(payment_id: str, customer_id: str, amount_grosze: int, booked_on: date) -> notify.Event:
+    """The customer's notice that a payment was booked (online, from a bank statement, by the billing system)."""
+    return notify.Event("payment", str(customer_id), str(payment_id),
+                        {"amount_grosze": int(amount_grosze), "day": booked_on.isoformat()})
 
 
 REPORT_LOCK = 1416  # the payments feed's advisory lock (the readings feed's is 1414)
@@ -224,6 +234,7 @@ async def record_payments(items: Sequence[dict[str, Any]]) -> tuple[list[str], l
                 numbers = {c["id"]: c["number"] for c in await customers.customers_brief({str(r[1]) for r in rows})}
                 for r in rows:
                     await _received(r[0], str(r[1]), numbers.get(str(r[1])), r[2], r[3], "external", r[5], r[8])
+                await notify.emit([payment_notice(str(r[0]), str(r[1]), r[2], r[3]) for r in rows])
             return new, done
         except Exception as exc:  # recorded meanwhile by a racing request: look again
             if not is_unique_violation(exc):
@@ -254,22 +265,25 @@ async def assign_payment(payment_id: str, customer_id: str, user_id: str) -> boo
     """Staff match an unmatched payment to a customer; then it is allocated like any other."""
     async with transaction():
         updated = await Payment.update({Payment.customer: customer_id, Payment.matched_by: user_id}).where(
-            (Payment.id == payment_id) & Payment.customer.is_null()).returning(Payment.id)
+            (Payment.id == payment_id) & Payment.customer.is_null()).returning(Payment.id, Payment.amount_grosze,
+                                                                                Payment.booked_on)
         if updated:
             await apply_credits([customer_id])
+            p = updated[0]
+            await notify.emit([payment_notice(str(p["id"]), customer_id, int(p["amount_grosze"]), p["booked_on"])])
     return bool(updated)
 
 
 REMINDER_WINDOW = timedelta(days=92)  # invoices older than this were considered by earlier runs
 
 
-async def issue_reminders(settings: Settings, as_of: date, period: str) -> int:
+async def issue_reminders(settings: Settings, as_of: date, period: str, notify: bool = True) -> int:
     """One upomnienie per customer (one fee) listing each of its invoices still unpaid
     `reminder_after_days` after the due date that no reminder listed before. Returns how many
     reminders were issued; a rerun, or a run racing this one, issues none again."""
     for _attempt in range(3):
         try:
-            return await _issue_reminders(settings, as_of, period)
+            return await _issue_reminders(settings, as_of, period, notify)
         except Exception as exc:
             if not is_unique_violation(exc):
                 raise
@@ -277,7 +291,7 @@ async def issue_reminders(settings: Settings, as_of: date, period: str) -> int:
     return 0
 
 
-async def _issue_reminders(settings: Settings, as_of: date, period: str) -> int:
+async def _issue_reminders(settings: Settings, as_of: date, period: str, notify: bool) -> int:
     cutoff = as_of - timedelta(days=settings.reminder_after_days)
     overdue = await Document.select(Document.id, Document.customer, Document.number, Document.gross_grosze,
                                     Document.due_date).where(
@@ -302,7 +316,8 @@ async def _issue_reminders(settings: Settings, as_of: date, period: str) -> int:
         for (customer_id, invoices), number in zip(by_customer.items(), numbers, strict=True):
             doc_id = entries.add(customer=customer_id, kind="reminder", number=number, bill_key=f"rem:{customer_id}:{as_of}",
                                  period=period, issue_date=as_of, due_date=as_of + timedelta(days=7),
-                                 lines=[calc.reminder_line(settings.reminder_fee_grosze)], created_at=now)
+                                 lines=[calc.reminder_line(settings.reminder_fee_grosze)], created_at=now,
+                                 notice={"owed_grosze": sum(owed for _, owed in invoices)} if notify else None)
             items += [(uuid.uuid4(), doc_id, d["id"], owed) for d, owed in invoices]
         await entries.write(tx)
         await insert(tx, ReminderItem, ("id", "reminder", "invoice", "owed_grosze"), items)

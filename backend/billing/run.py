@@ -139,7 +139,7 @@ async def _store(settings: Settings, bills: list[PointBill], period: str, start:
                 customer=bill.customer_id, service_point=bill.point_id, kind="invoice", number=number,
                 bill_key=sources.invoice_key(bill.point_id, start), period=period, period_start=start, period_end=end,
                 issue_date=issue, due_date=due, lines=bill.lines, uses=bill.uses, estimated=bill.estimated,
-                created_at=now)))
+                created_at=now, notice={} if notify else None)))
         await entries.write(tx)
         customers = sorted({b.customer_id for b in bills})
         await payments.apply_credits(customers)
@@ -208,7 +208,7 @@ async def remind(settings: Settings, as_of: date, period: str, user_id: str | No
     billing: the billing system sends its reminders."""
     if settings.external_billing:
         return 0
-    count = await payments.issue_reminders(settings, as_of, period)
+    count = await payments.issue_reminders(settings, as_of, period, notify=False)  # the demo's history: told nobody
     if count:
         await BillingRun.insert(BillingRun(period=period, issue_date=as_of, invoices=0, estimated=0, reminders=count,
                                            seconds=0, started_by=user_id))

@@ -21,8 +21,9 @@ import mt940
 from backend.billing import nrb, payments
 from backend.billing.schemas import StatementOut
 from backend.billing.tables import StatementImport
+from backend.core import notify
 from backend.core.amounts import parse_grosze
-from backend.core.db import is_unique_violation
+from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError
 from backend.customers import services as customers
 from backend.settings import Settings
@@ -186,6 +187,7 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
             raise
         return _out(winner, already=True)
     matched = unmatched = duplicates = 0
+    notices: list[Any] = []
     by_number: dict[str, str | None] = {}
     for credit, external_id in zip(credits, external_ids(credits), strict=True):
         number = nrb.customer_number_for(settings, credit.account) if credit.account else None
@@ -197,17 +199,20 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
         stored = await payments.record_payment(
             customer_id=customer_id, amount_grosze=credit.amount_grosze, booked_on=credit.booked_on, source="bank",
             external_id=external_id, account=credit.account, payer=credit.payer, title=credit.title,
-            statement_id=str(statement_id))
+            statement_id=str(statement_id), notice=False)
         if stored is None:
             duplicates += 1
         elif customer_id:
             matched += 1
+            notices.append(payments.payment_notice(stored, customer_id, credit.amount_grosze, credit.booked_on))
         else:
             unmatched += 1
-    [row] = await StatementImport.update({
-        StatementImport.credits: len(credits), StatementImport.matched: matched,
-        StatementImport.unmatched: unmatched, StatementImport.duplicates: duplicates,
-    }).where(StatementImport.id == statement_id).returning(*StatementImport.all_columns())
+    async with transaction():  # the customers' notices go out in bulk (a job per 500), with the import's totals
+        [row] = await StatementImport.update({
+            StatementImport.credits: len(credits), StatementImport.matched: matched,
+            StatementImport.unmatched: unmatched, StatementImport.duplicates: duplicates,
+        }).where(StatementImport.id == statement_id).returning(*StatementImport.all_columns())
+        await notify.emit(notices)
     return _out(row, already=False)
 
 

@@ -6,7 +6,7 @@ reminders' tests do; the mail and SMS jobs run through their real handlers to th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import msgspec
 import pytest
@@ -251,3 +251,176 @@ def test_texts_exist_in_every_language():
                                                      "expected_end": iso(DAY), "amount_grosze": 12345}, lang)
             assert title and body
     assert notice_texts.money(123456, "pl") == "1\u00a0234,56 zł" and notice_texts.money(-5, "en") == "PLN -0.05"
+
+
+# --- documents: e-BOK's billing run, a correction, a reminder; the billing system's documents -----
+
+async def billed_person(client, settings, push, email: str, lang: str = "pl", number: str = "400001",
+                        device: str = "phone") -> dict:
+    """A resident whose meter has September's and October's readings, ready for October's run."""
+    from backend.billing.tariffs import add_tariff
+    from tests.api.test_billing import reading, utc
+
+    if not await _tariff_exists():
+        await add_tariff("Taryfa", date(2024, 1, 1), 344, 559, 386)
+    r = await person(client, settings, push, email, lang, device=device)
+    await Customer.update({Customer.number: number}).where(Customer.id == r["id"])
+    await reading(r["meter_id"], 100_000, utc(2026, 9, 28))
+    await reading(r["meter_id"], 112_000, utc(2026, 10, 29))
+    return r
+
+
+async def _tariff_exists() -> bool:
+    from backend.billing.tables import Tariff
+
+    return await Tariff.exists()
+
+
+async def test_a_new_invoice_is_told_and_not_emailed_twice_with_e_faktura(client, settings, push, smtp_server):
+    from backend.billing.run import run_billing
+    from backend.billing.tables import Document
+
+    plain = await billed_person(client, settings, push, "faktura@example.com", "uk", "400001", device="phone")
+    paperless = await billed_person(client, settings, push, "efaktura@example.com", "pl", "400002", device="tablet")
+    await log_in(client, paperless["email"])
+    answer = await client.put("/api/settlements/einvoice", json={"customer_id": paperless["id"], "granted": True})
+    assert answer.status_code == 200, answer.text
+    await client.delete("/api/session")
+
+    result = await run_billing(settings, "2026-10", issue_date=date(2026, 11, 2), reminders=False)
+    assert result.invoices == 2
+    await deliver(settings, DAY, twice=True)
+    doc = await Document.select().where(Document.customer == plain["id"]).first()
+    [payload] = pushes(push, "phone")
+    assert payload["kind"] == "invoice" and payload["title"] == f"Новий рахунок {doc['number']}"
+    assert payload["url"] == f"/rozliczenia/dokument?id={doc['id']}" and "16.11.2026" in payload["body"]
+    [message] = mails(smtp_server, "faktura@example.com")
+    assert message["Subject"].startswith(f"Новий рахунок {doc['number']}")
+    assert f"http://127.0.0.1:8000/rozliczenia/dokument?id={doc['id']}" in body_of(message)
+    # with e-Faktura: the push, but no second e-mail beside the invoice's own
+    assert len(pushes(push, "tablet")) == 1
+    assert mails(smtp_server, "efaktura@example.com") == []
+    assert await OutboxJob.count().where(OutboxJob.kind == "billing_invoice_mail") == 1
+
+
+async def test_a_correction_is_told(client, settings, push, smtp_server):
+    from backend.billing.run import run_billing
+    from backend.billing.tables import Document
+    from backend.readings.tables import Reading
+    from tests.api.test_billing import reading, utc
+
+    r = await billed_person(client, settings, push, "korekta@example.com", "en")
+    await run_billing(settings, "2026-10", issue_date=date(2026, 11, 2), notify=False, reminders=False)
+    await Reading.update({Reading.status: "rejected"}).where(Reading.value_litres == 112_000)
+    await reading(r["meter_id"], 108_000, utc(2026, 10, 30))
+    inv = await Document.select().where(Document.customer == r["id"]).first()
+    await staff_session(client, settings)
+    answer = await client.post(f"/api/staff/billing/documents/{inv['id']}/correct")
+    assert answer.status_code == 201, answer.text
+    await deliver(settings, DAY, twice=True)
+    cor = await Document.select().where(Document.kind == "correction").first()
+    [payload] = pushes(push, "phone")  # the run with notify=False told nobody
+    assert payload["kind"] == "correction" and payload["title"] == f"Corrective invoice {cor['number']}"
+    assert payload["url"] == f"/rozliczenia/dokument?id={cor['id']}" and "PLN -" in payload["body"]
+    assert len(mails(smtp_server, r["email"])) == 1
+
+
+async def test_a_reminder_is_told_with_what_is_owed(client, settings, push, smtp_server, gateway):
+    from backend.billing.payments import issue_reminders
+    from backend.billing.run import run_billing
+    from backend.billing.tables import Document
+
+    r = await billed_person(client, settings, push, "upomnienie@example.com")
+    await Customer.update({Customer.phone: "+48 600 100 203"}).where(Customer.id == r["id"])
+    await log_in(client, r["email"])
+    assert (await client.put("/api/preferences", json={"customer_id": r["id"], "message": "notice", "channel": "sms",
+                                                       "on": True})).status_code == 200
+    await client.delete("/api/session")
+    await run_billing(settings, "2026-10", issue_date=date(2026, 11, 2), notify=False, reminders=False)
+    inv = await Document.select().where(Document.customer == r["id"]).first()
+    assert await issue_reminders(settings, date(2026, 12, 1), "2026-11") == 1
+    await deliver(settings, DAY, twice=True)
+    rem = await Document.select().where(Document.kind == "reminder").first()
+    [payload] = pushes(push, "phone")
+    assert payload["kind"] == "reminder" and payload["title"] == f"Upomnienie {rem['number']}"
+    owed = f"{inv['gross_grosze'] // 100},{inv['gross_grosze'] % 100:02d} zł"
+    assert owed in payload["body"].replace("\u00a0", "") and payload["url"] == f"/rozliczenia/dokument?id={rem['id']}"
+    assert len(mails(smtp_server, r["email"])) == 1
+    [text] = gateway.sent
+    assert f"Upomnienie {rem['number']}" in text.message
+
+
+async def test_the_billing_systems_documents_are_told(client, settings, push, smtp_server):
+    from backend.billing import services as billing
+    from backend.billing.external import DocumentItem
+    from tests.pdfs import real_pdf
+
+    external = msgspec.structs.replace(settings, billing="external")
+    r = await person(client, settings, push, "zewnetrzna@example.com", "en", device="phone")
+    await Customer.update({Customer.number: "700001"}).where(Customer.id == r["id"])
+    item = DocumentItem(number="FV/2026/11/001", kind="invoice", customer_number="700001",
+                        issue_date=date(2026, 11, 2), due_date=date(2026, 11, 16), gross_grosze=12345, pdf=real_pdf())
+    assert await billing.import_documents(external, [item]) == (["FV/2026/11/001"], [])
+    assert await billing.import_documents(external, [item]) == ([], ["FV/2026/11/001"])  # sent again: told once
+    await deliver(settings, DAY, twice=True)
+    [payload] = pushes(push, "phone")
+    assert payload["title"] == "New invoice FV/2026/11/001" and "PLN 123.45" in payload["body"]
+    [message] = mails(smtp_server, r["email"])
+    assert "16.11.2026" in body_of(message)
+
+
+# --- payments: a bank statement (in bulk), one assigned by the office, the billing system's, online ---
+
+async def test_payments_from_a_statement_are_told_in_one_job(client, settings, push, smtp_server):
+    from backend.billing import nrb
+
+    ola = await person(client, settings, push, "wplata@example.com", "en", device="phone")
+    ela = await person(client, settings, push, "wplata2@example.com", device="tablet")
+    await Customer.update({Customer.number: "400001"}).where(Customer.id == ola["id"])
+    await Customer.update({Customer.number: "400002"}).where(Customer.id == ela["id"])
+    csv_text = ("Data księgowania;Kwota;Rachunek odbiorcy;Nadawca;Tytuł;Identyfikator\n"
+                f"2026-11-05;50,00;{nrb.format_nrb(nrb.customer_account(settings, '400001'))};Ola;FV;TX1\n"
+                f"2026-11-05;20,00;{nrb.format_nrb(nrb.customer_account(settings, '400002'))};Ela;FV;TX2\n"
+                "2026-11-06;12,34;11 1020 3040 0000 0000 0000 0001;Ktoś;wpłata bez rachunku;TX3\n")
+    await staff_session(client, settings)
+    answer = await client.post("/api/staff/billing/statements",
+                               files={"file": ("wyciag.csv", csv_text.encode("cp1250"), "text/csv")})
+    assert answer.status_code == 201 and answer.json()["matched"] == 2, answer.text
+    # two payments, one fan-out job (a bulk path queues a job per 500, not one per customer)
+    assert await OutboxJob.count().where(OutboxJob.kind == fanout.FANOUT_JOB) == 1
+    unmatched = (await client.get("/api/staff/billing/unmatched")).json()
+    assigned = await client.post(f"/api/staff/billing/unmatched/{unmatched[0]['id']}/assign",
+                                 json={"customer_number": "400002"})
+    assert assigned.status_code == 200, assigned.text
+    await deliver(settings, DAY, twice=True)
+    [payload] = pushes(push, "phone")
+    assert payload == {**payload, "kind": "payment", "title": "Payment booked", "url": "/rozliczenia", "lang": "en"}
+    assert "PLN 50.00 from 05.11.2026" in payload["body"]
+    assert sorted(p["body"] for p in pushes(push, "tablet")) == [
+        "Zaksięgowaliśmy wpłatę 12,34 zł z 06.11.2026. Dziękujemy!",
+        "Zaksięgowaliśmy wpłatę 20,00 zł z 05.11.2026. Dziękujemy!"]
+    assert len(mails(smtp_server, "wplata@example.com")) == 1 and len(mails(smtp_server, "wplata2@example.com")) == 2
+
+
+async def test_the_billing_systems_payments_are_told_once(client, settings, push, gateway):
+    from backend.billing import services as billing
+    from backend.billing.external import PaymentItem
+
+    external = msgspec.structs.replace(settings, billing="external")
+    r = await person(client, settings, push, "erp@example.com", "uk", device="phone", phone="+48 600 100 204",
+                     sms_on=True)
+    await Customer.update({Customer.number: "700002"}).where(Customer.id == r["id"])
+    await turn_off(client, r, "email")
+    items = [PaymentItem("ERP-1", "700002", 9900, date(2026, 11, 10)), PaymentItem("ERP-2", "700002", 100,
+                                                                                   date(2026, 11, 11))]
+    assert (await billing.import_payments(external, items))[0] == ["ERP-1", "ERP-2"]
+    assert (await billing.import_payments(external, items))[0] == []  # sent again: nothing new
+    await deliver(settings, NIGHT)
+    assert pushes(push, "phone") == [] and gateway.sent == []  # the quiet hours
+    await deliver(settings, warsaw(2026, 3, 11, 8, 0), twice=True)
+    assert sorted(p["body"] for p in pushes(push, "phone")) == [
+        "Ми зарахували вашу оплату 1,00 zł від 11.11.2026. Дякуємо!",
+        "Ми зарахували вашу оплату 99,00 zł від 10.11.2026. Дякуємо!"]
+    assert sorted(s.message.removeprefix(f"{settings.utility_name}: ") for s in gateway.sent) == [
+        "Ми зарахували вашу оплату 1,00 zł від 11.11.2026. Дякуємо! http://127.0.0.1:8000/rozliczenia",
+        "Ми зарахували вашу оплату 99,00 zł від 10.11.2026. Дякуємо! http://127.0.0.1:8000/rozliczenia"]
