@@ -23,6 +23,7 @@ from backend.core.db import is_unique_violation, transaction
 from backend.customers.tables import Customer, Meter, ServicePoint
 from backend.demo import names
 from backend.demo.data import DEMO_EMAIL, FIRST_NUMBER, Batch, generate
+from backend.demo.showcase import load_showcase
 from backend.outages.services import create_demo_outages
 from backend.readings.tables import Reading
 
@@ -82,6 +83,8 @@ async def load_demo(customers: int = 300, today: date | None = None, seed: int =
             return LoadResult(created=False)
         raise
     await load_demo_billing(today=data.today)  # settlements: the demo tariff, invoices, payments, a reminder
+    # today's readings in the review queue, today's route for the inspector, Informacje's PDFs
+    await load_showcase(data, password_hash)
     return LoadResult(
         customers=counts["customers"],
         service_points=counts["service_points"],
