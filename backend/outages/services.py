@@ -9,14 +9,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
 from backend.audit import services as audit
 from backend.consents import services as consents
-from backend.core import outbox, sms
+from backend.core import notify, outbox, sms
 from backend.core.addresses import street_address
 from backend.core.clock import WARSAW, iso, now
 from backend.core.db import json_column, transaction
 from backend.core.errors import ApiError, not_found
+from backend.core.tables import SmsMessage
 from backend.customers import services as customers
 from backend.customers.schemas import CustomerOut
 from backend.outages import area, direct, push, targeting, texts
@@ -291,6 +293,10 @@ async def update(user: CurrentUser, outage_id: str, data: OutageUpdateIn) -> Sta
         )
         if row["status"] == "published" and data.notify:
             await _publish(row["id"], "updated")
+        end = values.get("expected_end")
+        if row["status"] == "published" and row["expected_end"] and end and end > row["expected_end"]:
+            # the end moved later: those alerted about it are told (whether or not the alert is sent again)
+            await _notice({**row, **values}, "outage_extended", alerted=data.notify)
         await audit.record(user, "outage.update", "outage", row["id"],
                            *audit.changed({k: json_column(row[k]) if isinstance(row[k], str) and not isinstance(v, str)
                                            else row[k] for k, v in values.items()}, values))
@@ -309,8 +315,43 @@ async def close(user: CurrentUser, outage_id: str) -> StaffOutageOut:
         )
         if row["status"] == "published":
             await _publish(row["id"], "closed")
+            await _notice(row, "outage_ended", alerted=True)
         await audit.record(user, "outage.close", "outage", row["id"], {"status": row["status"]}, {"status": "closed"})
     return await staff_one(outage_id)
+
+
+async def alerted_customers(outage: dict[str, Any]) -> set[str]:
+    """The customers (with a service point in the outage's area) whom an alert about it reached:
+    a device of one of their accounts was pushed, an account got the alert e-mail, or an SMS went."""
+    pubs = [r["id"] for r in await Publication.select(Publication.id).where(Publication.outage == outage["id"])]
+    if not pubs:
+        return set()
+    users: set[str] = set()
+    pushed = await PushDelivery.select(PushDelivery.subscription_id).where(
+        PushDelivery.publication.is_in(pubs) & (PushDelivery.status == "sent"))
+    subs = [r["subscription_id"] for r in pushed]
+    for i in range(0, len(subs), 500):
+        users |= {str(r["user"]) for r in await PushSubscription.select(PushSubscription.user).where(
+            PushSubscription.id.is_in(subs[i:i + 500]))}
+    users |= {str(r["user_id"]) for r in await AlertEmail.select(AlertEmail.user_id).where(
+        AlertEmail.publication.is_in(pubs))}
+    texted = {str(r["customer"]) for r in await SmsMessage.select(SmsMessage.customer).where(
+        (SmsMessage.kind == "outage") & SmsMessage.key.like(f"outage:{outage['id']}:%")
+        & SmsMessage.status.is_in(["sending", "sent", "delivered"]))}
+    in_area = sorted((await targeting.audience(_area(outage), outage["town"])).customers)
+    linked = await accounts.accounts_of_customers(in_area) if users else {}
+    return {c for c in in_area if c in texted or any(u["id"] in users for u in linked.get(c, []))}
+
+
+async def _notice(outage: dict[str, Any], kind: str, alerted: bool) -> None:
+    """Inside the caller's transaction: the notices (core/notify) to the customers alerted about the
+    outage that it lasts longer or is over. `alerted`: the outage's own alert goes out with the
+    change too, so the notices leave out the channels it uses (backend/notices/fanout.py)."""
+    expected_end = outage.get("expected_end")
+    data = {"outage_id": str(outage["id"]), "title": outage["title"], "alerted": alerted,
+            "expected_end": iso(expected_end) if isinstance(expected_end, datetime) else expected_end}
+    ref = f"{outage['id']}:{kind}:{data['expected_end'] or ''}"
+    await notify.emit([notify.Event(kind, c, ref, data) for c in sorted(await alerted_customers(outage))])
 
 
 async def preview(data: AreaIn) -> AreaPreviewOut:

@@ -424,3 +424,47 @@ async def test_the_billing_systems_payments_are_told_once(client, settings, push
     assert sorted(s.message.removeprefix(f"{settings.utility_name}: ") for s in gateway.sent) == [
         "Ми зарахували вашу оплату 1,00 zł від 11.11.2026. Дякуємо! http://127.0.0.1:8000/rozliczenia",
         "Ми зарахували вашу оплату 99,00 zł від 10.11.2026. Дякуємо! http://127.0.0.1:8000/rozliczenia"]
+
+
+# --- an outage on the street: extended, ended -------------------------------------------------------
+
+async def test_an_outage_extended_or_ended_is_told_to_those_alerted(client, settings, push, smtp_server):
+    from tests.api.test_outages import outage_body
+    from tests.api.test_outages_push import run_alerts
+
+    await person(client, settings, push, "lipowa@example.com", "en", device="phone")
+    inna = await person(client, settings, push, "inna@example.com", device="other", street="ul. Inna")
+    await person(client, settings, push, "bezalertu@example.com")  # on the street, but nothing reached them
+    await staff_session(client, settings)
+    body = outage_body()
+    outage = (await client.post("/api/staff/outages", json=body)).json()
+    assert (await client.post(f"/api/staff/outages/{outage['id']}/publish")).status_code == 200
+    await run_alerts(settings, times=3)
+    assert [p["type"] for p in (r.payload for r in push.received_by("phone"))] == ["outage"]
+
+    # the office moves the end two hours later without sending the alert again: a notice says so
+    later = datetime.fromisoformat(body["expected_end"]) + timedelta(hours=2)
+    answer = await client.put(f"/api/staff/outages/{outage['id']}", json={**body, "expected_end": iso(later),
+                                                                         "notify": False})
+    assert answer.status_code == 200, answer.text
+    await deliver(settings, DAY, twice=True)
+    [extended] = pushes(push, "phone")
+    assert extended["kind"] == "outage_extended" and extended["title"] == "The outage will last longer"
+    assert later.astimezone(WARSAW).strftime("%d.%m.%Y %H:%M") in extended["body"]
+    assert extended["url"] == f"/awarie?id={outage['id']}" and extended["tag"] == f"outage-{outage['id']}"
+    [message] = mails(smtp_server, "lipowa@example.com")
+    assert message["Subject"].startswith("The outage will last longer")
+    # an earlier end is no extension
+    sooner = await client.put(f"/api/staff/outages/{outage['id']}", json={**body, "notify": False})
+    assert sooner.status_code == 200
+    # closed: the alert's all-clear reaches the device; the notice adds the e-mail, not a second push
+    assert (await client.post(f"/api/staff/outages/{outage['id']}/close")).status_code == 200
+    await run_alerts(settings, times=3)
+    await deliver(settings, DAY, twice=True)
+    assert [r.payload["type"] for r in push.received_by("phone")] == ["outage", "notice", "outage"]
+    ended = mails(smtp_server, "lipowa@example.com")[1:]
+    assert [m["Subject"].split(" — ")[0] for m in ended] == ["Water supply restored"]
+    assert f"http://127.0.0.1:8000/awarie?id={outage['id']}" in body_of(ended[0])
+    # not on the street, or not alerted: nothing
+    assert pushes(push, "other") == [] and mails(smtp_server, inna["email"]) == []
+    assert mails(smtp_server, "bezalertu@example.com") == []
