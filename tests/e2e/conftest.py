@@ -127,4 +127,4 @@ def log_in(page: Any, login: str, password: str = DEMO_PASSWORD, succeed: bool =
     page.get_by_label("Hasło", exact=True).fill(password)
     page.get_by_role("button", name="Zaloguj się").click()
     if succeed:
-        expect(page.get_by_role("button", name=re.compile("^(Wyloguj|Log out)$"))).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile("^(Wyloguj|Log out|Вийти)$"))).to_be_visible()

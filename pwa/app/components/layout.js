@@ -60,7 +60,7 @@ export function Header({ config, me, lang, online, onLanguage, onLogout }) {
     <${ConnectionPill} online=${online} />
     <div class="header-tools">
       <${LanguageSwitch} lang=${lang} onChange=${onLanguage} />
-      ${me && html`<button type="button" class="btn-header" onClick=${onLogout}>
+      ${me && html`<button type="button" class="btn-header" title=${t('logout')} onClick=${onLogout}>
         <${Icon} name="logout" /><span>${t('logout')}</span>
       </button>`}
     </div>

@@ -290,7 +290,7 @@ export default {
   // i18n/account.js
   'footer.information': 'Інформація: тарифи, зразки договорів, бланки',
   'footer.register': 'Створити обліковий запис в e-BOK',
-  'dash.toDocuments': 'Документи від водоканалу',
+  'dash.toDocuments': 'Документи водоканалу',
   'dash.toContact': 'Написати до офісу',
   'dash.toInformation': 'Тарифи та бланки',
   'error.file_not_pdf': 'Це не правильний файл PDF.',
