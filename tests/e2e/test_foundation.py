@@ -201,7 +201,8 @@ def _anna_in_polish_again(browser, server) -> None:
                                      'X-CSRFToken': (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || '' });
             await fetch('/api/config');
             await fetch('/api/session', { method: 'POST', headers: headers(), body: JSON.stringify({ login, password }) });
-            return (await fetch('/api/me', { method: 'PATCH', headers: headers(), body: JSON.stringify({ language: 'pl' }) })).status;
+            const body = JSON.stringify({ language: 'pl' });
+            return (await fetch('/api/me', { method: 'PATCH', headers: headers(), body })).status;
         }""", ["anna.nowak@example.com", DEMO_PASSWORD])
         assert status == 200
     finally:
