@@ -30,14 +30,15 @@ from backend.settings import Settings
 
 log = logging.getLogger("ebok.demo")
 
-# (customer index in the demo, what the resident sends today, with a photo, the comment)
+# (customer index in the demo, what the resident sends today, with a photo, the comment): customers
+# 100003-100006, not the ones the browser journeys open accounts for (100002) or inspect (100009)
 _TODAY = (
-    (1, "lower", True, "Licznik pokazuje mniej niż ostatnio — proszę sprawdzić."),
-    (2, "high", True, "Pękła rura w ogrodzie, już naprawiona."),
-    (3, "plain", False, ""),
-    (4, "plain", True, ""),
+    (2, "lower", True, "Licznik pokazuje mniej niż ostatnio — proszę sprawdzić."),
+    (3, "high", True, "Pękła rura w ogrodzie, już naprawiona."),
+    (4, "plain", False, ""),
+    (5, "plain", True, ""),
 )
-_CHECKS = (5, 6, 7)  # customers whose meters the office sends the inspector to check today
+_CHECKS = (6, 9, 10)  # customers whose meters the office sends the inspector to check today
 _ACCESS_NOTE = "Wodomierz w piwnicy; klucz u sąsiada spod nr 2."
 
 

@@ -20,7 +20,7 @@ PASSWORD = "demo-ebok-2026"
 async def _demo(client):
     from backend.demo.load import load_demo
 
-    result = await load_demo(8)
+    result = await load_demo(12)
     assert result.created
 
 
