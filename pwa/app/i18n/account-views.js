@@ -452,7 +452,7 @@ const TEXTS = {
     'more.title': 'Більше в e-BOK',
     'more.documents': 'Документи',
     'more.contact': 'Зв’язок з офісом',
-    'more.applications': 'Заяви (підключення, скарга, зміна споживача…)',
+    'more.applications': 'Заяви: підключення, скарга, зміна споживача…',
     'more.information': 'Інформація',
     'more.myData': 'Мої дані (GDPR)',
     'docs.title': 'Документи',
