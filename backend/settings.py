@@ -56,6 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     storage_url: str = ""
     s3_endpoint: str = ""  # e.g. https://s3.example.net (MinIO, Ceph, ...); empty = AWS
     s3_region: str = ""
+    registry_upload_retention_days: int = 7  # the office's uploaded registry files and their error lists
     audit_retention_days: int = 1825  # the audit log of staff actions is kept this long (5 years), then purged
     # settlements (backend/billing): the utility as seller and payee
     utility_nip: str = "8471001233"
@@ -151,6 +152,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             storage_url=_env("EBOK_STORAGE_URL", "").strip(),
             s3_endpoint=_env("EBOK_S3_ENDPOINT", "").strip(),
             s3_region=_env("EBOK_S3_REGION", "").strip(),
+            registry_upload_retention_days=max(1, int(_env("EBOK_REGISTRY_UPLOAD_RETENTION_DAYS",
+                                                           str(d.registry_upload_retention_days)))),
             audit_retention_days=max(1, int(_env("EBOK_AUDIT_RETENTION_DAYS", str(d.audit_retention_days)))),
             utility_nip=_env("EBOK_UTILITY_NIP", d.utility_nip),
             utility_address=_env("EBOK_UTILITY_ADDRESS", d.utility_address),

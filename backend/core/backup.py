@@ -10,7 +10,8 @@ A backup folder holds::
     database.pgdump        PostgreSQL: ``pg_dump --format=custom`` of a snapshot exported by the
                            transaction that also counts the rows, so the counts are the dump's
     secret_key             the generated key of the data directory, when there is one (mode 0600)
-    files/<key>            every stored file (photos, documents, contact attachments) by its storage key
+    files/<key>            every stored file (photos, documents, contact attachments, registry uploads
+                           still in hand) by its storage key
 
 Consistency: the database is copied first and the files after it. A row is committed only once its
 file is stored (readings: photo first, then the row), and stored files are named by content or by a

@@ -3,8 +3,10 @@
 (EBOK_STORAGE_URL=s3://BUCKET/PREFIX).
 
 A file is named by a key such as ``photos/ab/cd/<sha256>.jpg`` (photos, by content) or
-``documents/customers/ab/<uuid>.pdf`` (documents and contact attachments, by a fresh id): on disk
+``documents/customers/ab/<uuid>.pdf`` (documents and contact attachments, by a fresh id) or
+``registry-imports/ab/<uuid>.upload`` (a registry file the office uploaded, until it is applied): on disk
 the key is the path under the data directory, in a bucket the object's name after the prefix.
+Nothing here is public: every file is read by the app, which decides who may see it.
 Only the folders in ``FOLDERS`` hold stored files (the data directory keeps mail, exports and
 metrics files too, which are not stored files)."""
 
@@ -18,7 +20,7 @@ import os
 import re
 import urllib.parse
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -27,7 +29,7 @@ from backend.core.files import write_atomic
 from backend.settings import Settings
 
 log = logging.getLogger("ebok.storage")
-FOLDERS: Final = ("photos", "documents", "contact", "applications")
+FOLDERS: Final = ("photos", "documents", "contact", "applications", "registry-imports")
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -77,7 +79,7 @@ class Storage(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
-    def keys(self) -> AsyncIterator[str]: ...
+    def keys(self, folders: Sequence[str] = FOLDERS) -> AsyncIterator[str]: ...
 
     async def is_empty(self) -> bool: ...
 
@@ -106,8 +108,8 @@ class LocalStorage:
     async def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
-    async def keys(self) -> AsyncIterator[str]:
-        for folder in FOLDERS:
+    async def keys(self, folders: Sequence[str] = FOLDERS) -> AsyncIterator[str]:
+        for folder in folders:
             top = self.root / folder
             found: list[str] = []
             for dirpath, dirnames, filenames in os.walk(top):
@@ -195,10 +197,10 @@ class S3Storage:
         except Exception as exc:
             raise StorageUnavailable(f"object storage: {type(exc).__name__}") from exc
 
-    async def keys(self) -> AsyncIterator[str]:
+    async def keys(self, folders: Sequence[str] = FOLDERS) -> AsyncIterator[str]:
         import obstore
 
-        for folder in FOLDERS:
+        for folder in folders:
             try:
                 async for batch in obstore.list(self.store, f"{folder}/"):
                     for meta in batch:

@@ -91,6 +91,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "merged_cells": ("the sheet has merged cells: unmerge them so that every row has all its cells",
                      "arkusz ma scalone komórki: rozdziel je, aby każdy wiersz miał wszystkie komórki"),
     "sheet_empty": ("not a table: the sheet is empty", "to nie jest tabela: arkusz jest pusty"),
+    "upload_missing": ("the uploaded file is no longer stored (removed after {days} days or lost): upload it again",
+                       "przesłany plik nie jest już przechowywany (usunięty po {days} dniach lub utracony): prześlij go "
+                       "ponownie"),
     "apply_failed": ("writing the registry failed: nothing was changed; try again or tell the administrator",
                      "zapis kartoteki nie powiódł się: nic nie zmieniono; spróbuj ponownie lub powiadom administratora"),
     # one row or cell

@@ -7,6 +7,12 @@ PostgreSQL alike, across processes) and is checked by the job `registry_check`: 
 errors are stored with the import. Applying it is the job `registry_apply`, which compares and
 writes in one transaction like the command line. The lock goes when the import is applied,
 fails, or is discarded; an import left unapplied for STALE may be taken over by another person.
+The uploaded file and the list of its errors are stored files (core/storage: the data directory, or
+the object store with EBOK_STORAGE_URL, never public), so the job may run in any process on any
+machine and a backup holds the uploads still in hand. The upload goes once the import is applied,
+refused or discarded; the errors' list and any file left (a failed or abandoned import) go after
+EBOK_REGISTRY_UPLOAD_RETENTION_DAYS (the daily job `imports.purge`, which also discards an import
+left open that long).
 Progress: rows read and entries written, kept in the job's process and written to the import's
 row every second (while the write transaction holds SQLite's only write lock, the row is left
 alone and the poll answered by the job's own process tells the count)."""
@@ -20,6 +26,8 @@ import csv
 import io
 import json
 import logging
+import os
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -29,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from backend.audit import services as audit
+from backend.core import storage
 from backend.core.clock import now, today_in_warsaw
 from backend.core.db import is_postgres, is_unique_violation, json_column, json_list, transaction
 from backend.core.errors import ApiError, not_found
-from backend.core.files import FileStore, is_uuid
+from backend.core.files import is_uuid
 from backend.core.outbox import GiveUp, enqueue
 from backend.customers import registry
 from backend.customers.registry_file import MAX_BYTES, CellError, RegistryFileError, message, read_table
@@ -43,6 +52,8 @@ log = logging.getLogger("ebok.imports")
 
 CHECK_JOB = "registry_check"
 APPLY_JOB = "registry_apply"
+PURGE_JOB = "imports.purge"
+FOLDER = "registry-imports"  # the storage folder of uploads and their errors
 LOCK_ID = "registry"
 STALE = timedelta(minutes=30)  # an upload nobody applies or discards for this long can be taken over
 SHOWN_ERRORS = 100
@@ -59,12 +70,12 @@ class Staff:
     language: str = "pl"
 
 
-def store(settings: Settings) -> FileStore:
-    return FileStore(settings.data_dir / "registry-imports", suffix=".upload")
+def upload_key(import_id: str) -> str:
+    return storage.file_key(FOLDER, import_id, ".upload")
 
 
-def _errors_path(settings: Settings, import_id: str) -> Path:
-    return store(settings).path(import_id).with_suffix(".errors.json")
+def errors_key(import_id: str) -> str:
+    return storage.file_key(FOLDER, import_id, ".errors.json")
 
 
 # --- the lock ---------------------------------------------------------------------------------
@@ -79,7 +90,7 @@ async def holder() -> dict[str, Any] | None:
     return await RegistryLock.select().where(RegistryLock.id == LOCK_ID).first()
 
 
-async def _take_lock(staff: Staff, import_id: uuid.UUID) -> None:
+async def _take_lock(settings: Settings, staff: Staff, import_id: uuid.UUID) -> None:
     """The lock for this person's new upload: free, theirs (a new file replaces their unapplied one),
     or left untouched for STALE; otherwise 409 naming who has it."""
     for _ in range(3):
@@ -107,6 +118,8 @@ async def _take_lock(staff: Staff, import_id: uuid.UUID) -> None:
                 await RegistryImport.update({RegistryImport.status: "discarded", RegistryImport.finished_at: t}).where(
                     (RegistryImport.id == held["import_id"]) & RegistryImport.status.is_in(
                         ["checking", "planned", "refused"]))
+        if gone:
+            await storage.remove_all(settings, [upload_key(str(held["import_id"]))])
     raise busy(await holder() or {"by_name": "?", "since": now()})
 
 
@@ -135,9 +148,9 @@ async def upload(settings: Settings, staff: Staff, file_name: str, data: bytes, 
     if not data.strip():
         raise ApiError("registry_file_empty", "The file is empty", 400, field="file")
     import_id = uuid.uuid4()
-    await _take_lock(staff, import_id)
+    await _take_lock(settings, staff, import_id)
     try:
-        store(settings).save(str(import_id), data)
+        await storage.put_all(settings, [(upload_key(str(import_id)), data)])  # 503 while the store is down
         async with transaction():
             await RegistryImport.insert(RegistryImport(
                 id=import_id, status="checking", full=full, file_name=file_name[:200], file_size=len(data),
@@ -145,6 +158,7 @@ async def upload(settings: Settings, staff: Staff, file_name: str, data: bytes, 
             await enqueue(CHECK_JOB, {"import_id": str(import_id)})
     except BaseException:
         await _release(import_id)
+        await storage.remove_all(settings, [upload_key(str(import_id))])
         raise
     return await view(settings, str(import_id), staff)
 
@@ -171,13 +185,40 @@ async def discard(settings: Settings, staff: Staff, import_id: str) -> dict[str,
     await RegistryImport.update({RegistryImport.status: "discarded", RegistryImport.finished_at: now()}).where(
         RegistryImport.id == row["id"])
     await _release(row["id"])
-    _forget_files(settings, str(row["id"]))
+    await storage.remove_all(settings, [upload_key(str(row["id"])), errors_key(str(row["id"]))])
     return await view(settings, import_id, staff)
 
 
-def _forget_files(settings: Settings, import_id: str) -> None:
-    store(settings).delete(import_id)
-    _errors_path(settings, import_id).unlink(missing_ok=True)
+async def purge(settings: Settings, at: Any = None) -> int:
+    """The stored files of imports older than the retention, and imports left open that long
+    (discarded, the lock freed). Returns how many files went."""
+    cutoff = (at or now()) - timedelta(days=settings.registry_upload_retention_days)
+    held = await holder()
+    if held is not None and held["touched_at"] < cutoff:
+        async with transaction():
+            left = await RegistryImport.update({RegistryImport.status: "discarded", RegistryImport.finished_at: now()}
+                                               ).where((RegistryImport.id == held["import_id"])
+                                                       & RegistryImport.status.is_in(["checking", "planned", "refused"])
+                                                       ).returning(RegistryImport.id)
+            if left:
+                await _release(held["import_id"])
+        held = await holder()
+    keys: dict[str, list[str]] = {}
+    async for key in storage.from_settings(settings).keys([FOLDER]):
+        name = key.rsplit("/", 1)[-1].split(".", 1)[0]
+        if is_uuid(name):
+            keys.setdefault(str(uuid.UUID(name)), []).append(key)
+    if not keys:
+        return 0
+    old = await RegistryImport.select(RegistryImport.id).where(
+        RegistryImport.id.is_in(list(keys)) & (RegistryImport.created_at < cutoff))
+    in_hand = str(held["import_id"]) if held is not None else ""
+    gone = [k for r in old if str(r["id"]) != in_hand for k in keys[str(r["id"])]]
+    await storage.remove_all(settings, gone)
+    if gone:
+        log.info("registry imports: %d stored files older than %d days removed", len(gone),
+                 settings.registry_upload_retention_days)
+    return len(gone)
 
 
 # --- what the screen shows ----------------------------------------------------------------------
@@ -238,8 +279,8 @@ async def current(settings: Settings, staff: Staff) -> dict[str, Any]:
 async def errors_csv(settings: Settings, staff: Staff, import_id: str) -> tuple[bytes, str]:
     """Every error of the import as CSV (UTF-8 with BOM, ';': spreadsheets open it as it is)."""
     row = await _get(import_id)
-    path = _errors_path(settings, str(row["id"]))
-    errors = json.loads(path.read_text("utf-8")) if path.exists() else json_list(row["first_errors"])
+    stored = await storage.read(settings, errors_key(str(row["id"]))) if row["errors_count"] > SHOWN_ERRORS else None
+    errors = json.loads(stored) if stored is not None else json_list(row["first_errors"])
     pl = staff.language != "en"
     out = io.StringIO()
     out.write("\ufeff")
@@ -291,9 +332,23 @@ def _counter(live: dict[str, Any]) -> registry.Progress:
     return step
 
 
+def _read_bytes(data: bytes) -> Any:
+    """read_table from a private temporary file (an XLSX is read from a file)."""
+    fd, name = tempfile.mkstemp(prefix="ebok-registry-", suffix=".upload")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return read_table(Path(name))
+    finally:
+        os.unlink(name)
+
+
 async def _read(settings: Settings, import_id: str, live: dict[str, Any]) -> registry.Records:
-    path = store(settings).path(import_id)
-    table = await asyncio.to_thread(read_table, path)
+    # from the store, whichever process or machine uploaded it; StorageUnavailable: the job is retried
+    data = await storage.from_settings(settings).get(upload_key(import_id))
+    if data is None:
+        raise RegistryFileError("upload_missing", days=settings.registry_upload_retention_days)
+    table = await asyncio.to_thread(_read_bytes, data)
     live.update(phase="checking", done=0, total=len(table.rows))
     records = await asyncio.to_thread(registry.validate, table, _counter(live))
     table.rows.clear()
@@ -328,10 +383,9 @@ def _summary(plan: registry.Plan, rows: int) -> dict[str, Any]:
 async def _refuse(settings: Settings, import_id: str, errors: list[CellError] | None = None,
                   problem: RegistryFileError | None = None, summary: dict[str, Any] | None = None) -> None:
     encoded = [_encode_error(e) for e in errors or []]
-    if encoded:
-        path = _errors_path(settings, import_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(encoded, ensure_ascii=False), "utf-8")
+    if len(encoded) > SHOWN_ERRORS:  # all of them for the CSV; the first hundred are in the row
+        await storage.from_settings(settings).put(errors_key(import_id),
+                                                  json.dumps(encoded, ensure_ascii=False).encode("utf-8"))
     await RegistryImport.update({
         RegistryImport.status: "refused", RegistryImport.errors_count: len(encoded),
         RegistryImport.first_errors: encoded[:SHOWN_ERRORS], RegistryImport.summary: summary or {},
@@ -339,6 +393,7 @@ async def _refuse(settings: Settings, import_id: str, errors: list[CellError] | 
         if problem else "",
         RegistryImport.finished_at: now(),
     }).where(RegistryImport.id == import_id)
+    await storage.remove_all(settings, [upload_key(import_id)])  # a refused file is never applied
 
 
 class RegistryCheck:
@@ -391,7 +446,9 @@ class RegistryApply:
                     if not plan.errors and not plan.empty:
                         live.update(phase="writing", done=0, total=plan.size)
                         await registry.apply(plan, _counter(live), audit.Acting(str(row["by_user"]), row["by_name"]))
-        except RegistryFileError as exc:  # the file changed on disk: refused like a new one
+        except storage.StorageUnavailable:
+            raise  # nothing written: the job is retried while the object store is down
+        except RegistryFileError as exc:  # the file is gone (retention) or unreadable: refused like a new one
             await _refuse(self.settings, import_id, problem=exc)
             await _release(row["id"])
             return
@@ -410,5 +467,5 @@ class RegistryApply:
                 RegistryImport.status: "done", RegistryImport.summary: summary, RegistryImport.finished_at: now(),
                 RegistryImport.done: plan.size, RegistryImport.total: plan.size,
             }).where(RegistryImport.id == import_id)
-            store(self.settings).delete(import_id)
+            await storage.remove_all(self.settings, [upload_key(import_id)])
         await _release(row["id"])

@@ -216,3 +216,34 @@ async def test_customers_ended_by_a_full_import_are_not_found_by_the_office(clie
     assert {c["number"] for c in found} <= {"200001"}
     assert [c["number"] for c in (await client.get("/api/staff/customers?q=200001")).json()] == ["200001"]
 
+
+
+async def test_uploads_are_stored_files_removed_when_refused_and_after_the_retention(client, office):
+    from datetime import timedelta
+
+    from backend.core import storage
+    from backend.core.clock import now
+    from backend.imports import services
+
+    store = storage.from_settings(office)
+    await log_in(client, "anna@example.com")
+    bad = (await upload(client, csv_text(BAD_ROWS))).json()
+    await run_jobs(office)
+    # refused: the file is never applied, so it goes at once; the errors stay in the row
+    assert not await store.exists(services.upload_key(bad["id"]))
+    assert (await client.get(f"/api/staff/registry/imports/{bad['id']}/errors.csv")).status_code == 200
+
+    good = (await upload(client, csv_text())).json()
+    await run_jobs(office)
+    assert (await client.get(f"/api/staff/registry/imports/{good['id']}")).json()["status"] == "planned"
+    assert await store.get(services.upload_key(good["id"])) == csv_text().encode()
+    assert await services.purge(office) == 0  # within the retention nothing goes
+    assert await store.exists(services.upload_key(good["id"]))
+
+    # left open longer than the retention: discarded, the lock freed, the file removed
+    later = now() + timedelta(days=office.registry_upload_retention_days, minutes=1)
+    assert await services.purge(office, at=later) == 1
+    assert not await store.exists(services.upload_key(good["id"]))
+    assert await RegistryLock.count() == 0
+    imp = (await client.get(f"/api/staff/registry/imports/{good['id']}")).json()
+    assert (imp["status"], imp["open"]) == ("discarded", False)

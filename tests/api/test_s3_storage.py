@@ -152,3 +152,82 @@ async def test_backup_copies_the_objects_and_restore_puts_them_into_an_empty_pre
         again = msgspec.structs.replace(again, database_url=f"sqlite:///{again.data_dir}/ebok.sqlite3")
     with pytest.raises(backup.BackupError, match="object storage .* is not empty"):
         await backup.restore(again, folder)
+
+
+async def _import_in(client: Any, import_id: str, status: str, timeout: float = 120) -> dict[str, Any]:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        imp = (await client.get(f"/api/staff/registry/imports/{import_id}")).json()
+        if imp["status"] == status:
+            return dict(imp)
+        assert imp["status"] in ("checking", "planned", "applying"), imp
+        assert time.monotonic() < deadline, f"import still {imp['status']}, not {status}"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_registry_upload_is_in_the_bucket_in_backups_and_applied_by_a_separate_worker(
+        settings: Settings, s3: S3Server, bucket: str, clean_db: None) -> None:
+    """The office's upload is stored in the bucket (not on this process's disk), backed up while in hand,
+    checked and applied by an `ebok worker` of its own data directory, and removed once applied."""
+    import os
+    import subprocess
+    import sys
+
+    from backend.customers.tables import Customer
+    from tests.api.test_registry import ROWS, csv_text
+
+    server = msgspec.structs.replace(settings, run_worker=False)  # every job is the separate worker's
+    await make_user(settings, "anna@example.com", role="staff", name="Anna Nowak")
+    data = csv_text(ROWS).encode("utf-8")
+    async with app_client(server) as client:
+        await log_in(client, "anna@example.com")
+        r = await client.post("/api/staff/registry/imports", data={"full": ""},
+                              files={"file": ("kartoteka.csv", data, "text/csv")})
+        assert r.status_code == 202, r.text
+        import_id = r.json()["id"]
+        key = f"registry-imports/{import_id[:2]}/{import_id}.upload"
+        assert s3.keys(bucket, "ebok/registry-imports/") == {f"ebok/{key}": data}
+        assert not (settings.data_dir / key).exists()
+
+        folder = RUN_DIR / f"imports-backup-{bucket}"
+        await backup.backup(settings, folder)  # the upload in hand is in the backup
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["files"][key]["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (folder / "files" / key).read_bytes() == data
+
+        worker_dir = RUN_DIR / f"imports-worker-{bucket}"  # a data directory without the upload
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_URL", "PROMETHEUS_MULTIPROC_DIR"))}
+        env.update(s3.env(bucket, "ebok"), EBOK_DATA_DIR=str(worker_dir), PYTHONUNBUFFERED="1")
+        worker_dir.mkdir(parents=True, exist_ok=True)
+        with (worker_dir / "worker.err").open("wb") as err:
+            worker = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        try:
+            planned = await _import_in(client, import_id, "planned")
+            assert planned["summary"]["add"]["customer"] == len({row.split(";")[0] for row in ROWS})
+            r = await client.post(f"/api/staff/registry/imports/{import_id}/apply")
+            assert r.status_code == 202, r.text
+            done = await _import_in(client, import_id, "done")
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+        assert done["summary"]["add"] == planned["summary"]["add"]
+        assert await Customer.count() == planned["summary"]["add"]["customer"]
+        assert s3.keys(bucket, "ebok/registry-imports/") == {}  # applied: the upload is gone
+        assert not list(worker_dir.glob("registry-imports/**/*.upload"))
+
+    # restored, the import in hand has its file again
+    restored = msgspec.structs.replace(settings, storage_url=f"s3://{bucket}/restored",
+                                       database_url=database_url_for(f"imp_restore_{bucket[-6:]}"),
+                                       data_dir=RUN_DIR / f"imp-restore-{bucket}")
+    if not restored.database_url.startswith("postgres"):
+        restored = msgspec.structs.replace(restored, database_url=f"sqlite:///{restored.data_dir}/ebok.sqlite3")
+    await backup.restore(restored, folder)
+    assert s3.keys(bucket, "restored/registry-imports/") == {f"restored/{key}": data}
