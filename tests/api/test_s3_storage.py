@@ -172,6 +172,7 @@ async def test_a_registry_upload_is_in_the_bucket_in_backups_and_applied_by_a_se
         settings: Settings, s3: S3Server, bucket: str, clean_db: None) -> None:
     """The office's upload is stored in the bucket (not on this process's disk), backed up while in hand,
     checked and applied by an `ebok worker` of its own data directory, and removed once applied."""
+    import asyncio
     import os
     import subprocess
     import sys
@@ -203,8 +204,8 @@ async def test_a_registry_upload_is_in_the_bucket_in_backups_and_applied_by_a_se
         env.update(s3.env(bucket, "ebok"), EBOK_DATA_DIR=str(worker_dir), PYTHONUNBUFFERED="1")
         worker_dir.mkdir(parents=True, exist_ok=True)
         with (worker_dir / "worker.err").open("wb") as err:
-            worker = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+            worker = await asyncio.to_thread(subprocess.Popen, [sys.executable, "-m", "backend.cli", "worker"],
+                                             env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
         try:
             planned = await _import_in(client, import_id, "planned")
             assert planned["summary"]["add"]["customer"] == len({row.split(";")[0] for row in ROWS})
@@ -214,10 +215,10 @@ async def test_a_registry_upload_is_in_the_bucket_in_backups_and_applied_by_a_se
         finally:
             worker.terminate()
             try:
-                worker.wait(30)
+                await asyncio.to_thread(worker.wait, 30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-                worker.wait()
+                await asyncio.to_thread(worker.wait)
         assert done["summary"]["add"] == planned["summary"]["add"]
         assert await Customer.count() == planned["summary"]["add"]["customer"]
         assert s3.keys(bucket, "ebok/registry-imports/") == {}  # applied: the upload is gone
