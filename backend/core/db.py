@@ -63,6 +63,24 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         return exception is None
 
 
+# Polish letters folded to their base letters for searches: SQLite's LOWER() knows only ASCII
+# ("Ślęzak" would not match "ślęzak"), and the office types names with and without diacritics.
+_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzacelnoszz")
+
+
+def fold(text: str | None) -> str | None:
+    """Lower case without Polish diacritics: "Łucja Ślęzak" -> "lucja slezak"."""
+    return None if text is None else text.translate(_FOLD).lower()
+
+
+def fold_sql(expression: str) -> str:
+    """SQL folding a text expression as fold() does: a function registered on every SQLite connection,
+    translate() on PostgreSQL."""
+    if is_postgres():
+        return f"translate(lower({expression}), 'ąćęłńóśźż', 'acelnoszz')"
+    return f"ebok_fold({expression})"
+
+
 class WalSQLiteEngine(SQLiteEngine):
     """SQLite in WAL mode. Piccolo opens a new connection (and a thread) for every query and every
     transaction; once `start()` ran on an event loop, both reuse a few autocommit connections of
@@ -77,6 +95,7 @@ class WalSQLiteEngine(SQLiteEngine):
 
     async def _prepare(self, connection: Any) -> Any:
         connection.row_factory = dict_factory
+        await connection.create_function("ebok_fold", 1, fold, deterministic=True)
         await connection.execute("PRAGMA foreign_keys = 1")
         await connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, much faster
         await connection.execute("PRAGMA busy_timeout = 30000")
@@ -108,6 +127,7 @@ class WalSQLiteEngine(SQLiteEngine):
             connection = sqlite3.connect(**{**self.connection_kwargs, "isolation_level": None})
             connection.execute("PRAGMA foreign_keys = 1")
             connection.execute("PRAGMA busy_timeout = 5000")
+            connection.create_function("ebok_fold", 1, fold, deterministic=True)
             self._readers.connection = connection
         return connection
 

@@ -13,7 +13,7 @@ from piccolo.columns import Column
 from backend.audit import services as audit
 from backend.core.addresses import street_address
 from backend.core.clock import now
-from backend.core.db import rows, transaction
+from backend.core.db import fold, fold_sql, rows, transaction
 from backend.core.errors import ApiError
 from backend.core.types import is_line
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
@@ -55,12 +55,12 @@ async def get_customer(customer_id: str) -> dict[str, Any] | None:
 
 
 def _like(text: str) -> str:
-    return "%" + text.replace("%", "").replace("_", "").lower() + "%"
+    return "%" + fold(text.replace("%", "").replace("_", "")) + "%"
 
 
 async def search(q: str, limit: int = 50, include_ended: bool = False) -> list[dict[str, Any]]:
     """The office's customer search: a customer number, point code or meter serial (exact), or a
-    part of the name (every word, in any order), e-mail, phone (spaces and dashes ignored), the
+    part of the name (every word, in any order, Polish letters or not: "slezak" finds "Ślęzak"), e-mail, phone (spaces and dashes ignored), the
     correspondence address or a service point's address ("Lipowa 12"). Ended customers only when
     asked, after the current ones (`ended_on` says which). A customer number, point code or
     serial is looked up by its index (milliseconds); other text scans the customers and service
@@ -70,10 +70,10 @@ async def search(q: str, limit: int = 50, include_ended: bool = False) -> list[d
     if not q:
         query = Customer.select().order_by(Customer.number).limit(limit)
         return await (query if include_ended else query.where(Customer.ended_on.is_null()))
-    words = [w for w in q.lower().split(" ") if w][:5]
+    words = [w for w in q.split(" ") if w][:5]
     digits = "".join(ch for ch in q if ch.isdigit())
     args: list[Any] = [q, q, q]
-    name_words = " AND ".join("LOWER(c.name) LIKE {}" for _ in words)
+    name_words = " AND ".join(f"{fold_sql('c.name')} LIKE {{}}" for _ in words)
     args += [_like(w) for w in words]
     args += [_like(q)] * 3
     phone = ""
@@ -88,11 +88,11 @@ async def search(q: str, limit: int = 50, include_ended: bool = False) -> list[d
     args = args[3:]
     sql = f"""
         SELECT c.id FROM customer c WHERE ({name_words}) OR LOWER(c.email) LIKE {{}}
-            OR LOWER(c.street || ' ' || c.house_number) LIKE {{}} OR LOWER(c.town) LIKE {{}}{phone}
+            OR {fold_sql("c.street || ' ' || c.house_number")} LIKE {{}} OR {fold_sql("c.town")} LIKE {{}}{phone}
         UNION SELECT sp.customer FROM service_point sp
-            WHERE LOWER(sp.street || ' ' || sp.house_number
-                        || CASE WHEN sp.apartment = '' THEN '' ELSE '/' || sp.apartment END) LIKE {{}}
-    """  # noqa: S608 - only placeholders are interpolated
+            WHERE {fold_sql("sp.street || ' ' || sp.house_number || CASE WHEN sp.apartment = '' THEN '' "
+                             "ELSE '/' || sp.apartment END")} LIKE {{}}
+    """  # noqa: S608 - only placeholders and the fixed fold expression are interpolated
     # a key (number, point code, serial) answers from its index; only other text scans the registry
     ids = [r["id"] for r in exact] or [r["id"] for r in await Customer.raw(sql, *args)]
     if not ids:

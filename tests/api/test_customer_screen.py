@@ -53,6 +53,13 @@ async def test_search_by_number_name_address_serial_email_phone(client, office):
     assert [(c["number"], c["ended_on"]) for c in r.json()] == [("610002", "2026-11-30")]  # ...unless asked, marked
 
 
+async def test_search_ignores_case_and_polish_letters(client, office):
+    await make_customer(number="610003", name="Łucja Ślęzak", street="ul. Żeromskiego", house_number="7")
+    for q in ("ślęzak", "ŚLĘZAK", "slezak", "Łucja", "lucja slezak", "żeromskiego 7", "ZEROMSKIEGO"):
+        assert await found(client, q) == ["610003"], q
+    assert await found(client, "ślę kow") == []  # every word must match the same customer
+
+
 async def test_screen_shows_everything_about_one_customer_to_staff_only(client, office, settings):
     jan = office["jan"]
     await Reading.insert(Reading(meter=jan["meter_id"], value_litres=12_345, captured_at=utc(2026, 11, 20)))
