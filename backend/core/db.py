@@ -68,9 +68,13 @@ class PooledSQLiteTransaction(SQLiteTransaction):
 _FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzacelnoszz")
 
 
-def fold(text: str | None) -> str | None:
+def fold(text: str) -> str:
     """Lower case without Polish diacritics: "Łucja Ślęzak" -> "lucja slezak"."""
-    return None if text is None else text.translate(_FOLD).lower()
+    return text.translate(_FOLD).lower()
+
+
+def _fold_column(value: str | None) -> str | None:  # SQLite's ebok_fold(): NULL stays NULL
+    return None if value is None else fold(value)
 
 
 def fold_sql(expression: str) -> str:
@@ -95,7 +99,7 @@ class WalSQLiteEngine(SQLiteEngine):
 
     async def _prepare(self, connection: Any) -> Any:
         connection.row_factory = dict_factory
-        await connection.create_function("ebok_fold", 1, fold, deterministic=True)
+        await connection.create_function("ebok_fold", 1, _fold_column, deterministic=True)
         await connection.execute("PRAGMA foreign_keys = 1")
         await connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, much faster
         await connection.execute("PRAGMA busy_timeout = 30000")
@@ -127,7 +131,7 @@ class WalSQLiteEngine(SQLiteEngine):
             connection = sqlite3.connect(**{**self.connection_kwargs, "isolation_level": None})
             connection.execute("PRAGMA foreign_keys = 1")
             connection.execute("PRAGMA busy_timeout = 5000")
-            connection.create_function("ebok_fold", 1, fold, deterministic=True)
+            connection.create_function("ebok_fold", 1, _fold_column, deterministic=True)
             self._readers.connection = connection
         return connection
 

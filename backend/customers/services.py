@@ -60,12 +60,12 @@ def _like(text: str) -> str:
 
 async def search(q: str, limit: int = 50, include_ended: bool = False) -> list[dict[str, Any]]:
     """The office's customer search: a customer number, point code or meter serial (exact), or a
-    part of the name (every word, in any order, Polish letters or not: "slezak" finds "Ślęzak"), e-mail, phone (spaces and dashes ignored), the
+    part of the name (every word, in any order, with or without Polish letters: "slezak" finds
+    "Ślęzak"), e-mail, phone (spaces and dashes ignored), the
     correspondence address or a service point's address ("Lipowa 12"). Ended customers only when
     asked, after the current ones (`ended_on` says which). A customer number, point code or
     serial is looked up by its index (milliseconds); other text scans the customers and service
-    points (about 1 s for 100,000 in SQLite on this loaded 2-core machine, measured by hand; no
-    benchmark in tests/perf yet)."""
+    points (tests/perf/bench_customer_search.py; figures in the README)."""
     q = " ".join(q.split())
     if not q:
         query = Customer.select().order_by(Customer.number).limit(limit)
