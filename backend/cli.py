@@ -194,7 +194,8 @@ def worker() -> None:
 
 @main.command()
 @click.option("--period", required=True, help="YYYY-MM: bill the periods that end with this month")
-@click.option("--no-mail", is_flag=True, help="do not e-mail the invoices to e-Faktura customers")
+@click.option("--no-mail", is_flag=True,
+              help="do not e-mail the invoices to e-Faktura customers nor send the customers notices of them")
 def bill(period: str, no_mail: bool) -> None:
     """Issue the invoices of a billing period (a rerun issues nothing twice), then reminders."""
     from backend.billing.run import run_billing

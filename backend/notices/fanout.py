@@ -168,9 +168,25 @@ class NoticeSender:
             late = [str(r["id"]) for r in rows if r["channel"] in ("push", "sms")]
             await outbox.enqueue(SEND_JOB, {"ids": late}, run_after=quiet)
             rows = [r for r in rows if r["channel"] not in ("push", "sms")]
+        rows = await self._still_wanted(rows)
         await self._emails([r for r in rows if r["channel"] == "email"])
         await self._sms([r for r in rows if r["channel"] == "sms"])
         await self._push([r for r in rows if r["channel"] == "push"], t)
+
+    async def _still_wanted(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows whose channel the resident has not turned off (nor the contact-data consent
+        withdrawn, for e-mail and SMS) since they were queued (a push held overnight); the others
+        are `skipped`."""
+        ids = sorted({str(r["customer"]) for r in rows})
+        on = {ch: await consents.given_of(ids, f"notice_{ch}") for ch in {r["channel"] for r in rows}}
+        contact = await consents.given_of(ids, "contact_data") if any(r["channel"] != "push" for r in rows) else set()
+
+        def wanted(r: dict[str, Any]) -> bool:
+            c = str(r["customer"])
+            return c in on[r["channel"]] and (r["channel"] == "push" or c in contact)
+
+        await self._mark([r["id"] for r in rows if not wanted(r)], "skipped")
+        return [r for r in rows if wanted(r)]
 
     async def _mark(self, ids: list[Any], status: str) -> None:
         for i in range(0, len(ids), 500):

@@ -42,7 +42,7 @@ class Notice(Table):
     language = Varchar(length=2, default="pl")
     data = JSON(default="{}")  # what the texts need (amounts, numbers, the office's note)
     url = Varchar(length=200)  # the screen the notice opens (path in the PWA)
-    status = Varchar(length=8, default="queued", index=True)  # queued | sent | failed
+    status = Varchar(length=8, default="queued", index=True)  # queued | sent | skipped (turned off since) | failed
     attempts = SmallInt(default=0)
     due_at = Timestamptz(default=TimestamptzNow())  # push and SMS wait for the morning (quiet hours)
     created_at = Timestamptz(default=TimestamptzNow())

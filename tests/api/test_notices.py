@@ -468,3 +468,39 @@ async def test_an_outage_extended_or_ended_is_told_to_those_alerted(client, sett
     # not on the street, or not alerted: nothing
     assert pushes(push, "other") == [] and mails(smtp_server, inna["email"]) == []
     assert mails(smtp_server, "bezalertu@example.com") == []
+
+
+async def test_a_channel_turned_off_overnight_is_not_sent_in_the_morning(client, settings, push, gateway):
+    r = await person(client, settings, push, "rano@example.com", device="phone", phone="+48 600 100 205", sms_on=True)
+    await reject_a_reading(client, settings, r)
+    await deliver(settings, NIGHT)  # push and SMS wait for 8:00
+    await turn_off(client, r, "push")
+    await turn_off(client, r, "sms")
+    await deliver(settings, warsaw(2026, 3, 11, 8, 0))
+    assert pushes(push, "phone") == [] and gateway.sent == []
+    assert {n["channel"]: n["status"] for n in await Notice.select()} == {"push": "skipped", "email": "sent",
+                                                                          "sms": "skipped"}
+
+
+async def test_an_online_payment_confirmed_by_the_gateway_is_told_once(client, settings, push):
+    from backend.billing.run import run_billing
+    from backend.billing.tables import OnlinePayment
+    from tests.api.test_billing import signed
+
+    r = await billed_person(client, settings, push, "online@example.com")
+    await run_billing(settings, "2026-10", issue_date=date(2026, 11, 2), notify=False, reminders=False)
+    await log_in(client, r["email"])
+    doc = (await client.get("/api/settlements")).json()["documents"][0]
+    started = (await client.post("/api/settlements/payments", json={"customer_id": r["id"],
+                                                                    "document_ids": [doc["id"]]})).json()
+    row = await OnlinePayment.select().where(OnlinePayment.id == started["id"]).first()
+    client.cookies.clear()
+    body = msgspec.json.encode(signed(settings, row["session_id"], doc["remaining_grosze"]))
+    for _ in range(2):  # the gateway's notification and its replay
+        answer = await client.post("/api/payments/notify/sandbox", content=body,
+                                   headers={"X-CSRFToken": "", "content-type": "application/json"})
+        assert answer.status_code == 200, answer.text
+    await deliver(settings, DAY, twice=True)
+    [payload] = pushes(push, "phone")
+    amount = f"{doc['remaining_grosze'] // 100},{doc['remaining_grosze'] % 100:02d} zł"
+    assert payload["kind"] == "payment" and amount in payload["body"].replace("\u00a0", "")
