@@ -72,5 +72,5 @@ async def register(settings: Settings, data: RegisterIn, ip: str) -> None:
     from backend.consents import services as consents  # consents depend on accounts, not the reverse
 
     user_id = await accounts.create_user(settings, email, data.name, "resident", customer_id=customer_id,
-                                         registered=True)
+                                         language=data.language, registered=True)
     await consents.record(customer_id, "contact_data", True, "registration", str(user_id))

@@ -148,6 +148,7 @@ class RegisterIn(Strict):
     email: Email
     name: Annotated[Line, msgspec.Meta(min_length=1, max_length=200)]
     consent: bool  # to processing the e-mail address (and phone) for the e-BOK
+    language: Language = "pl"  # the registration page's: the account's, and so its activation mail's
 
 
 class RegisterOut(msgspec.Struct):

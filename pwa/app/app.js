@@ -288,9 +288,9 @@ export function App() {
       if (meRef.current) saveLanguage(code);
       else picked.current = code; // on the login page: the account takes it at login
     },
-    signedIn(user, { to, notice: text } = {}) {
+    signedIn(user, { to, notice: text, language } = {}) {
       remember('/api/me', user);
-      const code = picked.current;
+      const code = language || picked.current;
       picked.current = null;
       if (code && code !== user.language) saveLanguage(code);
       else if (user.language) applyLanguage(user.language);

@@ -176,6 +176,23 @@ async def test_registration_matched_and_not_matched_answer_the_same(client, invo
     assert await User.count().where(User.email == "rejestracja@example.com") == 1
 
 
+async def test_registration_in_ukrainian_makes_a_ukrainian_account(client, invoices, smtp_server):
+    """The registration page sends the language it is shown in: the activation mail and the account
+    are in it."""
+    (number, gross), _ = invoices
+    r = await client.post("/api/register", json=form(invoice_number=number, gross_amount=gross,
+                                                     email="olena@example.com", language="uk"))
+    assert r.status_code == 202
+    mail = (await smtp_server.wait_for("olena@example.com"))[-1]
+    assert "дякуємо за реєстрацію" in mail.get_body(preferencelist=("plain",)).get_content()
+    r = await client.post("/api/account/activate", json={"token": link_from(mail).split("token=")[1],
+                                                         "password": "Zielona-Rzeka-2026"})
+    assert r.status_code == 200 and r.json()["language"] == "uk"
+    bad = await client.post("/api/register", json=form(invoice_number=number, gross_amount=gross,
+                                                       email="olena2@example.com", language="de"))
+    assert bad.status_code == 400 and bad.json()["field"] == "language"
+
+
 async def test_registration_is_rate_limited_whatever_the_data(client, invoices):
     (number, gross), _ = invoices
     for i in range(5):

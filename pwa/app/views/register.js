@@ -5,10 +5,12 @@ import '../i18n/account-views.js'; // this view's texts
 import { html, useState } from '../preact.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
+import { useApp } from '../context.js';
 import { Page } from '../components/page.js';
 import { useForm, Field, Checkbox, FormAlert, Submit, Success } from '../components/form.js';
 
 export function RegisterView() {
+  const app = useApp();
   const [sentTo, setSentTo] = useState(null);
   const empty = { customer_number: '', invoice_number: '', gross_amount: '', email: '', name: '', consent: false };
   const form = useForm(empty, {
@@ -19,6 +21,7 @@ export function RegisterView() {
     await api.post('/api/register', {
       customer_number: v.customer_number.trim(), invoice_number: v.invoice_number.trim(),
       gross_amount: v.gross_amount.trim(), email: v.email.trim(), name: v.name.trim(), consent: true,
+      language: app.lang, // the account's language, and its activation mail's
     });
     setSentTo(v.email.trim());
     form.reset(empty);

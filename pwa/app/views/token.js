@@ -60,7 +60,10 @@ function SetPasswordForm({ purpose, token, info }) {
   const submit = form.onSubmit(async (v) => {
     const me = await api.post(CONFIRM[flow], { token, password: v.password });
     forgetToken(purpose);
-    app.signedIn(me, { to: '/', notice: t(FLOWS[flow].done) });
+    // an account the office opened (Polish until said otherwise) activated on a page shown in
+    // Ukrainian or English takes that language; one registered in a language keeps its own
+    const language = flow === 'activation' && me.language === 'pl' ? app.lang : undefined;
+    app.signedIn(me, { to: '/', notice: t(FLOWS[flow].done), language });
   });
   return html`<p>${t(FLOWS[flow].intro)}</p>
     <form class="form" onSubmit=${submit} novalidate>
