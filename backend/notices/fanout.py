@@ -200,8 +200,10 @@ class NoticeSender:
         for r in rows:
             subject, text = notice_texts.mail(r["kind"], r["data"], self._link(r), s.utility_name, r["language"])
             async with transaction():  # the mail and the record commit together: never twice
-                await queue_mail(r["address"], subject, text)
-                await self._mark([r["id"]], "sent")
+                claimed = await Notice.update({Notice.status: "sent", Notice.sent_at: now()}).where(
+                    (Notice.id == r["id"]) & (Notice.status == "queued")).returning(Notice.id)
+                if claimed:  # not sent meanwhile by another process that took the same job
+                    await queue_mail(r["address"], subject, text)
 
     async def _sms(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
