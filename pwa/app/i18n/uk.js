@@ -270,7 +270,7 @@ export default {
   'error.amount_mismatch': 'Сума платежу не збігається із замовленням.',
 
   // i18n/outages.js
-  'nav.staffOutages': 'Повідомлення',
+  'nav.staffOutages': 'Аварії',
   'outage.quality': 'Попередження про якість води',
   'outages.now': 'Триває',
   'outages.upcoming': 'Заплановано',
@@ -312,6 +312,6 @@ export default {
   'nav.route': 'Мій маршрут',
 
   // i18n/billing.js
-  'nav.billing': 'Виставлення рахунків',
+  'nav.billing': 'Рахунки',
   'source.install': 'показання під час монтажу',
 };
