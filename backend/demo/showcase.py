@@ -133,13 +133,16 @@ def meter_photo(litres: int, serial: str) -> bytes:
 
 async def _todays_route(settings: Settings, data: DemoData, staff: CurrentUser, inspector: CurrentUser,
                         flagged: list[str]) -> None:
-    """The office sends the first flagged reading and a few meters for a check to the inspector today."""
+    """The office sends the first flagged reading and a few meters for a check to the inspector today,
+    and the second flagged reading to a visit still to be planned."""
     visit_ids = await inspections.create_visits(settings, flagged[:1], [], _ACCESS_NOTE, staff) if flagged else []
     checks = [str(data.customer(i).meters[0].id) for i in _CHECKS if i < data.customers]
     if checks:
         visit_ids += await inspections.create_visits(settings, [], checks, "", staff)
     if visit_ids:
         await inspections.create_route(staff, inspector.id, clock.today_in_warsaw().isoformat(), visit_ids, "")
+    if len(flagged) > 1:  # and one more visit, not on a route yet: the planning screen's list has it
+        await inspections.create_visits(settings, flagged[1:2], [], "", staff)
 
 
 # --- the public documents ----------------------------------------------------------------------------

@@ -41,6 +41,9 @@ async def test_the_demo_inspector_has_a_route_today(client):
     await log_in(client, "biuro@example.com", PASSWORD)
     planned = (await client.get(f"/api/staff/routes?day={today_in_warsaw().isoformat()}")).json()
     assert [len(r["visits"]) for r in planned] == [4]
+    # and one visit still to plan: the second flagged reading
+    [waiting] = (await client.get("/api/staff/visits")).json()
+    assert waiting["status"] == "pending" and "above_hard_limit" in waiting["reasons"]
 
 
 async def test_readings_wait_in_the_review_queue_after_the_demo(client):

@@ -1,12 +1,14 @@
 // The office's review queue: photo large next to the typed value, the reasons and the meter's
 // history; accept, reject with a note the resident sees, or send an inspector. Keyboard-first.
 import '../i18n/inspections-views.js'; // this view's texts
+import '../i18n/tables-views.js'; // the queue's column headers (wide screens)
 import { html, useCallback, useEffect, useLayoutEffect, useRef, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';
 import { Page } from '../components/page.js';
 import { ConsumptionChart } from '../components/chart.js';
 import { formatDateTime, formatVolume } from '../format.js';
+import { useWide } from '../components/wide.js';
 
 function reasonsText(reasons) {
   return reasons.map((r) => t(`reason.${r}`)).join(', ');
@@ -104,6 +106,35 @@ function Detail({ item, onDone }) {
   </section>`;
 }
 
+// The queue beside the item on screen: buttons in a list on a phone, from 1024 px a table whose
+// rows' headers are the buttons (customer, meter, value, when, reasons).
+function Queue({ items, index, setIndex }) {
+  const wide = useWide();
+  if (!wide) {
+    return html`<ol class="review-list">${items.map((item, i) => html`<li>
+      <button type="button" class=${`review-pick ${i === index ? 'is-current' : ''}`} aria-current=${i === index ? 'true' : undefined}
+        onClick=${() => setIndex(i)}>
+        <strong>${item.customer_number}</strong> ${item.serial}<br />
+        <span class="hint">${reasonsText(item.reasons)}</span>
+      </button></li>`)}
+    </ol>`;
+  }
+  return html`<div class="review-table-wrap">
+    <table class="table data-table review-table" data-testid="review-queue">
+      <caption class="visually-hidden">${t('review.queueCaption')}</caption>
+      <thead><tr><th scope="col">${t('col.customer')}</th><th scope="col">${t('col.meter')}</th>
+        <th scope="col" class="num">${t('col.value')}</th><th scope="col">${t('col.reasons')}</th></tr></thead>
+      <tbody>${items.map((item, i) => html`<tr key=${`${item.reading_id}-${item.meter_id}`} class=${i === index ? 'is-current' : ''}>
+        <th scope="row"><button type="button" class=${`review-pick ${i === index ? 'is-current' : ''}`}
+          aria-current=${i === index ? 'true' : undefined} onClick=${() => setIndex(i)}>${item.customer_number}</button></th>
+        <td>${item.serial}</td>
+        <td class="num">${item.value_litres !== null ? formatVolume(item.value_litres) : '—'}</td>
+        <td>${reasonsText(item.reasons)}</td>
+      </tr>`)}</tbody>
+    </table>
+  </div>`;
+}
+
 export function ReviewView() {
   const [items, setItems] = useState(null);
   const [index, setIndex] = useState(0);
@@ -135,13 +166,7 @@ export function ReviewView() {
       : !items.length ? html`<p>${t('review.empty')}</p>`
       : html`<p>${t('review.count', { count: items.length })} · ${t('review.position', { n: index + 1, total: items.length })}</p>
         <div class="review-layout">
-          <ol class="review-list">${items.map((item, i) => html`<li>
-            <button type="button" class=${`review-pick ${i === index ? 'is-current' : ''}`} aria-current=${i === index ? 'true' : undefined}
-              onClick=${() => setIndex(i)}>
-              <strong>${item.customer_number}</strong> ${item.serial}<br />
-              <span class="hint">${reasonsText(item.reasons)}</span>
-            </button></li>`)}
-          </ol>
+          <${Queue} items=${items} index=${index} setIndex=${setIndex} />
           <${Detail} key=${`${current.reading_id}-${current.meter_id}`} item=${current} onDone=${done} />
         </div>`}
   <//>`;

@@ -3,12 +3,14 @@
 // sending, publish (alerts go out), change (a follow-up replaces the alert) and close.
 // Not kept in IndexedDB: it is office data, fetched fresh.
 import '../i18n/outages-views.js'; // this view's texts
+import '../i18n/tables-views.js'; // the list's column headers (wide screens)
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api, request } from '../api.js';
 import { formatDateTime } from '../format.js';
 import { Page } from '../components/page.js';
 import { kindLabel } from '../components/outages.js';
+import { useWide } from '../components/wide.js';
 import { useForm, Field, Checkbox, Select, FormAlert, Submit, Success } from '../components/form.js';
 
 const KINDS = ['failure', 'planned', 'quality'];
@@ -205,7 +207,7 @@ function SmsCount({ outage: o, onCount }) {
   </div>`;
 }
 
-function OutageRow({ outage: o, onEdit, onChanged }) {
+function OutageRow({ outage: o, wide, onEdit, onChanged }) {
   const [error, setError] = useState(null);
   const [sms, setSms] = useState(null);
   const d = o.deliveries;
@@ -221,23 +223,52 @@ function OutageRow({ outage: o, onEdit, onChanged }) {
     }
   };
   const titleId = `so-${o.id}`;
-  return html`<li class="card outage" data-testid="staff-outage">
-    <p class="outage-kind">${kindLabel(o.kind)} · ${t(`staffOut.status.${o.status}`)}</p>
-    <h3 id=${titleId}>${o.title}</h3>
-    <p>${o.area_summary}${o.service_point_count ? ` + ${t('outages.points', { count: o.service_point_count })}` : ''} (${o.town})</p>
-    <p>${formatDateTime(o.starts_at)} – ${o.expected_end ? formatDateTime(o.expected_end) : '…'}</p>
-    ${o.status !== 'draft' && html`<p data-testid="deliveries">${t('staffOut.deliveries', { sent: d.sent || 0, waiting,
-      failed: (d.failed || 0) + (d.gone || 0), emails: o.emails })}</p>`}
-    ${o.status !== 'closed' && html`<${SmsCount} outage=${o} onCount=${setSms} />`}
-    <div role="alert">${error && html`<p class="banner banner-error">${error}</p>`}</div>
-    ${o.status !== 'closed' && html`<div class="form-actions">
+  const area = `${o.area_summary}${o.service_point_count ? ` + ${t('outages.points', { count: o.service_point_count })}` : ''} (${o.town})`;
+  const when = `${formatDateTime(o.starts_at)} – ${o.expected_end ? formatDateTime(o.expected_end) : '…'}`;
+  const deliveries = o.status !== 'draft' && html`<p data-testid="deliveries">${t('staffOut.deliveries', { sent: d.sent || 0, waiting,
+    failed: (d.failed || 0) + (d.gone || 0), emails: o.emails })}</p>`;
+  const alert = html`<div role="alert">${error && html`<p class="banner banner-error">${error}</p>`}</div>`;
+  const actions = o.status !== 'closed' && html`<div class="form-actions">
       <button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${() => onEdit(o)}>${t('staffOut.change')}</button>
       ${o.status === 'draft' && html`<button type="button" class="btn btn-primary" aria-describedby=${titleId}
         onClick=${action('publish', 'staffOut.publishConfirm', 'staffOut.published')}>${t('staffOut.publish')}</button>`}
       <button type="button" class="btn btn-secondary" aria-describedby=${titleId}
         onClick=${action('close', 'staffOut.closeConfirm', 'staffOut.closed')}>${t('staffOut.close')}</button>
-    </div>`}
+    </div>`;
+  const smsCount = o.status !== 'closed' && html`<${SmsCount} outage=${o} onCount=${setSms} />`;
+  if (wide) {
+    return html`<tr data-testid="staff-outage">
+      <td>${kindLabel(o.kind)} · ${t(`staffOut.status.${o.status}`)}</td>
+      <th scope="row" id=${titleId}>${o.title}</th>
+      <td>${area}</td><td>${when}</td>
+      <td class="notes-cell">${deliveries}${smsCount}</td>
+      <td>${alert}${actions}</td>
+    </tr>`;
+  }
+  return html`<li class="card outage" data-testid="staff-outage">
+    <p class="outage-kind">${kindLabel(o.kind)} · ${t(`staffOut.status.${o.status}`)}</p>
+    <h3 id=${titleId}>${o.title}</h3>
+    <p>${area}</p>
+    <p>${when}</p>
+    ${deliveries}
+    ${smsCount}
+    ${alert}
+    ${actions}
   </li>`;
+}
+
+// The office's outages: cards on a phone, from 1024 px one table (a row per outage, its title the
+// row's header, the actions in the last column).
+function OutageList({ list, onEdit, onChanged }) {
+  const wide = useWide();
+  const rows = list.map((o) => html`<${OutageRow} key=${o.id} outage=${o} wide=${wide} onEdit=${onEdit} onChanged=${onChanged} />`);
+  if (!wide) return html`<ul class="outages">${rows}</ul>`;
+  return html`<table class="table data-table outage-table" data-testid="staff-outages">
+    <caption class="visually-hidden">${t('staffOut.list')}</caption>
+    <thead><tr><th scope="col">${t('col.kind')}</th><th scope="col">${t('col.title')}</th><th scope="col">${t('col.area')}</th>
+      <th scope="col">${t('col.when')}</th><th scope="col">${t('col.deliveries')}</th><th scope="col">${t('col.actions')}</th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>`;
 }
 
 export function StaffOutagesView() {
@@ -268,8 +299,7 @@ export function StaffOutagesView() {
       <section aria-labelledby="staff-outages-list">
         <h2 id="staff-outages-list">${t('staffOut.list')}</h2>
         ${list && (list.length
-          ? html`<ul class="outages">${list.map((o) => html`<${OutageRow} outage=${o}
-              onEdit=${(x) => { setDone(null); setEditing(x); }} onChanged=${changed} />`)}</ul>`
+          ? html`<${OutageList} list=${list} onEdit=${(x) => { setDone(null); setEditing(x); }} onChanged=${changed} />`
           : html`<p>${t('staffOut.none')}</p>`)}
       </section>
     </div>

@@ -7,10 +7,12 @@ import { html, useState } from '../preact.js';
 import '../i18n/account-views.js'; // the links to the office's other screens
 import '../i18n/audit-views.js'; // the change log's link
 import '../i18n/customer-views.js'; // the customer screen's link, ended customers
+import '../i18n/tables-views.js'; // the results' column headers (wide screens)
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { formatDate } from '../format.js';
 import { Page } from '../components/page.js';
+import { useWide } from '../components/wide.js';
 import { useForm, Field, Checkbox, Select, FormAlert, Submit, Success } from '../components/form.js';
 
 const LIMIT = 50;
@@ -43,30 +45,72 @@ function CreateResident({ customer, onCreated, onCancel }) {
   </form>`;
 }
 
+function consentText(customer) {
+  return customer.consent_contact_at
+    ? t('staff.consentSince', { date: formatDate(customer.consent_contact_at) })
+    : t('staff.consentNone');
+}
+
+function Accounts({ customer }) {
+  return customer.accounts.length
+    ? html`<ul class="plain">${customer.accounts.map((a) => html`<li>${a.email} (${a.active
+      ? t('staff.accountActive') : t('staff.accountPending')})</li>`)}</ul>`
+    : t('staff.accountsNone');
+}
+
+function CustomerLink({ customer }) {
+  return html`<a href=${`/biuro/klient?id=${customer.id}`}>${customer.number} — ${customer.name}</a>
+    ${customer.ended_on && html` <span class="badge">${t('staff.endedBadge')}</span>`}`;
+}
+
+// The account for the customer: a note when there is one, else the button or, once pressed, the form.
+function AccountAction({ customer, titleId, open, onOpen, onClose, onCreated, form = true }) {
+  if (customer.accounts.length) return html`<p class="note">${t('staff.hasAccount')}</p>`;
+  if (open) return form ? html`<${CreateResident} customer=${customer} onCreated=${onCreated} onCancel=${onClose} />` : null;
+  return html`<button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${onOpen}>${t('staff.create')}</button>`;
+}
+
 function CustomerCard({ customer, open, onOpen, onClose, onCreated }) {
   const titleId = `cust-${customer.id}`;
   return html`<li class="card customer-card">
-    <h3 id=${titleId}><a href=${`/biuro/klient?id=${customer.id}`}>${customer.number} — ${customer.name}</a>
-      ${customer.ended_on && html` <span class="badge">${t('staff.endedBadge')}</span>`}</h3>
+    <h3 id=${titleId}><${CustomerLink} customer=${customer} /></h3>
     <dl class="facts">
       <div><dt>${t('staff.address')}</dt><dd>${customerAddress(customer) || '—'}</dd></div>
       <div><dt>${t('staff.email')}</dt><dd>${customer.email || '—'}</dd></div>
       <div><dt>${t('cust.phone')}</dt><dd>${customer.phone || '—'}</dd></div>
-      <div><dt>${t('staff.consent')}</dt><dd>${customer.consent_contact_at
-        ? t('staff.consentSince', { date: formatDate(customer.consent_contact_at) })
-        : t('staff.consentNone')}</dd></div>
-      <div><dt>${t('staff.accounts')}</dt><dd>${customer.accounts.length
-        ? html`<ul class="plain">${customer.accounts.map((a) => html`<li>${a.email} (${a.active
-          ? t('staff.accountActive') : t('staff.accountPending')})</li>`)}</ul>`
-        : t('staff.accountsNone')}</dd></div>
+      <div><dt>${t('staff.consent')}</dt><dd>${consentText(customer)}</dd></div>
+      <div><dt>${t('staff.accounts')}</dt><dd><${Accounts} customer=${customer} /></dd></div>
     </dl>
-    ${customer.accounts.length ? html`<p class="note">${t('staff.hasAccount')}</p>` : open
-      ? html`<${CreateResident} customer=${customer} onCreated=${onCreated} onCancel=${onClose} />`
-      : html`<button type="button" class="btn btn-secondary" aria-describedby=${titleId} onClick=${onOpen}>${t('staff.create')}</button>`}
+    <${AccountAction} customer=${customer} titleId=${titleId} open=${open} onOpen=${onOpen} onClose=${onClose} onCreated=${onCreated} />
   </li>`;
 }
 
+// From 1024 px the results as one table: a row per customer (the link to the customer screen is the
+// row's header); the account form, once asked for, takes a full-width row under its customer.
+function CustomerTable({ results, openId, onOpen, onClose, onCreated }) {
+  return html`<table class="table data-table customer-table" data-testid="customer-results">
+    <caption class="visually-hidden">${t('staff.customers')}</caption>
+    <thead><tr><th scope="col">${t('col.customer')}</th><th scope="col">${t('staff.address')}</th>
+      <th scope="col">${t('staff.email')}</th><th scope="col">${t('cust.phone')}</th><th scope="col">${t('col.consent')}</th>
+      <th scope="col">${t('staff.accounts')}</th><th scope="col">${t('col.actions')}</th></tr></thead>
+    <tbody>${results.map((c) => {
+      const titleId = `cust-${c.id}`;
+      const open = openId === c.id;
+      const props = { customer: c, titleId, open, onOpen: () => onOpen(c.id), onClose, onCreated };
+      return html`<tr key=${c.id} class="customer-card">
+          <th scope="row" id=${titleId}><${CustomerLink} customer=${c} /></th>
+          <td>${customerAddress(c) || '—'}</td><td class="break">${c.email || '—'}</td><td class="nowrap">${c.phone || '—'}</td>
+          <td>${consentText(c)}</td><td class="break"><${Accounts} customer=${c} /></td>
+          <td><${AccountAction} ...${props} form=${false} /></td>
+        </tr>
+        ${open && !c.accounts.length && html`<tr key=${`${c.id}-form`}><td colspan="7">
+          <${CreateResident} customer=${c} onCreated=${onCreated} onCancel=${onClose} /></td></tr>`}`;
+    })}</tbody>
+  </table>`;
+}
+
 function CustomerSearch() {
+  const wide = useWide();
   const [results, setResults] = useState(null);
   const [openId, setOpenId] = useState(null);
   const [sentTo, setSentTo] = useState(null);
@@ -97,10 +141,13 @@ function CustomerSearch() {
     ${results && html`<div class="results">
       <p role="status">${results.length ? t('staff.results', { count: results.length }) : t('staff.noResults')}</p>
       ${results.length >= LIMIT && html`<p class="note">${t('staff.limit')}</p>`}
-      <ul class="cards">
-        ${results.map((c) => html`<${CustomerCard} customer=${c} open=${openId === c.id}
-          onOpen=${() => { setSentTo(null); setOpenId(c.id); }} onClose=${() => setOpenId(null)} onCreated=${created} />`)}
-      </ul>
+      ${wide
+        ? html`<${CustomerTable} results=${results} openId=${openId} onOpen=${(id) => { setSentTo(null); setOpenId(id); }}
+            onClose=${() => setOpenId(null)} onCreated=${created} />`
+        : html`<ul class="cards">
+          ${results.map((c) => html`<${CustomerCard} customer=${c} open=${openId === c.id}
+            onOpen=${() => { setSentTo(null); setOpenId(c.id); }} onClose=${() => setOpenId(null)} onCreated=${created} />`)}
+        </ul>`}
     </div>`}
   </section>`;
 }

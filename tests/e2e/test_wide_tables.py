@@ -1,0 +1,129 @@
+"""Issue 16, item 6: from 1024 px the resident's reading history and the office's lists (review
+queue, outages, visits to plan and routes, customer search) are tables with column and row
+headers and a caption; on a 390 px phone the same screens keep their cards. axe on both, and a
+screenshot of each at both widths (in the run folder)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible, log_in
+from tests.support import RUN_DIR
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _table(page, caption: str, *headers: str):
+    """The table named by its caption, with these column headers."""
+    table = page.get_by_role("table", name=caption)
+    expect(table).to_be_visible(timeout=20_000)
+    for header in headers:
+        expect(table.get_by_role("columnheader", name=header, exact=True)).to_be_visible()
+    return table
+
+
+def _both_widths(page, name: str, wide_check, phone_check) -> None:
+    page.set_viewport_size(DESKTOP)
+    wide_check()
+    assert_accessible(page)
+    page.screenshot(path=RUN_DIR / f"{name}-1366.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    phone_check()
+    expect(page.get_by_role("table")).to_have_count(0)
+    assert_accessible(page)
+    page.screenshot(path=RUN_DIR / f"{name}-390.png", full_page=True)
+
+
+def test_reading_history_is_a_table_on_a_wide_screen_and_cards_on_a_phone(page):
+    log_in(page, "anna.nowak@example.com")
+    meter = page.request.get("/api/meters").json()["meters"][0]
+    count = len(page.request.get(f"/api/meters/{meter['id']}/readings").json()["readings"])
+    page.goto(f"/odczyty/historia?licznik={meter['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Historia odczytów")
+
+    def wide():
+        table = _table(page, f"Odczyty · Nr {meter['serial']}", "Data", "Stan licznika", "Zużycie", "Źródło",
+                       "Status", "Uwagi", "Zdjęcie")
+        expect(table.get_by_test_id("history-row")).to_have_count(count)
+        expect(table.get_by_role("rowheader").first).to_have_text(re.compile(r"^\d\d\.\d\d\.\d{4}"))
+        expect(page.locator("ul.history")).to_have_count(0)
+
+    def phone():
+        expect(page.locator("ul.history > li[data-testid=history-row]")).to_have_count(count)
+
+    _both_widths(page, "history", wide, phone)
+
+
+def test_the_office_lists_are_tables_on_a_wide_screen_and_cards_on_a_phone(page):
+    log_in(page, "biuro@example.com")
+
+    # the review queue (the demo leaves residents' readings in it): the row's button picks the item
+    page.goto("/biuro/odczyty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kontrola odczytów")
+
+    def review_wide():
+        table = _table(page, "Odczyty do sprawdzenia", "Klient", "Wodomierz", "Wpisana wartość", "Powody")
+        rows = table.get_by_role("rowheader")
+        expect(rows.first).to_be_visible()
+        assert rows.count() >= 3
+        second = rows.nth(1).get_by_role("button")
+        second.click()
+        expect(second).to_have_attribute("aria-current", "true")
+        expect(page.get_by_test_id("review-detail")).to_contain_text(second.inner_text())
+
+    def review_phone():
+        expect(page.locator("ol.review-list button.review-pick").first).to_be_visible()
+
+    _both_widths(page, "review", review_wide, review_phone)
+
+    # outages and notices (the demo's failure and planned works)
+    page.goto("/biuro/awarie")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Biuro — awarie i komunikaty")
+
+    def outages_wide():
+        table = _table(page, "Awarie i komunikaty", "Rodzaj", "Tytuł", "Obszar", "Kiedy", "Powiadomienia", "Działania")
+        expect(table.get_by_test_id("staff-outage").first).to_be_visible()
+        assert table.get_by_test_id("staff-outage").count() >= 2
+        expect(table.get_by_role("rowheader", name="Awaria sieci wodociągowej")).to_be_visible()
+
+    def outages_phone():
+        expect(page.locator("ul.outages > li[data-testid=staff-outage]").first).to_be_visible()
+
+    _both_widths(page, "staff-outages", outages_wide, outages_phone)
+
+    # planning: the visit still to plan and today's route of the demo inspector
+    page.goto("/biuro/trasy")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trasy inkasentów")
+
+    def routes_wide():
+        visits = _table(page, "Wizyty do zaplanowania", "Adres", "Wodomierz", "Powody")
+        expect(visits.get_by_role("checkbox").first).to_be_visible()
+        group = page.get_by_role("group", name="Wybierz wizyty na trasę")
+        expect(group.get_by_role("checkbox")).to_have_count(visits.get_by_role("checkbox").count())
+        routes = _table(page, "Trasy", "Inkasent", "Dzień", "Postęp", "Wizyty")  # one inspector: no hand-over
+        expect(routes.get_by_role("rowheader", name="Jan Inkasent").first).to_be_visible()
+
+    def routes_phone():
+        expect(page.get_by_role("group", name="Wybierz wizyty na trasę").get_by_role("checkbox").first).to_be_visible()
+        expect(page.locator("ul.cards > li[data-testid=route]").first).to_be_visible()
+
+    _both_widths(page, "routes", routes_wide, routes_phone)
+
+    # the customer search's results
+    page.goto("/biuro")
+    page.get_by_label("Szukaj klienta").fill("Nowak")
+    page.get_by_role("button", name="Szukaj", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Znalezieni klienci")).to_be_visible()
+
+    def customers_wide():
+        table = _table(page, "Klienci", "Klient", "Adres", "E-mail", "Telefon", "Konta w e-BOK", "Działania")
+        expect(table.get_by_role("rowheader", name=re.compile("^100001 — Anna Nowak"))).to_be_visible()
+        expect(table.get_by_role("link", name="100001 — Anna Nowak")).to_have_attribute("href", re.compile("/biuro/klient"))
+
+    def customers_phone():
+        expect(page.locator("ul.cards > li.customer-card").first).to_be_visible()
+
+    _both_widths(page, "customers", customers_wide, customers_phone)
