@@ -248,6 +248,19 @@ def test_ukrainian_chosen_on_the_login_page_stays_with_the_account(browser, serv
         assert_accessible(page)
         page.screenshot(path=str(SHOTS / "dashboard-uk-1366.png"), full_page=True)
 
+        # offline, the worker has the Ukrainian texts too: the shell's and a lazy view's
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now the worker controls the page
+        expect(page.get_by_role("heading", level=1)).to_have_text("Головна")
+        ctx.set_offline(True)
+        page.reload()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Головна")
+        expect(page.get_by_test_id("stale-banner")).to_contain_text("Немає з’єднання — дані від")
+        page.get_by_role("navigation", name="Головне меню").get_by_role("link", name="Показання").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Показання")
+        expect(page.get_by_role("main")).to_contain_text("Передати показання")
+        ctx.set_offline(False)
+
         page.get_by_role("button", name="Вийти").click()
         expect(page).to_have_url(re.compile("/logowanie"))
         expect(page.get_by_text("Ви вийшли з системи.")).to_be_visible()
