@@ -11,6 +11,7 @@ import {
 } from '../../pwa/app/format.js';
 import { DICTIONARIES, t, setLang, errorText, loadLanguage } from '../../pwa/app/i18n.js';
 import { disagree, parseM3 } from '../../pwa/app/plausibility.js';
+import { KINDS, OPTIONAL } from '../../pwa/app/components/application.js';
 // the views' own dictionaries join DICTIONARIES when imported, as they do when a view loads: every
 // file in pwa/app/i18n/, so a new one is checked without being listed here
 const I18N = resolve(dirname(fileURLToPath(import.meta.url)), '../../pwa/app/i18n');
@@ -189,6 +190,16 @@ test('every message with a number has its plural forms, and each number gets the
   setLang('uk');
   assert.equal(t('outages.points', { count: 21 }), '21 вказана адреса');
   setLang('pl');
+});
+
+test("a filed application's optional fields are shown without the form's (optional) hint, in every language", () => {
+  for (const lang of LANGS) {
+    for (const field of Object.values(KINDS).flat().filter((f) => f.optional)) {
+      const label = DICTIONARIES[lang][`appl.field.${field.name}`];
+      assert.match(label, OPTIONAL, `${lang} ${field.name}: the form says it is optional`);
+      assert.doesNotMatch(label.replace(OPTIONAL, ''), /[()]/, `${lang} ${field.name}`);
+    }
+  }
 });
 
 test('index.html preloads exactly the modules main.js imports statically', () => {

@@ -36,7 +36,7 @@ export const KINDS = {
   meter_check: [{ name: 'meter_serial', type: 'meter' }, { name: 'reason', type: 'text' }],
 };
 export const NEEDS_ATTACHMENT = ['connection_conditions'];
-const OPTIONAL = /\s*\((nieobowiązkow\w*|optional)\)$/; // a form's hint, not part of a filed answer
+export const OPTIONAL = /\s*\((nieobowiązkow\w*|optional|необов’язков[^)]*)\)$/; // a form's hint, not part of a filed answer
 
 // The fields that apply to these values (a water-only connection has no sewage fields).
 export const fieldsOf = (kind, values) => KINDS[kind].filter((f) => !f.when || f.when(values));
