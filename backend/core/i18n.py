@@ -127,7 +127,7 @@ MAILS: dict[str, dict[str, tuple[str, str]]] = {
 
 ROLE_NAMES = {"pl": {"staff": "pracownika biura", "inspector": "inkasenta"},
               "en": {"staff": "office staff", "inspector": "inspector"},
-              "uk": {"staff": "працівника офісу", "inspector": "інкасатора"}}
+              "uk": {"staff": "працівника офісу", "inspector": "контролера"}}
 
 
 # The word after a number in the e-mails ("ważny 72 godziny", "1 godzinę", "15 minut"): Polish and

@@ -41,7 +41,7 @@ const ACTIONS = {
     'meter.add': 'Новий водомір', 'meter.update': 'Зміна водоміра', 'meter.end': 'Зняття водоміра',
     'meter.exchange': 'Заміна водоміра', 'registry.import': 'Імпорт картотеки',
     'reading.accept': 'Показання прийнято', 'reading.reject': 'Показання відхилено',
-    'visits.plan': 'Призначення візитів інкасатора', 'route.create': 'Новий маршрут інкасатора',
+    'visits.plan': 'Призначення візитів контролера', 'route.create': 'Новий маршрут контролера',
     'billing.run': 'Нарахування рахунків-фактур', 'tariff.create': 'Новий тариф', 'tariff.remove': 'Видалення тарифу',
     'invoice.correct': 'Коригування рахунку-фактури', 'statement.import': 'Імпорт банківської виписки',
     'payment.assign': 'Призначення платежу', 'outage.create': 'Нова аварія', 'outage.update': 'Зміна аварії',
