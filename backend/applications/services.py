@@ -18,7 +18,7 @@ import msgspec
 
 from backend.accounts import services as accounts
 from backend.accounts.schemas import CurrentUser
-from backend.applications import kinds, mails, pdf
+from backend.applications import kinds, mails
 from backend.applications.schemas import MAX_ATTACHMENTS, ApplicationOut, AttachmentOut
 from backend.applications.tables import Application, ApplicationAttachment
 from backend.audit import services as audit
@@ -139,6 +139,8 @@ async def _store_new(settings: Settings, user: CurrentUser, key: str, app: Incom
 
 def _confirmation(settings: Settings, customer: dict[str, Any], number: str, kind: str, filed_at: datetime,
                   due: date, fields: dict[str, str], attachments: list[str]) -> bytes:
+    from backend.applications import pdf  # fpdf and its fonts: imported when the first PDF is made
+
     return pdf.confirmation(utility=settings.utility_name, utility_address=settings.utility_address, number=number,
                             kind=kind, filed_at=filed_at, due_on=due, customer_number=customer["number"],
                             customer_name=customer["name"], fields=fields, attachments=attachments)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
-
 from backend.settings import Settings
 
 _DIGITS = re.compile(r"\d{26,}", re.ASCII)
@@ -25,6 +22,8 @@ def _account_code(settings: Settings, customer_number: str) -> str:
 
 def customer_account(settings: Settings, customer_number: str) -> str:
     """The customer's NRB: 26 digits, no spaces."""
+    from schwifty import IBAN  # imported on first use (its bank registry costs start-up time)
+
     iban = IBAN.generate("PL", bank_code=settings.bank_settlement_number,
                          account_code=_account_code(settings, customer_number))
     return str(iban)[2:]
@@ -34,6 +33,9 @@ def is_valid_nrb(text: str) -> bool:
     digits = re.sub(r"[\s-]", "", text).removeprefix("PL")
     if not digits.isdigit() or len(digits) != 26:
         return False
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
     try:
         IBAN("PL" + digits)
     except SchwiftyException:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import re
 
-import segno
-
 NAME_MAX, TITLE_MAX = 20, 32
 MAX_GROSZE = 999_999  # six digits: larger amounts cannot be carried, the app shows the data only
 
@@ -30,6 +28,8 @@ def zbp_payload(nip: str, nrb: str, amount_grosze: int, name: str, title: str) -
 def svg(payload: str) -> bytes:
     buf = io.BytesIO()
     # error level L as the recommendation says; the code carries its own title for screen readers
+    import segno  # imported when the first code is drawn
+
     segno.make(payload, error="l", micro=False).save(buf, kind="svg", scale=4, border=4, xmldecl=False,
                                                     title="Kod QR przelewu", svgclass=None, lineclass=None)
     return buf.getvalue()
@@ -37,5 +37,7 @@ def svg(payload: str) -> bytes:
 
 def png(payload: str, scale: int = 6) -> bytes:
     buf = io.BytesIO()
+    import segno
+
     segno.make(payload, error="l", micro=False).save(buf, kind="png", scale=scale, border=4)
     return buf.getvalue()

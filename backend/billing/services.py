@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from backend.accounts.schemas import CurrentUser
-from backend.billing import external, invoices, payments, pdf
+from backend.billing import external, invoices, payments
 from backend.billing.external import BatchInvalid, DocumentItem, ItemError, PaymentItem
 from backend.billing.tables import Document
 from backend.core.clock import today_in_warsaw
@@ -39,6 +39,8 @@ async def document_pdf(settings: Settings, document_id: str) -> tuple[bytes, str
     if customer is None:
         raise not_found("customer")
     transfer = await invoices.transfer(settings, system, document_id, None)
+    from backend.billing import pdf  # fpdf and its fonts: imported when the first PDF is made
+
     data = await asyncio.to_thread(pdf.render, settings, doc, customer, transfer)
     return data, doc.document.number.replace("/", "-") + ".pdf"
 

@@ -16,8 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import mt940
-
 from backend.billing import nrb, payments
 from backend.billing.schemas import StatementOut
 from backend.billing.tables import StatementImport
@@ -126,6 +124,8 @@ def subfields(details: str) -> dict[str, str]:
 
 def parse_mt940(settings: Settings, text: str) -> list[Credit]:
     try:
+        import mt940  # only when a statement comes
+
         transactions = mt940.parse(text)
     except Exception as exc:  # the library raises several kinds on bad input
         raise ApiError("statement_unreadable", f"not an MT940 file: {exc}", 400, field="file") from None

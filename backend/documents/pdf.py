@@ -14,9 +14,6 @@ import unicodedata
 import warnings
 from typing import Final
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 MAX_PDF_BYTES: Final = 10 * 1024 * 1024
 MAX_PAGES: Final = 500
 
@@ -36,6 +33,9 @@ def check_pdf(data: bytes) -> int:
         raise PdfError("file_too_large", "The file is larger than 10 MB")
     if not data.lstrip(b"\r\n\t ")[:5] == b"%PDF-":
         raise PdfError("file_not_pdf", "The file is not a PDF")
+    from pypdf import PdfReader  # imported on the first upload
+    from pypdf.errors import PyPdfError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pypdf warns about repairable oddities; the result decides

@@ -8,10 +8,6 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from webpush import WebPush
-from webpush.types import WebPushKeys, WebPushSubscription
-
 from backend.outages.vapid import Authorizer, VapidKeys
 
 RECORD_SIZE = 4096  # webpush writes rs = 4096 and the whole body must fit one record
@@ -34,6 +30,8 @@ def _b64url_decode(value: str) -> bytes:
 
 def check_subscription_keys(p256dh: str, auth: str) -> None:
     """The browser's keys must be a P-256 point and a 16-byte secret, or encryption fails later."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # imported on first use, like webpush
+
     try:
         point, secret = _b64url_decode(p256dh), _b64url_decode(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
@@ -50,10 +48,14 @@ def check_payload(payload: bytes) -> None:
 
 class Encryptor:
     def __init__(self, keys: VapidKeys) -> None:
+        from webpush import WebPush  # webpush and pydantic: imported by the first sender, not at start-up
+
         # webpush wants the VAPID pair even though only its encryption is used here
         self._webpush = WebPush(private_key=keys.private_pem, public_key=keys.public_pem, subscriber="-")
 
     def encrypt(self, payload: bytes, p256dh: str, auth: str) -> bytes:
+        from webpush.types import WebPushKeys, WebPushSubscription
+
         check_payload(payload)
         # model_construct: the keys were validated when the subscription was stored, and
         # pydantic's URL validation per message would only cost time

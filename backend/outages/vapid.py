@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from webpush.vapid import VAPID
 
 from backend.core.db import is_postgres
 from backend.core.tables import Setting
@@ -21,6 +17,13 @@ TOKEN_LIFETIME = 12 * 3600  # push services refuse tokens valid more than 24 h a
 TOKEN_RENEW_BEFORE = 3600
 
 
+def _vapid() -> Any:
+    """webpush's VAPID helper, imported on first use (webpush brings pydantic: start-up time)."""
+    from webpush.vapid import VAPID
+
+    return VAPID
+
+
 @dataclass
 class VapidKeys:
     private_pem: bytes
@@ -29,6 +32,10 @@ class VapidKeys:
 
     @classmethod
     def from_private_pem(cls, pem: bytes) -> VapidKeys:
+        # cryptography, PyJWT and webpush are imported when push is first used, not at start-up
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         key = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
             raise ValueError("the VAPID key must be a P-256 EC key")
@@ -36,7 +43,7 @@ class VapidKeys:
         return cls(
             private_pem=pem,
             public_pem=public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
-            application_server_key=VAPID.get_application_server_key(public),
+            application_server_key=_vapid().get_application_server_key(public),
         )
 
 
@@ -50,7 +57,7 @@ async def keys() -> VapidKeys:
     if _cached is None:
         row = await Setting.select(Setting.value).where(Setting.key == PRIVATE_KEY_SETTING).first()
         if row is None:
-            private_pem, _, _ = VAPID.generate_keys()
+            private_pem, _, _ = _vapid().generate_keys()
             conflict = "ON CONFLICT (key) DO NOTHING" if is_postgres() else "ON CONFLICT DO NOTHING"
             await Setting.raw(f"INSERT INTO setting (key, value) VALUES ({{}}, {{}}) {conflict}",  # noqa: S608
                               PRIVATE_KEY_SETTING, private_pem.decode())
@@ -101,6 +108,8 @@ class Authorizer:
         cached = self._tokens.get(aud)
         if cached is None or cached[1] - t < TOKEN_RENEW_BEFORE:
             exp = int(t) + TOKEN_LIFETIME
+            import jwt
+
             token = jwt.encode({"aud": aud, "exp": exp, "sub": self.sub}, self.keys.private_pem, algorithm="ES256")
             cached = (f"vapid t={token}, k={self.keys.application_server_key}", float(exp))
             self._tokens[aud] = cached
