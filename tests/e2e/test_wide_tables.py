@@ -1,15 +1,17 @@
 """Issue 16, item 6: from 1024 px the resident's reading history and the office's lists (review
-queue, outages, visits to plan and routes, customer search) are tables with column and row
+queue, outages, visits to plan and routes, customer search, inbox, documents) are tables with column and row
 headers and a caption; on a 390 px phone the same screens keep their cards. axe on both, and a
 screenshot of each at both widths (in the run folder)."""
 
 from __future__ import annotations
 
 import re
+import uuid
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, log_in
+from tests.pdfs import real_pdf
 from tests.support import RUN_DIR
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -127,3 +129,65 @@ def test_the_office_lists_are_tables_on_a_wide_screen_and_cards_on_a_phone(page)
         expect(page.locator("ul.cards > li.customer-card").first).to_be_visible()
 
     _both_widths(page, "customers", customers_wide, customers_phone)
+
+
+def _csrf(page) -> dict[str, str]:
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    return {"X-CSRFToken": token, "Idempotency-Key": str(uuid.uuid4())}
+
+
+def test_the_office_inbox_and_documents_are_tables_on_a_wide_screen_and_cards_on_a_phone(browser, server, page):
+    # a resident's message for the inbox, a customer's document for the office's list
+    resident = browser.new_context(base_url=server.url, locale="pl-PL")
+    anna = resident.new_page()
+    log_in(anna, "anna.nowak@example.com")
+    customer = anna.request.get("/api/me").json()["customers"][0]
+    r = anna.request.post("/api/contact/messages", headers=_csrf(anna), multipart={
+        "customer_id": customer["id"], "category": "question", "subject": "Tabela na szerokim ekranie",
+        "body": "Czy mogę dostać fakturę papierową?"})
+    assert r.status == 201, r.text()
+    resident.close()
+    log_in(page, "biuro@example.com")
+    r = page.request.post("/api/staff/documents", headers=_csrf(page), multipart={
+        "customer_id": customer["id"], "title": "Umowa na szeroki ekran", "category": "contract",
+        "file": {"name": "umowa.pdf", "mimeType": "application/pdf", "buffer": real_pdf()}})
+    assert r.status == 201, r.text()
+
+    page.goto("/biuro/kontakt")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+    def inbox_wide():
+        table = _table(page, "Skrzynka", "Temat", "Klient", "Sprawa", "Status", "Ostatnia wiadomość")
+        expect(table.get_by_role("rowheader").filter(has_text="Tabela na szerokim ekranie")).to_be_visible()
+
+    def inbox_phone():
+        expect(page.locator("ul.cards > li[data-testid=inbox-thread]").filter(
+            has_text="Tabela na szerokim ekranie")).to_be_visible()
+
+    _both_widths(page, "inbox", inbox_wide, inbox_phone)
+
+    page.goto("/biuro/dokumenty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dokumenty klientów")
+
+    def documents_wide():
+        table = _table(page, "Ostatnio dodane", "Tytuł", "Klient", "Rodzaj", "Dodano", "Otwarcie przez klienta", "Działania")
+        row = table.get_by_test_id("staff-document").filter(has_text="Umowa na szeroki ekran").first
+        expect(row.get_by_role("rowheader")).to_have_text("Umowa na szeroki ekran")
+        expect(row.get_by_test_id("first-opened")).to_have_text("Klient jeszcze nie otworzył")
+
+    def documents_phone():
+        expect(page.locator("ul.cards > li[data-testid=staff-document]").first).to_be_visible()
+
+    _both_widths(page, "staff-documents", documents_wide, documents_phone)
+
+    page.goto("/biuro/informacje")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Informacje publiczne")
+
+    def information_wide():  # the demo's rules, price list and statement
+        table = _table(page, "Opublikowane", "Tytuł", "Rodzaj", "Dodano", "Działania")
+        expect(table.get_by_role("rowheader", name="Regulamin e-BOK")).to_be_visible()
+
+    def information_phone():
+        expect(page.locator("ul.cards > li").filter(has_text="Regulamin e-BOK")).to_be_visible()
+
+    _both_widths(page, "staff-information", information_wide, information_phone)

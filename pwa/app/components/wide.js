@@ -10,6 +10,7 @@ export function useWide() {
     const media = window.matchMedia(QUERY);
     const changed = () => setWide(media.matches);
     media.addEventListener('change', changed);
+    changed(); // a resize between the first render and this effect sends no event of its own
     return () => media.removeEventListener('change', changed);
   }, []);
   return wide;

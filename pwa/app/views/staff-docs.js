@@ -2,6 +2,7 @@
 // each customer document was first opened, remove documents. Staff data is not kept offline.
 import '../i18n/account-views.js'; // this view's texts
 import '../i18n/staff-views.js'; // the customer search
+import '../i18n/tables-views.js'; // the lists' column headers (wide screens)
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';
@@ -9,6 +10,7 @@ import { Page } from '../components/page.js';
 import { useForm, Field, Select, FormAlert, Submit, Success } from '../components/form.js';
 import { formatDateTime } from '../format.js';
 import { PUBLIC_CATEGORIES } from '../components/documents.js';
+import { useWide } from '../components/wide.js';
 
 const CUSTOMER_CATEGORIES = ['contract', 'annex', 'letter', 'notice', 'other'];
 
@@ -69,6 +71,56 @@ function CustomerUpload({ onUploaded }) {
   </section>`;
 }
 
+// The customers' documents just added: cards on a phone, from 1024 px a table (the title is the
+// row's header; download and delete in the last column).
+function CustomerDocs({ docs, remove }) {
+  const wide = useWide();
+  const opened = (d) => (d.first_opened_at ? t('staffdocs.openedAt', { date: formatDateTime(d.first_opened_at) }) : t('staffdocs.notOpened'));
+  const actions = (d) => html`<a class="btn btn-secondary" href=${`/api/documents/${d.id}/file`} download=${d.file_name}
+      aria-describedby=${`sd-${d.id}`}>${t('docs.download')}</a>
+    <button type="button" class="btn btn-secondary" aria-describedby=${`sd-${d.id}`} onClick=${() => remove(d)}>${t('staffdocs.delete')}</button>`;
+  if (!wide) {
+    return html`<ul class="cards">${docs.map((d) => html`<li class="card" key=${d.id} data-testid="staff-document">
+      <h3 id=${`sd-${d.id}`}>${d.title}</h3>
+      <p class="hint">${d.customer_number} — ${d.customer_name} · ${t(`docs.category.${d.category}`)} · ${formatDateTime(d.uploaded_at)}</p>
+      <p data-testid="first-opened">${opened(d)}</p>
+      <p class="actions">${actions(d)}</p>
+    </li>`)}</ul>`;
+  }
+  return html`<table class="table data-table" data-testid="staff-documents">
+    <caption class="visually-hidden">${t('staffdocs.recent')}</caption>
+    <thead><tr><th scope="col">${t('col.title')}</th><th scope="col">${t('col.customer')}</th><th scope="col">${t('col.kind')}</th>
+      <th scope="col">${t('col.added')}</th><th scope="col">${t('col.opened')}</th><th scope="col">${t('col.actions')}</th></tr></thead>
+    <tbody>${docs.map((d) => html`<tr key=${d.id} data-testid="staff-document">
+      <th scope="row" id=${`sd-${d.id}`}>${d.title}</th><td>${d.customer_number} — ${d.customer_name}</td>
+      <td>${t(`docs.category.${d.category}`)}</td><td>${formatDateTime(d.uploaded_at)}</td>
+      <td data-testid="first-opened">${opened(d)}</td><td><div class="form-actions">${actions(d)}</div></td>
+    </tr>`)}</tbody>
+  </table>`;
+}
+
+function PublicDocs({ docs, remove }) {
+  const wide = useWide();
+  const button = (d) => html`<button type="button" class="btn btn-secondary" aria-describedby=${`pi-${d.id}`}
+    onClick=${() => remove(d)}>${t('staffdocs.delete')}</button>`;
+  if (!wide) {
+    return html`<ul class="cards">${docs.map((d) => html`<li class="card" key=${d.id}>
+      <h3 id=${`pi-${d.id}`}>${d.title}</h3>
+      <p class="hint">${t(`info.category.${d.category}`)} · ${formatDateTime(d.uploaded_at)}</p>
+      ${button(d)}
+    </li>`)}</ul>`;
+  }
+  return html`<table class="table data-table" data-testid="public-documents">
+    <caption class="visually-hidden">${t('staffinfo.list')}</caption>
+    <thead><tr><th scope="col">${t('col.title')}</th><th scope="col">${t('col.kind')}</th><th scope="col">${t('col.added')}</th>
+      <th scope="col">${t('col.actions')}</th></tr></thead>
+    <tbody>${docs.map((d) => html`<tr key=${d.id}>
+      <th scope="row" id=${`pi-${d.id}`}>${d.title}</th><td>${t(`info.category.${d.category}`)}</td>
+      <td>${formatDateTime(d.uploaded_at)}</td><td>${button(d)}</td>
+    </tr>`)}</tbody>
+  </table>`;
+}
+
 function RecentDocuments({ version }) {
   const [docs, setDocs] = useState(null);
   const [error, setError] = useState(null);
@@ -82,13 +134,7 @@ function RecentDocuments({ version }) {
   return html`<section aria-labelledby="recent-docs">
     <h2 id="recent-docs">${t('staffdocs.recent')}</h2>
     ${error && html`<p class="field-error" role="alert">${errorText(error)}</p>`}
-    ${docs && (docs.length ? html`<ul class="cards">${docs.map((d) => html`<li class="card" key=${d.id} data-testid="staff-document">
-      <h3 id=${`sd-${d.id}`}>${d.title}</h3>
-      <p class="hint">${d.customer_number} — ${d.customer_name} · ${t(`docs.category.${d.category}`)} · ${formatDateTime(d.uploaded_at)}</p>
-      <p data-testid="first-opened">${d.first_opened_at ? t('staffdocs.openedAt', { date: formatDateTime(d.first_opened_at) }) : t('staffdocs.notOpened')}</p>
-      <p class="actions"><a class="btn btn-secondary" href=${`/api/documents/${d.id}/file`} download=${d.file_name} aria-describedby=${`sd-${d.id}`}>${t('docs.download')}</a>
-        <button type="button" class="btn btn-secondary" aria-describedby=${`sd-${d.id}`} onClick=${() => remove(d)}>${t('staffdocs.delete')}</button></p>
-    </li>`)}</ul>` : html`<p>${t('docs.none')}</p>`)}
+    ${docs && (docs.length ? html`<${CustomerDocs} docs=${docs} remove=${remove} />` : html`<p>${t('docs.none')}</p>`)}
   </section>`;
 }
 
@@ -142,11 +188,7 @@ export function StaffInformationView() {
       </section>
       <section aria-labelledby="published">
         <h2 id="published">${t('staffinfo.list')}</h2>
-        ${docs && (docs.length ? html`<ul class="cards">${docs.map((d) => html`<li class="card" key=${d.id}>
-          <h3 id=${`pi-${d.id}`}>${d.title}</h3>
-          <p class="hint">${t(`info.category.${d.category}`)} · ${formatDateTime(d.uploaded_at)}</p>
-          <button type="button" class="btn btn-secondary" aria-describedby=${`pi-${d.id}`} onClick=${() => remove(d)}>${t('staffdocs.delete')}</button>
-        </li>`)}</ul>` : html`<p>${t('info.none')}</p>`)}
+        ${docs && (docs.length ? html`<${PublicDocs} docs=${docs} remove=${remove} />` : html`<p>${t('info.none')}</p>`)}
       </section>
     </div>
   <//>`;
