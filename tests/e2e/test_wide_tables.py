@@ -153,6 +153,30 @@ def test_the_office_inbox_and_documents_are_tables_on_a_wide_screen_and_cards_on
         "file": {"name": "umowa.pdf", "mimeType": "application/pdf", "buffer": real_pdf()}})
     assert r.status == 201, r.text()
 
+    # a deletion request from the demo's resident of 100006 (an account the demo made for its readings)
+    [found] = page.request.get("/api/staff/customers?q=100006").json()
+    other = browser.new_context(base_url=server.url, locale="pl-PL")
+    leaving = other.new_page()
+    log_in(leaving, found["accounts"][0]["email"])
+    r = leaving.request.post("/api/my-data/deletion", headers=_csrf(leaving),
+                             data={"password": "demo-ebok-2026", "reason": "Przeprowadzam się."})
+    assert r.status == 201, r.text()
+    other.close()
+
+    page.goto("/biuro/dane")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wnioski o usunięcie konta")
+
+    def deletions_wide():
+        table = _table(page, "Wnioski o usunięcie konta", "E-mail", "Klienci", "Złożono", "Powód", "Działania")
+        row = table.get_by_role("row").filter(has_text="Przeprowadzam się.")
+        expect(row.get_by_role("rowheader")).to_have_text(found["accounts"][0]["email"])
+        expect(row.get_by_role("button", name="Usuń konto")).to_be_visible()
+
+    def deletions_phone():
+        expect(page.locator("ul.cards > li").filter(has_text="Przeprowadzam się.")).to_be_visible()
+
+    _both_widths(page, "deletions", deletions_wide, deletions_phone)
+
     page.goto("/biuro/kontakt")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
