@@ -36,10 +36,8 @@ async def send(settings: Settings, payloads: dict[str, bytes], *, ttl: int, urge
     encryptor = push.Encryptor(keys)
     authorizer = vapid.Authorizer(keys=keys, sub=vapid.subject(settings))
     gate = asyncio.Semaphore(in_flight)
-    timeout = httpx.Timeout(15).as_dict()
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    async with egress.PublicOnlyTransport(allowed_hosts=settings.push_test_hosts, http2=True, limits=limits,
-                                          ssl_context=httpx.create_ssl_context()) as transport:
+    async with egress.PostClient(allowed_hosts=settings.push_test_hosts, connections_per_origin=in_flight,
+                                 ssl_context=httpx.create_ssl_context()) as client:
         async def one(sub: dict[str, Any]) -> None:
             sid = str(sub["id"])
             try:
@@ -47,14 +45,8 @@ async def send(settings: Settings, payloads: dict[str, bytes], *, ttl: int, urge
                                      auth=sub["auth"], payload=payloads[sid], ttl=ttl, urgency=urgency,
                                      topic=topics[sid])
                 async with gate:
-                    request = httpx.Request("POST", sub["endpoint"], content=message.body, headers=message.headers,
-                                            extensions={"timeout": timeout})
-                    response = await transport.handle_async_request(request)
-                    try:
-                        await response.aread()
-                    finally:
-                        await response.aclose()
-            except httpx.HTTPError:
+                    response = await client.post(sub["endpoint"], message.headers, message.body)
+            except egress.NetworkError:
                 out[sid] = "retry"
                 return
             except Exception as exc:  # keys that do not encrypt, an address refused: trying again cannot help

@@ -15,7 +15,6 @@ batches in flight before it decides whether retries remain."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -26,9 +25,10 @@ from typing import Any
 import httpx
 from piccolo.columns import Column
 
-from backend.core import egress, metrics, outbox, sms
+from backend.core import bulk, egress, metrics, outbox, sms
 from backend.core.clock import now
 from backend.core.db import is_postgres, transaction
+from backend.core.db import rows as db_rows
 from backend.core.mail import queue_mail
 from backend.outages import area, push, services, targeting, texts, vapid
 from backend.outages.tables import Outage, Publication, PushDelivery, PushSubscription
@@ -42,10 +42,6 @@ MAX_ATTEMPTS = 10
 UNFINISHED = ("pending", "retry", "sending")
 
 # `{}` are Piccolo's parameters; `%s` takes only row placeholders or the lock clause made here
-_INSERT_DELIVERIES = (
-    "INSERT INTO push_delivery (id, publication, subscription_id, endpoint_origin, status, attempts, "
-    "http_status, next_attempt_at, last_error) VALUES %s ON CONFLICT DO NOTHING"
-)
 _INSERT_EMAILS = (
     "INSERT INTO alert_email (id, publication, user_id, queued_at) VALUES %s ON CONFLICT DO NOTHING RETURNING user_id"
 )
@@ -56,8 +52,6 @@ _CLAIM = (
     "ORDER BY next_attempt_at LIMIT {} %s) RETURNING id, subscription_id, attempts"
 )
 
-
-CONNECTIONS_PER_CLIENT = 4
 
 
 @dataclass(slots=True)
@@ -154,24 +148,18 @@ class OutageAlerts:
     async def target(self, pub: dict[str, Any], outage: dict[str, Any]) -> None:
         aud = await targeting.audience(outage["area"], outage["town"])
         ids = [s["id"] for s in aud.subscriptions]
-        endpoints: dict[str, str] = {}
-        for chunk in _chunks(ids, 500):
-            rows = await PushSubscription.select(PushSubscription.id, PushSubscription.endpoint).where(
-                PushSubscription.id.is_in(chunk))
-            endpoints.update({str(r["id"]): r["endpoint"] for r in rows})
-        ids = [i for i in ids if str(i) in endpoints]
+        endpoints = {str(s["id"]): s["endpoint"] for s in aud.subscriptions}
         # helpers in other processes take a moment to pick their jobs up: call them now, and
         # they start claiming once the rows below are written
         await self._call_helpers(pub["id"], len(ids))
         t = now()
-        for rows in _chunks(ids, 1000):
-            async with transaction():  # a transaction per 1000 rows, a statement per 100 (SQLite's parameter limit)
-                for chunk in _chunks(rows, 100):
-                    marks = ", ".join("({}, {}, {}, {}, 'pending', 0, 0, {}, '')" for _ in chunk)
-                    args: list[Any] = []
-                    for sub_id in chunk:
-                        args += [uuid.uuid4(), pub["id"], sub_id, vapid.origin(endpoints[str(sub_id)])[:200], t]
-                    await PushDelivery.raw(_INSERT_DELIVERIES % marks, *args)
+        columns = ("id", "publication", "subscription_id", "endpoint_origin", "status", "attempts", "http_status",
+                   "next_attempt_at", "last_error")
+        for chunk in _chunks(ids, 1000):
+            async with transaction() as tx:  # unique per publication and device: a second targeting adds nothing
+                await bulk.insert(tx, PushDelivery, columns, [
+                    (uuid.uuid4(), pub["id"], sub_id, vapid.origin(endpoints[str(sub_id)])[:200], "pending", 0, 0, t, "")
+                    for sub_id in chunk], skip_duplicates=True)
         await self._emails(pub, outage, aud.email_users)
         await self._sms(pub, outage, aud.sms_customers)
         await Publication.update({Publication.targeted_at: now()}).where(Publication.id == pub["id"])
@@ -215,10 +203,9 @@ class OutageAlerts:
         common: dict[str, Any] = {"ttl": services.ttl(outage, pub["reason"], t), "urgency": services.urgency(outage),
                   "topic": services.topic(outage["id"])}
         gate = asyncio.Semaphore(self.in_flight)
+        counts: dict[str, int] = {}
 
-        timeout = httpx.Timeout(self.timeout).as_dict()
-
-        async def one(transport: httpx.AsyncHTTPTransport, row: dict[str, Any], sub: dict[str, Any] | None) -> Result:
+        async def one(client: egress.PostClient, row: dict[str, Any], sub: dict[str, Any] | None) -> Result:
             r = Result(row["id"], row["subscription_id"], "failed")
             if outbox.stopping():  # not sent yet: back to the queue, for the next process
                 r.status = "release"
@@ -227,60 +214,38 @@ class OutageAlerts:
                 r.status, r.error = "gone", "unsubscribed before sending"
                 return r
             try:
-                return await attempt(transport, row, sub, r)
+                message = push.build(encryptor, authorizer, endpoint=sub["endpoint"], p256dh=sub["p256dh"],
+                                     auth=sub["auth"], payload=payloads.get(sub["language"], payloads["pl"]), **common)
+                async with gate:
+                    if outbox.stopping():
+                        r.status = "release"
+                        return r
+                    try:
+                        response = await client.post(sub["endpoint"], message.headers, message.body)
+                    except egress.NetworkError as exc:
+                        return self._backoff(r, row, f"network: {exc!r}"[:300])
+                return self._classify(r, row, response, sub["endpoint"])
             except Exception as exc:
-                # an endpoint httpx cannot parse, keys that do not encrypt, an address refused:
+                # an endpoint that cannot be parsed, keys that do not encrypt, an address refused:
                 # sending again cannot help, and the batch is recorded whatever happened here
                 log.warning("push to %s failed: %r", vapid.origin(sub["endpoint"]), exc)
                 r.status, r.error = "failed", f"error: {exc!r}"[:300]
                 return r
 
-        async def attempt(transport: httpx.AsyncHTTPTransport, row: dict[str, Any], sub: dict[str, Any],
-                          r: Result) -> Result:
-            origin = vapid.origin(sub["endpoint"])
-            message = push.build(encryptor, authorizer, endpoint=sub["endpoint"], p256dh=sub["p256dh"],
-                                 auth=sub["auth"], payload=payloads.get(sub["language"], payloads["pl"]), **common)
-            async with gate:
-                if outbox.stopping():
-                    r.status = "release"
-                    return r
-                try:
-                    # straight to httpx's transport: a push POST needs no cookies, auth flows or
-                    # redirects, and the client layer around them cost more than the encryption
-                    request = httpx.Request("POST", sub["endpoint"], content=message.body, headers=message.headers,
-                                            extensions={"timeout": timeout})
-                    response = await transport.handle_async_request(request)
-                    try:
-                        await response.aread()
-                    finally:
-                        await response.aclose()
-                except httpx.HTTPError as exc:
-                    return self._backoff(r, row, f"network: {exc!r}"[:300])
-            return self._classify(r, row, response, origin)
-
-        # Several small clients rather than one big pool: httpcore checks every pooled connection
-        # (a poll() each) whenever it places a request, so one pool of 100 costs more than the crypto.
-        shards = max(1, self.in_flight // CONNECTIONS_PER_CLIENT)
-        limits = httpx.Limits(max_connections=CONNECTIONS_PER_CLIENT, max_keepalive_connections=CONNECTIONS_PER_CLIENT)
-        tls = httpx.create_ssl_context()
-        async with contextlib.AsyncExitStack() as stack:
-            # each connection goes only to public addresses (resolved, checked, then connected to)
-            clients = [await stack.enter_async_context(egress.PublicOnlyTransport(
-                allowed_hosts=self.settings.push_test_hosts, http2=True, limits=limits, ssl_context=tls))
-                for _ in range(shards)]
+        # HTTP/1.1 keep-alive straight on asyncio (egress.PostClient): httpx's client, transport
+        # and connection pool cost several times the encryption per request; as many connections
+        # to a push service as requests may be in flight, each to a checked public address only
+        async with egress.PostClient(allowed_hosts=self.settings.push_test_hosts, connections_per_origin=self.in_flight,
+                                     timeout=self.timeout, ssl_context=httpx.create_ssl_context()) as client:
             while not outbox.stopping() and (rows := await self._claim(pub["id"])):
-                subs = {}
-                for chunk in _chunks([r["subscription_id"] for r in rows], 500):
-                    found = await PushSubscription.select(
-                        PushSubscription.id, PushSubscription.endpoint, PushSubscription.p256dh,
-                        PushSubscription.auth, PushSubscription.language,
-                    ).where(PushSubscription.id.is_in(chunk))
-                    subs.update({str(s["id"]): s for s in found})
-                results = await asyncio.gather(*(one(clients[i % shards], r, subs.get(str(r["subscription_id"])))
-                                                 for i, r in enumerate(rows)))
+                subs = await self._subscriptions([r["subscription_id"] for r in rows])
+                results = await asyncio.gather(*(one(client, r, subs.get(str(r["subscription_id"]))) for r in rows))
                 await self._record(results)
+                counts.clear()
                 for result in results:
-                    metrics.PUSH.labels(result.status).inc()
+                    counts[result.status] = counts.get(result.status, 0) + 1
+                for status, n in counts.items():  # one counter add per status and batch
+                    metrics.PUSH.labels(status).inc(n)
 
     def _backoff(self, r: Result, row: dict[str, Any], error: str) -> Result:
         r.error = error
@@ -290,7 +255,7 @@ class OutageAlerts:
             r.status, r.retry_at = "retry", now() + timedelta(seconds=outbox.backoff(row["attempts"]))
         return r
 
-    def _classify(self, r: Result, row: dict[str, Any], response: httpx.Response, origin: str) -> Result:
+    def _classify(self, r: Result, row: dict[str, Any], response: egress.Response, endpoint: str) -> Result:
         code = r.http_status = response.status_code
         if code in (200, 201, 202):
             r.status = "sent"
@@ -307,8 +272,18 @@ class OutageAlerts:
             self._backoff(r, row, f"push service error {code}")
         else:  # 400 bad request, 403 VAPID refused, 413 too large: sending again cannot help
             r.status, r.error = "failed", f"refused {code}: {response.text[:200]}"
-            log.warning("push to %s refused with %s: %s", origin, code, response.text[:200])
+            log.warning("push to %s refused with %s: %s", vapid.origin(endpoint), code, response.text[:200])
         return r
+
+    async def _subscriptions(self, ids: list[Any]) -> dict[str, dict[str, Any]]:
+        """The devices of a claimed batch by id (gone ones are missing): one plain query per 500."""
+        subs: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids, 500):
+            for sid, endpoint, p256dh, auth, language in await db_rows(
+                    "SELECT id, endpoint, p256dh, auth, language FROM push_subscription WHERE id IN ({each})",
+                    each=chunk):
+                subs[str(sid)] = {"endpoint": endpoint, "p256dh": p256dh, "auth": auth, "language": language}
+        return subs
 
     async def _claim(self, pub_id: Any) -> list[dict[str, Any]]:
         t = now()

@@ -55,7 +55,7 @@ async def audience(outage_area: dict[str, Any], town: str) -> Audience:
     alerted: set[str] = set()
     for start in range(0, len(ids), CHUNK):
         rows = await PushSubscription.select(
-            PushSubscription.id, PushSubscription.user, PushSubscription.all_points,
+            PushSubscription.id, PushSubscription.user, PushSubscription.endpoint, PushSubscription.all_points,
             PushSubscription.service_point_ids,
         ).where(PushSubscription.user.is_in(ids[start:start + CHUNK])).output(load_json=True)
         for sub in rows:

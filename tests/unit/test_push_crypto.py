@@ -8,7 +8,6 @@ import types
 from pathlib import Path
 
 import pytest
-import webpush
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.outages import push
@@ -33,10 +32,11 @@ def fixed_salt_and_key(monkeypatch):
     """RFC 8291 Appendix A fixes the salt and the sender's ephemeral key: inject both into the
     module the app's encryption runs in (only there: nothing else sees the fixed values)."""
     salt, as_private = b64d(VECTOR["salt"]), _private(b64d(VECTOR["as_private"]))
-    monkeypatch.setattr(webpush, "os", types.SimpleNamespace(urandom=lambda n: salt[:n]))
+    push.load_crypto()  # the module's cryptography, imported on first use: replaced below
+    monkeypatch.setattr(push, "os", types.SimpleNamespace(urandom=lambda n: salt[:n]))
     fake_ec = types.SimpleNamespace(**{name: getattr(ec, name) for name in dir(ec) if not name.startswith("_")})
     fake_ec.generate_private_key = lambda curve, backend=None: as_private
-    monkeypatch.setattr(webpush, "ec", fake_ec)
+    monkeypatch.setattr(push, "ec", fake_ec)
 
 
 def test_rfc8291_appendix_a_byte_for_byte(fixed_salt_and_key):
