@@ -8,11 +8,20 @@ from datetime import datetime
 
 from backend.billing.schemas import ConsentChange, EInvoiceOut
 from backend.consents import services as consents
+from backend.consents.schemas import ConsentDecision
 from backend.core.clock import iso
 
 
 async def status(customer_id: str) -> EInvoiceOut:
-    decisions = await consents.e_invoice_history(customer_id)
+    return _status(await consents.e_invoice_history(customer_id))
+
+
+async def statuses(customer_ids: Sequence[str]) -> dict[str, EInvoiceOut]:
+    """status() of each customer, in one read (the settlements screen)."""
+    return {c: _status(decisions) for c, decisions in (await consents.e_invoice_histories(customer_ids)).items()}
+
+
+def _status(decisions: Sequence[ConsentDecision]) -> EInvoiceOut:
     history = [ConsentChange(granted=d.given, email=d.email, changed_at=iso(d.at)) for d in decisions]
     current = decisions[0] if decisions else None
     granted = bool(current and current.given)

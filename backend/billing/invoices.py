@@ -60,18 +60,20 @@ async def _point_addresses(customer_ids: Sequence[str]) -> dict[str, str]:
 async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
     ids = list(user.customer_ids)
     today = today_in_warsaw()
-    docs = await payments.documents_with_remaining(ids)
+    # the screen's reads go through db.rows() (committed data, no query builder): one each
+    docs = await payments.documents_read(ids)
     brief = await customers.customers_brief(ids)
     numbers = {c["id"]: c["number"] for c in brief}
     addresses = await _point_addresses(ids)
     out_customers = []
-    each = await payments.balances([c["id"] for c in brief], today, docs)
+    each = await payments.balances_read([c["id"] for c in brief], today, docs)
+    states = await einvoice.statuses([c["id"] for c in brief])
     for c in brief:
         account = nrb.customer_account(settings, c["number"])
         out_customers.append(CustomerSettlement(
             id=c["id"], number=c["number"], name=c["name"], account=account, account_display=nrb.format_nrb(account),
             balance=BalanceOut(**each[c["id"]]),
-            einvoice=await einvoice.status(c["id"]),
+            einvoice=states[c["id"]],
         ))
     total = {"total_grosze": sum(b["total_grosze"] for b in each.values()),
              "overdue_grosze": sum(b["overdue_grosze"] for b in each.values())}

@@ -17,6 +17,7 @@ from backend.billing.tables import Allocation, Document, Payment, PaymentReport,
 from backend.core import clock, notify
 from backend.core.bulk import insert
 from backend.core.db import is_postgres, is_unique_violation, transaction
+from backend.core.db import rows as read_rows
 from backend.customers import services as customers
 from backend.settings import Settings
 from backend.webhooks import services as webhooks
@@ -51,6 +52,63 @@ async def documents_with_remaining(customer_ids: Sequence[str]) -> list[dict[str
         key = str(d["id"])
         d["remaining_grosze"] = int(d["gross_grosze"]) - to_doc.get(key, 0) + from_credit.get(key, 0)
     return docs
+
+
+# The hot read path of the resident's screens (dashboard, settlements): what documents_with_remaining
+# and balance() compute, in two queries through db.rows() (no query builder, no thread hop on SQLite).
+# It reads committed data only, so a write transaction (allocation) keeps using the functions above.
+_DOCUMENTS_READ = """SELECT d.id, d.customer, d.service_point, d.kind, d.number, d.issue_date, d.due_date,
+  d.period_start, d.period_end, d.gross_grosze, d.estimated,
+  d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
+    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0)
+FROM document d WHERE d.customer IN ({each}) ORDER BY d.issue_date DESC, d.number DESC"""
+_DOCUMENT_KEYS = ("id", "customer", "service_point", "kind", "number", "issue_date", "due_date", "period_start",
+                  "period_end", "gross_grosze", "estimated", "remaining_grosze")
+
+
+async def documents_read(customer_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """documents_with_remaining() for a screen (committed data; not inside a write transaction):
+    the columns a document row shows, newest first, each with `remaining_grosze`."""
+    if not customer_ids:
+        return []
+    out = []
+    for r in await read_rows(_DOCUMENTS_READ, each=list(customer_ids)):
+        d = dict(zip(_DOCUMENT_KEYS, r, strict=True))
+        d["gross_grosze"], d["remaining_grosze"] = int(d["gross_grosze"]), int(d["remaining_grosze"])
+        out.append(d)
+    return out
+
+
+async def paid_read(customer_ids: Sequence[str]) -> dict[str, int]:
+    """customer id -> the sum of its payments (committed data), for balances_read()."""
+    if not customer_ids:
+        return {}
+    found = await read_rows("SELECT customer, SUM(amount_grosze) FROM payment WHERE customer IN ({each}) GROUP BY customer",
+                       each=list(customer_ids))
+    return {str(customer): int(total) for customer, total in found}
+
+
+async def balances_read(customer_ids: Sequence[str], today: date,
+                        docs: list[dict[str, Any]] | None = None) -> dict[str, dict[str, int]]:
+    """balances() for a screen, from documents_read() (read here unless given)."""
+    if docs is None:
+        docs = await documents_read(customer_ids)
+    out = {str(c): {"total_grosze": 0, "overdue_grosze": 0} for c in customer_ids}
+    for customer, paid in (await paid_read(customer_ids)).items():
+        out[customer]["total_grosze"] -= paid
+    for d in docs:
+        row = out[str(d["customer"])]
+        row["total_grosze"] += d["gross_grosze"]
+        if d["due_date"] < today:
+            row["overdue_grosze"] += max(d["remaining_grosze"], 0)
+    return out
+
+
+async def balance_read(customer_ids: Sequence[str], today: date) -> dict[str, int]:
+    """balance() for a screen (the dashboard): committed data, three cheap reads."""
+    each = await balances_read(customer_ids, today)
+    return {"total_grosze": sum(b["total_grosze"] for b in each.values()),
+            "overdue_grosze": sum(b["overdue_grosze"] for b in each.values())}
 
 
 async def balances(customer_ids: Sequence[str], today: date, docs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -18,7 +18,7 @@ from backend.settings import Settings
 
 async def balance(customer_ids: Sequence[str]) -> dict[str, int]:
     """{total_grosze, overdue_grosze} of the customers (positive total: owed) for the dashboard."""
-    return await payments.balance(list(customer_ids), today_in_warsaw())
+    return await payments.balance_read(list(customer_ids), today_in_warsaw())
 
 
 async def documents_of(customer_id: str, limit: int = 50) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from backend.consents.schemas import (
 from backend.consents.tables import ConsentEvent
 from backend.core import sms
 from backend.core.clock import iso, now
+from backend.core.db import rows as read_rows
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
@@ -185,6 +186,20 @@ async def e_invoice_history(customer_id: str) -> list[ConsentDecision]:
     """The customer's e-Faktura decisions with the address each was given to, newest first."""
     return [ConsentDecision(given=e["action"] == "given", email=e["email"], at=e["at"])
             for e in await _events([customer_id], "e_invoice")]
+
+
+async def e_invoice_histories(customer_ids: Sequence[str]) -> dict[str, list[ConsentDecision]]:
+    """e_invoice_history() of several customers in one read (the settlements screen; committed
+    data through db.rows(), so not for use inside a write transaction)."""
+    ids = list(customer_ids)
+    out: dict[str, list[ConsentDecision]] = {c: [] for c in ids}
+    found: list[Sequence[Any]] = []
+    for i in range(0, len(ids), CHUNK):
+        found += await read_rows("SELECT customer, action, email, at FROM consent_event "
+                            "WHERE customer IN ({each}) AND kind = 'e_invoice'", each=ids[i:i + CHUNK])
+    for customer, action, email, at in sorted(found, key=lambda r: r[3], reverse=True):
+        out.setdefault(str(customer), []).append(ConsentDecision(given=action == "given", email=email, at=at))
+    return out
 
 
 async def e_invoice_addresses(customer_ids: Sequence[str]) -> dict[str, str]:

@@ -104,6 +104,11 @@ def route_of(scope: Any) -> str:
 
 
 def metrics_middleware(app: Any) -> Any:
+    # the labelled series, looked up once per (method, route, status): labels() takes a lock and
+    # checks its arguments every time (bounded: the route templates times a few methods and statuses)
+    counted: dict[tuple[str, str, int], Any] = {}
+    timed: dict[tuple[str, str], Any] = {}
+
     async def middleware(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -121,7 +126,13 @@ def metrics_middleware(app: Any) -> Any:
             await app(scope, receive, send_wrapper)
         finally:
             route, method = route_of(scope), scope.get("method", "")
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(time.perf_counter() - start)
+            counter = counted.get((method, route, status))
+            if counter is None:
+                counter = counted[(method, route, status)] = REQUESTS.labels(method, route, str(status))
+            histogram = timed.get((method, route))
+            if histogram is None:
+                histogram = timed[(method, route)] = LATENCY.labels(method, route)
+            counter.inc()
+            histogram.observe(time.perf_counter() - start)
 
     return middleware

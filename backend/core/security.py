@@ -10,7 +10,6 @@ from typing import Any
 
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from backend.settings import Settings
@@ -45,22 +44,31 @@ _STATIC_HEADERS = [
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: the utility's other hosts are not ours to decide
 
 
+_STATIC_NAMES = frozenset(name.encode() for name, _ in _STATIC_HEADERS)
+_STATIC_RAW = [(name.encode(), value.encode()) for name, value in _STATIC_HEADERS]
+_HSTS_RAW = (b"strict-transport-security", HSTS.encode())
+_NO_STORE_RAW = (b"cache-control", b"no-store")
+
+
 def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
     """A before_send hook, so it covers every answer, the router's own 404/405 included;
     API answers hold personal data, so they are `no-store`. Served as https (EBOK_BASE_URL),
-    browsers are told to come back over https only."""
-    hsts = settings.base_url.startswith("https://")
+    browsers are told to come back over https only. The headers are set on the raw list, encoded
+    once: it runs on every answer."""
+    added = [*_STATIC_RAW, _HSTS_RAW] if settings.base_url.startswith("https://") else _STATIC_RAW
+    replaced = _STATIC_NAMES | {_HSTS_RAW[0]} if added is not _STATIC_RAW else _STATIC_NAMES
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in _STATIC_HEADERS:
-            headers[name] = value
-        if hsts:
-            headers["strict-transport-security"] = HSTS
-        if scope["path"].startswith("/api/") and "cache-control" not in headers:
-            headers["cache-control"] = "no-store"
+        headers = list(message.get("headers") or ())
+        names = {name.lower() for name, _ in headers}
+        if not names.isdisjoint(replaced):  # ours replace whatever a handler set under the same name
+            headers = [(name, value) for name, value in headers if name.lower() not in replaced]
+        headers.extend(added)
+        if scope["path"].startswith("/api/") and b"cache-control" not in names:
+            headers.append(_NO_STORE_RAW)
+        message["headers"] = headers
 
     return add_security_headers
 

@@ -90,7 +90,7 @@ async def client_route(path: FromPath[str]) -> Response[bytes]:
     return _index()
 
 
-def _no_control_characters(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def _no_control_characters(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A file path with a NUL (`main.js%00.png`) made os.stat raise and answer 500."""
     if not is_line(connection.scope["path"]):
         raise NotFoundException()

@@ -17,6 +17,7 @@ from backend.core import notify, outbox, sms
 from backend.core.addresses import street_address
 from backend.core.clock import WARSAW, iso, now
 from backend.core.db import json_column, transaction
+from backend.core.db import rows as read_rows
 from backend.core.errors import ApiError, not_found
 from backend.core.tables import SmsMessage
 from backend.customers import services as customers
@@ -132,8 +133,20 @@ async def sms_preview(settings: Settings, outage_id: str) -> SmsPreviewOut:
         over_limit=left is not None and parts > left)
 
 
+_PUBLISHED_KEYS = ("id", "kind", "status", "title", "description", "starts_at", "expected_end", "water_point", "town",
+                   "area", "published_at", "closed_at", "updated_at")
+_PUBLISHED = ("SELECT id, kind, status, title, description, starts_at, expected_end, water_point, town, area, "
+              "published_at, closed_at, updated_at FROM outage WHERE status = 'published' ORDER BY starts_at, id")
+
+
+async def _published() -> list[dict[str, Any]]:
+    """The published outages by start, the columns a resident's screens show (through db.rows():
+    every start of the app reads them)."""
+    return [dict(zip(_PUBLISHED_KEYS, r, strict=True)) for r in await read_rows(_PUBLISHED)]
+
+
 async def public_list(user: CurrentUser | None) -> OutageListOut:
-    rows = await Outage.select().where(Outage.status == "published").order_by(Outage.starts_at)
+    rows = await _published()
     points = await my_points(user)
     out = sorted((_out(r, points) for r in rows), key=_order)
     return OutageListOut(outages=out, towns=sorted({o.town for o in out}))
@@ -153,9 +166,8 @@ async def for_dashboard(user: CurrentUser, registry: list[CustomerOut] | None = 
     points = await my_points(user) if registry is None else _points_of(registry)
     if not points:
         return []
-    rows = await Outage.select().where(Outage.status == "published").order_by(Outage.starts_at)
     out = []
-    for row in rows:
+    for row in await _published():
         mine = [p for p in points if area.covers(_area(row), row["town"], p)]
         if mine:
             out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
