@@ -119,6 +119,7 @@ def _walk(browser, server):
 
     # the demo's own route for today (readings the office sent out at the load) stays beside this one
     demo_visits = sum(len(r["visits"]) for r in desk.evaluate("fetch('/api/staff/routes').then(r => r.json())"))
+    assert demo_visits >= 1  # `ebok demo` plans today's route for the demo inspector
     total = demo_visits + 3
     desk.goto("/biuro/trasy")
     expect(desk.get_by_role("heading", level=1)).to_have_text("Trasy inkasentów")
