@@ -339,6 +339,12 @@ export function errorText(err) {
   // without a Retry-After header there is no number of minutes to show
   if (code === 'too_many_attempts' && err.params && err.params.seconds) code = 'too_many_attempts_seconds';
   else if (code === 'too_many_attempts' && !(err.params && err.params.minutes)) code = 'too_many_attempts_later';
-  if (code && hasText(`error.${code}`)) return t(`error.${code}`, err.params);
+  let params = err && err.params;
+  // a date the server names ("2026-11-12") in the one date format people read, DD.MM.YYYY
+  const day = params && /^(\d{4})-(\d{2})-(\d{2})$/.exec(params.date);
+  if (day) params = { ...params, date: `${day[3]}.${day[2]}.${day[1]}` };
+  // an outbox entry stored before refusals kept their params: the sentence without the date
+  else if (code && hasText(`error.${code}_undated`)) code = `${code}_undated`;
+  if (code && hasText(`error.${code}`)) return t(`error.${code}`, params);
   return t('error.generic');
 }

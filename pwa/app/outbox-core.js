@@ -241,7 +241,8 @@
       headers: headers,
     }).then(function (response) {
       return readJson(response).then(function (body) {
-        var next = Object.assign({}, item, { attempts: (item.attempts || 0) + 1, lastTriedAt: now });
+        // params: the refusal's values (e.g. the earliest date allowed), so its sentence can name them
+        var next = Object.assign({}, item, { attempts: (item.attempts || 0) + 1, lastTriedAt: now, params: null });
         if (response.ok) {
           // the server's answer has a field of its own: a visit's `result` is its outcome and is shown after sending too
           return Object.assign(next, { state: 'sent', reason: null, sentAt: now, answer: body }, kind.dropWhenSent);
@@ -253,7 +254,8 @@
         if (response.status === 409 && code !== 'visit_done') return Object.assign(next, { state: 'waiting', reason: code, nextAttemptAt: now + 2000 });
         if (response.status === 409) return Object.assign(next, { state: 'attention', reason: code });
         if (NEEDS_PERSON[response.status] || response.status === 403) {
-          return Object.assign(next, { state: 'attention', reason: code, field: body.field || null });
+          var params = body.params && typeof body.params === 'object' ? body.params : null;
+          return Object.assign(next, { state: 'attention', reason: code, field: body.field || null, params: params });
         }
         var retryAfter = Number(response.headers.get('Retry-After')) * 1000;
         return Object.assign(next, {
@@ -331,6 +333,6 @@
 
   scope.EbokOutbox = {
     all: all, put: put, remove: remove, flush: flush, onChange: onChange, isUnsent: isUnsent, isMine: isMine,
-    backoff: backoff,
+    backoff: backoff, sendOne: sendOne,
   };
 })(self);

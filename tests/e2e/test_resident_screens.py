@@ -130,11 +130,14 @@ def test_a_reading_noted_on_paper_yesterday_is_dated_and_sent_offline(page, cont
     date_field = page.get_by_label("Data odczytu")
     today, earliest = date_field.get_attribute("max"), date_field.get_attribute("min")
     assert date_field.input_value() == today
-    # a day before the window or the last reading is refused on the phone, with the reason
+    # a day before the window or the last reading is refused on the phone, with the reason and the
+    # first day allowed (issue 16.9)
     date_field.fill(iso_day_before(earliest))
     page.get_by_label("Stan wodomierza (m³)").fill(f"{meter['last_reading']['value_litres'] // 1000 + 1},000")
     page.get_by_role("button", name="Zapisz odczyt").click()
-    expect(page.locator("#capture-date-error")).to_contain_text(re.compile("bieżącego okresu|ostatni odczyt"))
+    y, m, d = earliest.split("-")
+    expect(page.locator("#capture-date-error")).to_contain_text(
+        re.compile(rf"nie może być wcześniejsza niż {d}\.{m}\.{y} \((początek okresu odczytów|ostatni odczyt)\)"))
     expect(date_field).to_be_focused()
     expect(date_field).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)

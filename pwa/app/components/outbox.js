@@ -16,7 +16,7 @@ function OutboxItem({ item }) {
     <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span>
       ${item.state === 'waiting' && item.reason === 'offline' ? ` — ${t('outbox.offline')}` : ''}
       ${item.state === 'sent' && item.answer && item.answer.status === 'flagged' ? ` — ${t('outbox.flagged')}` : ''}</p>
-    ${reason && html`<p class="field-error">${reason === 'session_expired' ? t('outbox.loginAgain') : errorText({ code: reason })}</p>
+    ${reason && html`<p class="field-error">${reason === 'session_expired' ? t('outbox.loginAgain') : errorText({ code: reason, params: item.params })}</p>
       ${reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
         onClick=${() => window.confirm(t('outbox.discardConfirm')) && discard(item.id)}>${t('outbox.discard')}</button>`}`}
   </li>`;

@@ -21,7 +21,7 @@ export function QueuedUploads({ kind, testid, texts, title }) {
     <ul class="outbox-list">${unsent.map((item) => html`<li class="card outbox-item" key=${item.id} data-testid=${`${testid}-outbox-item`}>
       <p>${title(item)}</p>
       <p class="outbox-state"><span class="state-label">${t(`outbox.state.${item.state}`)}</span></p>
-      ${item.state === 'attention' && html`<p class="field-error">${item.reason === 'session_expired' ? t(texts.loginAgain) : errorText({ code: item.reason })}</p>
+      ${item.state === 'attention' && html`<p class="field-error">${item.reason === 'session_expired' ? t(texts.loginAgain) : errorText({ code: item.reason, params: item.params })}</p>
         ${item.reason !== 'session_expired' && html`<button type="button" class="btn btn-secondary"
           onClick=${() => window.confirm(t(texts.discardConfirm)) && discard(item.id)}>${t(texts.discard)}</button>`}`}
     </li>`)}</ul>

@@ -21,8 +21,10 @@ const TEXTS = {
     'capture.photoReady': 'Zdjęcie dodane. Sprawdź na podglądzie, czy widać cyfry.',
     'capture.dateHint': 'Jeśli stan licznika spisano wcześniej, np. na kartce, wybierz dzień odczytu: od {from} do dziś.',
     'error.reading_date_future': 'Data odczytu nie może być późniejsza niż dzisiejsza.',
-    'error.reading_date_outside_window': 'Data odczytu jest sprzed bieżącego okresu odczytów. Wybierz dzień z tego okresu.',
-    'error.reading_date_before_last': 'Data odczytu jest wcześniejsza niż ostatni odczyt tego wodomierza.',
+    'error.reading_date_outside_window': 'Data odczytu nie może być wcześniejsza niż {date} (początek okresu odczytów).',
+    'error.reading_date_outside_window_undated': 'Data odczytu jest sprzed bieżącego okresu odczytów. Wybierz dzień z tego okresu.',
+    'error.reading_date_before_last': 'Data odczytu nie może być wcześniejsza niż {date} (ostatni odczyt).',
+    'error.reading_date_before_last_undated': 'Data odczytu jest wcześniejsza niż ostatni odczyt tego wodomierza.',
   },
   en: {
     'capture.date': 'Reading date',
@@ -42,8 +44,10 @@ const TEXTS = {
     'capture.photoReady': 'Photo added. Check in the preview that the digits are readable.',
     'capture.dateHint': 'If the meter was read earlier, e.g. noted on paper, choose the day it was read: from {from} to today.',
     'error.reading_date_future': 'The reading date cannot be later than today.',
-    'error.reading_date_outside_window': 'The reading date is before the current reading period. Choose a day in this period.',
-    'error.reading_date_before_last': 'The reading date is earlier than this meter\'s last reading.',
+    'error.reading_date_outside_window': 'The reading date cannot be earlier than {date} (the start of the reading period).',
+    'error.reading_date_outside_window_undated': 'The reading date is before the current reading period. Choose a day in this period.',
+    'error.reading_date_before_last': 'The reading date cannot be earlier than {date} (the last reading).',
+    'error.reading_date_before_last_undated': 'The reading date is earlier than this meter\'s last reading.',
   },
   uk: {
     'capture.date': 'Дата показання',
@@ -63,8 +67,10 @@ const TEXTS = {
     'capture.photoReady': 'Фото додано. Перевірте на попередньому перегляді, чи видно цифри.',
     'capture.dateHint': 'Якщо показання водоміра записали раніше, наприклад на папері, виберіть день показання: з {from} до сьогодні.',
     'error.reading_date_future': 'Дата показання не може бути пізнішою за сьогоднішню.',
-    'error.reading_date_outside_window': 'Дата показання раніша за поточний період показань. Виберіть день із цього періоду.',
-    'error.reading_date_before_last': 'Дата показання раніша за останнє показання цього водоміра.',
+    'error.reading_date_outside_window': 'Дата показання не може бути ранішою за {date} (початок періоду показань).',
+    'error.reading_date_outside_window_undated': 'Дата показання раніша за поточний період показань. Виберіть день із цього періоду.',
+    'error.reading_date_before_last': 'Дата показання не може бути ранішою за {date} (останнє показання).',
+    'error.reading_date_before_last_undated': 'Дата показання раніша за останнє показання цього водоміра.',
   },
 };
 

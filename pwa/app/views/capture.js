@@ -38,8 +38,8 @@ function dayError(day, range, meter) {
   if (day > range.today) return { code: 'reading_date_future' };
   const w = meter.window;
   const earliest = w && (w.is_open ? w.opens : w.period_start);
-  if (earliest && day < earliest) return { code: 'reading_date_outside_window' };
-  if (day < range.from) return { code: 'reading_date_before_last' };
+  if (earliest && day < earliest) return { code: 'reading_date_outside_window', params: { date: earliest } };
+  if (day < range.from) return { code: 'reading_date_before_last', params: { date: range.from } };
   return null;
 }
 
