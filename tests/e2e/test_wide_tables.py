@@ -30,11 +30,14 @@ def _table(page, caption: str, *headers: str):
 def _both_widths(page, name: str, wide_check, phone_check) -> None:
     page.set_viewport_size(DESKTOP)
     wide_check()
+    # the table fits: the page does not scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), name
     assert_accessible(page)
     page.screenshot(path=RUN_DIR / f"{name}-1366.png", full_page=True)
     page.set_viewport_size(PHONE)
     phone_check()
     expect(page.get_by_role("table")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), name
     assert_accessible(page)
     page.screenshot(path=RUN_DIR / f"{name}-390.png", full_page=True)
 
@@ -215,3 +218,44 @@ def test_the_office_inbox_and_documents_are_tables_on_a_wide_screen_and_cards_on
         expect(page.locator("ul.cards > li").filter(has_text="Regulamin e-BOK")).to_be_visible()
 
     _both_widths(page, "staff-information", information_wide, information_phone)
+
+
+def test_the_residents_documents_and_information_are_tables_on_a_wide_screen_and_cards_on_a_phone(browser, server, page):
+    office = browser.new_context(base_url=server.url, locale="pl-PL")
+    desk = office.new_page()
+    log_in(desk, "biuro@example.com")
+    log_in(page, "anna.nowak@example.com")
+    customer = page.request.get("/api/me").json()["customers"][0]
+    r = desk.request.post("/api/staff/documents", headers=_csrf(desk), multipart={
+        "customer_id": customer["id"], "title": "Aneks na szeroki ekran", "category": "annex",
+        "file": {"name": "aneks.pdf", "mimeType": "application/pdf", "buffer": real_pdf(2)}})
+    assert r.status == 201, r.text()
+    office.close()
+
+    page.goto("/dokumenty")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dokumenty")
+
+    def documents_wide():
+        table = _table(page, "Dokumenty", "Tytuł", "Rodzaj", "Klient", "Dodano", "Rozmiar")
+        row = table.get_by_test_id("document").filter(has_text="Aneks na szeroki ekran")
+        expect(row.get_by_role("rowheader")).to_contain_text("Aneks na szeroki ekran")
+        expect(row.get_by_test_id("unread")).to_have_text("Nowy")
+        expect(row.get_by_role("link", name="Pobierz PDF")).to_be_visible()
+
+    def documents_phone():
+        expect(page.locator("ul.cards > li[data-testid=document]").filter(has_text="Aneks na szeroki ekran")).to_be_visible()
+
+    _both_widths(page, "documents", documents_wide, documents_phone)
+
+    page.goto("/informacje")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Informacje")
+
+    def information_wide():  # the demo's PDFs, a table per kind
+        rules = _table(page, "Regulamin e-BOK", "Tytuł", "Dodano", "Rozmiar")
+        expect(rules.get_by_role("rowheader", name=re.compile("^Regulamin e-BOK"))).to_be_visible()
+        expect(_table(page, "Cenniki i taryfy", "Tytuł").get_by_test_id("public-document").first).to_be_visible()
+
+    def information_phone():
+        expect(page.locator("ul.cards > li[data-testid=public-document]").filter(has_text="Regulamin e-BOK")).to_be_visible()
+
+    _both_widths(page, "information", information_wide, information_phone)
