@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.support import free_port
-
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ebok-test", "AWS_SECRET_ACCESS_KEY": "ebok-test-secret"}
 REGION = "eu-central-1"
 
@@ -18,10 +16,10 @@ class S3Server:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # the system's choice
         self.server.start()
+        self.port = int(self.server.get_host_and_port()[1])
+        self.endpoint = f"http://127.0.0.1:{self.port}"
 
     def client(self) -> Any:
         import boto3

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 RUN_DIR = Path(os.environ.get("EBOK_TEST_RUN_DIR") or tempfile.mkdtemp(prefix="ebok-tests-"))
 os.environ["EBOK_TEST_RUN_DIR"] = str(RUN_DIR)
@@ -42,11 +47,145 @@ def database_url_for(name: str) -> str:
 
 
 def free_port() -> int:
+    """A port free a moment ago: another process may take it first. Servers that can bind port 0
+    themselves do (the stubs in tests/); the rest are started through on_free_port / start_listening,
+    which try another port when it was taken (EADDRINUSE)."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+IN_USE = "address already in use"  # uvicorn's and nginx's words for EADDRINUSE
+ATTEMPTS = 5
+
+
+def on_free_port(start: Callable[[int], T]) -> T:
+    """start(port) for an in-process server that cannot bind port 0 and tell the port; on EADDRINUSE
+    again with another port."""
+    import errno
+
+    for attempt in range(ATTEMPTS):
+        try:
+            return start(free_port())
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the test process dies, however it dies (Linux)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def spawn(args: Sequence[str], env: dict[str, str] | None = None, log: Path | None = None,
+          cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """A child process in a process group of its own (stop() ends it with whatever it started, e.g.
+    nginx's workers), its output appended to `log`. Started from the main thread it also dies with the
+    test process (a thread's exit would count as the parent's death, so only there)."""
+    import threading
+
+    out = log.open("ab") if log is not None else None
+    try:
+        proc = subprocess.Popen(
+            list(args), env=env, cwd=cwd, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None)
+    finally:
+        if out is not None:
+            out.close()
+    if not _SPAWNED:
+        import atexit
+
+        atexit.register(_kill_leftovers)
+    _SPAWNED.append(proc)
+    return proc
+
+
+_SPAWNED: list[subprocess.Popen[bytes]] = []
+
+
+def _kill_leftovers() -> None:
+    """At the test process's exit: SIGKILL to the groups of spawned processes nobody stopped."""
+    import signal
+
+    for p in _SPAWNED:
+        if p.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def stop(*procs: subprocess.Popen[bytes] | None, grace: float = 10.0) -> None:
+    """SIGTERM to each process's group, then SIGKILL to every group still there after `grace` seconds,
+    also when the wait is interrupted (KeyboardInterrupt, a failing assertion)."""
+    import signal
+    import time
+
+    alive = [p for p in procs if p is not None]
+
+    def signal_groups(sig: int) -> None:
+        for p in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(p.pid, sig)  # the group of a leader that exited may still hold its children
+
+    try:
+        signal_groups(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for p in alive:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+    finally:
+        signal_groups(signal.SIGKILL)
+        for p in alive:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=10)
+
+
+def start_listening(spawn_at: Callable[[int], subprocess.Popen[bytes]], ready: Callable[[int], bool],
+                    logs: Callable[[int], Sequence[Path]], port: int | None = None, prefer: int | None = None,
+                    timeout: float = 180) -> tuple[subprocess.Popen[bytes], int]:
+    """spawn_at(port) a server process that writes to logs(port), then wait until ready(port). When it exits
+    saying the address is in use, again on another free port; a given `port` (a restart where a proxy
+    expects it) is tried again a moment later. `prefer`: the port of the first attempt."""
+    import time
+
+    for attempt in range(ATTEMPTS):
+        at = port or (prefer if attempt == 0 and prefer else free_port())
+        seen = {log: log.stat().st_size if log.exists() else 0 for log in logs(at)}
+        proc = spawn_at(at)
+        deadline = time.monotonic() + timeout
+        while not ready(at):
+            if proc.poll() is not None:
+                said = "".join(log.read_bytes()[seen.get(log, 0):].decode(errors="replace")
+                               for log in logs(at) if log.exists())
+                if IN_USE in said.lower() and attempt < ATTEMPTS - 1:
+                    time.sleep(0.5)
+                    break
+                raise AssertionError(f"{proc.args!r} exited with {proc.returncode}: {said[-3000:]}")
+            if time.monotonic() > deadline:
+                stop(proc)
+                raise AssertionError(f"{proc.args!r} not ready on port {at} within {timeout:.0f} s")
+            time.sleep(0.2)
+        else:
+            return proc, at
+    raise AssertionError(f"no free port for {spawn_at!r} after {ATTEMPTS} attempts")
+
+
+def http_ok(url: str) -> bool:
+    """GET url answered 200 (the readiness probe of start_listening)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return int(r.status) == 200
+    except OSError:
+        return False
 
 
 class SmtpServer:
@@ -65,9 +204,13 @@ class SmtpServer:
                 outer.messages.append(msg)
                 return "250 Message accepted for delivery"
 
-        self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        def start(port: int) -> Any:  # aiosmtpd connects to its own port to know it listens: no port 0
+            controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+            controller.start()
+            return controller
+
+        self.controller = on_free_port(start)
+        self.port = int(self.controller.port)
 
     def to(self, address: str) -> list[Any]:
         return [m for m in self.messages if address in m["To"]]

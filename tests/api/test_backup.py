@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from tests.pdfs import jpeg, real_pdf
-from tests.support import RUN_DIR, database_url_for, free_port
+from tests.support import RUN_DIR, database_url_for, http_ok, spawn, start_listening, stop
 
 DEMO_PASSWORD = "demo-ebok-2026"
 EBOK = [sys.executable, "-m", "backend.cli"]
@@ -49,26 +49,21 @@ def ebok(env: dict[str, str], *args: str, check: bool = True, **kw: Any) -> subp
 
 @contextmanager
 def serving(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**env, "EBOK_BASE_URL": base}
-    log = Path(env["EBOK_DATA_DIR"]).parent / f"{Path(env['EBOK_DATA_DIR']).name}-serve-{port}.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen([*EBOK, "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
+    data = Path(env["EBOK_DATA_DIR"])
+
+    def log(port: int) -> Path:
+        return data.parent / f"{data.name}-serve-{port}.log"
+
+    def spawn_at(port: int) -> subprocess.Popen[bytes]:
+        return spawn([*EBOK, "serve", "--port", str(port)], {**env, "EBOK_BASE_URL": f"http://127.0.0.1:{port}"},
+                     log(port))
+
+    server, port = start_listening(spawn_at, lambda port: http_ok(f"http://127.0.0.1:{port}/api/ready"),
+                                   lambda port: [log(port)], timeout=180)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(base + "/api/ready").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+        stop(server, grace=60)
 
 
 def client(base: str, login: str) -> httpx.Client:

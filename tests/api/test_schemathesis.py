@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.support import RUN_DIR, database_url_for, free_port
+from tests.support import RUN_DIR, database_url_for, http_ok, spawn, start_listening, stop
 
 RESIDENT = {"login": "anna.nowak@example.com", "password": "demo-ebok-2026"}
 EXAMPLES = 4  # per operation: the whole run stays well under a minute
@@ -32,28 +31,20 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url_for("schemathesis"), "EBOK_DATA_DIR": str(RUN_DIR / "st-data"),
            "EBOK_RUN_WORKER": "0", "EBOK_LOGIN_MAX_FAILURES": "100000"}
-    log = open(RUN_DIR / "schemathesis-server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "demo", "--customers", "3", "--port", str(port)],
-                            env=env, cwd=Path(__file__).parents[2], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    log = RUN_DIR / "schemathesis-server.log"
+
+    def spawn_at(port: int) -> subprocess.Popen[bytes]:
+        return spawn([sys.executable, "-m", "backend.cli", "demo", "--customers", "3", "--port", str(port)], env, log,
+                     cwd=Path(__file__).parents[2])
+
+    proc, port = start_listening(spawn_at, lambda port: http_ok(f"http://127.0.0.1:{port}/api/health"),
+                                 lambda _: [log], timeout=180)
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("the demo server did not start")
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
+        stop(proc, grace=30)
 
 
 def log_in(session: requests.Session, base: str) -> None:

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import msgspec
 import pytest
 
@@ -20,7 +19,7 @@ from backend.core.tables import OutboxJob
 from backend.outages.tables import Publication, PushDelivery
 from tests.api.test_outages import outage_body, resident, staff, subscribe
 from tests.push_service import PushService
-from tests.support import free_port, log_in
+from tests.support import RUN_DIR, http_ok, log_in, spawn, start_listening, stop
 
 DEVICES = 30
 
@@ -37,19 +36,18 @@ def stub():
     service.stop()
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server() -> subprocess.Popen[bytes]:
     env = {**os.environ, "EBOK_PUSH_TEST_HOSTS": "127.0.0.1", "EBOK_PUSH_IN_FLIGHT": "1", "EBOK_PUSH_SENDERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], env=env,
-                            cwd=Path(__file__).parents[2], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120  # migrations first; the machine may be busy
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
+    log = RUN_DIR / "shutdown-serve.log"
+
+    def spawn_at(port: int) -> subprocess.Popen[bytes]:
+        return spawn([sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], env, log,
+                     cwd=Path(__file__).parents[2])
+
+    # migrations first; the machine may be busy
+    proc, _ = start_listening(spawn_at, lambda port: http_ok(f"http://127.0.0.1:{port}/api/health"),
+                              lambda _: [log], timeout=120)
+    return proc
 
 
 async def wait_for(condition, timeout: float = 60) -> None:
@@ -69,7 +67,7 @@ async def test_sigterm_during_an_alert_exits_promptly_and_the_next_process_sends
     assert (await client.post(f"/api/staff/outages/{o['id']}/publish")).status_code == 200
 
     stub.delay = 0.5  # one push at a time, half a second each: the alert would take 15 s
-    server = start_server(free_port())
+    server = start_server()
     try:
         async def some_sent() -> bool:
             return sum(stub.counts.values()) >= 2
@@ -81,8 +79,7 @@ async def test_sigterm_during_an_alert_exits_promptly_and_the_next_process_sends
         took = time.monotonic() - told
         print(f"stopped {took:.1f} s after SIGTERM")
     finally:
-        if server.poll() is None:
-            server.kill()
+        stop(server)
     assert code in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
     assert took < 5, f"{took:.1f} s to stop"  # was the whole fan-out (51 s to minutes for real alerts)
     statuses = [r["status"] for r in await PushDelivery.select(PushDelivery.status)]
@@ -92,7 +89,7 @@ async def test_sigterm_during_an_alert_exits_promptly_and_the_next_process_sends
     assert job["status"] == "pending" and job["attempts"] == 0  # due again at once, not held 5 minutes
 
     stub.delay = 0
-    server = start_server(free_port())
+    server = start_server()
     try:
         async def finished() -> bool:
             row = await Publication.select(Publication.finished_at).first()

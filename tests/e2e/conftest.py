@@ -7,15 +7,13 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import RUN_DIR, SmtpServer, database_url_for, free_port
+from tests.support import RUN_DIR, SmtpServer, database_url_for, free_port, http_ok, spawn, start_listening, stop
 
 CHROMIUM = os.environ.get("EBOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,37 +37,30 @@ class Server:
             "EBOK_BASE_URL": self.url,
             "EBOK_WEBHOOK_TEST_HOSTS": "127.0.0.1",  # the webhook journey's local receiver; never in production
         }
-        self.log = open(RUN_DIR / f"{name}-server.log", "w")  # closed in stop()
+        self.log = RUN_DIR / f"{name}-server.log"
+        self.log.write_bytes(b"")
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started = False
 
     def start(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", *args, "--port", str(self.port)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2],
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not start in 120 s")
+        """On a free port the first time (another one if it was taken meanwhile), then on the same one:
+        the browser contexts keep their base URL across a restart."""
+        def spawn_at(port: int) -> subprocess.Popen[bytes]:
+            self.port, self.url = port, f"http://127.0.0.1:{port}"
+            self.env["EBOK_BASE_URL"] = self.url
+            return spawn([sys.executable, "-m", "backend.cli", *args, "--port", str(port)], self.env, self.log,
+                         cwd=Path(__file__).parents[2])
+
+        self.proc, _ = start_listening(spawn_at, lambda port: http_ok(f"http://127.0.0.1:{port}/api/health"),
+                                       lambda _: [self.log], port=self.port if self.started else None,
+                                       prefer=self.port, timeout=120)
+        self.started = True
 
     def stop_process(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop(self.proc, grace=15)
 
     def stop(self) -> None:
         self.stop_process()
-        self.log.close()
 
 
 @pytest.fixture(scope="session")
