@@ -5,6 +5,7 @@ given the day and the moment, the rules never read the clock."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 import msgspec
@@ -131,6 +132,26 @@ async def test_reminder_on_each_chosen_channel_once(client, settings, push):
     reminder_mail = [j["payload"] for j in mail_jobs if "odczyt" in j["payload"]["subject"]]
     assert len(reminder_mail) == 1 and reminder_mail[0]["to"] == "przypomnij@example.com"
     assert f"http://127.0.0.1:8000/odczyty/nowy?licznik={r['meter_id']}" in reminder_mail[0]["text"]
+
+
+async def test_a_device_gets_the_reminder_of_each_service_point(client, settings, push):
+    """Two service points of one customer, one phone: two pushes, each opening its own meter."""
+    from backend.customers.tables import Meter, ServicePoint
+
+    r = await chosen(client, settings, "dwa@example.com", "push")
+    second, meter = uuid.uuid4(), uuid.uuid4()
+    await ServicePoint.insert(ServicePoint(id=second, customer=uuid.UUID(r["id"]), street="ul. Zielona",
+                                           house_number="5", apartment="3", postcode="19-400", town="Olecko"))
+    await Meter.insert(Meter(id=meter, service_point=second, serial="WD-DRUGI-1", kind="main",
+                             installed_on=date(2024, 1, 1), verification_due=date(2029, 1, 1)))
+    await subscribe(client, "dwa@example.com", push.device("phone"))
+
+    assert await reminders.scan(settings, OPENS, warsaw(2026, 1, 25, 8, 0)) == 2
+    await send_due(settings, warsaw(2026, 1, 25, 8, 0))
+    assert {row["status"] for row in await Reminder.select()} == {"sent"}
+    urls = sorted(x.payload["url"] for x in push.received_by("phone"))
+    assert urls == sorted([f"/odczyty/nowy?licznik={r['meter_id']}", f"/odczyty/nowy?licznik={meter}"])
+    assert len({x.payload["tag"] for x in push.received_by("phone")}) == 2  # two notifications, not one replaced
 
 
 async def test_no_push_or_sms_in_the_quiet_hours(client, settings, push):
