@@ -66,10 +66,10 @@ async function networkFirstNavigation(request) {
   }
 }
 
-// The accessibility statement is the server's page, not the app's: precached in both languages
-// (EBOK_SHELL has /deklaracja-dostepnosci?lang=pl and ?lang=en), refreshed by every online visit.
+// The accessibility statement is the server's page, not the app's: precached in each language
+// (EBOK_SHELL has /deklaracja-dostepnosci?lang=pl, ?lang=en and ?lang=uk), refreshed by every online visit.
 const STATEMENT = '/deklaracja-dostepnosci';
-const STATEMENT_LANGUAGES = ['pl', 'en'];
+const STATEMENT_LANGUAGES = ['pl', 'en', 'uk'];
 
 function statementKey(url) {
   const asked = url.searchParams.get('lang');

@@ -4,8 +4,9 @@ template the act of 4 April 2019 on the digital accessibility of public bodies' 
 applications (art. 10) calls for, so monitoring tools read it: introduction with the body and the
 site, dates, compliance status, inaccessible content, preparation, keyboard shortcuts, feedback and
 contact, the request and complaint procedure, architectural accessibility, sign language, mobile apps.
-Served by the server, not drawn by the app, so it reads without JavaScript; in Polish or English
-(?lang=pl|en, else Accept-Language), with a link to the other; the service worker keeps both for offline."""
+Served by the server, not drawn by the app, so it reads without JavaScript; in Polish, English or
+Ukrainian (?lang=pl|en|uk, else Accept-Language), with links to the others; the service worker keeps
+each for offline."""
 
 from __future__ import annotations
 
@@ -35,8 +36,19 @@ STATUS = {
         "none": "The service is not compliant with the Act of 4 April 2019 on the digital accessibility of "
                 "websites and mobile applications of public bodies.",
     },
+    "uk": {
+        "full": "Сервіс повністю відповідає Закону Польщі від 4 квітня 2019 року про цифрову доступність "
+                "вебсайтів і мобільних застосунків публічних органів.",
+        "partial": "Сервіс частково відповідає Закону Польщі від 4 квітня 2019 року про цифрову доступність "
+                   "вебсайтів і мобільних застосунків публічних органів через невідповідності або винятки, "
+                   "наведені нижче.",
+        "none": "Сервіс не відповідає Закону Польщі від 4 квітня 2019 року про цифрову доступність вебсайтів "
+                "і мобільних застосунків публічних органів.",
+    },
 }
-LANGUAGES = ("pl", "en")
+LANGUAGES = ("pl", "en", "uk")
+# each language's version links to the others, named in their own language
+_SWITCH = {"pl": "Wersja polska", "en": "English version", "uk": "Українська версія"}
 DEFAULT_CONTACT_NAME = "Koordynator ds. dostępności"
 
 
@@ -46,7 +58,7 @@ def _day(iso: str) -> str:
 
 
 def statement_language(asked: str | None, accept_language: str | None) -> str:
-    """pl or en: ?lang= when it names one of them, else the one of them the browser prefers most
+    """pl, en or uk: ?lang= when it names one of them, else the one of them the browser prefers most
     (Accept-Language by its q-values; on a tie the one listed first), else Polish."""
     if asked in LANGUAGES:
         return asked
@@ -69,28 +81,20 @@ def statement_language(asked: str | None, accept_language: str | None) -> str:
 
 def statement_html(s: Settings, lang: str = "pl") -> str:
     e = escape
-    en = lang == "en"
+    lang = lang if lang in LANGUAGES else "pl"
+    texts = _TEXTS[lang]
     email = s.a11y_contact_email or s.office_email
     phone = s.a11y_contact_phone or s.utility_phone
     tel = "".join(c for c in phone if c.isdigit() or c == "+")
-    # the office's own texts are written in Polish: in the English version they keep lang="pl"
-    own = ' lang="pl"' if en else ""
-    exceptions_default = (
-        "No inaccessible content is known. Meter photos sent by customers have no text alternatives: they serve "
-        "only to check the reading." if en else
-        "Nie są znane treści niedostępne. Zdjęcia wodomierzy przesyłane przez klientów nie mają opisów "
-        "alternatywnych: służą wyłącznie do sprawdzenia odczytu.")
+    # the office's own texts are written in Polish: in the other versions they keep lang="pl"
+    own = ' lang="pl"' if lang != "pl" else ""
     exceptions = f"<p{own}>{e(s.a11y_exceptions.strip())}</p>" if s.a11y_exceptions.strip() \
-        else f"<p>{e(exceptions_default)}</p>"
-    building_default = (
-        f"Information on the physical accessibility of the Customer Service Office ({s.utility_address}) is "
-        f"available by phone at {phone}. Assistance dogs are welcome in the building." if en else
-        f"Informacje o dostępności architektonicznej Biura Obsługi Klienta ({s.utility_address}) można uzyskać "
-        f"pod numerem telefonu {phone}. Do budynku można wejść z psem asystującym.")
+        else f"<p>{e(texts['exceptions'])}</p>"
     building = f"<p{own}>{e(s.a11y_building.strip())}</p>" if s.a11y_building.strip() \
-        else f"<p>{e(building_default)}</p>"
+        else f"<p>{e(texts['building'].format(address=s.utility_address, phone=phone))}</p>"
     contact_name = s.a11y_contact_name
-    contact = ('<span id="a11y-osoba">Accessibility coordinator</span>' if en and contact_name == DEFAULT_CONTACT_NAME
+    contact = (f'<span id="a11y-osoba">{e(texts["coordinator"])}</span>'
+               if lang != "pl" and contact_name == DEFAULT_CONTACT_NAME
                else f'<span id="a11y-osoba"{own}>{e(contact_name)}</span>')
     status = STATUS[lang].get(s.a11y_status, STATUS[lang]["partial"])
 
@@ -104,13 +108,15 @@ def statement_html(s: Settings, lang: str = "pl") -> str:
         "updated": when("a11y-data-aktualizacja", s.a11y_updated),
         "prepared": when("a11y-data-sporzadzenie", s.a11y_prepared), "reviewed": e(_day(s.a11y_updated)),
     }
-    body = (_BODY_EN if en else _BODY_PL).format(**v)
-    other = "pl" if en else "en"
-    title = "Accessibility statement" if en else "Deklaracja dostępności"
-    skip = "Skip to content" if en else "Przejdź do treści"
-    switch = ('<a href="/deklaracja-dostepnosci?lang=pl" hreflang="pl" lang="pl" id="a11y-lang">Wersja polska</a>'
-              if en else
-              '<a href="/deklaracja-dostepnosci?lang=en" hreflang="en" lang="en" id="a11y-lang">English version</a>')
+    body = texts["body"].format(**v)
+    others = [code for code in LANGUAGES if code != lang]
+    title, skip = texts["title"], texts["skip"]
+    switch = " · ".join(
+        f'<a href="/deklaracja-dostepnosci?lang={code}" hreflang="{code}" lang="{code}"'
+        f'{" id=" + chr(34) + "a11y-lang" + chr(34) if i == 0 else ""}>{_SWITCH[code]}</a>'
+        for i, code in enumerate(others))
+    alternates = "\n".join(f'<link rel="alternate" hreflang="{code}" href="/deklaracja-dostepnosci?lang={code}">'
+                           for code in others)
     return f"""<!doctype html>
 <html lang="{lang}">
 <head>
@@ -118,7 +124,7 @@ def statement_html(s: Settings, lang: str = "pl") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · {v["utility"]} · e-BOK</title>
 <link rel="stylesheet" href="/static/styles/app.css">
-<link rel="alternate" hreflang="{other}" href="/deklaracja-dostepnosci?lang={other}">
+{alternates}
 </head>
 <body>
 <a class="skip-link" href="#main">{skip}</a>
@@ -260,6 +266,97 @@ communication method for deafblind people (SKOGN) at the Customer Service Office
 app store. This statement covers that version too.</p>
 <p><a href="/">Back to e-BOK</a> · <a href="/informacje">Information: price lists, contract templates, forms</a></p>
 """
+
+
+_BODY_UK = """<h1 id="a11y-wstep">Декларація доступності</h1>
+<p><span id="a11y-podmiot" lang="pl">{utility}</span> зобов’язується забезпечити доступність свого вебсайту
+відповідно до Закону Польщі від 4 квітня 2019 року про цифрову доступність вебсайтів і мобільних застосунків
+публічних органів. Ця декларація доступності стосується сервісу
+<a id="a11y-url" href="{url}/">електронне Бюро обслуговування клієнтів (e-BOK)</a>.</p>
+<ul>
+<li>Дата публікації вебсайту: {published}.</li>
+<li>Дата останнього суттєвого оновлення: {updated}.</li>
+</ul>
+
+<h2>Стан цифрової доступності</h2>
+<p id="a11y-status">{status}</p>
+<h3>Недоступний вміст</h3>
+{exceptions}
+
+<h2>Підготовка декларації доступності</h2>
+<p>Декларацію складено {prepared}
+на підставі самооцінки, проведеної публічним органом (автоматичні тести інструментом axe-core за WCAG 2.1
+на рівні AA на екранах телефона й комп’ютера та користування лише клавіатурою). Останній перегляд і оновлення
+декларації — {reviewed}.</p>
+
+<h2>Сполучення клавіш</h2>
+<p>Сервіс не має власних сполучень клавіш. Діють стандартні сполучення клавіш браузера; перше натискання Tab
+показує посилання «Перейти до вмісту».</p>
+
+<h2 id="a11y-kontakt">Зворотний зв’язок і контактні дані</h2>
+<p>Якщо у вас виникли проблеми з доступністю вебсайту, зв’яжіться з нами. Контактна особа —
+{contact}, адреса електронної пошти
+<a id="a11y-email" href="mailto:{email}">{email}</a>. Можна також зателефонувати за номером
+<a id="a11y-telefon" href="tel:{tel}">{phone}</a>.
+Так само можна подати запит про надання недоступної інформації та вимогу забезпечити доступність.</p>
+
+<h2 id="a11y-procedura">Порядок подання вимог і скарг</h2>
+<p>Кожен має право вимагати забезпечення цифрової доступності вебсайту, мобільного застосунку або будь-якого їх
+елемента. Можна також вимагати надання інформації в альтернативний спосіб, наприклад зачитування цифрово
+недоступного документа, опису змісту фільму без аудіодескрипції тощо. Вимога повинна містити дані особи, яка її
+подає, зазначення, якого вебсайту чи мобільного застосунку вона стосується, і спосіб зв’язку. Якщо особа
+просить надати інформацію в альтернативний спосіб, вона повинна також зазначити зручну для неї форму.</p>
+<p>Публічний орган повинен виконати вимогу невідкладно, не пізніше ніж протягом 7 днів від дня її подання. Якщо
+дотримати цього строку неможливо, публічний орган невідкладно повідомляє заявника, коли вимогу буде виконано,
+причому цей строк не може перевищувати 2 місяців від дня подання вимоги. Якщо забезпечити цифрову доступність
+неможливо, публічний орган може запропонувати альтернативний спосіб доступу до інформації.</p>
+<p>Якщо публічний орган відмовить у забезпеченні доступності або альтернативного способу доступу до інформації,
+заявник може подати скаргу щодо забезпечення цифрової доступності вебсайту, мобільного застосунку або їх
+елемента. Після цієї процедури можна також звернутися до
+<a href="https://bip.brpo.gov.pl/" lang="pl">Rzecznik Praw Obywatelskich</a> (Уповноважений з прав людини
+Польщі).</p>
+
+<h2 id="a11y-architektura">Архітектурна доступність</h2>
+{building}
+
+<h2 id="a11y-jezyk-migowy">Перекладач мови жестів</h2>
+<p>Особи, які мають на це право, можуть скористатися допомогою перекладача польської мови жестів (PJM),
+жестово-мовної системи (SJM) або способу комунікації сліпоглухих осіб (SKOGN) у Бюро обслуговування клієнтів.
+Послугу слід замовити щонайменше за 3 робочі дні до візиту: телефоном, електронною поштою на адресу
+<a href="mailto:{email}">{email}</a> або повідомленням у e-BOK.</p>
+
+<h2 id="a11y-aplikacje">Мобільні застосунки</h2>
+<p>e-BOK працює в браузері телефона, і його можна встановити на головний екран (вебзастосунок, PWA) без магазину
+застосунків. Ця декларація охоплює і цю версію.</p>
+<p><a href="/">Повернутися до e-BOK</a> · <a href="/informacje">Інформація: тарифи, зразки договорів, бланки</a></p>
+"""
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "pl": {
+        "title": "Deklaracja dostępności", "skip": "Przejdź do treści", "body": _BODY_PL,
+        "coordinator": DEFAULT_CONTACT_NAME,
+        "exceptions": "Nie są znane treści niedostępne. Zdjęcia wodomierzy przesyłane przez klientów nie mają "
+                      "opisów alternatywnych: służą wyłącznie do sprawdzenia odczytu.",
+        "building": "Informacje o dostępności architektonicznej Biura Obsługi Klienta ({address}) można uzyskać "
+                    "pod numerem telefonu {phone}. Do budynku można wejść z psem asystującym.",
+    },
+    "en": {
+        "title": "Accessibility statement", "skip": "Skip to content", "body": _BODY_EN,
+        "coordinator": "Accessibility coordinator",
+        "exceptions": "No inaccessible content is known. Meter photos sent by customers have no text "
+                      "alternatives: they serve only to check the reading.",
+        "building": "Information on the physical accessibility of the Customer Service Office ({address}) is "
+                    "available by phone at {phone}. Assistance dogs are welcome in the building.",
+    },
+    "uk": {
+        "title": "Декларація доступності", "skip": "Перейти до вмісту", "body": _BODY_UK,
+        "coordinator": "Координатор з питань доступності",
+        "exceptions": "Недоступний вміст невідомий. Фотографії водомірів, які надсилають клієнти, не мають "
+                      "текстових описів: вони служать лише для перевірки показання.",
+        "building": "Інформацію про архітектурну доступність Бюро обслуговування клієнтів ({address}) можна "
+                    "отримати за телефоном {phone}. До будівлі можна заходити із собакою-поводирем.",
+    },
+}
 
 
 @get("/deklaracja-dostepnosci", include_in_schema=False)

@@ -42,7 +42,7 @@ def service_worker_source() -> str:
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
     # the accessibility statement is the server's page: both languages, so it reads offline too
-    statement = ["/deklaracja-dostepnosci?lang=pl", "/deklaracja-dostepnosci?lang=en"]
+    statement = [f"/deklaracja-dostepnosci?lang={code}" for code in ("pl", "en", "uk")]
     shell = ["/", "/offline.html", "/manifest.json", *statement] + [
         "/static/" + p.relative_to(PWA).as_posix() for p in files if p.relative_to(PWA).as_posix() not in PAGE_ONLY
     ]

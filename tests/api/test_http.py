@@ -224,8 +224,8 @@ async def test_accessibility_statement_in_english_by_choice_or_by_the_browser(cl
         assert f'id="{section}"' in page, section
     assert settings.utility_name in page and settings.office_email in page and settings.utility_phone in page
     assert 'href="/deklaracja-dostepnosci?lang=pl" hreflang="pl" lang="pl"' in page  # the way back
-    for accept, lang in (("en-GB,en;q=0.9", "en"), ("uk-UA,uk;q=0.9,en;q=0.8,pl;q=0.7", "en"),
-                         ("uk,pl;q=0.9,en;q=0.8", "pl"), ("de-DE", "pl"), ("", "pl")):
+    for accept, lang in (("en-GB,en;q=0.9", "en"), ("uk-UA,uk;q=0.9,en;q=0.8,pl;q=0.7", "uk"),
+                         ("de,pl;q=0.9,en;q=0.8", "pl"), ("de-DE", "pl"), ("", "pl")):
         r = await client.get("/deklaracja-dostepnosci", headers={"accept-language": accept})
         assert r.headers["content-language"] == lang, accept
         assert f'<html lang="{lang}">' in r.text
@@ -237,4 +237,20 @@ async def test_accessibility_statement_in_english_by_choice_or_by_the_browser(cl
     # the service worker precaches both, so the statement reads offline
     sw = (await client.get("/sw.js")).text
     shell = json.loads(sw.split("const EBOK_SHELL = ", 1)[1].split(";\n", 1)[0])
-    assert {"/deklaracja-dostepnosci?lang=pl", "/deklaracja-dostepnosci?lang=en"} <= set(shell)
+    assert {f"/deklaracja-dostepnosci?lang={code}" for code in ("pl", "en", "uk")} <= set(shell)
+
+
+async def test_accessibility_statement_in_ukrainian(client, settings):
+    r = await client.get("/deklaracja-dostepnosci?lang=uk")
+    page = r.text
+    assert r.status_code == 200 and r.headers["content-language"] == "uk" and '<html lang="uk">' in page
+    assert ">Декларація доступності</h1>" in page and "частково відповідає" in page and "7 днів" in page
+    for section in ("a11y-wstep", "a11y-podmiot", "a11y-url", "a11y-data-publikacja", "a11y-data-aktualizacja",
+                    "a11y-status", "a11y-data-sporzadzenie", "a11y-kontakt", "a11y-osoba", "a11y-email",
+                    "a11y-telefon", "a11y-procedura", "a11y-architektura", "a11y-jezyk-migowy", "a11y-aplikacje"):
+        assert f'id="{section}"' in page, section
+    assert settings.utility_name in page and settings.office_email in page and settings.utility_phone in page
+    assert "Координатор з питань доступності" in page  # the default contact name, translated
+    for code, name in (("pl", "Wersja polska"), ("en", "English version")):  # the ways to the others
+        assert f'href="/deklaracja-dostepnosci?lang={code}" hreflang="{code}" lang="{code}"' in page
+        assert name in page

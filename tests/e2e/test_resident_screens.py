@@ -230,9 +230,9 @@ def test_accessibility_statement_from_every_footer(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Pulpit")
 
 
-def test_accessibility_statement_in_english_and_offline(page, context):
+def test_accessibility_statement_in_english_ukrainian_and_offline(page, context):
     page.goto("/logowanie")
-    page.locator(".lang-btn[lang=en]").click()
+    page.get_by_role("button", name="EN", exact=True).click()
     expect(page.get_by_role("heading", level=1)).not_to_have_text("Logowanie")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed: the shell and both statements kept
     page.get_by_test_id("contact-block").get_by_role("link", name="Deklaracja dostępności").click()
@@ -249,6 +249,11 @@ def test_accessibility_statement_in_english_and_offline(page, context):
     page.get_by_role("link", name="Wersja polska").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Deklaracja dostępności")
     expect(page.get_by_role("link", name="English version")).to_be_visible()
+    page.get_by_role("link", name="Українська версія").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Декларація доступності")
+    assert page.locator("html").get_attribute("lang") == "uk"
+    expect(page.locator("#a11y-status")).to_contain_text("частково відповідає")
+    assert_accessible(page)
 
     # offline: the service worker answers with the statement it keeps, in the language asked for or
     # else the browser's (this one is pl-PL), styled (the stylesheet is in the shell)
@@ -257,6 +262,8 @@ def test_accessibility_statement_in_english_and_offline(page, context):
         page.goto("/deklaracja-dostepnosci?lang=en")
         expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
         expect(page.locator("#a11y-telefon")).to_be_visible()
+        page.goto("/deklaracja-dostepnosci?lang=uk")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Декларація доступності")
         page.goto("/deklaracja-dostepnosci")
         expect(page.get_by_role("heading", level=1)).to_have_text("Deklaracja dostępności")
         assert page.evaluate("getComputedStyle(document.querySelector('.app-header')).display") != "inline"

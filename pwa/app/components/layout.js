@@ -118,6 +118,6 @@ export function ContactBlock({ config, me }) {
         <p class="utility-name">${u.name}</p>
         <p><a href="/informacje">${t('footer.information')}</a>${!me && html` · <a href="/rejestracja">${t('footer.register')}</a>`}</p>`
       : html`<p>${t('contact.unavailable')}</p>`}
-    <p><a href=${`/deklaracja-dostepnosci${['pl', 'en'].includes(getLang()) ? `?lang=${getLang()}` : ''}`} target="_self" lang="pl">Deklaracja dostępności</a></p>
+    <p><a href=${`/deklaracja-dostepnosci?lang=${getLang()}`} target="_self" lang="pl">Deklaracja dostępności</a></p>
   </footer>`;
 }
