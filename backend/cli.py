@@ -253,16 +253,31 @@ def import_group() -> None:
     """Import data from the utility's other systems."""
 
 
+def _m3(litres: int) -> str:
+    return f"{litres / 1000:.3f}".replace(".", ",")
+
+
 def _print_plan(plan: Any, full: bool, list_limit: int) -> None:
     names = {"customer": "customers", "point": "service points", "meter": "meters"}
     for kind, label in names.items():
         ended = f", {len(plan.end[kind])} to end" if full else ""
         click.echo(f"{label.capitalize()}: {len(plan.add[kind])} to add, {len(plan.change[kind])} to change{ended}")
+        finals = {f.serial: f for f in plan.finals} if kind == "meter" else {}
         for key in plan.add[kind][:list_limit]:
-            click.echo(f"  add {kind} {key}")
+            final = finals.get(key)  # installed and taken off since the billing system's last file
+            click.echo(f"  add {kind} {key}" + (f" (ends on {final.removed_on} with final reading "
+                                                 f"{_m3(final.litres)} m³)" if final else ""))
         if len(plan.add[kind]) > list_limit:
             click.echo(f"  ... and {len(plan.add[kind]) - list_limit} more {label} to add")
         for change in plan.change[kind]:
+            removed = change.fields.get("removed_on", (None, None))
+            if kind == "meter" and removed[0] is None and removed[1] is not None:  # taken off its point
+                final = change.fields.get("final_litres", (None, None))[1]
+                reading = f" with final reading {_m3(final)} m³" if final is not None else ""
+                successor = change.fields.get("replaced_by", (None, None))[1]
+                click.echo(f"  meter {change.key} ends on {removed[1]}{reading}"
+                           f"{f' (replaced by {successor})' if successor else ''}")
+                continue
             fields = "; ".join(f"{f}: {before!s} -> {after!s}" for f, (before, after) in change.fields.items())
             click.echo(f"  change {kind} {change.key}: {fields}")
         for key in plan.end[kind]:
@@ -282,6 +297,7 @@ def import_registry(file: Path, dry_run: bool, full: bool, mapping: Path | None,
     from backend.core.clock import today_in_warsaw
     from backend.customers import registry
     from backend.customers.registry_file import RegistryFileError, load_mapping, read_table
+    from backend.readings.services import registry_readings
 
     try:
         table = read_table(file, load_mapping(mapping) if mapping else None)
@@ -299,12 +315,12 @@ def import_registry(file: Path, dry_run: bool, full: bool, mapping: Path | None,
         with contextlib.redirect_stdout(io.StringIO()):  # the migrations' chatter stays off the plan
             await db.migrate()
         if dry_run:
-            return await registry.build_plan(records, full, today_in_warsaw())
+            return await registry.build_plan(records, full, today_in_warsaw(), registry_readings)
         async with db.transaction():  # the comparison and the writes see the same registry
-            plan = await registry.build_plan(records, full, today_in_warsaw())
+            plan = await registry.build_plan(records, full, today_in_warsaw(), registry_readings)
             if not plan.errors and not plan.empty:
                 with click.progressbar(length=plan.size, label="Writing", file=sys.stderr) as bar:
-                    await registry.apply(plan, bar.update)
+                    await registry.apply(plan, bar.update, readings=registry_readings)
         return plan
 
     plan = _with_db(run)

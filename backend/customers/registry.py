@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from backend.audit import services as audit
 from backend.core import bulk
-from backend.core.clock import now
+from backend.core.clock import now, today_in_warsaw
 from backend.core.db import engine, transaction
 from backend.customers.registry_file import BadValue, CellError, Table, cell_error
 from backend.customers.tables import Customer, Meter, ServicePoint
@@ -34,6 +34,7 @@ Progress = Callable[[int], None]
 CUSTOMER_FIELDS = ("name", "email", "phone", "street", "house_number", "postcode", "town", "billing_period_months")
 POINT_FIELDS = ("customer", "street", "house_number", "apartment", "postcode", "town")
 METER_FIELDS = ("point", "kind", "digits", "installed_on", "verification_due", "initial_litres")
+# a meter's values also hold `removed_on` (None: on the point), compared with the meter's state apart
 KEEP_WHEN_EMPTY = ("email", "phone")  # a resident may have given them in e-BOK
 # what residents (Moje konto) and the office correct in e-BOK: while the file still has other values the
 # import keeps e-BOK's and reports a conflict (customer.contact_changed_at; README, "Registry import")
@@ -48,6 +49,28 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _KINDS = {"main": "main", "sub": "sub", "glowny": "main", "główny": "main", "podlicznik": "sub", "ogrodowy": "sub"}
 
 
+class Readings(Protocol):
+    """What the import needs of the readings domain (above this one; its callers pass
+    backend.readings.services.registry_readings) for a meter taken off with its final reading."""
+
+    async def last(self, meter_ids: list[str]) -> dict[str, tuple[int, date]]:
+        """Each meter's last accepted reading: litres and the day (in Warsaw) it was taken."""
+        ...
+
+    async def record_final(self, meter_id: str, litres: int, day: date, actor: audit.Actor) -> str:
+        """The final reading of a meter removed on `day`, as the office's meter exchange records it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    """A meter the plan takes off its point, with the final reading the file gives for it."""
+
+    serial: str
+    removed_on: date
+    litres: int
+
+
 @dataclass
 class Records:
     """The file's rows as registry entries, each with the line it first appears on."""
@@ -55,6 +78,7 @@ class Records:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     points: dict[str, dict[str, Any]] = field(default_factory=dict)
     meters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    finals: dict[str, int] = field(default_factory=dict)  # meter serial -> final reading (litres) the file gives
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, key) -> line
     errors: list[CellError] = field(default_factory=list)
     rows: int = 0
@@ -85,6 +109,7 @@ class Plan:
     end: dict[str, list[str]] = field(default_factory=lambda: {"customer": [], "point": [], "meter": []})
     errors: list[CellError] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    finals: list[Final] = field(default_factory=list)  # final readings apply records (meters it takes off)
     # what apply writes: key -> (id, values)
     _writes: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -139,7 +164,7 @@ def _small_int(text: str, allowed: range, code: str) -> int:
     return int(text)
 
 
-def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str, Any] | None:
+def _row(line: int, cells: dict[str, str], errors: list[CellError], today: date) -> dict[str, Any] | None:
     """One row's values, or None (its errors appended) when a cell is wrong."""
     bad = len(errors)
 
@@ -148,7 +173,7 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
 
     get = {k: cells.get(k, "") for k in _LENGTHS} | {k: cells.get(k, "") for k in (
         "postcode", "point_postcode", "billing_period_months", "meter_kind", "meter_digits", "installed_on",
-        "verification_due", "initial_reading")}
+        "verification_due", "initial_reading", "removed_on", "final_reading")}
     for column in ("customer_number", "name", "street", "house_number", "postcode", "town", "point_code",
                    "meter_serial", "installed_on", "verification_due"):
         if not get[column]:
@@ -175,8 +200,9 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
         ("meter_digits", lambda t: _small_int(t or "5", range(3, 10), "digits")),
         ("installed_on", parse_date), ("verification_due", parse_date),
         ("initial_reading", lambda t: parse_litres(t or "0")),
+        ("removed_on", parse_date), ("final_reading", parse_litres),
     ):
-        if column in ("installed_on", "verification_due") and not get[column]:
+        if column in ("installed_on", "verification_due", "removed_on", "final_reading") and not get[column]:
             continue
         try:
             values[column] = parse(get[column])
@@ -190,6 +216,7 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
         err("initial_reading", "reading_digits", value=get["initial_reading"], digits=values["meter_digits"])
     elif values.get("initial_reading", 0) > _MAX_LITRES:
         err("initial_reading", "reading_too_big", value=get["initial_reading"])
+    _removal(get, values, err, today)
     if len(errors) > bad:
         return None
     return {
@@ -205,9 +232,33 @@ def _row(line: int, cells: dict[str, str], errors: list[CellError]) -> dict[str,
         "meter_values": {
             "point": get["point_code"], "kind": kind, "digits": values["meter_digits"],
             "installed_on": values["installed_on"], "verification_due": values["verification_due"],
-            "initial_litres": values["initial_reading"],
+            "initial_litres": values["initial_reading"], "removed_on": values.get("removed_on"),
         },
+        "final": values.get("final_reading"),
     }
+
+
+def _removal(get: dict[str, str], values: dict[str, Any], err: Callable[..., None], today: date) -> None:
+    """A meter the file says was taken off (removed_on) with its final reading (final_reading):
+    not in the future, not before it was installed; the final value fits the register and is not
+    below the initial one (below the last reading in e-BOK: build_plan)."""
+    removed, final = values.get("removed_on"), values.get("final_reading")
+    if removed is not None:
+        if removed > today:
+            err("removed_on", "date_future", value=get["removed_on"], today=today.isoformat())
+        if values.get("installed_on") is not None and removed < values["installed_on"]:
+            err("removed_on", "removed_before_installed", removed=get["removed_on"], installed=get["installed_on"])
+    if final is None:
+        return
+    if not get["removed_on"]:
+        err("final_reading", "final_without_removal")
+    if "meter_digits" in values and final >= 1000 * 10 ** values["meter_digits"]:
+        err("final_reading", "reading_digits", value=get["final_reading"], digits=values["meter_digits"])
+    elif final > _MAX_LITRES:
+        err("final_reading", "reading_too_big", value=get["final_reading"])
+    elif "initial_reading" in values and final < values["initial_reading"]:
+        err("final_reading", "final_below_initial", value=get["final_reading"],
+            initial=get["initial_reading"] or "0")
 
 
 _LABEL = {"customer": "customer", "point": "point", "meter": "meter serial"}
@@ -216,7 +267,7 @@ _FILE_COLUMN = {  # an entry's field -> the file's column an error names
     "customer": {f: f for f in CUSTOMER_FIELDS},
     "point": {"customer": "customer_number"} | {f: f"point_{f}" for f in POINT_FIELDS if f != "customer"},
     "meter": {"point": "point_code", "kind": "meter_kind", "digits": "meter_digits", "installed_on": "installed_on",
-              "verification_due": "verification_due", "initial_litres": "initial_reading"},
+              "verification_due": "verification_due", "initial_litres": "initial_reading", "removed_on": "removed_on"},
 }
 
 
@@ -224,8 +275,9 @@ def validate(table: Table, progress: Progress | None = None) -> Records:
     """Every row checked; rows of one customer or point must agree on its values, a serial is on one row."""
     records = Records(errors=list(table.errors), rows=len(table.rows))
     refused = {e.line for e in table.errors}  # a row with a formula: its reason is enough
+    today = today_in_warsaw()
     for i, (line, cells) in enumerate(table.rows, start=1):
-        row = None if line in refused else _row(line, cells, records.errors)
+        row = None if line in refused else _row(line, cells, records.errors, today)
         if progress and i % 1000 == 0:
             progress(1000)
         if row is None:
@@ -236,6 +288,8 @@ def validate(table: Table, progress: Progress | None = None) -> Records:
             if first is None:
                 store[key] = values
                 records.lines[(kind, key)] = line
+                if kind == "meter" and row["final"] is not None:
+                    records.finals[key] = row["final"]
                 continue
             if kind == "meter":
                 records.errors.append(cell_error(line, "meter_serial", "meter_twice", serial=key,
@@ -346,7 +400,10 @@ async def _state(records: Records | None = None) -> tuple[dict[str, Any], dict[s
             r["installed_on"], r["verification_due"] = _as_date(r["installed_on"]), _as_date(r["verification_due"])
             r["removed_on"] = _as_date(r["removed_on"])
             serial = r["serial"]
-            if r["removed_on"] is None and r["active"] and _same(r, incoming.meters.get(r["serial"]), METER_FIELDS):
+            listed = incoming.meters.get(serial)
+            # on the point (or taken off on the day) as the file has it
+            if listed is not None and _same(r, listed, METER_FIELDS) and r["removed_on"] == listed["removed_on"] and (
+                    bool(r["active"]) == (r["removed_on"] is None)):
                 r = _Same(r["id"], point=r["point"])
             meters[serial] = r
     return customers, points, meters
@@ -357,7 +414,9 @@ def _diff(before: dict[str, Any], after: dict[str, Any], keep_when_empty: tuple[
             if before[f] != v and not (f in keep_when_empty and v == "")}
 
 
-async def build_plan(records: Records, full: bool = False, today: date | None = None) -> Plan:
+async def build_plan(records: Records, full: bool = False, today: date | None = None,
+                     readings: Readings | None = None) -> Plan:
+    """`readings` is needed when the file gives final readings (see Readings)."""
     customers, points, meters = await _state(records)
     plan = Plan(errors=list(records.errors))
     # a point made before codes existed is adopted by the code of the file's point that has its meter
@@ -379,6 +438,8 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 records.lines[("meter", serial)], "meter_serial", "meter_elsewhere", serial=serial,
                 point=points[old["point"]]["code"] or "(no code)", owner=points[old["point"]]["customer"],
                 customer=owner))
+    if records.finals:
+        await _check_finals(records, meters, plan, readings)
     if plan.errors:
         return plan
 
@@ -394,6 +455,8 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
             if old is None:
                 plan.add[kind].append(key)
                 writes[kind][key] = (uuid.uuid4(), values, None)
+                if kind == "meter" and key in records.finals:  # installed and taken off since the last file
+                    plan.finals.append(Final(key, values["removed_on"], records.finals[key]))
                 continue
             if old.get("same"):
                 continue
@@ -405,9 +468,13 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                                       for f, (before, after) in held.items())
                 if not held:  # the billing system has caught up: the file is the source again
                     fields["contact_changed_at"] = (old["contact_changed_at"], None)
-            if kind == "meter" and not old["active"] and old["removed_on"] is None:
-                fields["active"] = (False, True)
-            if old[end_field] is not None:
+            if kind == "meter":  # on the point unless the file gives removed_on (the _diff has that one)
+                if bool(old["active"]) != (values["removed_on"] is None):
+                    fields["active"] = (bool(old["active"]), values["removed_on"] is None)
+                if old["removed_on"] is None and values["removed_on"] is not None and key in records.finals:
+                    fields["final_litres"] = (None, records.finals[key])
+                    plan.finals.append(Final(key, values["removed_on"], records.finals[key]))
+            elif old[end_field] is not None:
                 fields[end_field] = (old[end_field], None)  # listed again: open again
             if old.get("adopted"):
                 fields["code"] = (None, key)
@@ -433,7 +500,56 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
         k: v["customer"] for k, v in records.points.items()}
     writes["meter_point"] = {k: v["point"] for k, v in meters.items()}
     plan._writes = writes
+    _successors(records, plan)
     return plan
+
+
+async def _check_finals(records: Records, meters: dict[str, Any], plan: Plan, readings: Readings | None) -> None:
+    """A final reading of a meter e-BOK has on its point: not below its last accepted reading, and
+    the meter not taken off before that reading's day (the office's meter exchange checks the same)."""
+    ids = {str(m["id"]): serial for serial, m in meters.items()
+           if serial in records.finals and not m.get("same") and m["removed_on"] is None}
+    if not ids:
+        return
+    if readings is None:
+        raise ValueError("final readings are checked and recorded through readings (registry.Readings)")
+    last = await readings.last(list(ids))
+    for meter_id, serial in ids.items():
+        m, final = records.meters[serial], records.finals[serial]
+        line = records.lines[("meter", serial)]
+        found = last.get(meter_id)
+        floor = found[0] if found else int(meters[serial]["initial_litres"])
+        if final < floor:
+            plan.errors.append(cell_error(line, "final_reading", "final_below_last", value=_m3(final),
+                                          last=_m3(floor), day=found[1].isoformat() if found else "-"))
+        if found and found[1] > m["removed_on"]:
+            plan.errors.append(cell_error(line, "removed_on", "removed_before_reading",
+                                          removed=m["removed_on"].isoformat(), day=found[1].isoformat()))
+
+
+def _m3(litres: int) -> str:
+    return f"{litres / 1000:.3f}".replace(".", ",")
+
+
+def _successors(records: Records, plan: Plan) -> None:
+    """A meter the file takes off (removed_on) while it adds one of the same kind on the same point,
+    installed that day or later: the change names it as the exchange does (replaced_by)."""
+    added: dict[tuple[str, str], list[str]] = {}
+    for serial in plan.add["meter"]:
+        m = records.meters[serial]
+        if m["removed_on"] is None:
+            added.setdefault((m["point"], m["kind"]), []).append(serial)
+    if not added:
+        return
+    for i, change in enumerate(plan.change["meter"]):
+        removed = change.fields.get("removed_on", (None, None))
+        listed = records.meters.get(change.key)
+        if listed is None or removed[0] is not None or removed[1] is None or "replaced_by" in change.fields:
+            continue
+        after = [s for s in added.get((listed["point"], listed["kind"]), [])
+                 if records.meters[s]["installed_on"] >= removed[1]]
+        if after:
+            plan.change["meter"][i] = Change("meter", change.key, {**change.fields, "replaced_by": (None, after[0])})
 
 
 def _exchanges(records: Records, meters: dict[str, Any], plan: Plan, writes: dict[str, Any]) -> None:
@@ -448,7 +564,7 @@ def _exchanges(records: Records, meters: dict[str, Any], plan: Plan, writes: dic
     if not active_on:
         return
     for serial, m in records.meters.items():
-        if serial in meters:
+        if serial in meters or m["removed_on"] is not None:
             continue
         for old_serial, old in active_on.get((m["point"], m["kind"]), []):
             if old["installed_on"] < m["installed_on"] and old_serial not in writes["meter"]:
@@ -458,15 +574,15 @@ def _exchanges(records: Records, meters: dict[str, Any], plan: Plan, writes: dic
 
 
 async def run(records: Records, full: bool, today: date, write: bool,
-              progress: Progress | None = None, actor: audit.Actor = "cli") -> Plan:
+              progress: Progress | None = None, actor: audit.Actor = "cli", readings: Readings | None = None) -> Plan:
     """The plan against the registry as it is; written (when `write` and it has no errors) in the
     same transaction as the comparison, so nothing changes in between."""
     if not write:
-        return await build_plan(records, full, today)
+        return await build_plan(records, full, today, readings)
     async with transaction():
-        plan = await build_plan(records, full, today)
+        plan = await build_plan(records, full, today, readings)
         if not plan.errors and not plan.empty:
-            await apply(plan, progress, actor)
+            await apply(plan, progress, actor, readings)
     return plan
 
 
@@ -475,10 +591,14 @@ async def run(records: Records, full: bool, today: date, write: bool,
 _CHUNK = 5000
 
 
-async def apply(plan: Plan, progress: Progress | None = None, actor: audit.Actor = "cli") -> None:
-    """Write the plan: inserts by COPY / executemany, updates by executemany, parents first."""
+async def apply(plan: Plan, progress: Progress | None = None, actor: audit.Actor = "cli",
+                readings: Readings | None = None) -> None:
+    """Write the plan: inserts by COPY / executemany, updates by executemany, parents first; then
+    the final readings of the meters it takes off (through `readings`, as the office's exchange)."""
     if plan.errors:
         raise ValueError("a plan with errors is not applied")
+    if plan.finals and readings is None:
+        raise ValueError("a plan with final readings is applied with readings (registry.Readings)")
     w = plan._writes
     if not w:
         return
@@ -507,6 +627,9 @@ async def apply(plan: Plan, progress: Progress | None = None, actor: audit.Actor
             await bulk.update(tx, table, end_columns, [(e, False, i) if kind == "meter" else (e, i) for e, i in ends])
             if progress:
                 progress(len(updates) + len(ends))
+        for final in plan.finals:  # a few per import: one by one, with the reading's webhook
+            assert readings is not None
+            await readings.record_final(str(w["meter"][final.serial][0]), final.litres, final.removed_on, actor)
         await audit.record_many(actor, _audit_entries(plan, ids))
         await audit.record(actor, "registry.import", "registry", "import", None, {
             f"{part}_{kind}": len(keys) for part, kinds in (("add", plan.add), ("change", plan.change),
@@ -537,6 +660,9 @@ def _audit_entries(plan: Plan, ids: dict[str, dict[str, Any]]) -> Iterator[audit
         for change in plan.change[kind]:
             row_id, values, ended = w[kind][change.key]
             action = f"{kind}.update" if values is not None else "meter.exchange"
+            removed = change.fields.get("removed_on") if kind == "meter" else None
+            if removed and removed[0] is None and removed[1] is not None:  # the file takes it off
+                action = "meter.exchange" if "replaced_by" in change.fields else "meter.end"
             yield audit.Entry(action, _OBJECT_KIND[kind], row_id, {"key": change.key, **{
                 f: v[0] for f, v in change.fields.items()}}, {f: v[1] for f, v in change.fields.items()},
                 customer_of(kind, change.key, values))
@@ -569,7 +695,7 @@ def _insert_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[s
         return (row_id, ids["customer"][v["customer"]], key, v["street"], v["house_number"], v["apartment"],
                 v["postcode"], v["town"], None, created)
     return (row_id, ids["point"][v["point"]], key, v["kind"], v["installed_on"], v["verification_due"], v["digits"],
-            v["initial_litres"], None, True)
+            v["initial_litres"], v["removed_on"], v["removed_on"] is None)
 
 
 def _update_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[str, Any]) -> tuple:
@@ -579,4 +705,4 @@ def _update_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[s
         return (ids["customer"][v["customer"]], key, v["street"], v["house_number"], v["apartment"], v["postcode"],
                 v["town"], None, row_id)
     return (ids["point"][v["point"]], v["kind"], v["installed_on"], v["verification_due"], v["digits"],
-            v["initial_litres"], None, True, row_id)
+            v["initial_litres"], v["removed_on"], v["removed_on"] is None, row_id)

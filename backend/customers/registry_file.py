@@ -19,11 +19,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+# a meter taken off its point (exchange, removal; issue 13.4): optional, most rows leave them out
+REMOVAL_COLUMNS = ("removed_on", "final_reading")
 COLUMNS = (
     "customer_number", "name", "email", "phone", "street", "house_number", "postcode", "town",
     "billing_period_months", "point_code", "point_street", "point_house_number", "point_apartment",
     "point_postcode", "point_town", "meter_serial", "meter_kind", "meter_digits", "installed_on",
-    "verification_due", "initial_reading",
+    "verification_due", "initial_reading", *REMOVAL_COLUMNS,
 )
 REQUIRED = ("customer_number", "name", "street", "house_number", "postcode", "town", "point_code",
             "meter_serial", "installed_on", "verification_due")
@@ -51,6 +53,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "installed_on": ("data montazu", "data instalacji", "zamontowany"),
     "verification_due": ("legalizacja do", "data legalizacji", "waznosc legalizacji", "koniec legalizacji"),
     "initial_reading": ("stan poczatkowy", "odczyt poczatkowy", "stan przy montazu"),
+    # a meter taken off the point (exchange, removal): the day and the register's value then
+    "removed_on": ("data demontazu", "data zdjecia", "zdemontowany", "data wymiany"),
+    "final_reading": ("odczyt koncowy", "stan koncowy", "stan przy demontazu"),
 }
 
 MAX_BYTES = 150 * 1024 * 1024  # 300,000 customers' export is about 80 MB
@@ -121,6 +126,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{value} m³ nie mieści się na liczydle o {digits} cyfrach"),
     "reading_too_big": ("{value} m³ is more than e-BOK stores (2,147,483 m³)",
                         "{value} m³ to więcej, niż e-BOK przechowuje (2 147 483 m³)"),
+    "final_without_removal": ("a final reading needs the day the meter was removed (removed_on)",
+                              "odczyt końcowy wymaga daty demontażu (removed_on)"),
+    "removed_before_installed": ("removed on {removed}, before it was installed ({installed})",
+                                 "data demontażu {removed} jest wcześniejsza niż data montażu {installed}"),
+    "date_future": ("'{value}' is in the future (today is {today})", "„{value}” to data w przyszłości (dziś jest {today})"),
+    "final_below_initial": ("the final reading {value} m³ is lower than the initial reading {initial} m³",
+                            "odczyt końcowy {value} m³ jest niższy niż stan początkowy {initial} m³"),
+    "final_below_last": ("the final reading {value} m³ is lower than the meter's last reading in e-BOK, {last} m³ on "
+                         "{day}", "odczyt końcowy {value} m³ jest niższy niż ostatni odczyt wodomierza w e-BOK: "
+                         "{last} m³ z {day}"),
+    "removed_before_reading": ("removed on {removed}, but e-BOK has a reading of this meter from {day}",
+                               "data demontażu {removed} jest wcześniejsza niż odczyt tego wodomierza w e-BOK z {day}"),
     "meter_twice": ("meter serial {serial} is also on line {first}: one row per meter",
                     "wodomierz {serial} jest też w wierszu {first}: jeden wiersz na wodomierz"),
     "disagrees": ("{label} {key} has {field} '{first}' on line {first_line} and '{value}' here",

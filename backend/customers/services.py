@@ -309,14 +309,16 @@ def rows_table(rows: Sequence[dict[str, Any]]) -> Any:
     return table
 
 
-async def registry_upsert(rows: Sequence[dict[str, Any]], dry_run: bool, today: Any, actor: str = "api") -> Any:
+async def registry_upsert(rows: Sequence[dict[str, Any]], dry_run: bool, today: Any, actor: str = "api",
+                          readings: Any = None) -> Any:
     """validate -> plan -> apply of the registry import (backend/customers/registry.py), for rows
     that came as JSON: the plan and its errors; written only when there are none and not `dry_run`
-    (in one transaction with the comparison, so nothing is half-applied)."""
+    (in one transaction with the comparison, so nothing is half-applied). `readings`: registry.Readings,
+    for rows that take a meter off with its final reading."""
     from backend.customers import registry
 
     records = registry.validate(rows_table(rows))
-    return await registry.run(records, full=False, today=today, write=not dry_run, actor=actor)
+    return await registry.run(records, full=False, today=today, write=not dry_run, actor=actor, readings=readings)
 
 
 

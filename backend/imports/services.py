@@ -46,6 +46,7 @@ from backend.core.outbox import GiveUp, enqueue
 from backend.customers import registry
 from backend.customers.registry_file import MAX_BYTES, CellError, RegistryFileError, message, read_table
 from backend.imports.tables import RegistryImport, RegistryLock
+from backend.readings import services as readings
 from backend.settings import Settings
 
 log = logging.getLogger("ebok.imports")
@@ -359,6 +360,17 @@ def _encode_error(e: CellError) -> list[Any]:
     return [e.line, e.column, e.code, dict(e.params)]
 
 
+def _listed_change(c: registry.Change) -> dict[str, Any]:
+    """A change as the plan lists it; a meter taken off its point says the day and the final reading
+    ("meter X ends on D with final reading V", issue 13.4)."""
+    out: dict[str, Any] = {"key": c.key, "fields": sorted(c.fields)}
+    removed = c.fields.get("removed_on", (None, None))
+    if c.kind == "meter" and removed[0] is None and removed[1] is not None:
+        out["ends"] = {"on": str(removed[1]), "final_litres": c.fields.get("final_litres", (None, None))[1],
+                       "replaced_by": c.fields.get("replaced_by", (None, None))[1]}
+    return out
+
+
 def _summary(plan: registry.Plan, rows: int) -> dict[str, Any]:
     fields: dict[str, dict[str, int]] = {k: {} for k in KINDS}
     for kind in KINDS:
@@ -371,7 +383,7 @@ def _summary(plan: registry.Plan, rows: int) -> dict[str, Any]:
         "end": {k: len(plan.end[k]) for k in KINDS}, "fields": fields,
         "listed": {
             "add": {k: plan.add[k][:LISTED] for k in KINDS},
-            "change": {k: [{"key": c.key, "fields": sorted(c.fields)} for c in plan.change[k][:LISTED]] for k in KINDS},
+            "change": {k: [_listed_change(c) for c in plan.change[k][:LISTED]] for k in KINDS},
             "end": {k: plan.end[k][:LISTED] for k in KINDS},
         },
         "conflicts_count": len(plan.conflicts),
@@ -414,7 +426,7 @@ class RegistryCheck:
                 await _refuse(self.settings, import_id, problem=exc)
                 return
             live["phase"] = "comparing"
-            plan = await registry.build_plan(records, row["full"], today_in_warsaw())
+            plan = await registry.build_plan(records, row["full"], today_in_warsaw(), readings.registry_readings)
         summary = _summary(plan, records.rows)
         if plan.errors:
             await _refuse(self.settings, import_id, plan.errors, summary=summary)
@@ -442,10 +454,11 @@ class RegistryApply:
                 records = await _read(self.settings, import_id, live)
                 live.update(phase="comparing", in_tx=True)
                 async with transaction():
-                    plan = await registry.build_plan(records, row["full"], today_in_warsaw())
+                    plan = await registry.build_plan(records, row["full"], today_in_warsaw(), readings.registry_readings)
                     if not plan.errors and not plan.empty:
                         live.update(phase="writing", done=0, total=plan.size)
-                        await registry.apply(plan, _counter(live), audit.Acting(str(row["by_user"]), row["by_name"]))
+                        await registry.apply(plan, _counter(live), audit.Acting(str(row["by_user"]), row["by_name"]),
+                                             readings.registry_readings)
         except storage.StorageUnavailable:
             raise  # nothing written: the job is retried while the object store is down
         except RegistryFileError as exc:  # the file is gone (retention) or unreadable: refused like a new one

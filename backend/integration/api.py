@@ -162,7 +162,8 @@ class IntegrationController(Controller):
         if not data.dry_run and (held := await imports.holder()) is not None:
             raise imports.busy(held)  # one registry import at a time: the office's is under way
         plan = await customers.registry_upsert(data.rows, data.dry_run, today_in_warsaw(),
-                                               actor=f"api:{client.name}")  # the audit trail names the token
+                                               actor=f"api:{client.name}",  # the audit trail names the token
+                                               readings=readings.registry_readings)  # final readings (13.4)
         if plan.errors:
             raise ApiError("registry_invalid", f"{len(plan.errors)} errors: nothing was written", 422, extra={
                 "errors": [{"row": e.line, "column": e.column, "code": e.code, "params": dict(e.params), "reason": e.reason}

@@ -3,7 +3,7 @@ each domain's services; the corrections the office makes there (contact data, me
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from backend.accounts import services as accounts
@@ -12,7 +12,7 @@ from backend.audit import services as audit
 from backend.billing import services as billing
 from backend.consents import services as consents
 from backend.contact import services as contact
-from backend.core.clock import local_day, local_midnight, now, today_in_warsaw
+from backend.core.clock import local_day, today_in_warsaw
 from backend.core.db import is_unique_violation, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.types import is_id
@@ -155,9 +155,7 @@ async def exchange_meter(staff: CurrentUser, customer_id: str, data: ExchangeIn)
     kind = data.kind or info["kind"]
     if kind not in ("main", "sub"):
         raise ApiError("invalid_request", "kind is main or sub", 400, field="kind")
-    # the final value at the end of the exchange day (now, when that is today): billing reads it as
-    # the old meter's last, the new meter counts from its initial value from that day's midnight
-    captured = min(now(), local_midnight(day + timedelta(days=1)) - timedelta(seconds=1))
+    captured = readings.final_reading_at(day)
     try:
         async with transaction():
             reading_id = await readings.record_office_reading(data.meter_id, final, captured, staff.id)

@@ -18,7 +18,7 @@ import msgspec
 from backend.accounts.schemas import CurrentUser
 from backend.audit import services as audit
 from backend.core import idempotency, metrics, notify, storage
-from backend.core.clock import WARSAW, iso, local_day, now, today_in_warsaw
+from backend.core.clock import WARSAW, iso, local_day, local_midnight, now, today_in_warsaw
 from backend.core.db import json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.photos import PhotoError, process_photo_async
@@ -492,15 +492,41 @@ def _notice(kind: str, r: dict[str, Any], meter: dict[str, Any], found_litres: i
         "found_litres": found_litres})
 
 
-async def record_office_reading(meter_id: str, litres: int, captured_at: datetime, staff_id: str) -> str:
+def final_reading_at(day: date) -> datetime:
+    """When the final reading of a meter taken off on `day` counts: at the end of that day (now,
+    when that is today). Billing reads it as the old meter's last; its successor counts from its
+    initial value from that day's midnight."""
+    return min(now(), local_midnight(day + timedelta(days=1)) - timedelta(seconds=1))
+
+
+async def record_office_reading(meter_id: str, litres: int, captured_at: datetime, staff_id: str | None,
+                                source: str = "office") -> str:
     """A value the office read off a meter (the final reading of a meter taken off at an
-    exchange): accepted, inside the caller's transaction."""
+    exchange; `source` "import" when the billing system's registry file gave it): accepted,
+    inside the caller's transaction."""
     reading_id = uuid.uuid4()
-    row = Reading(id=reading_id, meter=meter_id, value_litres=litres, captured_at=captured_at, source="office",
+    row = Reading(id=reading_id, meter=meter_id, value_litres=litres, captured_at=captured_at, source=source,
                   status="accepted", submitted_by=staff_id, received_at=now())
     await Reading.insert(row)
     await webhooks.emit("reading.received", _event(row.to_dict(), await customers.meter(meter_id)))
     return str(reading_id)
+
+
+class RegistryReadings:
+    """What the registry import (backend/customers/registry.py, a domain below this one) needs of
+    readings for a meter the file takes off with its final reading (issue 13.4): the meters' last
+    accepted readings, to check it, and the final reading recorded as the office's exchange does."""
+
+    async def last(self, meter_ids: list[str]) -> dict[str, tuple[int, date]]:
+        found = await last_accepted(meter_ids)
+        return {k: (v.value_litres, local_day(datetime.fromisoformat(v.captured_at))) for k, v in found.items()}
+
+    async def record_final(self, meter_id: str, litres: int, day: date, actor: audit.Actor) -> str:
+        staff = None if actor is None or isinstance(actor, str) else str(actor.id)  # "cli", "api": nobody's account
+        return await record_office_reading(meter_id, litres, final_reading_at(day), staff, source="import")
+
+
+registry_readings = RegistryReadings()
 
 
 async def reading_value(reading_id: str) -> rules.Previous | None:

@@ -227,9 +227,9 @@ async def test_customer_correction_without_change_leaves_no_entry(client, settin
 
 async def test_registry_import_records_every_change_with_before_and_after(client, tmp_path):
     from backend.customers import registry
-    from backend.customers.registry_file import COLUMNS, read_table
+    from backend.customers.registry_file import COLUMNS, REMOVAL_COLUMNS, read_table
 
-    header = ";".join(COLUMNS)
+    header = ";".join(c for c in COLUMNS if c not in REMOVAL_COLUMNS)
     rows = ["500001;Jan Kowalski;jan@example.com;600100200;ul. Lipowa;12;19-400;Olecko;1;P-1;;;;;;S-1;main;5;"
             "2024-03-01;2029-03-01;1,5",
             "500001;Jan Kowalski;jan@example.com;600100200;ul. Lipowa;12;19-400;Olecko;1;P-1;;;;;;S-2;sub;5;"

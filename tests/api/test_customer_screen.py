@@ -12,6 +12,7 @@ import pytest
 from backend.billing.run import run_billing
 from backend.billing.tables import BilledMeter, Document
 from backend.billing.tariffs import add_tariff
+from backend.core.clock import WARSAW
 from backend.customers.tables import Customer, Meter, ServicePoint
 from backend.readings.tables import Reading
 from tests.support import log_in, make_customer, make_user
@@ -183,9 +184,9 @@ async def test_exchange_on_the_screen_is_billed_and_the_resident_reads_the_new_m
 
 async def test_import_ends_a_meter_when_a_new_serial_is_installed_on_its_point(client, office, tmp_path, settings):
     from backend.customers import registry
-    from backend.customers.registry_file import COLUMNS, read_table
+    from backend.customers.registry_file import COLUMNS, REMOVAL_COLUMNS, read_table
 
-    header = ";".join(COLUMNS)
+    header = ";".join(c for c in COLUMNS if c not in REMOVAL_COLUMNS)
 
     def row(serial: str, installed: str, initial: str = "0") -> str:
         return (f"620001;Anna Wiśniewska;;;ul. Lipowa;7;19-400;Olecko;1;P-9;;;;;;{serial};main;5;{installed};"
@@ -223,3 +224,60 @@ async def test_import_ends_a_meter_when_a_new_serial_is_installed_on_its_point(c
     billed = {r["serial"]: (r["previous_litres"], r["current_litres"])
               for r in await BilledMeter.select().where(BilledMeter.serial.is_in(["IMP-1", "IMP-2"]))}
     assert billed == {"IMP-1": (60_000, 64_000), "IMP-2": (500, 3_500)}
+
+
+async def test_import_exchange_with_the_final_reading_bills_the_old_meter_up_to_it(client, office, tmp_path,
+                                                                                   settings):
+    """The billing system's file says IMP-1 was taken off on 10.11.2026 at 65,250 m³ and IMP-2 put on
+    (issue 13.4): the final reading is recorded as the office's exchange records it, and billing bills
+    IMP-1 from its last reading to the final one, then IMP-2 from its initial value."""
+    from backend.audit.tables import AuditEntry
+    from backend.customers import registry
+    from backend.customers.registry_file import COLUMNS, read_table
+    from backend.readings.services import registry_readings
+
+    header = ";".join(COLUMNS)
+
+    def row(serial: str, installed: str, initial: str = "0", removed: str = "", final: str = "") -> str:
+        return (f"620001;Anna Wiśniewska;;;ul. Lipowa;7;19-400;Olecko;1;P-9;;;;;;{serial};main;5;{installed};"
+                f"2031-01-01;{initial};{removed};{final}")
+
+    async def run(lines, name="r.csv"):
+        path = tmp_path / name
+        path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+        plan = await registry.run(registry.validate(read_table(path)), False, date(2026, 12, 1), write=True,
+                                  actor="cli", readings=registry_readings)
+        assert not plan.errors, [e.reason for e in plan.errors]
+        return plan
+
+    await add_tariff("Taryfa", date(2024, 1, 1), 344, 559, 386)
+    await run([row("IMP-1", "2024-01-01", "50")])
+    old = await Meter.select().where(Meter.serial == "IMP-1").first()
+    await Reading.insert(Reading(meter=old["id"], value_litres=60_000, captured_at=utc(2026, 10, 31)))
+    await Reading.insert(Reading(meter=old["id"], value_litres=64_000, captured_at=utc(2026, 11, 9)))
+    exchange = [row("IMP-1", "2024-01-01", "50", "10.11.2026", "65,250"), row("IMP-2", "2026-11-10", "0,5")]
+    plan = await run(exchange)
+    assert plan.add["meter"] == ["IMP-2"]
+    [change] = plan.change["meter"]
+    assert (change.key, change.fields) == ("IMP-1", {
+        "removed_on": (None, date(2026, 11, 10)), "active": (True, False), "final_litres": (None, 65_250),
+        "replaced_by": (None, "IMP-2")})
+    old = await Meter.select().where(Meter.serial == "IMP-1").first()
+    assert (old["active"], old["removed_on"]) == (False, date(2026, 11, 10))
+    [final] = await Reading.select().where((Reading.meter == old["id"]) & (Reading.value_litres == 65_250))
+    assert (final["source"], final["status"]) == ("import", "accepted")
+    assert final["captured_at"].astimezone(WARSAW).date() == date(2026, 11, 10)  # the end of the removal day
+    entry = await AuditEntry.select().where(AuditEntry.action == "meter.exchange").first()
+    assert entry["object_id"] == str(old["id"]) and entry["actor"] == "cli"
+    # the same file again changes nothing and records no second final reading
+    assert (await run(exchange, "again.csv")).empty
+    assert await Reading.count().where(Reading.meter == old["id"]) == 3
+
+    new = await Meter.select().where(Meter.serial == "IMP-2").first()
+    await Reading.insert(Reading(meter=new["id"], value_litres=3_500, captured_at=utc(2026, 11, 29)))
+    result = await run_billing(settings, "2026-11", issue_date=date(2026, 12, 1), notify=False, reminders=False)
+    assert result.invoices == 1
+    billed = {r["serial"]: (r["previous_litres"], r["current_litres"], r["consumption_litres"])
+              for r in await BilledMeter.select().where(BilledMeter.serial.is_in(["IMP-1", "IMP-2"]))}
+    # IMP-1: 60 -> 65.25 m³ (the final reading, not the last reading of 64 m³); IMP-2: 0.5 -> 3.5 m³
+    assert billed == {"IMP-1": (60_000, 65_250, 5_250), "IMP-2": (500, 3_500, 3_000)}

@@ -15,14 +15,15 @@ import openpyxl
 import pytest
 
 from backend.customers import registry
-from backend.customers.registry_file import COLUMNS, RegistryFileError, read_table
+from backend.customers.registry_file import COLUMNS, REMOVAL_COLUMNS, RegistryFileError, read_table
 from backend.customers.tables import Customer, Meter, ServicePoint
+from backend.readings.services import registry_readings
 from backend.readings.tables import Reading
 from tests.support import database_url_for, log_in, make_customer, make_user
 
 TODAY = date(2026, 12, 1)
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "registry-example.csv"
-HEADER = ";".join(COLUMNS)
+HEADER = ";".join(c for c in COLUMNS if c not in REMOVAL_COLUMNS)  # the optional ones: their own tests
 ROWS = [
     # customer with a main and a garden meter on one point (its address is the correspondence one)
     '200001;"Kowalski; Jan";jan@example.com;600100200;ul. Lipowa;12;19-400;Olecko;2;P-0001;;;;;;WX1001;main;5;'
@@ -50,7 +51,7 @@ def write(tmp_path: Path, content: bytes | str, name: str = "registry.csv") -> P
 
 async def run(path: Path, full: bool = False, apply: bool = True, mapping: dict | None = None) -> registry.Plan:
     records = registry.validate(read_table(path, mapping))
-    return await registry.run(records, full, TODAY, write=apply)
+    return await registry.run(records, full, TODAY, write=apply, readings=registry_readings)
 
 
 def reasons(plan: registry.Plan) -> list[tuple[int, str, str]]:
@@ -294,6 +295,17 @@ def test_cli_dry_run_apply_reimport_errors_and_full(tmp_path):
     assert "Imported: 7 added, 0 changed, 0 ended." in done.stdout
     again = ebok("import", "registry", str(path), db=db)
     assert "Nothing changed" in again.stdout and again.returncode == 0
+    # an exchange with the final reading (issue 13.4): the plan says it, a bad final reading is on its line
+    new = ROWS[0].replace("WX1001", "WX1009").replace("2024-03-01;2029-03-01;123,456", "2026-11-20;2032-11-20;0")
+    swap = write(tmp_path, csv_text(removal_rows("20.11.2026", "130,5") + [f"{new};;"], header=FULL_HEADER), "swap.csv")
+    planned = ebok("import", "registry", str(swap), "--dry-run", db=db)
+    assert planned.returncode == 0, planned.stderr
+    assert "  meter WX1001 ends on 2026-11-20 with final reading 130,500 m³ (replaced by WX1009)" in planned.stdout
+    low = write(tmp_path, csv_text(removal_rows("20.11.2026", "99,5"), header=FULL_HEADER), "low.csv")
+    refused = ebok("import", "registry", str(low), db=db)
+    assert refused.returncode == 1
+    assert ("line 2, column final_reading: the final reading 99,5 m³ is lower than the initial reading 123,456 m³"
+            in refused.stdout)
     bad = write(tmp_path, csv_text([ROWS[0].replace("19-400", "19400", 1), ROWS[2].replace("2023-05-10", "10/05/2023")]),
                 "bad.csv")
     failed = ebok("import", "registry", str(bad), "--full", db=db)
@@ -315,4 +327,60 @@ def test_cli_dry_run_apply_reimport_errors_and_full(tmp_path):
 async def test_the_example_file_in_docs_imports(client):
     plan = await run(EXAMPLE)
     assert not plan.errors, reasons(plan)
-    assert await counts() == (3, 3, 4)
+    assert await counts() == (3, 3, 5)
+    # WX0999 was exchanged for WX1004 before this first file: in e-BOK removed, with its final reading
+    old = await Meter.select().where(Meter.serial == "WX0999").first()
+    assert (old["removed_on"], old["active"]) == (date(2025, 1, 15), False)
+    [final] = await Reading.select().where(Reading.meter == old["id"])
+    assert (final["value_litres"], final["source"], final["status"]) == (812_345, "import", "accepted")
+
+
+# the removal columns (issue 13.4) after the others; ROWS[0] is WX1001, installed 2024-03-01 at 123,456 m³
+FULL_HEADER = ";".join(COLUMNS)
+
+
+def removal_rows(removed: str = "", final: str = "", first: str = ROWS[0]) -> list[str]:
+    return [f"{first};{removed};{final}", *(f"{r};;" for r in ROWS[1:])]
+
+
+@pytest.mark.parametrize(("removed", "final", "error"), [
+    ("2024-02-30", "", ("removed_on", "'2024-02-30' is not a date YYYY-MM-DD or DD.MM.YYYY")),
+    ("01.02.2024", "", ("removed_on", "removed on 01.02.2024, before it was installed (2024-03-01)")),
+    ("2099-01-01", "", ("removed_on", "'2099-01-01' is in the future (today is {today})")),
+    ("", "130,000", ("final_reading", "a final reading needs the day the meter was removed (removed_on)")),
+    ("2025-01-01", "100000", ("final_reading", "100000 m³ does not fit a register of 5 digits")),
+    ("2025-01-01", "100,000", ("final_reading", "the final reading 100,000 m³ is lower than the initial reading "
+                                                "123,456 m³")),
+    ("2025-01-01", "130,0001", ("final_reading", "'130,0001' has more than three decimals (litres)")),
+    ("2025-01-01", "sto", ("final_reading", "'sto' is not a number of m³ such as 123,456")),
+])
+async def test_a_removal_is_checked_with_its_line_column_and_reason(client, tmp_path, removed, final, error):
+    from backend.core.clock import today_in_warsaw
+
+    plan = await run(write(tmp_path, csv_text(removal_rows(removed, final), header=FULL_HEADER)))
+    column, reason = error
+    assert reasons(plan) == [(2, column, reason.format(today=today_in_warsaw().isoformat()))]
+    assert plan.empty and await counts() == (0, 0, 0) and await Reading.count() == 0
+    [e] = plan.errors
+    assert e.text("pl") != e.text("en")  # the office's screen words it in Polish
+
+
+async def test_a_final_reading_below_the_last_one_or_a_removal_before_it_is_refused(client, tmp_path):
+    assert not (await run(write(tmp_path, csv_text()))).errors
+    meter = await Meter.select().where(Meter.serial == "WX1001").first()
+    await Reading.insert(Reading(meter=meter["id"], value_litres=140_000, captured_at=datetime(2026, 11, 5, 9,
+                                                                                                 tzinfo=UTC)))
+    plan = await run(write(tmp_path, csv_text(removal_rows("2026-11-20", "139,999"), header=FULL_HEADER), "low.csv"))
+    assert reasons(plan) == [(2, "final_reading", "the final reading 139,999 m³ is lower than the meter's last "
+                                                  "reading in e-BOK, 140,000 m³ on 2026-11-05")]
+    assert plan.errors[0].text("pl") == ("odczyt końcowy 139,999 m³ jest niższy niż ostatni odczyt wodomierza w "
+                                         "e-BOK: 140,000 m³ z 2026-11-05")
+    plan = await run(write(tmp_path, csv_text(removal_rows("2026-11-04", "140,000"), header=FULL_HEADER), "day.csv"))
+    assert reasons(plan) == [(2, "removed_on", "removed on 2026-11-04, but e-BOK has a reading of this meter from "
+                                               "2026-11-05")]
+    assert (await Meter.select().where(Meter.serial == "WX1001").first())["active"] is True
+    assert await Reading.count() == 1
+    # Polish headers
+    polish = FULL_HEADER.replace("removed_on", "Data demontażu").replace("final_reading", "Odczyt końcowy")
+    table = read_table(write(tmp_path, csv_text(removal_rows("20.11.2026", "141,5"), header=polish), "pl.csv"))
+    assert table.columns[-2:] == ["removed_on", "final_reading"] and not table.ignored

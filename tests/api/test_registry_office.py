@@ -247,3 +247,42 @@ async def test_uploads_are_stored_files_removed_when_refused_and_after_the_reten
     assert await RegistryLock.count() == 0
     imp = (await client.get(f"/api/staff/registry/imports/{good['id']}")).json()
     assert (imp["status"], imp["open"]) == ("discarded", False)
+
+
+async def test_an_exchange_in_the_file_is_planned_with_its_final_reading_and_applied_by_the_office(client, office):
+    """Kartoteka (issue 13.4): the plan lists "WX1001 ends on D with final reading V"; applied, the final
+    reading is the office's (who applied it); a final reading below the initial one is refused in Polish."""
+    from backend.accounts.tables import User
+    from backend.readings.tables import Reading
+    from tests.api.test_registry import FULL_HEADER, removal_rows
+
+    await log_in(client, "anna@example.com")
+
+    async def planned(text: str) -> dict:
+        imp = (await upload(client, text)).json()
+        await run_jobs(office)
+        return (await client.get(f"/api/staff/registry/imports/{imp['id']}")).json()
+
+    first = await planned(csv_text())
+    await client.post(f"/api/staff/registry/imports/{first['id']}/apply")
+    await run_jobs(office)
+    low = await planned(csv_text(removal_rows("20.11.2026", "100,5"), header=FULL_HEADER))
+    assert low["status"] == "refused"
+    assert [(e["line"], e["column"], e["reason"]) for e in low["errors"]] == [
+        (2, "final_reading", "odczyt końcowy 100,5 m³ jest niższy niż stan początkowy 123,456 m³")]
+
+    new = ROWS[0].replace("WX1001", "WX1009").replace("2024-03-01;2029-03-01;123,456", "2026-11-20;2032-11-20;0")
+    imp = await planned(csv_text([*removal_rows("20.11.2026", "130,5"), f"{new};;"], header=FULL_HEADER))
+    assert imp["status"] == "planned", imp["errors"]
+    assert imp["summary"]["listed"]["change"]["meter"] == [{
+        "key": "WX1001", "fields": ["active", "final_litres", "removed_on", "replaced_by"],
+        "ends": {"on": "2026-11-20", "final_litres": 130_500, "replaced_by": "WX1009"}}]
+    await client.post(f"/api/staff/registry/imports/{imp['id']}/apply")
+    await run_jobs(office)
+    old = await Meter.select().where(Meter.serial == "WX1001").first()
+    assert (old["active"], old["removed_on"]) == (False, date(2026, 11, 20))
+    [final] = await Reading.select().where(Reading.meter == old["id"])
+    anna = await User.select(User.id).where(User.email == "anna@example.com").first()
+    assert (final["value_litres"], final["source"], final["submitted_by"]) == (130_500, "import", anna["id"])
+    [entry] = await AuditEntry.select().where(AuditEntry.action == "meter.exchange")
+    assert entry["actor"] == "Anna Nowak"

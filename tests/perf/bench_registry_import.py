@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from backend.customers.registry_file import COLUMNS  # noqa: E402
+from backend.customers.registry_file import COLUMNS, REMOVAL_COLUMNS  # noqa: E402
 
 STREETS = ["ul. Lipowa", "ul. Długa", "ul. Słoneczna", "ul. Kościuszki", "ul. Żeromskiego", "ul. Mickiewicza"]
 TOWNS = [("19-400", "Olecko"), ("19-300", "Ełk"), ("11-500", "Giżycko")]
@@ -69,7 +69,7 @@ def rows(customers: int, changed: float = 0.0, seed: int = 13) -> list[list[str]
 
 def write_csv(path: Path, data: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
-        f.write(";".join(COLUMNS) + "\r\n")
+        f.write(";".join(c for c in COLUMNS if c not in REMOVAL_COLUMNS) + "\r\n")
         for row in data:
             f.write(";".join(row) + "\r\n")
 

@@ -8,7 +8,7 @@ import '../i18n/account-views.js'; // the way back to the office
 import { html, useEffect, useState } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { api } from '../api.js';
-import { formatDateTime } from '../format.js';
+import { formatDateTime, formatDay, formatVolume } from '../format.js';
 import { Page } from '../components/page.js';
 
 const BASE = '/api/staff/registry/imports';
@@ -100,6 +100,18 @@ function Fields({ summary }) {
   </ul></div>`;
 }
 
+// One listed entry: a key, a change with its fields, or a meter taken off ("X ends on D with final reading V").
+function listedText(i) {
+  if (typeof i === 'string') return i;
+  if (i.ends) {
+    const e = i.ends;
+    const params = { serial: i.key, date: formatDay(e.on), value: e.final_litres == null ? '' : formatVolume(e.final_litres) };
+    const text = t(e.final_litres == null ? 'kartoteka.ends' : 'kartoteka.endsFinal', params);
+    return e.replaced_by ? `${text} (${t('kartoteka.replacedBy', { serial: e.replaced_by })})` : text;
+  }
+  return `${i.key} (${i.fields.map((f) => t(`kartoteka.field.${f}`)).join(', ')})`;
+}
+
 function Listed({ summary }) {
   const parts = [];
   for (const what of ['add', 'change', 'end']) {
@@ -111,8 +123,7 @@ function Listed({ summary }) {
   if (!parts.length) return null;
   return html`<details><summary>${t('kartoteka.listed')}</summary><ul>
     ${parts.map(([what, k, items]) => html`<li>${t(`kartoteka.${what}`)} — ${t(`kartoteka.kind.${k}`)}: ${items
-      .map((i) => (typeof i === 'string' ? i : `${i.key} (${i.fields.map((f) => t(`kartoteka.field.${f}`)).join(', ')})`))
-      .join('; ')}${summary[what][k] > items.length ? ' …' : ''}</li>`)}
+      .map(listedText).join('; ')}${summary[what][k] > items.length ? ' …' : ''}</li>`)}
   </ul></details>`;
 }
 
