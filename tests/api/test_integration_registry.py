@@ -126,3 +126,26 @@ async def test_while_the_office_imports_a_file_upserts_wait_but_dry_runs_do_not(
     assert await counts() == (0, 0, 0)
     assert (await client.post(f"/api/staff/registry/imports/{office_import}/discard")).status_code == 200
     assert (await post(machine, token, {"rows": [row()]})).status_code == 200
+
+
+async def test_a_meter_exchange_with_its_final_reading_over_the_api(machine):
+    """Rows take a meter off with removed_on and final_reading (issue 13.4), as a file does: the plan
+    names the change, the final reading is recorded (source import), the rows again change nothing."""
+    from backend.readings.tables import Reading
+
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).json()["applied"]
+    rows = [row(removed_on="2026-11-20", final_reading="130,5"),
+            row("WM-9", installed_on="2026-11-20", verification_due="2032-11-20", initial_reading=0)]
+    r = await post(machine, token, {"rows": [rows[0] | {"final_reading": "99"}, rows[1]], "dry_run": True})
+    assert r.status_code == 422 and [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]] == [
+        (1, "final_reading", "final_below_initial")]
+    r = await post(machine, token, {"rows": rows})
+    assert r.status_code == 200 and r.json()["applied"], r.text
+    [change] = r.json()["change"]
+    assert (change["key"], change["fields"]["final_litres"], change["fields"]["replaced_by"]) == (
+        "WM-1", {"before": None, "after": 130_500}, {"before": None, "after": "WM-9"})
+    old = await Meter.select().where(Meter.serial == "WM-1").first()
+    [final] = await Reading.select().where(Reading.meter == old["id"])
+    assert (final["value_litres"], final["source"], final["submitted_by"]) == (130_500, "import", None)
+    assert (await post(machine, token, {"rows": rows})).json()["unchanged"]
