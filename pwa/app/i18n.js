@@ -99,6 +99,7 @@ const pl = {
   'source.inspector': 'odczyt inkasenta',
   'source.estimate': 'odczyt szacunkowy',
   'source.import': 'odczyt z systemu rozliczeń',
+  'source.office': 'odczyt wpisany przez biuro',
   'status.accepted': 'przyjęty',
   'status.flagged': 'do sprawdzenia przez wodociągi',
   'status.rejected': 'odrzucony',

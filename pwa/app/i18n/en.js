@@ -94,6 +94,7 @@ export default {
   'source.inspector': 'inspector reading',
   'source.estimate': 'estimated reading',
   'source.import': 'reading from the billing system',
+  'source.office': 'reading entered by the office',
   'status.accepted': 'accepted',
   'status.flagged': 'to be checked by the utility',
   'status.rejected': 'rejected',

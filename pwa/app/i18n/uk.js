@@ -98,6 +98,7 @@ export default {
   'source.inspector': 'показання контролера',
   'source.estimate': 'розрахункове показання',
   'source.import': 'показання з системи розрахунків',
+  'source.office': 'показання, внесене бюро',
   'status.accepted': 'прийнято',
   'status.flagged': 'на перевірці у водоканалі',
   'status.rejected': 'відхилено',
