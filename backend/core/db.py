@@ -65,7 +65,8 @@ class PooledSQLiteTransaction(SQLiteTransaction):
 
 # Polish letters folded to their base letters for searches: SQLite's LOWER() knows only ASCII
 # ("Ślęzak" would not match "ślęzak"), and the office types names with and without diacritics.
-_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzacelnoszz")
+_POLISH, _BASE = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzacelnoszz"
+_FOLD = str.maketrans(_POLISH, _BASE)
 
 
 def fold(text: str) -> str:
@@ -79,9 +80,11 @@ def _fold_column(value: str | None) -> str | None:  # SQLite's ebok_fold(): NULL
 
 def fold_sql(expression: str) -> str:
     """SQL folding a text expression as fold() does: a function registered on every SQLite connection,
-    translate() on PostgreSQL."""
+    translate() on PostgreSQL. The capitals are in translate()'s list too: lower() folds Polish
+    capitals only where the database's LC_CTYPE knows them (a database made with LC_CTYPE C leaves
+    "Ł" as it is)."""
     if is_postgres():
-        return f"translate(lower({expression}), 'ąćęłńóśźż', 'acelnoszz')"
+        return f"translate(lower({expression}), '{_POLISH}', '{_BASE}')"
     return f"ebok_fold({expression})"
 
 

@@ -281,3 +281,13 @@ async def test_import_exchange_with_the_final_reading_bills_the_old_meter_up_to_
               for r in await BilledMeter.select().where(BilledMeter.serial.is_in(["IMP-1", "IMP-2"]))}
     # IMP-1: 60 -> 65.25 m³ (the final reading, not the last reading of 64 m³); IMP-2: 0.5 -> 3.5 m³
     assert billed == {"IMP-1": (60_000, 65_250, 5_250), "IMP-2": (500, 3_500, 3_000)}
+
+
+async def test_fold_sql_folds_polish_capitals_whatever_the_database_locale():
+    # PostgreSQL's lower() leaves "Ł" as it is under a C collation (a database made with LC_CTYPE C)
+    from backend.core.db import fold, fold_sql, is_postgres, rows
+
+    text = "ŁUCJA ŚLĘZAK z Żywca"
+    literal = f"'{text}' COLLATE \"C\"" if is_postgres() else f"'{text}'"
+    [(folded,)] = await rows(f"SELECT {fold_sql(literal)}")
+    assert folded == fold(text) == "lucja slezak z zywca"
