@@ -183,8 +183,10 @@ class ReminderSender:
             subject, text = texts.mail(r["stage"], r["street"], r["closes"], self._link(r), s.utility_name,
                                        r["language"])
             async with transaction():  # the mail and the record commit together: never twice
-                await queue_mail(r["address"], subject, text)
-                await self._mark([r["id"]], "sent")
+                claimed = await Reminder.update({Reminder.status: "sent", Reminder.sent_at: now()}).where(
+                    (Reminder.id == r["id"]) & (Reminder.status == "queued")).returning(Reminder.id)
+                if claimed:  # not sent meanwhile by another process that took the same job (a lease run out)
+                    await queue_mail(r["address"], subject, text)
 
     async def _sms(self, rows: list[dict[str, Any]]) -> None:
         s = self.settings

@@ -168,6 +168,23 @@ async def test_a_rejected_reading_is_told_on_each_channel_once(client, settings,
                                                                           "sms": "sent"}
 
 
+async def test_two_processes_holding_the_same_send_job_mail_once(client, settings, push):
+    # a send job whose lease ran out is taken by a second worker while the first still works on it:
+    # both read the same queued notice; the e-mail is queued by whichever claims the row first
+    r = await person(client, settings, push, "dwaj@example.com")
+    await reject_a_reading(client, settings, r)
+    for job in await OutboxJob.select().where(OutboxJob.kind == fanout.FANOUT_JOB).output(load_json=True):
+        await fanout.fan_out(job["payload"]["events"], DAY)
+    held = await Notice.select().where((Notice.channel == "email") & (Notice.status == "queued"))
+    assert len(held) == 1
+    for worker in (fanout.NoticeSender(settings), fanout.NoticeSender(settings)):
+        await worker._emails([{**n, "data": msgspec.json.decode(n["data"]) if isinstance(n["data"], str) else n["data"]}
+                              for n in held])
+    mail_jobs = await OutboxJob.select(OutboxJob.payload).where(OutboxJob.kind == "mail").output(load_json=True)
+    assert [j["payload"]["to"] for j in mail_jobs if j["payload"]["subject"].startswith("Odczyt nie")] \
+        == ["dwaj@example.com"]
+
+
 async def test_a_channel_turned_off_gets_nothing_and_sms_only_when_chosen(client, settings, push, gateway,
                                                                           smtp_server):
     r = await person(client, settings, push, "wylaczyl@example.com", device="phone", phone="+48 600 100 201")

@@ -134,6 +134,19 @@ async def test_reminder_on_each_chosen_channel_once(client, settings, push):
     assert f"http://127.0.0.1:8000/odczyty/nowy?licznik={r['meter_id']}" in reminder_mail[0]["text"]
 
 
+async def test_two_processes_holding_the_same_job_mail_once(client, settings):
+    # a job whose lease ran out is taken by a second worker while the first still works on it:
+    # both have read the same queued rows; the e-mail is queued by whichever claims the row first
+    await chosen(client, settings, "dwaj@example.com", "email")
+    assert await reminders.scan(settings, OPENS, warsaw(2026, 1, 25, 8, 0)) == 1
+    held = await Reminder.select().where(Reminder.status == "queued")
+    for worker in (ReminderSender(settings), ReminderSender(settings)):
+        await worker._emails(held)
+    mail_jobs = await OutboxJob.select(OutboxJob.payload).where(OutboxJob.kind == "mail").output(load_json=True)
+    assert [j["payload"]["to"] for j in mail_jobs if "odczyt" in j["payload"]["subject"]] == ["dwaj@example.com"]
+    assert [r["status"] for r in await Reminder.select(Reminder.status)] == ["sent"]
+
+
 async def test_a_device_gets_the_reminder_of_each_service_point(client, settings, push):
     """Two service points of one customer, one phone: two pushes, each opening its own meter."""
     from backend.customers.tables import Meter, ServicePoint
