@@ -69,8 +69,8 @@ function toJpeg(canvas) {
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encode'))), 'image/jpeg', QUALITY));
 }
 
-// File from <input type=file> -> {buffer, type, width, height, takenAt}. Throws {code:'photo_not_image' | 'photo_empty'}.
-export async function preparePhoto(file) {
+// The work itself, wherever it runs: on the page (the fallback) or in photo-worker.js.
+export async function preparePhotoHere(file) {
   if (!file.size) { // a camera app that failed to save: say so instead of "not a photo"
     const err = new Error('empty file');
     err.code = 'photo_empty';
@@ -95,4 +95,64 @@ export async function preparePhoto(file) {
   bitmap.close && bitmap.close();
   const blob = await toJpeg(canvas);
   return { buffer: await blob.arrayBuffer(), type: 'image/jpeg', width, height, takenAt };
+}
+
+// A 12 MP photo's decode, scaling and JPEG encoding take the main thread for a second or more on
+// a slow phone: where the browser has module workers and OffscreenCanvas.convertToBlob they run in
+// photo-worker.js (loaded with the first photo, cached by the service worker with the shell), and
+// the screen stays responsive. Elsewhere, or when the worker cannot start, on the page as before.
+let worker = null;
+let workerBroken = false;
+let nextId = 0;
+const waiting = new Map();
+
+function workerSupported() {
+  return !workerBroken && typeof Worker === 'function' && typeof OffscreenCanvas === 'function'
+    && typeof OffscreenCanvas.prototype.convertToBlob === 'function' && typeof createImageBitmap === 'function';
+}
+
+function giveUpWorker() {
+  workerBroken = true;
+  if (worker) worker.terminate();
+  worker = null;
+  for (const { file, resolve, reject } of waiting.values()) preparePhotoHere(file).then(resolve, reject);
+  waiting.clear();
+}
+
+function photoWorker() {
+  if (worker) return worker;
+  worker = new Worker(new URL('./photo-worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = ({ data }) => {
+    const job = waiting.get(data.id);
+    if (!job) return;
+    waiting.delete(data.id);
+    if (data.unsupported) { // the worker lacks what the page has: this photo, and the next ones, here
+      workerBroken = true;
+      preparePhotoHere(job.file).then(job.resolve, job.reject);
+    } else if (data.code) {
+      job.reject(Object.assign(new Error(data.code), { code: data.code }));
+    } else {
+      job.resolve({ buffer: data.buffer, type: data.type, width: data.width, height: data.height,
+        takenAt: data.takenAt ? new Date(data.takenAt) : null });
+    }
+  };
+  worker.onerror = (event) => { // the script did not load or failed outside a job
+    event.preventDefault();
+    giveUpWorker();
+  };
+  return worker;
+}
+
+// File from <input type=file> -> {buffer, type, width, height, takenAt}. Throws {code:'photo_not_image' | 'photo_empty'}.
+export function preparePhoto(file) {
+  if (!workerSupported()) return preparePhotoHere(file);
+  return new Promise((resolve, reject) => {
+    const id = ++nextId;
+    waiting.set(id, { file, resolve, reject });
+    try {
+      photoWorker().postMessage({ id, file }); // a File is passed by reference, not copied
+    } catch {
+      giveUpWorker();
+    }
+  });
 }

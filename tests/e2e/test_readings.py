@@ -138,6 +138,8 @@ def test_offline_readings_survive_closing_the_app_and_arrive_once(context, meter
     counts = {m["id"]: len(history(page, m["id"])) for m in two}
 
     context.set_offline(True)
+    # the photo is made small in photo-worker.js, loaded with the first photo: the service worker keeps it
+    assert page.evaluate("caches.match('/static/app/photo-worker.js').then((r) => Boolean(r))")
     for meter in two:
         try:
             give_reading(page, meter, next_value(meter, 20), meter_photo)

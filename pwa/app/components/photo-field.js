@@ -6,8 +6,16 @@ import { html } from '../preact.js';
 import { t, errorText } from '../i18n.js';
 import { preparePhoto } from '../photo.js';
 
+// The photo being prepared per form (prefix): a save tapped before it is ready waits for it
+// instead of going without the photo.
+const pending = new Map();
+export function photoPending(prefix) {
+  return pending.get(prefix) || null;
+}
+
 // The change handler both forms use: the picture made small on the phone ({buffer, type, takenAt,
-// url}), or the error code; focus goes to "Zrób ponownie" once a photo is in.
+// url}; in a worker where the browser can, see photo.js), or the error code; focus goes to
+// "Zrób ponownie" once a photo is in.
 export function photoChosen(prefix, setPhoto, setError) {
   return async (event) => {
     const input = event.currentTarget;
@@ -15,13 +23,20 @@ export function photoChosen(prefix, setPhoto, setError) {
     input.value = ''; // the same picture chosen again is a change too
     setError(null);
     if (!file) return;
+    const job = preparePhoto(file).then(
+      (prepared) => ({ ...prepared, url: URL.createObjectURL(new Blob([prepared.buffer], { type: prepared.type })) }));
+    pending.set(prefix, job);
     try {
-      const prepared = await preparePhoto(file);
-      setPhoto({ ...prepared, url: URL.createObjectURL(new Blob([prepared.buffer], { type: prepared.type })) });
+      const photo = await job;
+      if (pending.get(prefix) !== job) return; // another picture was chosen meanwhile
+      setPhoto(photo);
       requestAnimationFrame(() => document.getElementById(`${prefix}-retake`)?.focus());
     } catch (err) {
+      if (pending.get(prefix) !== job) return;
       setPhoto(null);
       setError(err.code || 'photo_not_image');
+    } finally {
+      if (pending.get(prefix) === job) pending.delete(prefix);
     }
   };
 }

@@ -9,7 +9,7 @@ import { Page } from '../components/page.js';
 import { DataView } from '../components/status.js';
 import { formatDateTime, formatDay, formatVolume, todayInWarsaw } from '../format.js';
 import { parseM3, assess } from '../plausibility.js';
-import { PhotoField, photoChosen } from '../components/photo-field.js';
+import { PhotoField, photoChosen, photoPending } from '../components/photo-field.js';
 import { addReading, uuid } from '../outbox.js';
 import { useApp } from '../context.js';
 
@@ -94,11 +94,14 @@ function CaptureForm({ meter, limits }) {
       return;
     }
     setBusy(true);
+    let chosen = photo;
+    const preparing = photoPending('capture'); // tapped while the photo is still being made small
+    if (preparing) chosen = await preparing.catch(() => null);
     await addReading({
       id: readingId, meterId: meter.id, serial: meter.serial, address: meter.address, userId: app.me && app.me.id,
       valueText: value.trim(), capturedAt: new Date(capturedAt).toISOString(), comment: comment.trim(),
       readingDate: day === range.today ? '' : day,
-      photo: photo ? photo.buffer : null, photoType: photo ? photo.type : null,
+      photo: chosen ? chosen.buffer : null, photoType: chosen ? chosen.type : null,
     });
     app.notify(t('capture.saved'), '/odczyty');
     navigate('/odczyty');
