@@ -42,6 +42,8 @@ def prepare(data_dir: Path) -> Path:
     """Set PROMETHEUS_MULTIPROC_DIR (unless set) and make the folder ready; returns it."""
     folder = Path(os.environ.get(MULTIPROC_ENV) or data_dir / "prometheus")
     folder.mkdir(parents=True, exist_ok=True)
+    # before prometheus-client is first imported (below too): it picks file-backed values only if set then
+    os.environ[MULTIPROC_ENV] = str(folder)
     pids = {p for f in folder.glob("*.db") if (p := _pid_of(f)) is not None}
     alive = {p for p in pids if _alive(p)}
     if not alive:
@@ -56,7 +58,6 @@ def prepare(data_dir: Path) -> Path:
 
         for pid in pids - alive:
             multiprocess.mark_process_dead(pid, str(folder))  # type: ignore[no-untyped-call]
-    os.environ[MULTIPROC_ENV] = str(folder)
     return folder
 
 
