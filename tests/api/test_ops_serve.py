@@ -9,7 +9,6 @@ import email
 import email.policy
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support import RUN_DIR, database_url_for, free_port, link_from
+from tests.support import RUN_DIR, database_url_for, link_from, spawn, start_listening, stop
 
 OLD_PASSWORD = "Zielona-Rzeka-2026"
 NEW_PASSWORD = "Szeroka-Dolina-2027"
@@ -50,26 +49,28 @@ def health_counts(text: str) -> float:
 
 def test_two_workers_scraped_and_json_logs_without_secrets() -> None:
     data = RUN_DIR / "serve-ops"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_URL", "PROMETHEUS_MULTIPROC_DIR"))}
     env.update(DATABASE_URL=database_url_for("ops_serve"), EBOK_DATA_DIR=str(data), EBOK_LOG_FORMAT="json",
-               EBOK_BASE_URL=base, PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1")
     ebok = [sys.executable, "-m", "backend.cli"]
+    # the activation link's host is not used below (only its path and token)
     created = subprocess.run([*ebok, "create-user", "--role", "staff", "--email", "kasia@example.com"], env=env,
                              capture_output=True, text=True, timeout=300, check=False)
     assert created.returncode == 0, created.stderr
-    out_path, err_path = data / "serve.out", data / "serve.err"
-    worker_out, worker_err = data / "worker.out", data / "worker.err"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
+    serve_log, worker_log = data / "serve.log", data / "worker.log"
+    serve_log.write_bytes(b"")
+
+    def spawn_at(port: int) -> subprocess.Popen[bytes]:
         # the servers run no outbox worker: the reset mail is the separate worker's
-        server = subprocess.Popen([*ebok, "serve", "--port", str(port), "--workers", "2"],
-                                  env={**env, "EBOK_RUN_WORKER": "0"}, stdout=out, stderr=err)
-    with worker_out.open("wb") as out, worker_err.open("wb") as err:
-        worker = subprocess.Popen([*ebok, "worker"], env=env, stdout=out, stderr=err)
+        return spawn([*ebok, "serve", "--port", str(port), "--workers", "2"],
+                     {**env, "EBOK_RUN_WORKER": "0", "EBOK_BASE_URL": f"http://127.0.0.1:{port}"}, serve_log)
+
+    server, port = start_listening(spawn_at, lambda port: _get(f"http://127.0.0.1:{port}/api/ready") == 200,
+                                   lambda _: [serve_log], timeout=180)
+    base = f"http://127.0.0.1:{port}"
+    worker = spawn([*ebok, "worker"], env, worker_log)
     secrets: list[str] = [OLD_PASSWORD, NEW_PASSWORD]
     try:
-        wait_for(lambda: _get(base + "/api/ready") == 200, timeout=180)
         activation, seen = newest_link(data / "mail", set())
         activation_token = urllib.parse.parse_qs(urllib.parse.urlsplit(activation).query)["token"][0]
         with httpx.Client(base_url=base) as c:
@@ -97,7 +98,8 @@ def test_two_workers_scraped_and_json_logs_without_secrets() -> None:
 
         # health checks on new connections until both processes have answered some
         prom = data / "prometheus"
-        assert (prom / f"counter_{worker.pid}.db").exists()  # the worker's counters are in the shared folder
+        # the worker's counters are in the shared folder (written just after the mail it sent)
+        wait_for(lambda: (prom / f"counter_{worker.pid}.db").exists(), timeout=30)
         sent = 0
         while len({p.stem.split("_")[-1] for p in prom.glob("counter_*.db")} - {str(worker.pid)}) < 2 or sent < 20:
             assert _get(base + "/api/health") == 200
@@ -110,17 +112,10 @@ def test_two_workers_scraped_and_json_logs_without_secrets() -> None:
         assert value(first, "ebok_mail_total", result="sent") == 1
         assert value(first, "ebok_outbox_jobs_processed_total", kind="mail", outcome="done") == 1
     finally:
-        for process in (server, worker):
-            process.send_signal(signal.SIGTERM)
-        for process in (server, worker):
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    assert worker.returncode == 0, worker_err.read_text()[-2000:]
+        stop(server, worker, grace=60)
+    assert worker.returncode == 0, worker_log.read_text()[-2000:]
 
-    lines = [line for path in (out_path, err_path) for line in path.read_text().splitlines() if line.strip()]
+    lines = [line for line in serve_log.read_text().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert {"time", "level", "logger", "message"} <= set(records[0])
     access = [r for r in records if r["logger"] == "uvicorn.access"]
