@@ -84,7 +84,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def context(browser: Any, server: Server) -> Iterator[Any]:
     ctx = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw", **PHONE)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(20_000)
     yield ctx
     ctx.close()
 

@@ -58,7 +58,7 @@ def test_documents_tab(browser, server, pdf_file):
     with page.expect_download() as download:
         doc.get_by_role("link", name="Pobierz PDF").click()
     assert download.value.suggested_filename == "aneks-2026.pdf"
-    expect(doc.get_by_test_id("unread")).to_have_count(0, timeout=10_000)
+    expect(doc.get_by_test_id("unread")).to_have_count(0, timeout=20_000)
     page.context.close()
 
     staff.reload()
@@ -111,7 +111,7 @@ def test_contact_offline_then_reply(browser, server, smtp_server):
     ctx.set_offline(False)
     expect(page.get_by_test_id("contact-outbox-item")).to_have_count(0, timeout=20_000)
     thread = page.get_by_test_id("thread").filter(has_text="Cieknie wodomierz w piwnicy")
-    expect(thread).to_have_count(1, timeout=10_000)
+    expect(thread).to_have_count(1, timeout=20_000)
     smtp_server.wait_for_sync("bok@wodociagi-demo.pl", subject="Cieknie wodomierz")
     before = len(smtp_server.to(ANNA))
 

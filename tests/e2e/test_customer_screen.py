@@ -33,8 +33,8 @@ def shot(page, name: str) -> None:
 def test_office_corrects_and_exchanges_then_resident_reads_the_new_meter_offline(browser, server, smtp_server):
     office = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw", **WIDE)
     resident = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw", **PHONE)
-    office.set_default_timeout(10_000)
-    resident.set_default_timeout(10_000)
+    office.set_default_timeout(20_000)
+    resident.set_default_timeout(20_000)
     try:
         staff = office.new_page()
         errors: list[str] = []

@@ -42,7 +42,7 @@ def context(browser, external_server) -> Iterator:
     from tests.e2e.conftest import PHONE
 
     ctx = browser.new_context(base_url=external_server.url, locale="pl-PL", timezone_id="Europe/Warsaw", **PHONE)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(20_000)
     yield ctx
     ctx.close()
 

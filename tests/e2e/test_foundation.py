@@ -214,7 +214,7 @@ def test_ukrainian_chosen_on_the_login_page_stays_with_the_account(browser, serv
     account's language at login, and another device shows the account in Ukrainian after logging in."""
     restored = False
     ctx = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw", **PHONE)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(20_000)
     try:
         page = ctx.new_page()
         page.goto("/logowanie")
@@ -268,7 +268,7 @@ def test_ukrainian_chosen_on_the_login_page_stays_with_the_account(browser, serv
     finally:
         ctx.close()
     ctx = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw", **PHONE)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(20_000)
     try:
         page = ctx.new_page()  # another device: Polish until the account says otherwise
         log_in(page, "anna.nowak@example.com")

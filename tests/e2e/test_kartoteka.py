@@ -45,7 +45,7 @@ def second_staff_member(page, browser, server, smtp_server):
     link = link_from(smtp_server.wait_for_sync("piotr.kartoteka@example.com")[-1])
     wide = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw",
                                viewport={"width": 1366, "height": 900})
-    wide.set_default_timeout(10_000)
+    wide.set_default_timeout(20_000)
     other = wide.new_page()
     other.goto(link)
     other.get_by_label("Nowe hasło").fill(NEW_PASSWORD)
