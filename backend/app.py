@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from datetime import time
 
 from litestar import Litestar
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
@@ -21,6 +20,7 @@ from backend.accounts import guards
 from backend.accounts.guards import session_middleware_factory
 from backend.core import db, multiproc
 from backend.core.apidocs import ApiDocsPage
+from backend.core.compression import compression_middleware
 from backend.core.errors import exception_handlers
 from backend.core.metrics import metrics_middleware
 from backend.core.openapi import CompleteJson
@@ -98,11 +98,10 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         route_handlers=[controller for domain in DOMAINS for controller in domain.controllers],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       **guards.dependencies},
-        middleware=[metrics_middleware, session_middleware_factory(settings)],  # metrics outermost: every answer
+        # metrics outermost: every answer; gzip (core/compression.py) instead of Litestar's compression_config
+        middleware=[metrics_middleware, session_middleware_factory(settings), compression_middleware],
         before_send=[security_headers(settings), allow_every_method],
         csrf_config=csrf_config(settings),
-        # the phone budget counts gzipped bytes: scripts, styles and JSON go out compressed
-        compression_config=CompressionConfig(backend="gzip", minimum_size=256, gzip_compress_level=6),
         exception_handlers=exception_handlers,
         # Litestar's records go to the root logger, which `ebok` configures (text or JSON, backend/core/logs.py)
         logging_config=LoggingConfig(configure_root_logger=False,

@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from backend.accounts import passwords, throttle
 from backend.accounts.schemas import CurrentUser, CustomerRef, MeOut
 from backend.accounts.tables import LoginAttempt, OneTimeToken, Session, User, UserCustomer
+from backend.core.bulk import insert
 from backend.core.clock import now
+from backend.core.db import execute as db_execute
 from backend.core.db import is_postgres, is_unique_violation, transaction
 from backend.core.db import rows as db_rows
 from backend.core.errors import ApiError
@@ -56,6 +59,19 @@ async def start_session(settings: Settings, user_id: Any, remember: bool, user_a
     return value
 
 
+async def start_sessions(settings: Settings, user_ids: Sequence[Any], remember: bool, user_agent: str = "") -> list[str]:
+    """start_session() for many accounts in one bulk insert (the herd benchmark's residents, each
+    with a session as if they had logged in); the cookie values, in the order of `user_ids`."""
+    values = [secrets.token_urlsafe(32) for _ in user_ids]
+    t = now()
+    expires = t + _session_lifetime(settings, remember)
+    async with transaction() as tx:
+        await insert(tx, Session, ("id", "user", "remember", "user_agent", "created_at", "last_seen_at", "expires_at"),
+                     [(digest(v), uuid.UUID(str(u)), remember, user_agent[:200], t, t, expires)
+                      for v, u in zip(values, user_ids, strict=True)])
+    return values
+
+
 async def load_session(settings: Settings, cookie_value: str) -> CurrentUser | None:
     if not cookie_value or len(cookie_value) > 100:
         return None
@@ -70,9 +86,8 @@ async def load_session(settings: Settings, cookie_value: str) -> CurrentUser | N
         return None
     if (t - last_seen_at).total_seconds() > SESSION_TOUCH_SECONDS:
         # sliding idle timeout: each use pushes the expiry forward
-        await Session.update(
-            {Session.last_seen_at: t, Session.expires_at: t + _session_lifetime(settings, remember)}
-        ).where(Session.id == sid)
+        await db_execute("UPDATE ebok_session SET last_seen_at = $1, expires_at = $2 WHERE id = $3",
+                         t, t + _session_lifetime(settings, remember), sid)
     return CurrentUser(
         id=str(user_id), email=email, name=name, role=role, language=language,
         customer_ids=tuple(sorted(links.split(","))) if links else (), session_id=sid,

@@ -104,11 +104,21 @@ async def balances_read(customer_ids: Sequence[str], today: date,
     return out
 
 
+_BILLED_READ = """SELECT SUM(x.gross_grosze), SUM(CASE WHEN x.due_date < $1 AND x.remaining > 0 THEN x.remaining ELSE 0 END)
+FROM (SELECT d.gross_grosze, d.due_date,
+  d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
+    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0) AS remaining
+  FROM document d WHERE d.customer IN ({each})) x"""
+
+
 async def balance_read(customer_ids: Sequence[str], today: date) -> dict[str, int]:
-    """balance() for a screen (the dashboard): committed data, three cheap reads."""
-    each = await balances_read(customer_ids, today)
-    return {"total_grosze": sum(b["total_grosze"] for b in each.values()),
-            "overdue_grosze": sum(b["overdue_grosze"] for b in each.values())}
+    """balance() for a screen (the dashboard): committed data, the sums computed by the database
+    (no row per document), two reads."""
+    if not customer_ids:
+        return {"total_grosze": 0, "overdue_grosze": 0}
+    [(billed, overdue)] = await read_rows(_BILLED_READ, today, each=list(customer_ids))
+    paid = sum((await paid_read(customer_ids)).values())
+    return {"total_grosze": int(billed or 0) - paid, "overdue_grosze": int(overdue or 0)}
 
 
 async def balances(customer_ids: Sequence[str], today: date, docs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

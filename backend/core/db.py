@@ -237,6 +237,41 @@ async def rows(sql: str, *args: Any, each: Sequence[Any] = ()) -> Sequence[Seque
     return db.reader().execute(_prepare(sql, len(each), False), values).fetchall()
 
 
+async def execute(sql: str, *args: Any) -> None:
+    """One write statement (PostgreSQL's `$1` placeholders) in a transaction of its own, for the hot
+    paths' small writes (a session's sliding expiry on every request that renews it): no query
+    builder; on SQLite one of the loop's autocommit connections (a write waits for the lock off the
+    event loop), on PostgreSQL the pool. Not inside another transaction: it would not be part of it."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        text = _prepare(sql, 0, True)
+        if db.pool is not None:
+            await db.pool.execute(text, *args)
+            return
+        connection = await db.get_new_connection()
+        try:
+            await connection.execute(text, *args)
+        finally:
+            await connection.close()
+        return
+    assert isinstance(db, WalSQLiteEngine)
+    text = _prepare(sql, 0, False)
+    queue = db._pools.get(asyncio.get_running_loop())
+    if queue is None:
+        connection = await db.get_connection()
+        try:
+            await connection.execute(text, args)
+            await connection.commit()
+        finally:
+            await connection.close()
+        return
+    pooled = await queue.get()
+    try:
+        await pooled.execute(text, args)
+    finally:
+        queue.put_nowait(pooled)
+
+
 def contains(column: Any, text: str) -> Any:
     """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (ASCII-insensitive) on SQLite."""
     escaped = text.replace("%", "").replace("_", "")

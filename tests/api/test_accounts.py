@@ -73,6 +73,20 @@ async def test_idle_session_expires(client, settings):
     assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
 
 
+async def test_a_session_in_use_slides_its_expiry_forward(client, settings):
+    await make_user(settings, "ola@example.com")
+    await log_in(client, "ola@example.com")
+    session = await Session.select().first()
+    earlier = session["created_at"] - timedelta(minutes=20)  # last used 20 minutes ago: 10 left
+    await Session.update({Session.last_seen_at: earlier, Session.expires_at: earlier + timedelta(minutes=30)}).where(
+        Session.id == session["id"])
+    assert (await client.get("/api/me")).status_code == 200
+    renewed = await Session.select().where(Session.id == session["id"]).first()
+    assert renewed["last_seen_at"] >= session["created_at"]
+    assert renewed["expires_at"] - renewed["last_seen_at"] == timedelta(minutes=30)
+    assert (await client.get("/api/me")).status_code == 200  # and the renewed row reads back
+
+
 async def test_session_cookie_is_stored_hashed(client, settings):
     await make_user(settings, "ola@example.com")
     value = (await log_in(client, "ola@example.com")).cookies["ebok_session"]

@@ -10,7 +10,9 @@ one endpoint at a time for `--duration` seconds after a short warm-up. The resid
 Anna Nowak (two customers, 24 months of readings) with a session made beforehand through the
 accounts service. The floor is measured again before each database, so the ratio compares runs of
 the same minute. Prints requests/s, wrk's p50/p99 latency and the ratio to the floor; target >= 0.2x.
-The load generator shares the 2 cores with the server, for the floor as for e-BOK.
+The load generator shares the 2 cores with the server, for the floor as for e-BOK. Also printed:
+the server process's CPU milliseconds per request (/proc, during the measured run), which other
+work on the machine changes much less than it changes requests/s.
 """
 
 from __future__ import annotations
@@ -77,11 +79,20 @@ asyncio.run(main())
 '''
 
 
-def wrk(url: str, duration: float, *extra: str) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc), the server's cost whatever the load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, duration: float, *extra: str, server: int = 0) -> dict[str, float]:
     headers = ["-H", "Accept-Encoding: gzip"] + [arg for header in extra for arg in ("-H", header)]
     subprocess.run([WRK, "-t2", "-c32", "-d1s", *headers, url], capture_output=True, check=True)  # warm-up
+    cpu = cpu_seconds(server) if server else 0.0
     out = subprocess.run([WRK, "-t2", "-c32", f"-d{duration:g}s", "--latency", *headers, url],
                          capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server) - cpu if server else 0.0
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
@@ -94,7 +105,7 @@ def wrk(url: str, duration: float, *extra: str) -> dict[str, float]:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "errors": float(errors.group(1)) if errors else 0.0,
-            "socket_errors": 1.0 if socket_errors else 0.0}
+            "socket_errors": 1.0 if socket_errors else 0.0, "cpu_ms": cpu / max(1, total) * 1000}
 
 
 def start(env: dict[str, str], target: str, factory: bool, port: int, cwd: Path) -> subprocess.Popen[bytes]:
@@ -133,7 +144,7 @@ def measure(database: str, args: argparse.Namespace) -> None:
     print(f"{database}: the floor (hello-world)…", file=sys.stderr, flush=True)
     hello = start(env, "hello:app", False, port, tmp)
     try:
-        floor = wrk(f"http://127.0.0.1:{port}/", args.duration)
+        floor = wrk(f"http://127.0.0.1:{port}/", args.duration, server=hello.pid)
     finally:
         stop(hello)
     ebok = start(env, "backend.app:create_app", True, port, ROOT)
@@ -143,22 +154,22 @@ def measure(database: str, args: argparse.Namespace) -> None:
             print(f"{database}: {path}…", file=sys.stderr, flush=True)
             r = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie})
             assert r.status_code == 200, (path, r.status_code, r.text[:200])
-            results[path] = wrk(f"http://127.0.0.1:{port}{path}", args.duration, f"Cookie: {cookie}")
+            results[path] = wrk(f"http://127.0.0.1:{port}{path}", args.duration, f"Cookie: {cookie}", server=ebok.pid)
             if args.etag and "etag" in r.headers:
                 results[path + " (304)"] = wrk(f"http://127.0.0.1:{port}{path}", args.duration, f"Cookie: {cookie}",
-                                               f"If-None-Match: {r.headers['etag']}")
+                                               f"If-None-Match: {r.headers['etag']}", server=ebok.pid)
     finally:
         stop(ebok)
     name = "PostgreSQL" if database == "postgres" else "SQLite"
     print(f"\n{name}: 1 uvicorn process each, wrk -t2 -c32 -d{args.duration:g}s, load average "
           f"{os.getloadavg()[0]:.1f}")
     print(f"  {'bare Litestar hello-world':32} {floor['rps']:8.0f} req/s  p50 {floor['p50']:6.2f} ms  "
-          f"p99 {floor['p99']:6.2f} ms")
+          f"p99 {floor['p99']:6.2f} ms  server CPU {floor['cpu_ms']:5.2f} ms/request")
     for path, r in results.items():
         ratio = r["rps"] / floor["rps"]
         flag = "" if not r["errors"] else f"  NON-2xx/3xx: {r['errors']:.0f}"
         print(f"  {path:32} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms  "
-              f"{ratio:5.3f}x{'' if ratio >= 0.2 else ' (below 0.2x)'}{flag}")
+              f"server CPU {r['cpu_ms']:5.2f} ms/request  {ratio:5.3f}x{'' if ratio >= 0.2 else ' (below 0.2x)'}{flag}")
 
 
 def main(args: argparse.Namespace) -> None:

@@ -8,8 +8,9 @@ The app is called straight as an ASGI callable (a GET with the resident's cookie
 the whole middleware stack; no client, no server, no network: what the server process spends in
 Python beyond uvicorn's own HTTP handling) and, for comparison, through httpx's ASGI transport; a
 bare Litestar hello-world is called the same direct way as the floor. On a fresh SQLite file (or
-DATABASE_URL) holding 20 demo customers; the resident is a demo customer's account with a session
-made by the accounts service. CPU time counts every thread of the process (aiosqlite's too).
+DATABASE_URL) holding 20 demo customers; the resident is the demo's Anna Nowak (two customers, 24
+months of readings), as in bench_request_cost.py, with a session made by the accounts service. CPU
+time counts every thread of the process (aiosqlite's too).
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ async def main(args: argparse.Namespace) -> None:
     import httpx
 
     from backend.accounts import services
+    from backend.accounts.tables import User
     from backend.app import create_app
     from backend.core import db
-    from backend.customers.tables import Customer
+    from backend.demo.data import DEMO_EMAIL
     from backend.demo.load import load_demo
     from backend.settings import Settings
 
@@ -81,10 +83,9 @@ async def main(args: argparse.Namespace) -> None:
     await db.migrate()
     await load_demo(20)
     settings = Settings.from_env()
-    customer = (await Customer.select(Customer.id).order_by(Customer.number).offset(1).limit(1))[0]
-    user_id = await services.create_user(settings, "profile@example.com", "Profil", "resident",
-                                         customer_id=str(customer["id"]), password="Benchmark-Haslo-2026")
-    cookie = await services.start_session(settings, user_id, False)
+    # the demo's Anna Nowak (two customers, a garden sub-meter, 24 months), as in bench_request_cost.py
+    user = await User.select(User.id).where(User.email == DEMO_EMAIL).first()
+    cookie = await services.start_session(settings, user["id"], False)
     app = create_app(settings, manage_resources=False)
     cookies = {"ebok_session": cookie, "ebok_login": services.login_mark(cookie)}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", cookies=cookies) as c:
