@@ -20,11 +20,10 @@ from typing import Any
 
 from backend.billing import ledger, payments
 from backend.billing.tables import Document, ReminderItem
-from backend.core import notify
+from backend.core import notify, storage
 from backend.core.clock import now
 from backend.core.db import transaction
-from backend.core.errors import ApiError
-from backend.core.files import FileStore
+from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.settings import Settings
 
@@ -33,8 +32,9 @@ MAX_NUMBER = 24  # document.number
 MAX_BATCH = 1000
 
 
-def pdf_store(settings: Settings) -> FileStore:
-    return FileStore(settings.data_dir / "billing-documents")
+def pdf_key(file_id: str) -> str:
+    """Where a billing system's PDF is kept (core/storage: the data directory or the bucket)."""
+    return storage.file_key("billing-documents", file_id, ".pdf")
 
 
 @dataclass
@@ -140,7 +140,6 @@ async def import_documents(settings: Settings, items: list[DocumentItem]) -> tup
         Document.due_date, Document.pdf_file).where(Document.number.is_in(sorted(set(numbers) | refs) or [""]))}
     pdf_checks = await asyncio.gather(*[asyncio.to_thread(check_pdf, i.pdf, settings.external_pdf_max_bytes)
                                         for i in items])
-    store = pdf_store(settings)
     first_line: dict[str, int] = {}
     batch: dict[str, DocumentItem] = {}
     unchanged: list[str] = []
@@ -190,10 +189,7 @@ async def import_documents(settings: Settings, items: list[DocumentItem]) -> tup
         if old is not None and len(errors) == before and customer_id:
             stored = None
             if old["pdf_file"]:
-                try:
-                    stored = store.path(str(old["pdf_file"])).read_bytes()
-                except OSError:
-                    stored = None
+                stored = await storage.read(settings, pdf_key(str(old["pdf_file"])))  # 503 while the store is down
             if _same(old, item, customer_id, stored):
                 unchanged.append(item.number)
             else:
@@ -218,14 +214,12 @@ async def import_documents(settings: Settings, items: list[DocumentItem]) -> tup
 
 
 async def _write(settings: Settings, items: list[DocumentItem], ids: dict[str, str], known: dict[str, Any]) -> None:
-    store = pdf_store(settings)
     files = {i.number: uuid.uuid4() for i in items}
     doc_ids = {i.number: uuid.uuid4() for i in items}
-    saved: list[str] = []
+    saved = [pdf_key(str(files[i.number])) for i in items]
+    # every PDF stored before any row names it (all or none: 503 storage_unavailable otherwise)
+    await storage.put_all(settings, [(pdf_key(str(files[i.number])), i.pdf) for i in items])
     try:
-        for i in items:
-            await asyncio.to_thread(store.save, str(files[i.number]), i.pdf)
-            saved.append(str(files[i.number]))
         created = now()
         async with transaction():
             for i in items:  # parents first: a correction's invoice may be in the same batch
@@ -255,8 +249,7 @@ async def _write(settings: Settings, items: list[DocumentItem], ids: dict[str, s
             # money already paid (an overpayment, a credit) settles the new documents
             await payments.apply_credits(sorted({ids[i.customer_number.strip()] for i in items}))
     except BaseException:
-        for file_id in saved:
-            store.delete(file_id)
+        await storage.remove_all(settings, saved)
         raise
 
 
@@ -283,4 +276,7 @@ async def import_payments(settings: Settings, items: list[PaymentItem]) -> tuple
 
 
 async def stored_pdf(settings: Settings, file_id: str) -> bytes:
-    return await asyncio.to_thread(pdf_store(settings).path(file_id).read_bytes)
+    data = await storage.read(settings, pdf_key(file_id))
+    if data is None:
+        raise not_found("document")
+    return data

@@ -4,7 +4,8 @@
 
 A file is named by a key such as ``photos/ab/cd/<sha256>.jpg`` (photos, by content) or
 ``documents/customers/ab/<uuid>.pdf`` (documents and contact attachments, by a fresh id) or
-``registry-imports/ab/<uuid>.upload`` (a registry file the office uploaded, until it is applied): on disk
+``registry-imports/ab/<uuid>.upload`` (a registry file the office uploaded, until it is applied) or
+``billing-documents/ab/<uuid>.pdf`` (a billing system's document, EBOK_BILLING=external): on disk
 the key is the path under the data directory, in a bucket the object's name after the prefix.
 Nothing here is public: every file is read by the app, which decides who may see it.
 Only the folders in ``FOLDERS`` hold stored files (the data directory keeps mail, exports and
@@ -29,7 +30,7 @@ from backend.core.files import write_atomic
 from backend.settings import Settings
 
 log = logging.getLogger("ebok.storage")
-FOLDERS: Final = ("photos", "documents", "contact", "applications", "registry-imports")
+FOLDERS: Final = ("photos", "documents", "contact", "applications", "registry-imports", "billing-documents")
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")

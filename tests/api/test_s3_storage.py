@@ -232,3 +232,30 @@ async def test_a_registry_upload_is_in_the_bucket_in_backups_and_applied_by_a_se
         restored = msgspec.structs.replace(restored, database_url=f"sqlite:///{restored.data_dir}/ebok.sqlite3")
     await backup.restore(restored, folder)
     assert s3.keys(bucket, "restored/registry-imports/") == {f"restored/{key}": data}
+
+
+async def test_a_billing_systems_pdf_is_kept_in_the_bucket_and_served_to_its_owner(
+        settings: Settings, s3: S3Server, bucket: str, clean_db: None) -> None:
+    """EBOK_BILLING=external: the documents' PDFs from the billing system are stored files too (the bucket),
+    so every instance serves them and backups hold them."""
+    from tests.api.test_external_billing import PDF, doc, send_docs
+    from tests.api.test_integration import new_token
+
+    external = msgspec.structs.replace(settings, billing="external", external_pdf_max_bytes=50_000)
+    customer = await make_customer(number="700001")
+    await make_user(external, "ela@example.com", customer_id=customer["id"])
+    async with app_client(external) as client:
+        token = await new_token("erp", "documents:write")
+        r = await send_docs(client, token, doc())
+        assert r.status_code == 200, r.text
+        stored = s3.keys(bucket, "ebok/billing-documents/")
+        assert list(stored.values()) == [PDF]
+        assert (await send_docs(client, token, doc())).json()["unchanged"] == ["FV/2026/11/001"]  # compared in the bucket
+        await log_in(client, "ela@example.com")
+        [row] = (await client.get("/api/settlements")).json()["documents"]
+        pdf = await client.get(f"/api/settlements/documents/{row['id']}/pdf")
+        assert pdf.status_code == 200 and pdf.content == PDF
+    folder = RUN_DIR / f"billing-backup-{bucket}"
+    await backup.backup(external, folder)
+    assert [k.removeprefix("ebok/") for k in stored] == [k for k in json.loads(
+        (folder / "manifest.json").read_text())["files"] if k.startswith("billing-documents/")]
