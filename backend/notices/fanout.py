@@ -17,7 +17,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from backend.accounts import services as accounts
@@ -27,7 +27,7 @@ from backend.core.clock import now
 from backend.core.db import json_column, transaction
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
-from backend.notices import notice_texts, rules
+from backend.notices import notice_texts, rules, sending
 from backend.notices.tables import Notice
 from backend.outages import services as outages
 from backend.settings import Settings
@@ -37,7 +37,6 @@ log = logging.getLogger("ebok.notices")
 FANOUT_JOB = notify.JOB
 SEND_JOB = "notice_send"
 JOB_SIZE = 200  # notices a send job takes
-MAX_ATTEMPTS = 8
 TTL = 24 * 3600
 DOCUMENTS = ("invoice", "correction", "reminder")
 OUTAGES = ("outage_extended", "outage_ended")
@@ -162,12 +161,7 @@ class NoticeSender:
             return
         for r in rows:
             r["data"] = json_column(r["data"])
-        quiet = rules.not_quiet(t)
-        if quiet > t and any(r["channel"] in ("push", "sms") for r in rows):
-            # a job that ran late (a worker was down overnight) waits for the morning again
-            late = [str(r["id"]) for r in rows if r["channel"] in ("push", "sms")]
-            await outbox.enqueue(SEND_JOB, {"ids": late}, run_after=quiet)
-            rows = [r for r in rows if r["channel"] not in ("push", "sms")]
+        rows = await sending.hold_for_morning(SEND_JOB, rows, t)
         rows = await self._still_wanted(rows)
         await self._emails([r for r in rows if r["channel"] == "email"])
         await self._sms([r for r in rows if r["channel"] == "sms"])
@@ -185,12 +179,8 @@ class NoticeSender:
             c = str(r["customer"])
             return c in on[r["channel"]] and (r["channel"] == "push" or c in contact)
 
-        await self._mark([r["id"] for r in rows if not wanted(r)], "skipped")
+        await sending.mark(Notice, [r["id"] for r in rows if not wanted(r)], "skipped")
         return [r for r in rows if wanted(r)]
-
-    async def _mark(self, ids: list[Any], status: str) -> None:
-        for i in range(0, len(ids), 500):
-            await Notice.update({Notice.status: status, Notice.sent_at: now()}).where(Notice.id.is_in(ids[i:i + 500]))
 
     def _link(self, r: dict[str, Any]) -> str:
         return f"{self.settings.base_url}{r['url']}"
@@ -200,9 +190,7 @@ class NoticeSender:
         for r in rows:
             subject, text = notice_texts.mail(r["kind"], r["data"], self._link(r), s.utility_name, r["language"])
             async with transaction():  # the mail and the record commit together: never twice
-                claimed = await Notice.update({Notice.status: "sent", Notice.sent_at: now()}).where(
-                    (Notice.id == r["id"]) & (Notice.status == "queued")).returning(Notice.id)
-                if claimed:  # not sent meanwhile by another process that took the same job
+                if await sending.claim(Notice, r["id"]):  # not sent meanwhile by another process that took the same job
                     await queue_mail(r["address"], subject, text)
 
     async def _sms(self, rows: list[dict[str, Any]]) -> None:
@@ -214,7 +202,7 @@ class NoticeSender:
                                  "notice", str(r["customer"])) for r in rows]
         async with transaction():
             await sms.queue_many(s, messages)
-            await self._mark([r["id"] for r in rows], "sent")
+            await sending.mark(Notice, [r["id"] for r in rows], "sent")
 
     async def _push(self, rows: list[dict[str, Any]], t: datetime) -> None:
         if not rows:
@@ -240,20 +228,4 @@ class NoticeSender:
             }, ensure_ascii=False).encode()
             topics[r["recipient"]] = uuid.uuid5(uuid.NAMESPACE_URL, r["key"]).hex
         results = await outages.push_to(self.settings, payloads, topics, ttl=TTL)
-        by_status: dict[str, list[Any]] = defaultdict(list)
-        for r in rows:
-            by_status[results.get(r["recipient"], "failed")].append(r)
-        await self._mark([r["id"] for r in by_status["sent"]], "sent")
-        await self._mark([r["id"] for r in by_status["gone"] + by_status["failed"]], "failed")
-        retry = by_status["retry"]
-        if retry:
-            attempts = max(int(r["attempts"]) for r in retry) + 1
-            ids = [r["id"] for r in retry]
-            if attempts >= MAX_ATTEMPTS:
-                await self._mark(ids, "failed")
-                return
-            async with transaction():
-                for i in range(0, len(ids), 500):
-                    await Notice.update({Notice.attempts: Notice.attempts + 1}).where(Notice.id.is_in(ids[i:i + 500]))
-                await outbox.enqueue(SEND_JOB, {"ids": [str(i) for i in ids]},
-                                     run_after=rules.not_quiet(t + timedelta(seconds=outbox.backoff(attempts))))
+        await sending.record_push(Notice, SEND_JOB, rows, results, t)

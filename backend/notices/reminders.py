@@ -22,7 +22,7 @@ from backend.core.clock import WARSAW, local_midnight, now
 from backend.core.db import transaction
 from backend.core.mail import queue_mail
 from backend.customers import services as customers
-from backend.notices import rules, texts
+from backend.notices import rules, sending, texts
 from backend.notices.tables import Reminder
 from backend.outages import services as outages
 from backend.readings import services as readings
@@ -33,7 +33,6 @@ log = logging.getLogger("ebok.notices")
 SCAN_JOB = "reading_reminders"
 SEND_JOB = "reminder_send"
 JOB_SIZE = 200  # reminders a send job takes
-MAX_ATTEMPTS = 8
 CHUNK = 1000
 
 TX_ROWS = 2000  # reminder rows (and their jobs) a transaction writes
@@ -150,12 +149,7 @@ class ReminderSender:
                                              & (Reminder.status == "queued"))
         if not rows:
             return
-        quiet = rules.not_quiet(t)
-        if quiet > t and any(r["channel"] in ("push", "sms") for r in rows):
-            # a job that ran late (a worker was down overnight) waits for the morning again
-            late = [str(r["id"]) for r in rows if r["channel"] in ("push", "sms")]
-            await outbox.enqueue(SEND_JOB, {"ids": late}, run_after=quiet)
-            rows = [r for r in rows if r["channel"] not in ("push", "sms")]
+        rows = await sending.hold_for_morning(SEND_JOB, rows, t)
         read = set()
         by_opens: dict[date, list[str]] = defaultdict(list)
         for r in rows:
@@ -164,15 +158,10 @@ class ReminderSender:
             read |= {(opens, m) for m in await readings.meters_read_since(meter_ids, local_midnight(opens))}
         skipped = [r["id"] for r in rows if (r["opens"], str(r["meter"])) in read]
         rows = [r for r in rows if (r["opens"], str(r["meter"])) not in read]
-        await self._mark(skipped, "skipped")
+        await sending.mark(Reminder, skipped, "skipped")
         await self._emails([r for r in rows if r["channel"] == "email"])
         await self._sms([r for r in rows if r["channel"] == "sms"])
         await self._push([r for r in rows if r["channel"] == "push"], t)
-
-    async def _mark(self, ids: list[Any], status: str) -> None:
-        for i in range(0, len(ids), 500):
-            await Reminder.update({Reminder.status: status, Reminder.sent_at: now()}).where(
-                Reminder.id.is_in(ids[i:i + 500]))
 
     def _link(self, r: dict[str, Any]) -> str:
         return f"{self.settings.base_url}{capture_path(str(r['meter']))}"
@@ -183,9 +172,7 @@ class ReminderSender:
             subject, text = texts.mail(r["stage"], r["street"], r["closes"], self._link(r), s.utility_name,
                                        r["language"])
             async with transaction():  # the mail and the record commit together: never twice
-                claimed = await Reminder.update({Reminder.status: "sent", Reminder.sent_at: now()}).where(
-                    (Reminder.id == r["id"]) & (Reminder.status == "queued")).returning(Reminder.id)
-                if claimed:  # not sent meanwhile by another process that took the same job (a lease run out)
+                if await sending.claim(Reminder, r["id"]):  # not sent meanwhile by another process (same job)
                     await queue_mail(r["address"], subject, text)
 
     async def _sms(self, rows: list[dict[str, Any]]) -> None:
@@ -195,7 +182,7 @@ class ReminderSender:
                                            r["language"]), "reminder", str(r["customer"])) for r in rows]
         async with transaction():
             await sms.queue_many(s, messages)
-            await self._mark([r["id"] for r in rows], "sent")
+            await sending.mark(Reminder, [r["id"] for r in rows], "sent")
 
     async def _push(self, rows: list[dict[str, Any]], t: datetime) -> None:
         """A device with reminders for two service points gets both: a push call takes one
@@ -224,21 +211,4 @@ class ReminderSender:
         end = datetime.combine(rows[0]["closes"] + timedelta(days=1), datetime.min.time(), WARSAW).astimezone(UTC)
         ttl = max(900, min(24 * 3600, int((end - t).total_seconds())))
         results = await outages.push_to(self.settings, payloads, topics, ttl=ttl)
-        by_status: dict[str, list[Any]] = defaultdict(list)
-        for r in rows:
-            by_status[results.get(r["recipient"], "failed")].append(r)
-        await self._mark([r["id"] for r in by_status["sent"]], "sent")
-        await self._mark([r["id"] for r in by_status["gone"] + by_status["failed"]], "failed")
-        retry = by_status["retry"]
-        if retry:
-            attempts = max(int(r["attempts"]) for r in retry) + 1
-            ids = [r["id"] for r in retry]
-            if attempts >= MAX_ATTEMPTS:
-                await self._mark(ids, "failed")
-                return
-            async with transaction():
-                for i in range(0, len(ids), 500):
-                    await Reminder.update({Reminder.attempts: Reminder.attempts + 1}).where(
-                        Reminder.id.is_in(ids[i:i + 500]))
-                await outbox.enqueue(SEND_JOB, {"ids": [str(i) for i in ids]},
-                                     run_after=rules.not_quiet(t + timedelta(seconds=outbox.backoff(attempts))))
+        await sending.record_push(Reminder, SEND_JOB, rows, results, t)

@@ -15,7 +15,7 @@ from backend.core import outbox
 from backend.core.clock import WARSAW
 from backend.core.tables import OutboxJob, SmsMessage
 from backend.customers.tables import Customer
-from backend.notices import reminders, rules
+from backend.notices import reminders, rules, sending
 from backend.notices.reminders import SCAN_JOB, SEND_JOB, ReminderSender
 from backend.notices.tables import Reminder
 from tests.api.test_outages import fresh_vapid_keys, resident, subscribe  # noqa: F401
@@ -178,6 +178,43 @@ async def test_no_push_or_sms_in_the_quiet_hours(client, settings, push):
     statuses = {row["channel"]: row["status"] for row in await Reminder.select()}
     assert statuses == {"push": "queued", "email": "sent", "sms": "queued"}
     assert push.received_by("phone") == []
+
+
+async def test_a_push_service_error_is_tried_again_later_and_then_given_up(client, settings, push):
+    await chosen(client, settings, "znowu@example.com", "push")
+    device = push.device("phone")
+    await subscribe(client, "znowu@example.com", device)
+    push.answers["phone"] = [503, 201]
+    assert await reminders.scan(settings, OPENS, warsaw(2026, 1, 25, 8, 0)) == 1
+    await send_due(settings, warsaw(2026, 1, 25, 8, 0))
+    [row] = await Reminder.select()
+    assert (row["status"], row["attempts"]) == ("queued", 1)
+    [again] = await OutboxJob.select().where((OutboxJob.kind == SEND_JOB) & (OutboxJob.status == "pending"))
+    assert again["run_after"] == warsaw(2026, 1, 25, 8, 0, 5)  # outbox.backoff(1): 5 s
+    await send_due(settings, warsaw(2026, 1, 25, 8, 0, 5))
+    assert [r["status"] for r in await Reminder.select()] == ["sent"] and len(push.received_by("phone")) == 2
+
+    # a device whose push service keeps failing is given up after sending.MAX_ATTEMPTS tries
+    await Reminder.update({Reminder.status: "queued", Reminder.attempts: sending.MAX_ATTEMPTS - 1}, force=True)
+    push.answers["phone"] = [503]
+    [row] = await Reminder.select(Reminder.id)
+    await ReminderSender(settings).send({"ids": [str(row["id"])]}, warsaw(2026, 1, 25, 9, 0))
+    assert [r["status"] for r in await Reminder.select()] == ["failed"]
+
+
+async def test_a_send_job_that_runs_late_at_night_holds_push_and_sms_for_the_morning(client, settings, push):
+    await chosen(client, settings, "spozniony@example.com", "push", "email", "sms")
+    await subscribe(client, "spozniony@example.com", push.device("phone"))
+    assert await reminders.scan(settings, OPENS, warsaw(2026, 1, 25, 20, 50)) == 3  # all due before 21:00
+    for job in await OutboxJob.select().where(OutboxJob.kind == SEND_JOB).output(load_json=True):
+        await OutboxJob.update({OutboxJob.status: "done"}).where(OutboxJob.id == job["id"])
+        await ReminderSender(settings).send(job["payload"], warsaw(2026, 1, 25, 22, 40))  # a worker down till then
+    assert {r["channel"]: r["status"] for r in await Reminder.select()} == {"push": "queued", "email": "sent",
+                                                                         "sms": "queued"}
+    [held] = await OutboxJob.select().where((OutboxJob.kind == SEND_JOB) & (OutboxJob.status == "pending"))
+    assert held["run_after"] == warsaw(2026, 1, 26, 8, 0) and push.received_by("phone") == []
+    await send_due(settings, warsaw(2026, 1, 26, 8, 0))
+    assert {r["status"] for r in await Reminder.select()} == {"sent"} and len(push.received_by("phone")) == 1
 
 
 async def test_no_reminder_after_a_reading_of_the_window(client, settings):
