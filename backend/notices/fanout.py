@@ -197,7 +197,9 @@ class NoticeSender:
         if not rows:
             return
         s = self.settings
-        messages = [sms.Outgoing(f"notice:{r['key']}", r["address"],
+        # the SMS's key names the notice row (unique by its own key, which runs past sms_message.key's
+        # 120 characters for an outage's notice: cut, it lost the customer's id, and with it their SMS)
+        messages = [sms.Outgoing(f"notice:{r['id']}", r["address"],
                                  notice_texts.sms(r["kind"], r["data"], self._link(r), s.utility_name, r["language"]),
                                  "notice", str(r["customer"])) for r in rows]
         async with transaction():

@@ -185,6 +185,26 @@ async def test_two_processes_holding_the_same_send_job_mail_once(client, setting
         == ["dwaj@example.com"]
 
 
+async def test_an_outage_notice_by_sms_reaches_each_customer_whatever_their_ids(client, settings, gateway):
+    # an outage's notice has a long key (its ref names the outage, the change and the new end); the
+    # SMS's own key must still tell two customers apart whose ids differ only in their last digits
+    import uuid
+
+    ids = [f"0b5e5e11-7a6e-4c1d-9f00-00000000000{n}" for n in (1, 2)]
+    for n, cid in enumerate(ids):
+        await Customer.insert(Customer(id=uuid.UUID(cid), number=f"77000{n}", name=f"Odbiorca {n}", street="ul. Lipowa",
+                                       house_number="7", postcode="19-400", town="Olecko", phone=f"+48 600 300 30{n}"))
+        await consents.record(cid, "contact_data", True, "office")
+        await consents.record(cid, "notice_sms", True, "office")
+    end = iso(DAY + timedelta(hours=6, microseconds=123_000))  # as precise as the office's API client sent it
+    data = {"outage_id": "5d6f0c6e-0000-4000-8000-000000000001", "title": "Awaria sieci", "alerted": False,
+            "expected_end": end}
+    await fanout.fan_out([{"kind": "outage_extended", "customer": cid, "ref": f"{data['outage_id']}:extended:{end}",
+                           "data": data} for cid in ids], DAY)
+    await deliver(settings, DAY)
+    assert sorted(m.to for m in gateway.sent) == ["48600300300", "48600300301"]
+
+
 async def test_a_channel_turned_off_gets_nothing_and_sms_only_when_chosen(client, settings, push, gateway,
                                                                           smtp_server):
     r = await person(client, settings, push, "wylaczyl@example.com", device="phone", phone="+48 600 100 201")
