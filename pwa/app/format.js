@@ -31,6 +31,14 @@ export function formatMoney(grosze, lang = getLang()) {
   return lang === 'en' ? `PLN${NBSP}${amount}` : `${amount}${NBSP}zł`;
 }
 
+// A file's size, "1,2 MB" (MB of 1024 KB as the limits, rounded up: over 10 MB never reads "10,0 MB").
+export function formatSize(bytes, lang = getLang()) {
+  const [b, kb, mb] = lang === 'uk' ? ['Б', 'КБ', 'МБ'] : ['B', 'KB', 'MB'];
+  if (bytes < 1024) return `${bytes}${NBSP}${b}`;
+  if (bytes < 1024 * 1000) return `${Math.ceil(bytes / 1024)}${NBSP}${kb}`;
+  return `${fixedPoint(Math.ceil(bytes / 104857.6), 1, lang)}${NBSP}${mb}`;
+}
+
 const formatters = new Map();
 function formatter(lang, options) {
   const key = `${lang}|${JSON.stringify(options)}`;

@@ -91,7 +91,7 @@ def test_information_is_public(browser, server, pdf_file):
     visitor.context.close()
 
 
-def test_contact_offline_then_reply(browser, server, smtp_server):
+def test_contact_offline_then_reply(browser, server, smtp_server, tmp_path):
     ctx = browser.new_context(base_url=server.url, locale="pl-PL")
     page = ctx.new_page()
     log_in(page, ANNA)
@@ -104,6 +104,18 @@ def test_contact_offline_then_reply(browser, server, smtp_server):
     page.get_by_label("Sprawa").select_option("meter_problem")
     page.get_by_label("Temat").fill("Cieknie wodomierz w piwnicy")
     page.get_by_label("Treść wiadomości").fill("Od wczoraj kapie przy zaworze za wodomierzem.")
+    for name in ("protokol.pdf", "inny.pdf"):
+        (tmp_path / name).write_bytes(real_pdf())
+    for files in (["protokol.pdf"], ["protokol.pdf", "inny.pdf"]):  # two rounds; the same file once
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Dodaj pliki", exact=True).click()
+        chooser.value.set_files([str(tmp_path / name) for name in files])
+    expect(page.get_by_role("group", name="Załączniki (nieobowiązkowe)")).to_contain_text("najwyżej 3, każdy do 10 MB")
+    expect(page.get_by_test_id("chosen-file")).to_have_count(2)
+    page.get_by_role("button", name="Usuń plik inny.pdf").click()
+    expect(page.get_by_role("button", name="Dodaj pliki", exact=True)).to_be_focused()
+    expect(page.get_by_test_id("attachments-said")).to_have_text("Usunięto: inny.pdf.")
+    assert_accessible(page)
     page.get_by_role("button", name="Wyślij wiadomość").click()
     expect(page.get_by_text("Brak połączenia: wiadomość czeka w telefonie")).to_be_visible()
     expect(page.get_by_test_id("contact-outbox-item")).to_have_count(1)
@@ -121,6 +133,7 @@ def test_contact_offline_then_reply(browser, server, smtp_server):
     staff.goto("/biuro")
     staff.get_by_role("link", name="Wiadomości od klientów").click()
     staff.get_by_role("link", name="Cieknie wodomierz w piwnicy").click()
+    expect(staff.get_by_test_id("message").first.get_by_role("link")).to_have_text(["Plik PDF protokol.pdf"])  # once
     staff.get_by_label(re.compile("^Odpowiedź")).fill("Monter przyjdzie jutro między 8 a 10.")
     staff.get_by_role("button", name="Wyślij").click()
     expect(staff.get_by_text("Wysłano.")).to_be_visible()

@@ -1,13 +1,16 @@
 """Wnioski as residents and the office use them: a complaint filed without signal waits on the phone,
 survives a reload, is sent once when the signal is back, the office answers and the resident reads
 the answer; connection conditions are refused without a site plan, filed with one, extended by the
-office with a reason and answered before the deadline, the confirmation PDF carrying the date."""
+office with a reason and answered before the deadline, the confirmation PDF carrying the date.
+Attachments are added with "Dodaj pliki" in two rounds, one removed, and exactly the rest arrive."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, assert_accessible, log_in
@@ -41,6 +44,32 @@ def new_number(smtp_server, before: int) -> str:
     return re.search(r"WN/\d{4}/\d{5}", mail["Subject"]).group(0)
 
 
+def add_files(page, *paths):
+    """A round of "Dodaj pliki": the button clicked, the files picked in the chooser it opens."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Dodaj pliki", exact=True).click()
+    assert chooser.value.is_multiple()
+    chooser.value.set_files([str(p) for p in paths])
+
+
+def photo_file(path):
+    buf = io.BytesIO()
+    Image.radial_gradient("L").resize((1200, 900)).convert("RGB").save(buf, "JPEG", quality=90)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def pdf_file(path):
+    path.write_bytes(real_pdf())
+    return path
+
+
+def attachment_links(staff):
+    """The links of the attachments that arrived, under the application's "Załączniki" heading."""
+    heading = staff.get_by_role("heading", name="Załączniki", exact=True)
+    return heading.locator("xpath=following-sibling::ul[1]").get_by_role("link")
+
+
 def staff_opens(browser, server, number_text):
     ctx = browser.new_context(base_url=server.url, locale="pl-PL", **DESKTOP)
     staff = ctx.new_page()
@@ -65,6 +94,22 @@ def test_a_complaint_filed_offline_is_sent_once_and_answered(browser, server, sm
     page.get_by_label("Czego dotyczy reklamacja").select_option("reading")
     page.get_by_label("Numer faktury lub wodomierza (nieobowiązkowy)").fill("WD-PIWNICA")
     page.get_by_label("Opis").fill("Odczyt szacunkowy z listopada jest dwa razy wyższy niż moje zużycie.")
+    field = page.get_by_role("group", name="Załączniki (nieobowiązkowe)")
+    expect(field).to_contain_text("najwyżej 5, każdy do 10 MB")  # the server's limits
+    add_files(page, pdf_file(tmp_path / "faktura-11.pdf"), pdf_file(tmp_path / "zbedny.pdf"))
+    add_files(page, tmp_path / "zbedny.pdf", photo_file(tmp_path / "licznik.jpg"))  # zbedny.pdf again: once
+    chosen = page.get_by_test_id("chosen-file")
+    expect(chosen).to_have_count(3)
+    expect(chosen.nth(2)).to_contain_text(re.compile(r"licznik\.jpg\s*\d+\s?KB · zdjęcie JPEG"))
+    expect(chosen.nth(0)).to_contain_text("· PDF")
+    expect(page.get_by_test_id("attachments-said")).to_have_text("Dodano: licznik.jpg.")
+    page.get_by_role("button", name="Usuń plik zbedny.pdf").click()
+    expect(chosen).to_have_count(2)
+    expect(page.get_by_role("button", name="Usuń plik licznik.jpg")).to_be_focused()  # the next file's
+    expect(page.get_by_test_id("attachments-said")).to_have_text("Usunięto: zbedny.pdf.")
+    expect(page.get_by_role("button", name="Zrób zdjęcie")).to_be_visible()  # a phone: the camera too
+    assert_accessible(page)
+    field.screenshot(path=str(tmp_path / "attachments-390.png"))  # a full-page one drops the touch emulation
     page.get_by_role("button", name="Złóż wniosek").click()
     expect(page.get_by_text("Brak połączenia. Wniosek czeka w telefonie")).to_be_visible()
     expect(page.get_by_test_id("application-outbox-item")).to_have_count(1)
@@ -87,6 +132,7 @@ def test_a_complaint_filed_offline_is_sent_once_and_answered(browser, server, sm
     staff.screenshot(path=str(tmp_path / "queue-1366.png"), full_page=True)
     staff.get_by_role("link", name=number).click()
     expect(staff.get_by_text("Odczyt szacunkowy z listopada")).to_be_visible()
+    expect(attachment_links(staff)).to_have_text(["faktura-11.pdf", "licznik.jpg"])  # the removed one not, each once
     staff.get_by_label("Treść odpowiedzi").fill("Sprawdziliśmy: odczyt był szacunkowy; wystawimy korektę.")
     staff.get_by_role("button", name="Wyślij odpowiedź").click()
     expect(staff.get_by_text("Odpowiedź zapisana")).to_be_visible()
@@ -106,8 +152,7 @@ def test_a_complaint_filed_offline_is_sent_once_and_answered(browser, server, sm
 
 
 def test_connection_conditions_need_a_site_plan_are_extended_and_answered(browser, server, smtp_server, tmp_path):
-    plan = tmp_path / "szkic-sytuacyjny.pdf"
-    plan.write_bytes(real_pdf())
+    plan = pdf_file(tmp_path / "szkic-sytuacyjny.pdf")
     ctx = browser.new_context(base_url=server.url, locale="pl-PL", **DESKTOP)
     page = ctx.new_page()
     log_in(page, ANNA)
@@ -126,7 +171,18 @@ def test_connection_conditions_need_a_site_plan_are_extended_and_answered(browse
     expect(page.get_by_text("Podaj liczbę, np. 1,5.")).to_be_visible()
     expect(page.get_by_text("Dołącz plan zabudowy lub szkic sytuacyjny nieruchomości.")).to_be_visible()
     page.get_by_label("Dobowe zapotrzebowanie na wodę (m³/dobę)").fill("0,6")
-    page.get_by_label(re.compile("^Plan zabudowy lub szkic sytuacyjny")).set_input_files(str(plan))
+    add = page.get_by_role("button", name="Dodaj pliki", exact=True)
+    add_files(page, plan, pdf_file(tmp_path / "pomylka.pdf"))
+    expect(page.get_by_text("Dołącz plan zabudowy lub szkic sytuacyjny nieruchomości.")).to_have_count(0)
+    add_files(page, photo_file(tmp_path / "dzialka.jpg"), plan)  # the plan again: not twice
+    expect(page.get_by_test_id("chosen-file")).to_have_count(3)
+    expect(page.get_by_role("button", name="Zrób zdjęcie")).to_be_hidden()  # a mouse: the chooser is enough
+    assert_accessible(page)
+    page.screenshot(path=str(tmp_path / "attachments-1366.png"), full_page=True)
+    page.get_by_role("button", name="Usuń plik dzialka.jpg").click()  # the last one: back to "Dodaj pliki"
+    expect(add).to_be_focused()
+    expect(page.get_by_test_id("chosen-file")).to_have_text([re.compile("^szkic-sytuacyjny.pdf"),
+                                                             re.compile("^pomylka.pdf")])
     before = confirmations(smtp_server)
     page.get_by_role("button", name="Złóż wniosek").click()
     expect(page.get_by_text("Wniosek zapisany.")).to_be_visible(timeout=20_000)
@@ -144,6 +200,7 @@ def test_connection_conditions_need_a_site_plan_are_extended_and_answered(browse
     staff_ctx, staff = staff_opens(browser, server, number)
     staff.get_by_role("link", name=number).click()
     expect(staff.get_by_text("budynek mieszkalny jednorodzinny")).to_be_visible()
+    expect(attachment_links(staff)).to_have_text(["szkic-sytuacyjny.pdf", "pomylka.pdf"])
     staff.get_by_label("Powód przedłużenia (zobaczy go klient)").fill("Potrzebna wizja lokalna na działce.")
     staff.get_by_role("button", name="Przedłuż termin raz").click()
     later = due + timedelta(days=21)

@@ -7,8 +7,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import {
-  formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw,
+  formatVolume, formatMoney, formatDateTime, formatDate, formatDay, telHref, formatAddress, todayInWarsaw, formatSize,
 } from '../../pwa/app/format.js';
+import { addFiles, MAX_BYTES } from '../../pwa/app/components/attachments.js';
 import { DICTIONARIES, t, setLang, errorText, loadLanguage } from '../../pwa/app/i18n.js';
 import { disagree, parseM3 } from '../../pwa/app/plausibility.js';
 import { KINDS, OPTIONAL } from '../../pwa/app/components/application.js';
@@ -44,6 +45,35 @@ test('times are shown in Europe/Warsaw, calendar dates are never shifted', () =>
   assert.equal(formatDateTime('2026-07-01T22:30:00Z', 'pl'), '02.07.2026, 00:30'); // CEST
   assert.equal(formatDate('2026-07-01T22:30:00Z', 'pl'), '02.07.2026');
   assert.equal(formatDay('2029-05-01', 'pl'), '01.05.2029');
+});
+
+test('file sizes with the decimal comma, MB rounded up', () => {
+  assert.equal(formatSize(512, 'pl'), `512${NBSP}B`);
+  assert.equal(formatSize(300 * 1024, 'pl'), `300${NBSP}KB`);
+  assert.equal(formatSize(1.2 * 1024 * 1024, 'pl'), `1,2${NBSP}MB`);
+  assert.equal(formatSize(1.2 * 1024 * 1024, 'en'), `1.2${NBSP}MB`);
+  assert.equal(formatSize(1.2 * 1024 * 1024, 'uk'), `1,2${NBSP}МБ`);
+  assert.equal(formatSize(10 * 1024 * 1024 + 1, 'pl'), `10,1${NBSP}MB`); // over the limit never reads 10,0
+});
+
+test('attachments accumulate, skip duplicates and keep the limits', () => {
+  const file = (name, size, type) => ({ name, size, type });
+  const a = file('a.pdf', 1000, 'application/pdf');
+  const b = file('b.jpg', 2000, 'image/jpeg');
+  let r = addFiles([], [a, b], 3);
+  assert.deepEqual(r.files, [a, b]);
+  assert.equal(r.problem, null);
+  r = addFiles(r.files, [file('a.pdf', 1000, 'application/pdf'), file('c.png', 5, 'image/png'), file('d.pdf', 9, '')], 3);
+  assert.deepEqual(r.files.map((f) => f.name), ['a.pdf', 'b.jpg', 'c.png']); // a.pdf again: skipped
+  assert.deepEqual(r.added.map((f) => f.name), ['c.png']);
+  assert.deepEqual(r.problem, { code: 'att.tooMany', params: { name: 'd.pdf', max: 3 } });
+  r = addFiles([], [file('big.pdf', MAX_BYTES + 1, 'application/pdf'), file('umowa.docx', 10, 'application/msword')], 5);
+  assert.deepEqual(r.files, []);
+  assert.equal(r.problem.code, 'att.tooLarge');
+  assert.equal(r.problem.params.mb, 10);
+  assert.equal(addFiles([], [file('umowa.docx', 10, 'application/msword')], 5).problem.code, 'att.notAllowed');
+  setLang('pl');
+  assert.equal(t(r.problem.code, r.problem.params), `Nie dodano pliku big.pdf: ma 10,1${NBSP}MB, a plik może mieć najwyżej 10 MB.`);
 });
 
 test('phone links and addresses', () => {

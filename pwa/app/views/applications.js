@@ -18,7 +18,7 @@ import { Attachments, prepareFiles } from '../components/attachments.js';
 import { KINDS, NEEDS_ATTACHMENT, fieldsOf, StatusBadge, ApplicationDetail } from '../components/application.js';
 import { formatDay, formatDateTime } from '../format.js';
 
-const MAX_FILES = 5;
+const MAX_FILES = 5; // backend applications/schemas.MAX_ATTACHMENTS
 const DECIMAL = /^\d{1,7}([.,]\d{1,3})?$/;
 const blank = (kind, customerId) => ({
   customer_id: customerId, kind, attachment: '',
@@ -89,8 +89,8 @@ function NewApplication({ customers, meters, deadlines }) {
       <p class="hint" data-testid="kind-hint">${t(`appl.kindHint.${kind}`, { days })}</p>
       ${form.values.kind === kind && fieldsOf(kind, form.values).map((f) => html`<${FieldFor} key=${`${kind}-${f.name}`}
         form=${form} field=${f} meters=${customerMeters} />`)}
-      <${Attachments} form=${form} files=${files} setFiles=${setFiles}
-        label=${NEEDS_ATTACHMENT.includes(kind) ? t('appl.sitePlan') : t('appl.attachments')} hint=${t('appl.attachmentsHint')} />
+      <${Attachments} form=${form} files=${files} setFiles=${setFiles} max=${MAX_FILES}
+        label=${NEEDS_ATTACHMENT.includes(kind) ? t('appl.sitePlan') : t('appl.attachments')} />
       <div class="form-actions"><${Submit} form=${form}>${t('appl.submit')}<//></div>
     </form>
   </section>`;

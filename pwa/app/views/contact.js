@@ -16,7 +16,7 @@ import { TextArea } from '../components/textarea.js';
 import { formatDateTime } from '../format.js';
 
 const CATEGORIES = ['question', 'complaint', 'meter_problem', 'data_change', 'outage_report'];
-const MAX_FILES = 3;
+const MAX_FILES = 3; // backend contact/schemas.MAX_ATTACHMENTS
 function NewMessage({ customers }) {
   const app = useApp();
   const [files, setFiles] = useState([]);
@@ -48,7 +48,7 @@ function NewMessage({ customers }) {
         options=${CATEGORIES.map((c) => [c, t(`msg.category.${c}`)])} />
       <${Field} form=${form} name="subject" label=${t('msg.subject')} maxlength="200" />
       <${TextArea} form=${form} name="body" label=${t('msg.body')} />
-      <${Attachments} form=${form} files=${files} setFiles=${setFiles} />
+      <${Attachments} form=${form} files=${files} setFiles=${setFiles} max=${MAX_FILES} />
       <div class="form-actions"><${Submit} form=${form}>${t('msg.send')}<//></div>
     </form>
   </section>`;
