@@ -174,7 +174,14 @@ def test_connection_conditions_need_a_site_plan_are_extended_and_answered(browse
     add = page.get_by_role("button", name="Dodaj pliki", exact=True)
     add_files(page, plan, pdf_file(tmp_path / "pomylka.pdf"))
     expect(page.get_by_text("Dołącz plan zabudowy lub szkic sytuacyjny nieruchomości.")).to_have_count(0)
+    notes = tmp_path / "notatki.txt"
+    notes.write_text("nie plik PDF")
+    add_files(page, notes)  # refused on the spot, with the reason under the field
+    refused = "Nie dodano pliku notatki.txt: załącznik musi być zdjęciem (JPEG, PNG, WebP) lub plikiem PDF."
+    expect(page.locator(".attachments .field-error")).to_have_text(refused)
+    expect(add).to_have_attribute("aria-invalid", "true")
     add_files(page, photo_file(tmp_path / "dzialka.jpg"), plan)  # the plan again: not twice
+    expect(page.locator(".attachments .field-error")).to_have_count(0)
     expect(page.get_by_test_id("chosen-file")).to_have_count(3)
     expect(page.get_by_role("button", name="Zrób zdjęcie")).to_be_hidden()  # a mouse: the chooser is enough
     assert_accessible(page)
