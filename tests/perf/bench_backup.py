@@ -14,7 +14,8 @@ ebok_bench_backup, dropped and created again): `ebok demo --customers N --no-ser
    (PostgreSQL: ebok_bench_backup_restore).
 
 Each step is its own process, as an operator runs it; the figures are its wall time and its CPU time
-(the command's and its children's, pg_dump/pg_restore included: resource.getrusage(RUSAGE_CHILDREN)),
+(the command's and its children's, pg_dump/pg_restore included; not the PostgreSQL server's) and peak
+RSS (os.wait4),
 and the backup's size (the database dump, the stored files, all). Runs unattended; a summary table last.
 """
 
@@ -24,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -52,21 +52,28 @@ DB_NAME = "ebok_bench_backup"
 class Step:
     wall: float
     cpu: float
+    peak_mb: float
     out: str
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 7200) -> Step:
-    """One `ebok` command in a process of its own: wall time and CPU (its own and its children's)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    done = subprocess.run([*EBOK, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-    wall = time.monotonic() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"ebok {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Step(wall, cpu, done.stdout)
+    """One `ebok` command in a process of its own: wall time, CPU (its own and that of the children it
+    waited for: pg_dump, pg_restore) and peak RSS, from os.wait4."""
+    with tempfile.TemporaryFile() as out:
+        t0 = time.monotonic()
+        proc = subprocess.Popen([*EBOK, *args], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            raise
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - t0
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"ebok {' '.join(args)} failed ({proc.returncode}):\n{text[-4000:]}")
+    return Step(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text)
 
 
 def fresh_postgres(base: str, name: str) -> str:
@@ -166,11 +173,12 @@ def bench(engine: str, customers: int, pg_base: str, work: Path) -> dict[str, An
            else f"sqlite:///{data / 'ebok.sqlite3'}")
     env = env_for(data, url)
     load = run(env, "demo", "--customers", str(customers), "--no-serve")
-    print(f"demo loaded in {load.wall:.1f} s ({load.cpu:.1f} s CPU)", flush=True)
+    print(f"demo loaded in {load.wall:.1f} s ({load.cpu:.1f} s CPU, peak RSS {load.peak_mb:,.0f} MB)", flush=True)
 
     idle = run(env, "backup", str(work / f"{engine}-backup-idle"))
     idle_size = size_of(work / f"{engine}-backup-idle")
-    print(f"backup, idle: {idle.wall:.1f} s wall, {idle.cpu:.1f} s CPU; {mb(idle_size['total'])} "
+    print(f"backup, idle: {idle.wall:.1f} s wall, {idle.cpu:.1f} s CPU, peak RSS {idle.peak_mb:,.0f} MB; "
+          f"{mb(idle_size['total'])} "
           f"(database {mb(idle_size['database'])}, {idle_size['count']} files {mb(idle_size['files'])})", flush=True)
 
     busy, during, failed = backup_while_readings_arrive(env, data, work / f"{engine}-backup-busy")
@@ -182,7 +190,8 @@ def bench(engine: str, customers: int, pg_base: str, work: Path) -> dict[str, An
     restore_url = (fresh_postgres(pg_base, f"{DB_NAME}_restore") if engine == "postgresql"
                    else f"sqlite:///{target / 'ebok.sqlite3'}")
     restored = run(env_for(target, restore_url), "restore", str(work / f"{engine}-backup-idle"))
-    print(f"restore into an empty target: {restored.wall:.1f} s wall, {restored.cpu:.1f} s CPU", flush=True)
+    print(f"restore into an empty target: {restored.wall:.1f} s wall, {restored.cpu:.1f} s CPU, "
+          f"peak RSS {restored.peak_mb:,.0f} MB", flush=True)
     return {"engine": engine, "load": load, "idle": idle, "idle_size": idle_size, "busy": busy,
             "busy_size": busy_size, "during": during, "failed": failed, "restore": restored}
 
