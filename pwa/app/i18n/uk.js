@@ -298,7 +298,7 @@ export default {
   'error.file_too_large': 'Файл завеликий (щонайбільше 10 МБ).',
   'error.file_encrypted': 'PDF захищено паролем. Додайте файл без пароля.',
   'error.attachment_not_allowed': 'Вкладення має бути фото (JPEG, PNG, WebP) або файлом PDF.',
-  'error.too_many_attachments': 'Щонайбільше 3 вкладення.',
+  'error.too_many_attachments': 'Забагато вкладень: видаліть зайві (ліміт зазначено під полем).',
   'error.postcode_invalid': 'Введіть поштовий індекс у форматі 00-000.',
   'error.phone_invalid': 'Введіть польський номер: +48 і 9 цифр.',
   'error.email_invalid': 'Неправильна адреса електронної пошти.',
