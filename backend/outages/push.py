@@ -87,12 +87,15 @@ class Encryptor:
     def __init__(self, keys: VapidKeys | None = None) -> None:  # the keys were webpush's; no longer needed
         load_crypto()
 
-    def encrypt(self, payload: bytes, p256dh: str, auth: str) -> bytes:
+    def encrypt(self, payload: bytes, p256dh: str, auth: str, *, salt: bytes | None = None,
+                sender_key: Any = None) -> bytes:
+        """`salt` and `sender_key` (an ec private key) are fresh for every message; given only to
+        reproduce a known body (RFC 8291 Appendix A fixes both: tests/unit/test_push_crypto.py)."""
         check_payload(payload)
         ua_public = _b64url_decode(p256dh)
         auth_secret = _b64url_decode(auth)
-        salt = os.urandom(16)
-        as_private = ec.generate_private_key(_CURVE)
+        salt = os.urandom(16) if salt is None else salt
+        as_private = ec.generate_private_key(_CURVE) if sender_key is None else sender_key
         as_public = as_private.public_key().public_bytes(_X962, _UNCOMPRESSED)
         secret = as_private.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, ua_public))
         prk_key = hmac.digest(auth_secret, secret, "sha256")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import types
 from pathlib import Path
 
 import pytest
@@ -27,20 +26,10 @@ def _keys() -> VapidKeys:
     return VapidKeys.from_private_pem(VAPID.generate_keys()[0])
 
 
-@pytest.fixture
-def fixed_salt_and_key(monkeypatch):
-    """RFC 8291 Appendix A fixes the salt and the sender's ephemeral key: inject both into the
-    module the app's encryption runs in (only there: nothing else sees the fixed values)."""
-    salt, as_private = b64d(VECTOR["salt"]), _private(b64d(VECTOR["as_private"]))
-    push.load_crypto()  # the module's cryptography, imported on first use: replaced below
-    monkeypatch.setattr(push, "os", types.SimpleNamespace(urandom=lambda n: salt[:n]))
-    fake_ec = types.SimpleNamespace(**{name: getattr(ec, name) for name in dir(ec) if not name.startswith("_")})
-    fake_ec.generate_private_key = lambda curve, backend=None: as_private
-    monkeypatch.setattr(push, "ec", fake_ec)
-
-
-def test_rfc8291_appendix_a_byte_for_byte(fixed_salt_and_key):
-    body = push.Encryptor(_keys()).encrypt(b64d(VECTOR["plaintext"]), VECTOR["ua_public"], VECTOR["auth_secret"])
+def test_rfc8291_appendix_a_byte_for_byte():
+    # the vector fixes the salt and the sender's ephemeral key, which are fresh for every real message
+    body = push.Encryptor(_keys()).encrypt(b64d(VECTOR["plaintext"]), VECTOR["ua_public"], VECTOR["auth_secret"],
+                                           salt=b64d(VECTOR["salt"]), sender_key=_private(b64d(VECTOR["as_private"])))
     assert len(body) == VECTOR["body_length_octets"] == 144
     assert body[:86] == b64d(VECTOR["header"])
     assert body[86:] == b64d(VECTOR["ciphertext"])
