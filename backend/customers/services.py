@@ -325,24 +325,18 @@ async def registry_upsert(rows: Sequence[dict[str, Any]], dry_run: bool, today: 
 
 async def main_meters_by_period(periods: Sequence[int]) -> list[dict[str, Any]]:
     """Every active main meter of a current customer whose billing period is one of `periods`
-    (months): {meter, serial, service_point, customer, address, period}. The reading reminders'
-    scan (one query for all 100,000 service points)."""
+    (months): {meter, serial, service_point, customer, street, period}. The reading reminders'
+    scan: one query for all 100,000 service points, committed data through db.rows()."""
     if not periods:
         return []
-    rows = await Meter.select(
-        Meter.id, Meter.serial, Meter.service_point.id, Meter.service_point.street, Meter.service_point.house_number,
-        Meter.service_point.apartment, Meter.service_point.postcode, Meter.service_point.town,
-        Meter.service_point._.customer.id, Meter.service_point._.customer.billing_period_months,
-    ).where(
-        (Meter.kind == "main") & (Meter.active == True) & Meter.removed_on.is_null()  # noqa: E712
-        & Meter.service_point.ended_on.is_null() & Meter.service_point._.customer.ended_on.is_null()
-        & Meter.service_point._.customer.billing_period_months.is_in(list(periods))
-    )
-    return [{"meter": str(r["id"]), "serial": r["serial"], "service_point": str(r["service_point.id"]),
-             "customer": str(r["service_point.customer.id"]),
-             "street": street_address(r["service_point.street"], r["service_point.house_number"],
-                                      r["service_point.apartment"]),
-             "period": r["service_point.customer.billing_period_months"]} for r in rows]
+    found = await rows(
+        "SELECT m.id, m.serial, sp.id, sp.street, sp.house_number, sp.apartment, c.id, c.billing_period_months "
+        "FROM meter m JOIN service_point sp ON sp.id = m.service_point JOIN customer c ON c.id = sp.customer "
+        "WHERE m.kind = 'main' AND m.active = $1 AND m.removed_on IS NULL AND sp.ended_on IS NULL "
+        "AND c.ended_on IS NULL AND c.billing_period_months IN ({each})", True, each=[int(p) for p in periods])
+    return [{"meter": str(mid), "serial": serial, "service_point": str(spid), "customer": str(cid),
+             "street": street_address(street, number, apartment), "period": int(period)}
+            for mid, serial, spid, street, number, apartment, cid, period in found]
 
 
 async def meter_row(meter_id: str) -> dict[str, Any] | None:

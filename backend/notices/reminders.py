@@ -61,12 +61,9 @@ async def scan(settings: Settings, day: date, at: datetime) -> int:
         read |= await readings.meters_read_since([m["meter"] for m in meters if m["period"] == period], since)
     meters = [m for m in meters if m["meter"] not in read]
     customer_ids = sorted({m["customer"] for m in meters})
-    chosen = {kind: await consents.given_of(customer_ids, kind) for kind in ("reminder_push", "reminder_email",
-                                                                             "reminder_sms")}
+    chosen = await consents.given_of_kinds(customer_ids, ("reminder_push", "reminder_email", "reminder_sms"))
     wanted = sorted(chosen["reminder_push"] | chosen["reminder_email"])
-    users_of: dict[str, list[dict[str, Any]]] = {}
-    for i in range(0, len(wanted), CHUNK):
-        users_of.update(await accounts.accounts_of_customers(wanted[i:i + CHUNK]))
+    users_of = await accounts.accounts_of_many(wanted)
     push_users = sorted({u["id"] for c in chosen["reminder_push"] for u in users_of.get(c, []) if u["active"]})
     devices_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d in await outages.devices_of(push_users):

@@ -18,6 +18,16 @@ from backend.settings import Settings
 
 log = logging.getLogger("ebok.outages.push")
 
+_tls: list[Any] = []  # one TLS context for every call: loading the CA store takes ~65 ms each time
+
+
+def _tls_context() -> Any:
+    """The CA store once per process (a reminders' send job of 200 messages called this each
+    time: a third of its CPU, measured by tests/perf/bench_reminders.py)."""
+    if not _tls:
+        _tls.append(httpx.create_ssl_context())
+    return _tls[0]
+
 
 async def send(settings: Settings, payloads: dict[str, bytes], *, ttl: int, urgency: str,
                topics: dict[str, str], in_flight: int = 50) -> dict[str, str]:
@@ -37,7 +47,7 @@ async def send(settings: Settings, payloads: dict[str, bytes], *, ttl: int, urge
     authorizer = vapid.Authorizer(keys=keys, sub=vapid.subject(settings))
     gate = asyncio.Semaphore(in_flight)
     async with egress.PostClient(allowed_hosts=settings.push_test_hosts, connections_per_origin=in_flight,
-                                 ssl_context=httpx.create_ssl_context()) as client:
+                                 ssl_context=_tls_context()) as client:
         async def one(sub: dict[str, Any]) -> None:
             sid = str(sub["id"])
             try:

@@ -458,12 +458,12 @@ async def create_demo_outages(town: str, failure_street: str, planned_street: st
 
 
 async def devices_of(user_ids: list[str]) -> list[dict[str, Any]]:
-    """{id, user, language} of every device subscribed to push by these accounts."""
+    """{id, user, language} of every device subscribed to push by these accounts (committed data
+    through db.rows(), a query per 1000 accounts: the reminders' scan asks for 100,000)."""
     out: list[dict[str, Any]] = []
-    for i in range(0, len(user_ids), 500):
-        rows = await PushSubscription.select(PushSubscription.id, PushSubscription.user, PushSubscription.language
-                                             ).where(PushSubscription.user.is_in(user_ids[i:i + 500]))
-        out += [{"id": str(r["id"]), "user": str(r["user"]), "language": r["language"]} for r in rows]
+    for i in range(0, len(user_ids), 1000):
+        out += [{"id": str(sid), "user": str(uid), "language": language} for sid, uid, language in await read_rows(
+            'SELECT id, "user", language FROM push_subscription WHERE "user" IN ({each})', each=user_ids[i:i + 1000])]
     return out
 
 

@@ -710,11 +710,12 @@ async def period_readings(period: str, statuses: Sequence[str] = ()) -> list[dic
 
 async def meters_read_since(meter_ids: Sequence[str], since: datetime) -> set[str]:
     """The meters among `meter_ids` with a reading captured since `since` that was not rejected
-    (an offline capture counts by its capture time once it has arrived)."""
+    (an offline capture counts by its capture time once it has arrived). Committed data through
+    db.rows(), a query per 1000 meters (the reminders' scan asks for 100,000)."""
     ids = list(meter_ids)
     out: set[str] = set()
     for i in range(0, len(ids), 1000):
-        rows = await Reading.select(Reading.meter).where(
-            Reading.meter.is_in(ids[i:i + 1000]) & (Reading.captured_at >= since) & (Reading.status != "rejected"))
-        out.update(str(r["meter"]) for r in rows)
+        out.update(str(m) for (m,) in await rows(
+            "SELECT DISTINCT meter FROM reading WHERE captured_at >= $1 AND status <> 'rejected' AND meter IN ({each})",
+            since, each=ids[i:i + 1000]))
     return out
