@@ -94,7 +94,8 @@ async def load_session(settings: Settings, cookie_value: str) -> CurrentUser | N
     )
 
 
-_SESSION = """SELECT s.expires_at, s.last_seen_at, s.remember, u.id, u.email, u.name, u.role, u.language, u.active,
+_SESSION = """SELECT s.expires_at, s.last_seen_at, s.remember, CAST(u.id AS TEXT),
+  u.email, u.name, u.role, u.language, u.active,
   (SELECT {agg} FROM user_customer uc WHERE uc."user" = u.id)
 FROM ebok_session s JOIN ebok_user u ON u.id = s."user" WHERE s.id = $1"""
 _SESSION_SQLITE = _SESSION.format(agg="group_concat(uc.customer, ',')")

@@ -57,7 +57,8 @@ async def documents_with_remaining(customer_ids: Sequence[str]) -> list[dict[str
 # The hot read path of the resident's screens (dashboard, settlements): what documents_with_remaining
 # and balance() compute, in two queries through db.rows() (no query builder, no thread hop on SQLite).
 # It reads committed data only, so a write transaction (allocation) keeps using the functions above.
-_DOCUMENTS_READ = """SELECT d.id, d.customer, d.service_point, d.kind, d.number, d.issue_date, d.due_date,
+_DOCUMENTS_READ = """SELECT CAST(d.id AS TEXT), CAST(d.customer AS TEXT), CAST(d.service_point AS TEXT),
+  d.kind, d.number, d.issue_date, d.due_date,
   d.period_start, d.period_end, d.gross_grosze, d.estimated,
   d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
     + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0)
@@ -83,8 +84,8 @@ async def paid_read(customer_ids: Sequence[str]) -> dict[str, int]:
     """customer id -> the sum of its payments (committed data), for balances_read()."""
     if not customer_ids:
         return {}
-    found = await read_rows("SELECT customer, SUM(amount_grosze) FROM payment WHERE customer IN ({each}) GROUP BY customer",
-                       each=list(customer_ids))
+    found = await read_rows("SELECT CAST(customer AS TEXT), SUM(amount_grosze) FROM payment "
+                            "WHERE customer IN ({each}) GROUP BY customer", each=list(customer_ids))
     return {str(customer): int(total) for customer, total in found}
 
 

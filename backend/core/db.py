@@ -340,10 +340,19 @@ def pool_usage(db: Engine[Any] | None = None) -> dict[str, int] | None:
     return None
 
 
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset of a connection given back, after asyncpg's own (which rolls back an open
+    transaction): nothing more. asyncpg's default sends `pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL` on every release, a round trip after every query of every request; the
+    app never leaves session state behind (no SET, LISTEN, session-level advisory lock or cursor
+    outside a transaction: its advisory locks are transaction-level)."""
+
+
 async def start(db: Engine[Any] | None = None) -> None:
     db = db or engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=1, max_size=int(os.environ.get("EBOK_DB_POOL", "20")))
+        await db.start_connection_pool(min_size=1, max_size=int(os.environ.get("EBOK_DB_POOL", "20")),
+                                       reset=_keep_session)
     elif isinstance(db, WalSQLiteEngine):
         await db.open_pool()
 

@@ -43,7 +43,8 @@ async def customers_brief(ids: Iterable[str]) -> list[dict[str, str]]:
     ids = list(ids)
     if not ids:
         return []
-    found = await rows("SELECT id, number, name FROM customer WHERE id IN ({each}) ORDER BY number", each=ids)
+    found = await rows("SELECT CAST(id AS TEXT), number, name FROM customer WHERE id IN ({each}) ORDER BY number",
+                       each=ids)
     return [{"id": str(cid), "number": number, "name": name} for cid, number, name in found]
 
 
@@ -140,8 +141,9 @@ async def registry(customer_ids: Sequence[str]) -> tuple[list[CustomerOut], list
     if not customer_ids:
         return [], []
     ids = list(customer_ids)
-    found = await rows("""SELECT c.id, c.number, c.name, p.id, p.street, p.house_number, p.apartment, p.postcode,
-  p.town, m.id, m.serial, m.kind, m.digits, m.installed_on, m.verification_due
+    found = await rows("""SELECT CAST(c.id AS TEXT), c.number, c.name, CAST(p.id AS TEXT),
+  p.street, p.house_number, p.apartment, p.postcode,
+  p.town, CAST(m.id AS TEXT), m.serial, m.kind, m.digits, m.installed_on, m.verification_due
 FROM customer c LEFT JOIN service_point p ON p.customer = c.id
 LEFT JOIN meter m ON m.service_point = p.id AND m.active = TRUE
 WHERE c.id IN ({each})
@@ -214,8 +216,9 @@ async def meters_of(customer_ids: Sequence[str]) -> list[dict[str, Any]]:
     """The customers' active meters, main before sub, by address."""
     if not customer_ids:
         return []
-    found = await rows("""SELECT m.id, m.serial, m.kind, m.digits, m.active, m.removed_on, p.id, p.code, p.street,
-  p.house_number, p.apartment, p.postcode, p.town, c.id, c.number, c.name, c.billing_period_months
+    found = await rows("""SELECT CAST(m.id AS TEXT), m.serial, m.kind, m.digits, m.active, m.removed_on,
+  CAST(p.id AS TEXT), p.code, p.street,
+  p.house_number, p.apartment, p.postcode, p.town, CAST(c.id AS TEXT), c.number, c.name, c.billing_period_months
 FROM meter m JOIN service_point p ON p.id = m.service_point JOIN customer c ON c.id = p.customer
 WHERE p.customer IN ({each}) AND m.active = TRUE
 ORDER BY p.street, p.house_number, m.kind""", each=list(customer_ids))

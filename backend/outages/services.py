@@ -135,7 +135,7 @@ async def sms_preview(settings: Settings, outage_id: str) -> SmsPreviewOut:
 
 _PUBLISHED_KEYS = ("id", "kind", "status", "title", "description", "starts_at", "expected_end", "water_point", "town",
                    "area", "published_at", "closed_at", "updated_at")
-_PUBLISHED = ("SELECT id, kind, status, title, description, starts_at, expected_end, water_point, town, area, "
+_PUBLISHED = ("SELECT CAST(id AS TEXT), kind, status, title, description, starts_at, expected_end, water_point, town, area, "
               "published_at, closed_at, updated_at FROM outage WHERE status = 'published' ORDER BY starts_at, id")
 
 

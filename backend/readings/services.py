@@ -83,7 +83,7 @@ async def last_accepted(meter_ids: Sequence[str]) -> dict[str, LastReading]:
     if not meter_ids:
         return {}
     ids = list(meter_ids)
-    found = await rows("""SELECT meter, value_litres, captured_at, source FROM (
+    found = await rows("""SELECT CAST(meter AS TEXT), value_litres, captured_at, source FROM (
   SELECT r.meter, r.value_litres, r.captured_at, r.source,
          ROW_NUMBER() OVER (PARTITION BY r.meter ORDER BY r.captured_at DESC) AS n
   FROM reading r WHERE r.meter IN ({each}) AND r.status = 'accepted') x WHERE n = 1""", each=ids)
@@ -97,12 +97,15 @@ async def averages(meter_ids: Sequence[str]) -> dict[str, float | None]:
     if not meter_ids:
         return {}
     ids = list(meter_ids)
-    found = await rows("""SELECT meter, value_litres, captured_at FROM reading
-WHERE meter IN ({each}) AND status = 'accepted' AND captured_at >= $1
-ORDER BY captured_at""", now() - timedelta(days=365), each=ids)
+    # the average needs only each meter's first and last reading of the year: two rows a meter
+    found = await rows("""SELECT CAST(meter AS TEXT), value_litres, captured_at, n FROM (
+  SELECT meter, value_litres, captured_at, ROW_NUMBER() OVER (PARTITION BY meter ORDER BY captured_at) AS n,
+         COUNT(*) OVER (PARTITION BY meter) AS total
+  FROM reading WHERE meter IN ({each}) AND status = 'accepted' AND captured_at >= $1) x
+WHERE n = 1 OR n = total ORDER BY meter, n""", now() - timedelta(days=365), each=ids)
     per: dict[str, list[rules.Previous]] = {}
-    for meter, value, captured_at in found:
-        per.setdefault(str(meter), []).append(rules.Previous(int(value), captured_at))
+    for meter, value, captured_at, _ in found:
+        per.setdefault(str(meter), []).append(rules.Previous(int(value), _instant(captured_at)))
     return {m: rules.average_daily(per.get(m, [])) for m in meter_ids}
 
 
@@ -128,7 +131,7 @@ async def _latest_not_rejected(meter_ids: Sequence[str]) -> dict[str, datetime]:
     if not meter_ids:
         return {}
     ids = list(meter_ids)
-    found = await rows("""SELECT meter, MAX(captured_at) FROM reading
+    found = await rows("""SELECT CAST(meter AS TEXT), MAX(captured_at) FROM reading
 WHERE meter IN ({each}) AND status <> 'rejected' GROUP BY meter""", each=ids)
     return {str(meter): _instant(latest) for meter, latest in found}
 
