@@ -23,7 +23,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from piccolo.columns import Column
 
 from backend.core import bulk, egress, metrics, outbox, sms
 from backend.core.clock import now
@@ -297,22 +296,20 @@ class OutageAlerts:
         for r in results:
             if r.status in ("sent", "gone"):
                 by_status.setdefault((r.status, r.http_status), []).append(r)
-        async with transaction():
+        async with transaction() as tx:
             for (status, code), group in by_status.items():
+                if status == "sent":  # the usual case, a batch at a time: one statement run per row (executemany)
+                    await bulk.update(tx, PushDelivery, ("status", "http_status", "last_error", "sent_at"),
+                                      [("sent", code, "", t, r.delivery_id) for r in group])
+                    await bulk.update(tx, PushSubscription, ("last_sent_at",), [(t, r.subscription_id) for r in group])
+                    continue
                 for chunk in _chunks(group, 500):
-                    values: dict[Column | str, Any] = {
-                        PushDelivery.status: status, PushDelivery.http_status: code, PushDelivery.last_error: ""}
-                    if status == "sent":
-                        values[PushDelivery.sent_at] = t
-                    else:
-                        values[PushDelivery.last_error] = chunk[0].error
-                    await PushDelivery.update(values).where(PushDelivery.id.is_in([r.delivery_id for r in chunk]))
-                    subs = [r.subscription_id for r in chunk]
-                    if status == "sent":
-                        await PushSubscription.update({PushSubscription.last_sent_at: t}).where(
-                            PushSubscription.id.is_in(subs))
-                    else:  # the push service says the subscription is gone: so is our copy
-                        await PushSubscription.delete().where(PushSubscription.id.is_in(subs))
+                    await PushDelivery.update({
+                        PushDelivery.status: status, PushDelivery.http_status: code,
+                        PushDelivery.last_error: chunk[0].error,
+                    }).where(PushDelivery.id.is_in([r.delivery_id for r in chunk]))
+                    # the push service says the subscription is gone: so is our copy
+                    await PushSubscription.delete().where(PushSubscription.id.is_in([r.subscription_id for r in chunk]))
             released = [r.delivery_id for r in results if r.status == "release"]
             for chunk in _chunks(released, 500):  # claimed but not sent: due again, the attempt not counted
                 await PushDelivery.update({

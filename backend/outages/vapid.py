@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,7 +80,14 @@ def subject(settings: Settings) -> str:
 
 
 def origin(endpoint: str) -> str:
-    """The `aud` claim: scheme://host[:port] of the endpoint. webpush 1.0.6 drops the port."""
+    """The `aud` claim: scheme://host[:port] of the endpoint. webpush 1.0.6 drops the port.
+    Computed once per distinct scheme://authority (a fan-out has a handful: the push services)."""
+    cut = endpoint.find("/", endpoint.find("//") + 2) if "//" in endpoint else -1
+    return _origin(endpoint if cut < 0 else endpoint[:cut])
+
+
+@lru_cache(maxsize=1024)
+def _origin(endpoint: str) -> str:
     try:
         parts = urlsplit(endpoint)
         number = parts.port

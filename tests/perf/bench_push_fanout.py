@@ -213,7 +213,7 @@ async def run(args: argparse.Namespace, devices: list[dict], origin: str) -> dic
         elif os.environ.get("EBOK_PROFILE"):
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU, not the waits
             profiler.enable()
         load_before = os.getloadavg()
         cpu_start, workers_cpu = time.process_time(), sum(cpu_seconds(w.pid) for w in workers)
