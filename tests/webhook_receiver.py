@@ -12,6 +12,7 @@ import hmac
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,11 +41,13 @@ class Received:
 
 class Receiver:
     """`secret` is set after the endpoint is registered (e-BOK makes it); `answers` is a queue
-    of statuses to answer with (then 200)."""
+    of statuses to answer with (then 200); `refuse(body)`, when set, answers 500 to the events it
+    picks (requests of one batch arrive in any order)."""
 
     def __init__(self) -> None:
         self.secret = ""
         self.answers: deque[int] = deque()
+        self.refuse: Callable[[dict[str, Any]], bool] | None = None
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
@@ -56,11 +59,14 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                data = json.loads(body)
                 with receiver.lock:
                     status = receiver.answers.popleft() if receiver.answers else 200
+                    if receiver.refuse is not None and receiver.refuse(data):
+                        status = 500
                     receiver.received.append(Received(
                         id=headers.get("webhook-id", ""), timestamp=int(headers.get("webhook-timestamp") or 0),
-                        signature_valid=signature_valid(receiver.secret, headers, body), body=json.loads(body)))
+                        signature_valid=signature_valid(receiver.secret, headers, body), body=data))
                     receiver.arrived.notify_all()
                 answer = b'{"ok": true}' if status < 300 else b"receiver says no"
                 self.send_response(status)

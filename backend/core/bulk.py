@@ -15,22 +15,27 @@ from backend.core.db import is_postgres
 
 
 async def insert(tx: Any, table: type[Table], columns: Sequence[str], rows: list[tuple[Any, ...]], *,
-                 skip_duplicates: bool = False) -> None:
+                 skip_duplicates: bool = False, copy: bool = True) -> None:
     """`skip_duplicates`: a row that would violate a unique constraint is left out (ON CONFLICT DO
-    NOTHING; on PostgreSQL then executemany, which COPY cannot do)."""
+    NOTHING; on PostgreSQL then executemany, which COPY cannot do). `copy=False`: a plain INSERT on
+    PostgreSQL too (a few rows: COPY first asks for the table's column types, one more round trip).
+    A JSON column takes its text."""
     if not rows:
         return
     names = [table._meta.get_column_by_name(c)._meta.db_column_name for c in columns]
     quoted = ", ".join(f'"{n}"' for n in names)
     conflict = " ON CONFLICT DO NOTHING" if skip_duplicates else ""
     if is_postgres():
-        if not skip_duplicates:
+        if copy and not skip_duplicates:
             await tx.connection.copy_records_to_table(table._meta.tablename, records=rows, columns=names)
             return
         marks = ", ".join(f"${i}" for i in range(1, len(names) + 1))
     else:
         marks = ", ".join("?" for _ in names)
     sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({marks}){conflict}'  # noqa: S608 - names from the tables
+    if is_postgres() and len(rows) == 1:
+        await tx.connection.execute(sql, *rows[0])
+        return
     await tx.connection.executemany(sql, rows)
 
 

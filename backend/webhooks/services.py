@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import logging
 import secrets
+import ssl
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,9 +23,9 @@ import httpx
 import msgspec
 from standardwebhooks.webhooks import Webhook
 
-from backend.core import egress, outbox
+from backend.core import bulk, egress, outbox
 from backend.core.clock import iso, now
-from backend.core.db import json_column, json_list, transaction
+from backend.core.db import is_postgres, json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
 from backend.settings import Settings
 from backend.webhooks.schemas import DeliveryOut, EndpointCreated, EndpointOut
@@ -132,27 +134,76 @@ def _json(value: Any) -> Any:
     return msgspec.to_builtins(value, builtin_types=(), enc_hook=str)
 
 
+class _Emitting:
+    """What one transaction learnt on its first emit: the active endpoints and the wake-up jobs it
+    queued, so that its further events cost their own rows only."""
+
+    __slots__ = ("endpoints", "tx", "woken")
+
+    def __init__(self, tx: Any, endpoints: list[tuple[Any, list[str]]]) -> None:
+        self.tx = tx
+        self.endpoints = endpoints
+        self.woken: set[Any] = set()
+
+
+_emitting: contextvars.ContextVar[_Emitting | None] = contextvars.ContextVar("ebok_webhooks_emitting", default=None)
+
+
+async def _state(tx: Any) -> _Emitting:
+    state = _emitting.get()
+    if state is not None and state.tx is tx:
+        return state
+    rows = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+        WebhookEndpoint.active.eq(True))
+    state = _Emitting(tx, [(r["id"], json_list(r["events"])) for r in rows])
+    _emitting.set(state)
+    return state
+
+
+_EVENT_COLUMNS = ("id", "type", "payload", "created_at")
+_DELIVERY_COLUMNS = ("id", "event", "endpoint", "status", "attempts", "response_body", "created_at",
+                     "next_attempt_at", "retry_from")
+
+
 async def emit(event_type: str, data: dict[str, Any]) -> str | None:
     """Record that `event_type` happened, for every endpoint that wants it, in the caller's
     transaction: the event exists if and only if the change was committed. Returns its id (None
     when no endpoint wants it, and nothing is stored)."""
+    ids = await emit_many(event_type, [data])
+    return ids[0] if ids else None
+
+
+async def emit_many(event_type: str, items: list[dict[str, Any]]) -> list[str]:
+    """`emit` for many events of one type at once (a registry import's contact changes): one
+    insert of the events and one of their deliveries, whatever their number. The endpoints are
+    read and their wake-up jobs queued once per transaction, so a transaction that emits an event
+    per row pays two inserts per event."""
     assert event_type in EVENTS, event_type
-    endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-        WebhookEndpoint.active.eq(True))
-    targets = [e["id"] for e in endpoints if event_type in json_list(e["events"])]
-    if not targets:
-        return None
-    event_id = f"msg_{uuid.uuid4().hex}"
-    t = now()
-    body = {"type": event_type, "timestamp": iso(t), "data": _json(data)}
-    async with transaction():
-        await WebhookEvent.insert(WebhookEvent(id=event_id, type=event_type, payload=body, created_at=t))
+    if not items:
+        return []
+    async with transaction() as tx:
+        state = await _state(tx)
+        targets = [e for e, events in state.endpoints if event_type in events]
+        if not targets:
+            return []
+        t = now()
+        stamp = iso(t)
+        events: list[tuple[Any, ...]] = []
+        wanted: list[tuple[Any, ...]] = []
+        ids: list[str] = []
+        for data in items:
+            event_id = f"msg_{uuid.uuid4().hex}"
+            ids.append(event_id)
+            body = msgspec.json.encode({"type": event_type, "timestamp": stamp, "data": _json(data)}).decode()
+            events.append((event_id, event_type, body, t))
+            wanted += [(uuid.uuid4(), event_id, endpoint, "pending", 0, "", t, t, t) for endpoint in targets]
+        await bulk.insert(tx, WebhookEvent, _EVENT_COLUMNS, events, copy=len(events) > 50)
+        await bulk.insert(tx, WebhookDelivery, _DELIVERY_COLUMNS, wanted, copy=len(wanted) > 50)
         for endpoint in targets:
-            delivery_id = uuid.uuid4()
-            await WebhookDelivery.insert(WebhookDelivery(id=delivery_id, event=event_id, endpoint=endpoint,
-                                                         status="pending", created_at=t, next_attempt_at=t))
-            await outbox.enqueue(KIND, {"delivery": str(delivery_id), "since": iso(t)})
-    return event_id
+            if endpoint not in state.woken:
+                state.woken.add(endpoint)
+                await outbox.enqueue(KIND, {"endpoint": str(endpoint)})
+    return ids
 
 
 # --- the delivery log ---------------------------------------------------------------------------------
@@ -202,15 +253,16 @@ async def resend(delivery_id: str) -> DeliveryOut:
         key = uuid.UUID(delivery_id)
     except ValueError:
         raise not_found("delivery") from None
-    row = await WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.endpoint.active).where(
+    row = await WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.endpoint,
+                                       WebhookDelivery.endpoint.active).where(
         WebhookDelivery.id == key).first()
     if row is None or not row["endpoint.active"]:
         raise not_found("delivery")
     t = now()
     async with transaction():
-        await WebhookDelivery.update({WebhookDelivery.status: "pending", WebhookDelivery.next_attempt_at: t}).where(
-            WebhookDelivery.id == key)
-        await outbox.enqueue(KIND, {"delivery": str(key), "since": iso(t)})
+        await WebhookDelivery.update({WebhookDelivery.status: "pending", WebhookDelivery.next_attempt_at: t,
+                                      WebhookDelivery.retry_from: t}).where(WebhookDelivery.id == key)
+        await outbox.enqueue(KIND, {"endpoint": str(row["endpoint"])})
     (row,) = await WebhookDelivery.raw(_LOG_SQL % "AND d.id = {}", key, 1)
     return _delivery_out(row)
 
@@ -218,68 +270,161 @@ async def resend(delivery_id: str) -> DeliveryOut:
 # --- sending ------------------------------------------------------------------------------------------
 
 
-_JOB_SQL = """
-SELECT d.status, d.attempts, e.id AS event_id, e.payload, w.url, w.secret, w.active
-FROM webhook_delivery d JOIN webhook_event e ON e.id = d.event JOIN webhook_endpoint w ON w.id = d.endpoint
-WHERE d.id = {}
+# A delivery being sent is claimed by moving its next attempt this far ahead: a process that dies
+# mid-batch leaves it due again before its outbox job's lease (outbox.LEASE) ends and the job reruns.
+CLAIM_LEASE = timedelta(minutes=3)
+assert CLAIM_LEASE < outbox.LEASE
+
+_CLAIM = """
+UPDATE webhook_delivery SET next_attempt_at = {}
+WHERE id IN (
+    SELECT id FROM webhook_delivery
+    WHERE endpoint = {} AND status = 'pending' AND next_attempt_at <= {}
+    ORDER BY next_attempt_at LIMIT {} %s
+)
+RETURNING id, event, attempts, retry_from, created_at
 """
+_BOOK_COLUMNS = ("status", "attempts", "last_attempt_at", "response_status", "response_body", "next_attempt_at",
+                 "delivered_at")
+
+
+def _at(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 class Sender:
-    """The outbox handler of `webhook` jobs: one delivery attempt per run."""
+    """The outbox handler of `webhook` jobs. A job wakes one endpoint: it claims that endpoint's
+    due deliveries a batch at a time (several processes may run jobs of one endpoint: a claimed
+    delivery is not due for the others), sends each batch over one pooled keep-alive client with
+    at most EBOK_WEBHOOK_IN_FLIGHT requests at once, books the batch's outcomes in one statement,
+    and stays queued (RetryLater) until the endpoint's failed deliveries are delivered or given
+    up. A job that finds nothing due ends: another one has them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self.batch = max(16, settings.webhook_in_flight * 2)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ssl: ssl.SSLContext | None = None
+        self._pools: dict[uuid.UUID, list[httpx.AsyncClient]] = {}
+        # one job per endpoint at a time in this process: the jobs queued by many transactions run
+        # one after the other (the first sends what all of them queued, the rest find nothing due),
+        # so the requests in flight stay within the pool (httpcore's pool slows down with a queue)
+        self._busy: dict[Any, asyncio.Lock] = {}
 
-    def _client(self) -> httpx.AsyncClient:
+    def _clients_of(self, endpoint: uuid.UUID) -> list[httpx.AsyncClient]:
+        """EBOK_WEBHOOK_IN_FLIGHT clients of one connection each, kept alive (HTTP/1.1) between
+        batches: httpcore's pool walks all its connections and queued requests for every request,
+        so one pool of 64 costs more per request than 64 pools of one."""
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None or client.is_closed:
-            limits = httpx.Limits(max_connections=self.settings.webhook_in_flight,
-                                  max_keepalive_connections=self.settings.webhook_in_flight)
-            client = httpx.AsyncClient(
-                transport=egress.PublicOnlyTransport(allowed_hosts=self.settings.webhook_test_hosts, limits=limits),
+        if self._loop is not loop:  # one loop at a time (tests run a loop per test)
+            self._loop, self._pools = loop, {}
+        clients = self._pools.get(endpoint)
+        if clients is None or any(c.is_closed for c in clients):
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30)
+            if self._ssl is None:  # one for all: loading the CA certificates takes ~0.1 s each time
+                self._ssl = httpx.create_ssl_context()
+            clients = [httpx.AsyncClient(
+                transport=egress.PublicOnlyTransport(allowed_hosts=self.settings.webhook_test_hosts, limits=limits,
+                                                     ssl_context=self._ssl),
                 timeout=TIMEOUT, follow_redirects=False,
                 headers={"User-Agent": "e-BOK webhooks", "Content-Type": "application/json"})
-            self._clients = {loop: client}  # one loop at a time (tests run a loop per test)
-        return client
+                for _ in range(self.settings.webhook_in_flight)]
+            self._pools[endpoint] = clients
+        return clients
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        key = uuid.UUID(payload["delivery"])
-        rows = await WebhookDelivery.raw(_JOB_SQL, key)
-        if not rows or rows[0]["status"] != "pending":
-            return  # delivered already (a resend raced a retry), or gone
-        r = rows[0]
-        if not r["active"]:
+        endpoint_id = payload.get("endpoint")
+        if endpoint_id is None:  # a job queued before jobs were per endpoint: one delivery's
+            row = await WebhookDelivery.select(WebhookDelivery.endpoint).where(
+                WebhookDelivery.id == uuid.UUID(payload["delivery"])).first()
+            if row is None:
+                return
+            endpoint_id = row["endpoint"]
+        key = uuid.UUID(str(endpoint_id))
+        endpoint = await WebhookEndpoint.select(WebhookEndpoint.url, WebhookEndpoint.secret,
+                                                WebhookEndpoint.active).where(WebhookEndpoint.id == key).first()
+        if endpoint is None:
+            return
+        if not endpoint["active"]:  # its pending deliveries end as failed
             await WebhookDelivery.update({WebhookDelivery.status: "failed", WebhookDelivery.next_attempt_at: None}).where(
-                WebhookDelivery.id == key)
+                (WebhookDelivery.endpoint == key) & (WebhookDelivery.status == "pending"))
             return
-        body = msgspec.json.encode(json_column(r["payload"])).decode()
-        t = now()
-        headers = {"webhook-id": r["event_id"], "webhook-timestamp": str(int(t.timestamp())),
-                   "webhook-signature": Webhook(r["secret"]).sign(r["event_id"], t, body)}
-        status: int | None = None
+        lock = self._busy.setdefault(key, asyncio.Lock())
         try:
-            answer = await self._client().post(r["url"], content=body.encode(), headers=headers)
-            status, text = answer.status_code, answer.text[:ANSWER_KEPT]
-        except (httpx.HTTPError, egress.ForbiddenAddress, OSError) as exc:
-            text = f"{type(exc).__name__}: {exc}"[:ANSWER_KEPT]
-        failures = int(r["attempts"]) + 1
-        values: dict[Any, Any] = {WebhookDelivery.attempts: failures, WebhookDelivery.last_attempt_at: t,
-                                  WebhookDelivery.response_status: status, WebhookDelivery.response_body: text}
-        if status is not None and 200 <= status < 300:
-            values.update({WebhookDelivery.status: "delivered", WebhookDelivery.delivered_at: t,
-                           WebhookDelivery.next_attempt_at: None})
-            await WebhookDelivery.update(values).where(WebhookDelivery.id == key)
+            async with lock:
+                await self._run(key, endpoint["url"], Webhook(endpoint["secret"]))
+        finally:
+            if not lock.locked() and self._busy.get(key) is lock:
+                del self._busy[key]
+
+    async def _run(self, key: uuid.UUID, url: str, signer: Webhook) -> None:
+        sent = 0
+        while True:
+            if outbox.stopping():
+                raise outbox.RetryLater(0, "worker stopping")
+            claimed = await self._claim(key)
+            if not claimed:
+                break
+            sent += len(claimed)
+            try:
+                await self._send(key, url, signer, claimed)
+            except asyncio.CancelledError:  # shutdown: what was claimed is due again at once
+                await WebhookDelivery.update({WebhookDelivery.next_attempt_at: now()}).where(
+                    WebhookDelivery.id.is_in([c["id"] for c in claimed]) & (WebhookDelivery.status == "pending"))
+                raise
+        if not sent:
             return
-        since = datetime.fromisoformat(payload.get("since") or iso(t))
-        delay = retry_delay(failures)
-        if t + timedelta(seconds=delay) > since + RETRY_FOR:
-            values.update({WebhookDelivery.status: "failed", WebhookDelivery.next_attempt_at: None})
-            await WebhookDelivery.update(values).where(WebhookDelivery.id == key)
-            log.warning("webhook delivery %s given up after %s attempts", key, failures)
-            return
-        values[WebhookDelivery.next_attempt_at] = t + timedelta(seconds=delay)
-        await WebhookDelivery.update(values).where(WebhookDelivery.id == key)
-        raise outbox.RetryLater(delay, f"endpoint answered {status}" if status else text)
+        rows = await WebhookDelivery.raw(
+            "SELECT MIN(next_attempt_at) AS due FROM webhook_delivery WHERE endpoint = {} AND status = 'pending'", key)
+        due = rows[0]["due"] if rows else None
+        if due is not None:
+            wait = max(0.0, (_at(due) - now()).total_seconds())
+            raise outbox.RetryLater(wait, "the endpoint has deliveries to retry")
+
+    async def _claim(self, endpoint: uuid.UUID) -> list[dict[str, Any]]:
+        t = now()
+        sql = _CLAIM % ("FOR UPDATE SKIP LOCKED" if is_postgres() else "")
+        async with transaction():
+            claimed: list[dict[str, Any]] = await WebhookDelivery.raw(sql, t + CLAIM_LEASE, endpoint, t, self.batch)
+        if not claimed:
+            return []
+        bodies = await rows("SELECT id, payload FROM webhook_event WHERE id IN ({each})",
+                            each=list({c["event"] for c in claimed}))
+        payloads = {r[0]: r[1] for r in bodies}
+        for c in claimed:
+            body = payloads.get(c["event"])
+            c["body"] = body if isinstance(body, str) else msgspec.json.encode(body).decode()
+        return claimed
+
+    async def _send(self, endpoint: uuid.UUID, url: str, signer: Webhook, claimed: list[dict[str, Any]]) -> None:
+        todo = iter(enumerate(claimed))
+        outcomes: list[tuple[datetime, int | None, str]] = [(now(), None, "")] * len(claimed)
+
+        async def sending(client: httpx.AsyncClient) -> None:
+            for i, c in todo:  # each client takes the next delivery when it is free
+                t = now()
+                headers = {"webhook-id": c["event"], "webhook-timestamp": str(int(t.timestamp())),
+                           "webhook-signature": signer.sign(c["event"], t, c["body"])}
+                try:
+                    answer = await client.post(url, content=c["body"].encode(), headers=headers)
+                    outcomes[i] = (t, answer.status_code, answer.text[:ANSWER_KEPT])
+                except (httpx.HTTPError, egress.ForbiddenAddress, OSError) as exc:
+                    outcomes[i] = (t, None, f"{type(exc).__name__}: {exc}"[:ANSWER_KEPT])
+
+        clients = self._clients_of(endpoint)[:len(claimed)]
+        await asyncio.gather(*(sending(c) for c in clients))
+        booked: list[tuple[Any, ...]] = []
+        for c, (t, status, text) in zip(claimed, outcomes, strict=True):
+            attempts = int(c["attempts"]) + 1
+            if status is not None and 200 <= status < 300:
+                booked.append(("delivered", attempts, t, status, text, None, t, c["id"]))
+                continue
+            since = _at(c["retry_from"] or c["created_at"])
+            retry_at = t + timedelta(seconds=retry_delay(attempts))
+            if retry_at > since + RETRY_FOR:
+                log.warning("webhook delivery %s given up after %s attempts", c["id"], attempts)
+                booked.append(("failed", attempts, t, status, text, None, None, c["id"]))
+            else:
+                booked.append(("pending", attempts, t, status, text, retry_at, None, c["id"]))
+        async with transaction() as tx:
+            await bulk.update(tx, WebhookDelivery, _BOOK_COLUMNS, booked)

@@ -40,3 +40,5 @@ class WebhookDelivery(Table):
     response_body = Text(default="")  # the start of its last answer, or the connection error
     delivered_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # the start of its three days of retries: created_at, or when the office last pressed "send again"
+    retry_from = Timestamptz(null=True, default=None)

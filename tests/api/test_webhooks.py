@@ -12,8 +12,10 @@ import pytest
 
 from backend.billing import payments
 from backend.core import outbox
+from backend.core.db import transaction
 from backend.core.tables import OutboxJob
 from backend.webhooks import services as webhooks
+from backend.webhooks.tables import WebhookDelivery
 from tests.api.test_readings import post_reading
 from tests.support import log_in, make_customer, make_user
 from tests.webhook_receiver import Receiver, signature_valid
@@ -34,6 +36,14 @@ def receiver():
 @pytest.fixture
 def sender(settings):
     return outbox.Worker({webhooks.KIND: webhooks.Sender(settings)}, concurrency=8)
+
+
+async def time_passes() -> None:
+    """What waiting until the next attempt would do: the endpoint's job and its deliveries are due now."""
+    t = outbox.now()
+    await OutboxJob.update({OutboxJob.run_after: t}).where(OutboxJob.kind == webhooks.KIND)
+    await WebhookDelivery.update({WebhookDelivery.next_attempt_at: t}).where(
+        WebhookDelivery.status == "pending")
 
 
 async def drain(worker) -> None:
@@ -189,8 +199,8 @@ async def test_a_failing_endpoint_is_retried_with_the_same_id_and_its_last_answe
     assert timedelta(seconds=4) < due - datetime.fromisoformat(d["last_attempt_at"]) <= timedelta(seconds=5)
     await drain(sender)
     assert receiver.count() == 1  # not before its time
-    for answer in (503, 200):  # the time comes (the job's run_after is moved, as time passing would)
-        await OutboxJob.update({OutboxJob.run_after: outbox.now()}).where(OutboxJob.kind == webhooks.KIND)
+    for answer in (503, 200):  # the time comes (the job and the delivery are due now, as time passing would do)
+        await time_passes()
         await drain(sender)
         [d] = (await client.get("/api/staff/webhooks/deliveries")).json()
         assert d["response_status"] == answer
@@ -205,6 +215,36 @@ async def test_a_failing_endpoint_is_retried_with_the_same_id_and_its_last_answe
     assert receiver.count() == 4 and receiver.received[-1].id == receiver.received[0].id
     [d] = (await client.get("/api/staff/webhooks/deliveries")).json()
     assert d["status"] == "delivered" and d["attempts"] == 4
+
+
+async def test_a_batch_with_a_failing_middle_delivery_retries_only_that_one(client, settings, receiver, sender):
+    """Five payments in one transaction: one wake-up job for the endpoint, one batch; the endpoint
+    refuses the third, which alone is sent again when its time comes, with its own id."""
+    await staff(client, settings)
+    await register(client, receiver, ["payment.received"])
+    receiver.refuse = lambda body: body["data"]["external_id"] == "B-3"
+    async with transaction():
+        for n in range(1, 6):
+            await payments.record_payment(customer_id=None, amount_grosze=100 * n, booked_on=date(2026, 11, 30),
+                                          source="bank", external_id=f"B-{n}")
+    assert await OutboxJob.count().where(OutboxJob.kind == webhooks.KIND) == 1
+    await drain(sender)
+    assert sorted(m.body["data"]["external_id"] for m in receiver.received) == [f"B-{n}" for n in range(1, 6)]
+    log = {d["event_id"]: d for d in (await client.get("/api/staff/webhooks/deliveries")).json()}
+    first = {m.body["data"]["external_id"]: m.id for m in receiver.received}
+    assert log[first["B-3"]]["status"] == "pending" and log[first["B-3"]]["response_status"] == 500
+    assert [log[first[f"B-{n}"]]["status"] for n in (1, 2, 4, 5)] == ["delivered"] * 4
+
+    receiver.refuse = None
+    await time_passes()
+    await drain(sender)
+    assert [m.body["data"]["external_id"] for m in receiver.received[5:]] == ["B-3"]
+    assert receiver.received[5].id == first["B-3"] and receiver.received[5].signature_valid
+    log = {d["event_id"]: d for d in (await client.get("/api/staff/webhooks/deliveries")).json()}
+    assert {d["status"] for d in log.values()} == {"delivered"}
+    assert {eid: d["attempts"] for eid, d in log.items()} == {
+        first[f"B-{n}"]: 2 if n == 3 else 1 for n in range(1, 6)}
+    assert await OutboxJob.count().where((OutboxJob.kind == webhooks.KIND) & (OutboxJob.status == "pending")) == 0
 
 
 async def test_retries_follow_the_schedule_and_end_after_three_days(client, settings, receiver, sender):
@@ -223,14 +263,12 @@ async def test_retries_follow_the_schedule_and_end_after_three_days(client, sett
             break
         attempts += 1
         assert attempts < 20
-        # as if the time until the next attempt passed: the job is due now, and started that much earlier
-        job = await OutboxJob.select().where(OutboxJob.kind == webhooks.KIND).first()
+        # as if the time until the next attempt passed: both are due now, and the retries began that much earlier
         wait = datetime.fromisoformat(d["next_attempt_at"]) - datetime.fromisoformat(d["last_attempt_at"])
-        since = datetime.fromisoformat(job["payload"]["since"] if isinstance(job["payload"], dict)
-                                       else msgspec.json.decode(job["payload"])["since"]) - wait
-        await OutboxJob.update({OutboxJob.run_after: outbox.now(),
-                                OutboxJob.payload: {"delivery": d["id"], "since": since.isoformat()}}).where(
-            OutboxJob.id == job["id"])
+        [row] = await WebhookDelivery.select(WebhookDelivery.retry_from).where(WebhookDelivery.id == d["id"])
+        await WebhookDelivery.update({WebhookDelivery.retry_from: row["retry_from"] - wait}).where(
+            WebhookDelivery.id == d["id"])
+        await time_passes()
     assert d["status"] == "failed" and d["response_status"] == 500
     total = sum(webhooks.retry_delay(n) for n in range(1, d["attempts"]))
     assert total <= timedelta(days=3).total_seconds() < total + webhooks.retry_delay(d["attempts"])
