@@ -99,6 +99,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # only, hosts (a local receiver) a webhook URL may name over plain http, resolving to a private address
     webhook_in_flight: int = 64
     webhook_test_hosts: tuple[str, ...] = ()
+    # an event (its body holds contact data) and its deliveries are deleted this many days after the
+    # last of them reached its final state (delivered or given up)
+    webhook_retention_days: int = 30
     photo_link_days: int = 7  # how long a signed photo link in an export or the feed opens the photo
     # SMS through SMSAPI.pl (backend/core/sms.py); without a token messages are only logged (demo)
     smsapi_token: str = ""
@@ -187,6 +190,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             push_test_hosts=_list(_env("EBOK_PUSH_TEST_HOSTS", "")),
             webhook_in_flight=max(1, int(_env("EBOK_WEBHOOK_IN_FLIGHT", str(d.webhook_in_flight)))),
             webhook_test_hosts=_list(_env("EBOK_WEBHOOK_TEST_HOSTS", "")),
+            webhook_retention_days=max(1, int(_env("EBOK_WEBHOOK_RETENTION_DAYS", str(d.webhook_retention_days)))),
             photo_link_days=max(1, int(_env("EBOK_PHOTO_LINK_DAYS", str(d.photo_link_days)))),
             smsapi_token=_env("EBOK_SMSAPI_TOKEN", ""),
             smsapi_url=_env("EBOK_SMSAPI_URL", d.smsapi_url).rstrip("/"),

@@ -267,6 +267,34 @@ async def resend(delivery_id: str) -> DeliveryOut:
     return _delivery_out(row)
 
 
+# --- retention ----------------------------------------------------------------------------------------
+
+
+_EXPIRED = """
+SELECT e.id FROM webhook_event e
+WHERE e.created_at < {} AND NOT EXISTS (
+    SELECT 1 FROM webhook_delivery d WHERE d.event = e.id
+    AND (d.status = 'pending' OR COALESCE(d.delivered_at, d.last_attempt_at, d.created_at) >= {}))
+LIMIT 1000
+"""
+
+
+async def purge(retention_days: int, at: datetime | None = None) -> int:
+    """Delete the events (their bodies hold contact data) whose every delivery reached its final
+    state (delivered, or failed: given up or its endpoint removed) more than `retention_days` ago,
+    with their deliveries; returns how many events went. A pending delivery keeps its event."""
+    cutoff = (at or now()) - timedelta(days=retention_days)
+    gone = 0
+    while True:
+        async with transaction():
+            ids = [r["id"] for r in await WebhookEvent.raw(_EXPIRED, cutoff, cutoff)]
+            if not ids:
+                return gone
+            await WebhookDelivery.delete().where(WebhookDelivery.event.is_in(ids))
+            await WebhookEvent.delete().where(WebhookEvent.id.is_in(ids))
+        gone += len(ids)
+
+
 # --- sending ------------------------------------------------------------------------------------------
 
 

@@ -326,3 +326,35 @@ async def test_a_payment_from_the_billing_systems_api_fires_payment_received(cli
     assert m.signature_valid and m.body["data"]["external_id"] == "BANK-1"
     assert m.body["data"]["customer_number"] == "910001" and m.body["data"]["customer_id"] == customer["id"]
     assert m.body["data"]["source"] == "external" and m.body["data"]["amount_grosze"] == 4_200
+
+
+async def test_events_go_30_days_after_their_deliveries_ended(client, settings, receiver, sender):
+    """webhook_event bodies hold contact data: the daily purge deletes an event and its deliveries
+    EBOK_WEBHOOK_RETENTION_DAYS after the last delivery ended; a pending one keeps its event."""
+    from backend.webhooks.domain import DOMAIN, PURGE, handlers
+    from backend.webhooks.tables import WebhookEvent
+
+    assert PURGE in DOMAIN.daily_jobs and settings.webhook_retention_days == 30
+    await staff(client, settings)
+    await register(client, receiver, ["payment.received"])
+    for name in ("OLD-DELIVERED", "OLD-FAILED", "OLD-PENDING", "RECENT"):
+        await payments.record_payment(customer_id=None, amount_grosze=1, booked_on=date(2026, 11, 30),
+                                      source="bank", external_id=name)
+    await drain(sender)
+    log = {m.body["data"]["external_id"]: m.id for m in receiver.received}
+    long_ago, lately = outbox.now() - timedelta(days=31), outbox.now() - timedelta(days=29)
+    for name, values in {
+        "OLD-DELIVERED": {WebhookDelivery.delivered_at: long_ago, WebhookDelivery.last_attempt_at: long_ago},
+        "OLD-FAILED": {WebhookDelivery.status: "failed", WebhookDelivery.delivered_at: None,
+                       WebhookDelivery.last_attempt_at: long_ago},
+        "OLD-PENDING": {WebhookDelivery.status: "pending", WebhookDelivery.delivered_at: None,
+                        WebhookDelivery.last_attempt_at: long_ago},
+        "RECENT": {WebhookDelivery.delivered_at: lately, WebhookDelivery.last_attempt_at: lately},
+    }.items():
+        await WebhookDelivery.update({**values, WebhookDelivery.created_at: long_ago}).where(
+            WebhookDelivery.event == log[name])
+        await WebhookEvent.update({WebhookEvent.created_at: long_ago}).where(WebhookEvent.id == log[name])
+    await handlers(settings)[PURGE]({"day": "2026-12-02"})
+    left = {r["id"] for r in await WebhookEvent.select(WebhookEvent.id)}
+    assert left == {log["OLD-PENDING"], log["RECENT"]}
+    assert {r["event"] for r in await WebhookDelivery.select(WebhookDelivery.event)} == left
