@@ -152,8 +152,8 @@ self.addEventListener('push', (event) => {
   if (!data || !['outage', 'reminder', 'notice'].includes(data.type)) return;
   // a reading reminder {type: "reminder", title, body, tag, url, lang} opens its meter's capture screen
   const outage = data.type === 'outage';
-  event.waitUntil(self.registration.showNotification(data.title, {
-    body: data.body,
+  event.waitUntil(shownText(data).then(({ title, body }) => self.registration.showNotification(title, {
+    body,
     tag: data.tag,
     renotify: outage,
     requireInteraction: outage && data.kind !== 'planned' && data.reason !== 'closed',
@@ -162,8 +162,18 @@ self.addEventListener('push', (event) => {
     lang: data.lang || 'pl',
     timestamp: Date.now(),
     data: { url: data.url, id: data.id, seq: data.seq },
-  }));
+  })));
 });
+
+// A notice about the resident's own data {type: "notice", owner, locked: {title, body}} shows its
+// content only while its account is the one logged in here: on a shared or handed-on phone where
+// that account logged out, the lock screen says only that there is something to read after login.
+async function shownText(data) {
+  if (data.type !== 'notice' || !data.owner) return { title: data.title, body: data.body };
+  const owner = await readMeta('owner');
+  if (owner === data.owner) return { title: data.title, body: data.body };
+  return data.locked || { title: 'e-BOK', body: '' };
+}
 
 // Tapping the notification opens the outage page, also when no e-BOK window was open.
 self.addEventListener('notificationclick', (event) => {
@@ -186,6 +196,12 @@ self.addEventListener('notificationclick', (event) => {
 // IndexedDB meta store the page keeps it in (outbox.js). If the server cannot be told now, the
 // app does it at its next start (push.js compares the endpoint with the one it registered).
 function readCsrf() {
+  return readMeta('csrf');
+}
+
+// A value the page keeps in the IndexedDB meta store (outbox.js): 'csrf', 'owner' (the account
+// logged in on this device, absent after logout); '' when there is none.
+function readMeta(key) {
   return new Promise((resolve) => {
     const open = indexedDB.open('ebok');
     open.onupgradeneeded = () => open.transaction.abort();
@@ -197,7 +213,7 @@ function readCsrf() {
         resolve('');
         return;
       }
-      const get = db.transaction('meta', 'readonly').objectStore('meta').get('csrf');
+      const get = db.transaction('meta', 'readonly').objectStore('meta').get(key);
       get.onsuccess = () => { db.close(); resolve(get.result ? get.result.value : ''); };
       get.onerror = () => { db.close(); resolve(''); };
     };

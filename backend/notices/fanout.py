@@ -91,14 +91,16 @@ async def fan_out(events: list[dict[str, Any]], at: datetime) -> int:
         url = url_of(kind, data)
 
         def row(channel: str, recipient: str, address: str, lang: str, due: datetime,
-                e: dict[str, Any] = e, url: str = url) -> tuple[Any, ...]:
+                e: dict[str, Any] = e, url: str = url, **extra: str) -> tuple[Any, ...]:
             key = f"{e['kind']}:{e['ref']}:{channel}:{recipient}"[:200]
             return (uuid.uuid4(), key, e["kind"], uuid.UUID(e["customer"]), channel, recipient, address,
-                    lang if lang in notice_texts.WORDS else "pl", json.dumps({**e["data"], "ref": e["ref"]}), url,
-                    due)
+                    lang if lang in notice_texts.WORDS else "pl", json.dumps({**e["data"], "ref": e["ref"], **extra}),
+                    url, due)
 
         if c in chosen["push"] and not alerted:
-            rows += [row("push", d, "", u["language"], quiet_ok) for u in linked for d in devices_of.get(u["id"], [])]
+            # owner: the account the device subscribed with; the device shows the content only while it is logged in
+            rows += [row("push", d, "", u["language"], quiet_ok, owner=u["id"])
+                     for u in linked for d in devices_of.get(u["id"], [])]
         if c in chosen["email"] and c in contact and not (kind in ("invoice", "correction") and c in e_invoice) \
                 and not (alerted and c in alert_email):
             rows += [row("email", u["id"], u["email"], u["language"], at) for u in linked if u["email"]]
@@ -224,9 +226,12 @@ class NoticeSender:
         topics: dict[str, str] = {}
         for r in rows:
             title, body = notice_texts.notice(r["kind"], r["data"], r["language"])
+            locked_title, locked_body = notice_texts.locked(r["language"])
             payloads[r["recipient"]] = json.dumps({
                 "type": "notice", "kind": r["kind"], "title": title, "body": body,
                 "tag": tag_of(r["kind"], r["data"].get("ref", ""), r["data"]), "url": r["url"], "lang": r["language"],
+                # a shared or handed-on phone where this account logged out shows these instead (service-worker/sw.js)
+                "owner": r["data"].get("owner", ""), "locked": {"title": locked_title, "body": locked_body},
             }, ensure_ascii=False).encode()
             topics[r["recipient"]] = uuid.uuid5(uuid.NAMESPACE_URL, r["key"]).hex
         results = await outages.push_to(self.settings, payloads, topics, ttl=TTL)

@@ -31,6 +31,9 @@ WORDS: dict[str, dict[str, str]] = {
                 "Tę wiadomość wysłaliśmy, bo w e-BOK (Konto, Powiadomienia) włączone są powiadomienia e-mailem; "
                 "tam też można je wyłączyć.\n\n{utility}",
         "sms": "{utility}: {body} {link}",
+        # shown instead on a device where the account is not logged in (a shared or handed-on phone)
+        "locked.title": "e-BOK: nowe powiadomienie",
+        "locked.body": "Zaloguj się w e-BOK, aby je przeczytać.",
     },
     "en": {
         "reading_rejected.title": "Your reading was not accepted",
@@ -55,6 +58,8 @@ WORDS: dict[str, dict[str, str]] = {
                 "You receive this message because notices by e-mail are on in the e-BOK (Account, Notifications); "
                 "you can switch them off there.\n\n{utility}",
         "sms": "{utility}: {body} {link}",
+        "locked.title": "e-BOK: new notification",
+        "locked.body": "Log in to e-BOK to read it.",
     },
     "uk": {
         "reading_rejected.title": "Показання не прийнято",
@@ -79,6 +84,8 @@ WORDS: dict[str, dict[str, str]] = {
                 "Ви отримали цей лист, бо в e-BOK (Обліковий запис, Сповіщення) увімкнено сповіщення електронною "
                 "поштою; там їх можна вимкнути.\n\n{utility}",
         "sms": "{utility}: {body} {link}",
+        "locked.title": "e-BOK: нове сповіщення",
+        "locked.body": "Увійдіть до e-BOK, щоб його прочитати.",
     },
 }
 
@@ -118,6 +125,12 @@ def notice(kind: str, data: dict[str, Any], lang: str) -> tuple[str, str]:
         "title": data.get("title", ""), "end": _moment(data.get("expected_end")),
     }
     return words[f"{kind}.title"].format(**values), words[f"{kind}.body"].format(**values)
+
+
+def locked(lang: str) -> tuple[str, str]:
+    """A notice as a device shows it while its account is not logged in there: nothing of the content."""
+    w = _words(lang)
+    return w["locked.title"], w["locked.body"]
 
 
 def mail(kind: str, data: dict[str, Any], link: str, utility: str, lang: str) -> tuple[str, str]:

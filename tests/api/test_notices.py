@@ -159,6 +159,9 @@ async def test_a_rejected_reading_is_told_on_each_channel_once(client, settings,
     assert payload["kind"] == "reading_rejected" and payload["title"] == "Odczyt nie został przyjęty"
     assert "Na zdjęciu jest 50,2 m³." in payload["body"] and "40,000 m³" in payload["body"]
     assert payload["url"] == f"/odczyty/historia?licznik={r['meter_id']}"
+    # the device shows this only while the account is logged in there; else the locked text, no content
+    assert payload["owner"] == r["user_id"]
+    assert payload["locked"] == {"title": "e-BOK: nowe powiadomienie", "body": "Zaloguj się w e-BOK, aby je przeczytać."}
     [message] = mails(smtp_server, "odrzucony@example.com")
     assert message["Subject"].startswith("Odczyt nie został przyjęty")
     assert f"http://127.0.0.1:8000/odczyty/historia?licznik={r['meter_id']}" in body_of(message)
@@ -233,6 +236,7 @@ async def test_a_rejected_reading_in_the_accounts_language(client, settings, pus
     await deliver(settings, DAY)
     [payload] = pushes(push, "phone")
     assert payload["title"] == title and words in payload["body"] and payload["lang"] == lang
+    assert payload["locked"]["title"] == {"en": "e-BOK: new notification", "uk": "e-BOK: нове сповіщення"}[lang]
     [message] = mails(smtp_server, f"lang-{lang}@example.com")
     assert message["Subject"].startswith(title) and words in body_of(message)
 

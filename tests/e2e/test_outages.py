@@ -156,6 +156,41 @@ def test_service_worker_shows_the_alert_and_a_tap_opens_the_outage(context, page
     assert notifications_when(page, lambda ns: ns == []) == []  # the tapped notification is closed
 
 
+def test_a_notice_shows_its_content_only_while_its_account_is_logged_in(context, page, server):
+    """A notice about the resident's own data (a rejected reading with the office's note) on a phone
+    the resident then logs out of, or hands on: the lock screen shows only that there is something."""
+    context.grant_permissions(["notifications"])
+    log_in(page, "anna.nowak@example.com")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    anna = page.evaluate("fetch('/api/me').then(r => r.json()).then(me => me.id)")
+    cdp = context.new_cdp_session(page)
+    registration = _registration_id(page, cdp, server.url)
+    locked = {"title": "e-BOK: nowe powiadomienie", "body": "Zaloguj się w e-BOK, aby je przeczytać."}
+
+    def deliver(tag: str) -> list[dict]:
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration,
+                                                       "data": json.dumps({
+            "type": "notice", "kind": "reading_rejected", "title": "Odczyt nie został przyjęty",
+            "body": "Odczyt 40,000 m³ nie został przyjęty. Uwagi biura: Na zdjęciu jest 50,2 m³.",
+            "tag": tag, "url": "/odczyty", "lang": "pl", "owner": anna, "locked": locked})})
+        return [n for n in notifications_when(page, lambda ns: any(n["tag"] == tag for n in ns), timeout=20)
+                if n["tag"] == tag]
+
+    [shown] = deliver("notice-1")  # logged in here: the content
+    assert shown["title"] == "Odczyt nie został przyjęty" and "50,2 m³" in shown["body"]
+    page.get_by_role("button", name="Wyloguj").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logowanie")
+    [hidden] = deliver("notice-2")  # logged out: nothing of it on the lock screen
+    assert (hidden["title"], hidden["body"]) == (locked["title"], locked["body"])
+    log_in(page, "inkasent@example.com")  # another person's account on the same phone
+    [other] = deliver("notice-3")
+    assert (other["title"], other["body"]) == (locked["title"], locked["body"])
+    page.get_by_role("button", name="Wyloguj").click()
+    log_in(page, "anna.nowak@example.com")  # back: hers show again
+    [again] = deliver("notice-4")
+    assert again["title"] == "Odczyt nie został przyjęty"
+
+
 def test_office_creates_previews_and_publishes_an_outage(context, page, browser, server):
     page.on("dialog", lambda d: d.accept())
     log_in(page, "biuro@example.com")
