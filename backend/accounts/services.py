@@ -359,12 +359,14 @@ async def check_new_resident(customer_id: str, consent: bool) -> str:
 
 
 async def accounts_of_customers(customer_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    if not customer_ids:
-        return {}
-    rows = await UserCustomer.select(
-        UserCustomer.customer, UserCustomer.user.id, UserCustomer.user.email, UserCustomer.user.active,
-        UserCustomer.user.language,
-    ).where(UserCustomer.customer.is_in(customer_ids))
+    # a query per 1000 customers: a town-wide outage names 100,000, over PostgreSQL's 32,767
+    # parameters a statement
+    rows: list[dict[str, Any]] = []
+    for i in range(0, len(customer_ids), 1000):
+        rows += await UserCustomer.select(
+            UserCustomer.customer, UserCustomer.user.id, UserCustomer.user.email, UserCustomer.user.active,
+            UserCustomer.user.language,
+        ).where(UserCustomer.customer.is_in(customer_ids[i:i + 1000]))
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         out.setdefault(str(r["customer"]), []).append(

@@ -97,11 +97,12 @@ async def towns() -> list[str]:
 
 async def points_by_ids(ids: Iterable[str]) -> list[dict[str, Any]]:
     ids = [str(i) for i in ids]
-    if not ids:
-        return []
-    return await ServicePoint.select(ServicePoint.id, ServicePoint.customer, ServicePoint.street,
-                                     ServicePoint.house_number, ServicePoint.apartment,
-                                     ServicePoint.town).where(ServicePoint.id.is_in(ids))
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 500):  # a statement's parameters are bounded (32,767 on PostgreSQL)
+        out += await ServicePoint.select(ServicePoint.id, ServicePoint.customer, ServicePoint.street,
+                                         ServicePoint.house_number, ServicePoint.apartment,
+                                         ServicePoint.town).where(ServicePoint.id.is_in(ids[start:start + 500]))
+    return out
 
 
 _WORDS: dict[str, dict[str, Any]] = {"pl": {"odd": "nieparzyste", "even": "parzyste", "from": "od",

@@ -307,3 +307,17 @@ def test_a_long_area_summary_counts_the_rest_in_the_right_form(streets, pl, en, 
     ("12/14", "3", "ul. Zielona 12/14 m. 3"), ("7A", "12", "ul. Zielona 7A/12")])
 def test_one_way_to_write_a_flat(number, apartment, written):
     assert street_address("ul. Zielona", number, apartment) == written
+
+
+async def test_a_town_wide_audience_is_read_in_parts_the_database_accepts(client, settings):
+    """A town-wide outage names 100,000 customers and service points; one statement may carry at most
+    32,767 parameters on PostgreSQL (SQLite's limit is the same order), so the reads go in parts."""
+    from backend.accounts.services import accounts_of_customers
+    from backend.outages.area import points_by_ids
+
+    customer = await resident(settings, "anna.wide@example.com")
+    point = await add_point(customer["id"], "ul. Lipowa", "9")
+    others = [str(uuid.uuid4()) for _ in range(40_000)]
+    linked = await accounts_of_customers([*others[:20_000], customer["id"], *others[20_000:]])
+    assert [u["id"] for u in linked[customer["id"]]] == [customer["user_id"]] and len(linked) == 1
+    assert [str(p["id"]) for p in await points_by_ids([*others, point])] == [point]

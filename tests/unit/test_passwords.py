@@ -55,8 +55,8 @@ asyncio.run(main())
 
 
 def test_real_parameters_are_owasps_and_hashing_leaves_the_event_loop_free():
-    """With the real Argon2id parameters (not the tests' cheapest), eight hashes and checks take
-    a good part of a second of CPU, and the event loop still runs every few milliseconds."""
+    """With the real Argon2id parameters (not the tests' cheapest), eight hashes and checks run off
+    the event loop: it keeps turning while they work."""
     import json
     import os
     import subprocess
@@ -66,8 +66,8 @@ def test_real_parameters_are_owasps_and_hashing_leaves_the_event_loop_free():
     out = subprocess.run([sys.executable, "-c", LOOP_PROBE], env=env, capture_output=True, text=True, check=True)
     probe = json.loads(out.stdout.strip().splitlines()[-1])
     assert probe["hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$") and probe["ok"]
-    # each hash keeps a core busy for tens of ms (more on a loaded machine); on the event loop the
-    # ticker would get one turn per hash, eight in all; off it, it keeps ticking every few ms
-    # (a median, not the maximum: on a loaded machine the OS alone may pause any thread)
-    assert probe["single"] > 0.02, probe
-    assert probe["ticks"] > 40 and probe["median_gap"] < probe["single"] / 4, probe
+    # the parameters are in the hash itself. On the loop the four hashes and four checks would block
+    # it in turn: at most one tick between each, nine in all, each gap as long as a hash. Off it, the
+    # ticker runs beside them. The gap is compared with this run's own hash time, so a loaded machine
+    # slows both sides alike (a median, not the maximum: the OS alone may pause any thread).
+    assert probe["ticks"] > 9 + 2 and probe["median_gap"] < probe["single"] / 2, probe
