@@ -105,6 +105,16 @@ let worker = null;
 let workerBroken = false;
 let nextId = 0;
 const waiting = new Map();
+// A worker that started but never answers (crashed, or OffscreenCanvas failing silently in some
+// browser) must not hold the reading's save forever: with no answer for this long the photos are
+// made small here. ~100 ms is usual; 10 s leaves room for a slow phone with a 12 MP photo.
+const WORKER_PATIENCE_MS = 10_000;
+let watchdog = null;
+
+function watch() { // (re)armed at each job and answer: it measures silence, not total work
+  clearTimeout(watchdog);
+  watchdog = waiting.size ? setTimeout(giveUpWorker, WORKER_PATIENCE_MS) : null;
+}
 
 function workerSupported() {
   return !workerBroken && typeof Worker === 'function' && typeof OffscreenCanvas === 'function'
@@ -113,6 +123,8 @@ function workerSupported() {
 
 function giveUpWorker() {
   workerBroken = true;
+  clearTimeout(watchdog);
+  watchdog = null;
   if (worker) worker.terminate();
   worker = null;
   for (const { file, resolve, reject } of waiting.values()) preparePhotoHere(file).then(resolve, reject);
@@ -126,6 +138,7 @@ function photoWorker() {
     const job = waiting.get(data.id);
     if (!job) return;
     waiting.delete(data.id);
+    watch();
     if (data.unsupported) { // the worker lacks what the page has: this photo, and the next ones, here
       workerBroken = true;
       preparePhotoHere(job.file).then(job.resolve, job.reject);
@@ -140,6 +153,7 @@ function photoWorker() {
     event.preventDefault();
     giveUpWorker();
   };
+  worker.onmessageerror = giveUpWorker; // an answer that cannot be read here: the job would wait forever
   return worker;
 }
 
@@ -151,6 +165,7 @@ export function preparePhoto(file) {
     waiting.set(id, { file, resolve, reject });
     try {
       photoWorker().postMessage({ id, file }); // a File is passed by reference, not copied
+      watch();
     } catch {
       giveUpWorker();
     }

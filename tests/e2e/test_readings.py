@@ -300,3 +300,70 @@ def test_two_submits_of_one_capture_form_save_one_reading(page, meter_photo):
     expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.", timeout=20_000)
     page.wait_for_timeout(500)  # a second upload, if any, would have been sent with the first
     assert len(history(page, meter["id"])) == before + 1
+
+
+# Workers that fail the way real ones do, served in place of photo-worker.js: one that loads but
+# never answers (a crash inside the browser, OffscreenCanvas failing silently), one whose script
+# throws as it starts, one whose script is not there.
+BROKEN_WORKERS = {
+    "silent": (200, "self.onmessage = () => {};"),
+    "throws": (200, "throw new Error('no canvas here');"),
+    "missing": (404, "not found"),
+}
+
+
+@pytest.mark.parametrize("failure", sorted(BROKEN_WORKERS))
+def test_a_broken_photo_worker_does_not_keep_the_reading_from_being_saved(browser, server, meter_photo, failure):
+    """The reading, saved while its photo is still being made small, lands in the outbox with the
+    photo downscaled on the page instead: after a silence of 10 s, or at once when the worker fails."""
+    status, body = BROKEN_WORKERS[failure]
+    # no service worker: it would answer for photo-worker.js from its cache, past the route
+    ctx = browser.new_context(base_url=server.url, locale="pl-PL", timezone_id="Europe/Warsaw",
+                              service_workers="block", **PHONE)
+    ctx.set_default_timeout(20_000)
+    served: list[str] = []
+
+    def broken_worker(route):
+        served.append(route.request.url)
+        route.fulfill(status=status, body=body, content_type="text/javascript")
+
+    ctx.route("**/photo-worker.js*", broken_worker)
+    try:
+        page = ctx.new_page()
+        log_in(page, "anna.nowak@example.com")
+        page.goto("/odczyty")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty")
+        meter = next(m for m in meters(page) if m["kind"] == "main")
+        value = next_value(meter, 5)
+        # the upload fails for now: the reading stays in the outbox, where the test reads it
+        ctx.route("**/api/readings", lambda route: route.abort("internetdisconnected"))
+        page.get_by_role("link", name=f"Podaj odczyt wodomierza nr {meter['serial']}").click()
+        page.get_by_label("Zdjęcie wodomierza").set_input_files(str(meter_photo))
+        page.get_by_label("Stan wodomierza (m³)").fill(value)
+        page.get_by_role("button", name="Zapisz odczyt").click()  # before the photo is ready
+        expect(page.get_by_role("heading", level=1)).to_have_text("Odczyty", timeout=40_000)
+        assert served, "the page did not ask for the worker"
+        saved = page.evaluate("""new Promise((resolve) => {
+          const q = indexedDB.open('ebok');
+          q.onsuccess = () => {
+            const tx = q.result.transaction(['outbox', 'outbox-blobs']);
+            tx.objectStore('outbox').getAll().onsuccess = (e) => Promise.all(e.target.result.map((r) =>
+              new Promise((done) => { tx.objectStore('outbox-blobs').get(r.id).onsuccess = (p) => {
+                const photo = p.target.result ? p.target.result.parts.photo : null;
+                done({ value: r.valueText, type: r.photoType, size: photo ? photo.byteLength : 0,
+                  jpeg: photo ? new Uint8Array(photo, 0, 2).join(',') : '' });
+              }; }))).then(resolve);
+          };
+        })""")
+        assert [s["value"] for s in saved] == [value], saved
+        photo = saved[0]
+        # made small (the 3000x2250 original is ~in the hundreds of KB as a JPEG; 1600 px is less)
+        assert photo["type"] == "image/jpeg" and photo["jpeg"] == "255,216"
+        assert 0 < photo["size"] < meter_photo.stat().st_size, (photo, meter_photo.stat().st_size)
+        ctx.unroute("**/api/readings")
+        page.reload()  # the start-up flush sends it
+        expect(page.get_by_test_id("outbox-summary")).to_have_text("Wszystkie odczyty zostały wysłane.",
+                                                                    timeout=20_000)
+        assert history(page, meter["id"])[0]["has_photo"]
+    finally:
+        ctx.close()
