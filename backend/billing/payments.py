@@ -220,11 +220,11 @@ async def apply_credits(customer_ids: Sequence[str], preferred: Sequence[str] = 
 async def record_payment(
     *, customer_id: str | None, amount_grosze: int, booked_on: date, source: str, external_id: str,
     account: str = "", payer: str = "", title: str = "", statement_id: str | None = None,
-    preferred: Sequence[str] = (), matched_by: str | None = None, notice: bool = True,
+    preferred: Sequence[str] = (), matched_by: str | None = None,
 ) -> str | None:
     """Store a payment once per external id and allocate it; None when it was already recorded.
-    The customer is told it was booked (core/notify) unless `notice` is False: a caller that books
-    many (a bank statement) queues those notices together, `payment_notice` per payment."""
+    The customer's notice that it was booked (core/notify) is queued in the same transaction: it
+    exists if and only if the payment does, once."""
     payment_id = uuid.uuid4()
     try:
         async with transaction():
@@ -236,7 +236,7 @@ async def record_payment(
                 await apply_credits([customer_id], preferred)
             number = await customers.number_of(customer_id) if customer_id else None
             await _received(payment_id, customer_id, number, amount_grosze, booked_on, source, external_id, title)
-            if customer_id and notice:
+            if customer_id:
                 await notify.emit([payment_notice(str(payment_id), customer_id, amount_grosze, booked_on)])
             if source == "gateway":
                 await _report(payment_id)
@@ -273,11 +273,14 @@ async def _report(payment_id: uuid.UUID) -> None:
     await PaymentReport.insert(PaymentReport(payment=payment_id))
 
 
-async def record_payments(items: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """Payments the utility's billing system booked (external billing), all or none: each stored once
-    per external id and allocated to its customer's open documents like a bank payment. Returns the
-    external ids (recorded, already there); an id recorded before, or twice in `items`, is a no-op.
-    `items`: {customer_id, amount_grosze, booked_on, external_id, title, payer}."""
+async def record_payments(items: Sequence[dict[str, Any]], *, source: str = "external",
+                          statement_id: uuid.UUID | None = None) -> tuple[list[str], list[str]]:
+    """Payments booked in bulk — the utility's billing system's (external billing), or a part of a
+    bank statement — all or none: each stored once per external id and allocated to its customer's
+    open documents, the customers' notices queued in the same transaction (a job per 500), so they
+    exist if and only if the payments do. Returns the external ids (recorded, already there); an id
+    recorded before, or twice in `items`, is a no-op. `items`: {customer_id (None: unmatched),
+    amount_grosze, booked_on, external_id, title, payer, account (optional)}."""
     ids = list(dict.fromkeys(i["external_id"] for i in items))
     for _attempt in range(2):
         seen = {r["external_id"] for r in await Payment.select(Payment.external_id).where(
@@ -290,8 +293,10 @@ async def record_payments(items: Sequence[dict[str, Any]]) -> tuple[list[str], l
                 continue
             seen.add(i["external_id"])
             new.append(i["external_id"])
-            rows.append((uuid.uuid4(), uuid.UUID(i["customer_id"]), i["amount_grosze"], i["booked_on"], "external",
-                         i["external_id"], "", i.get("payer", "")[:200], i.get("title", "")[:300], None, None, now))
+            customer = uuid.UUID(i["customer_id"]) if i["customer_id"] else None
+            rows.append((uuid.uuid4(), customer, i["amount_grosze"], i["booked_on"], source,
+                         i["external_id"][:120], i.get("account", "")[:34], i.get("payer", "")[:200],
+                         i.get("title", "")[:300], statement_id, None, now))
         if not rows:
             return new, done
         try:
@@ -299,11 +304,13 @@ async def record_payments(items: Sequence[dict[str, Any]]) -> tuple[list[str], l
                 await insert(tx, Payment, ("id", "customer", "amount_grosze", "booked_on", "source", "external_id",
                                            "account", "payer", "title", "statement", "matched_by", "created_at"),
                              rows)
-                await apply_credits(sorted({i["customer_id"] for i in items}))
-                numbers = {c["id"]: c["number"] for c in await customers.customers_brief({str(r[1]) for r in rows})}
+                matched = [r for r in rows if r[1] is not None]
+                await apply_credits(sorted({str(r[1]) for r in matched}))
+                numbers = {c["id"]: c["number"] for c in await customers.customers_brief({str(r[1]) for r in matched})}
                 for r in rows:
-                    await _received(r[0], str(r[1]), numbers.get(str(r[1])), r[2], r[3], "external", r[5], r[8])
-                await notify.emit([payment_notice(str(r[0]), str(r[1]), r[2], r[3]) for r in rows])
+                    who = str(r[1]) if r[1] is not None else None
+                    await _received(r[0], who, numbers.get(who) if who else None, r[2], r[3], source, r[5], r[8])
+                await notify.emit([payment_notice(str(r[0]), str(r[1]), r[2], r[3]) for r in matched])
             return new, done
         except Exception as exc:  # recorded meanwhile by a racing request: look again
             if not is_unique_violation(exc):

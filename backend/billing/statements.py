@@ -18,10 +18,9 @@ from typing import Any
 
 from backend.billing import nrb, payments
 from backend.billing.schemas import StatementOut
-from backend.billing.tables import StatementImport
-from backend.core import notify
+from backend.billing.tables import Payment, StatementImport
 from backend.core.amounts import parse_grosze
-from backend.core.db import is_unique_violation, transaction
+from backend.core.db import is_unique_violation
 from backend.core.errors import ApiError
 from backend.customers import services as customers
 from backend.settings import Settings
@@ -168,12 +167,17 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
     if len(data) > MAX_BYTES:
         raise ApiError("too_large", "The statement is larger than 5 MB", 413, field="file")
     digest = hashlib.sha256(data).hexdigest()
-    existing = await StatementImport.select().where(StatementImport.sha256 == digest).first()
-    if existing:
-        return _out(existing, already=True)
     text = decode(data)
     fmt = "mt940" if re.search(r"^:20:", text, re.M) and ":61:" in text else "csv"
     credits = parse_mt940(settings, text) if fmt == "mt940" else parse_csv(settings, text)
+    existing = await StatementImport.select().where(StatementImport.sha256 == digest).first()
+    if existing:
+        # the totals are written last: none yet means an import that stopped midway (or is still
+        # running in another tab); booking again adds only what is missing, each credit is stored
+        # once per external id
+        if credits and not existing["credits"]:
+            existing = await _book(settings, uuid.UUID(str(existing["id"])), credits)
+        return _out(existing, already=True)
     statement_id = uuid.uuid4()
     try:
         await StatementImport.insert(StatementImport(id=statement_id, sha256=digest, filename=filename[:200], fmt=fmt,
@@ -186,9 +190,18 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
         if winner is None:
             raise
         return _out(winner, already=True)
-    matched = unmatched = duplicates = 0
-    notices: list[Any] = []
+    return _out(await _book(settings, statement_id, credits), already=False)
+
+
+PART = 500  # credits booked per transaction
+
+
+async def _book(settings: Settings, statement_id: uuid.UUID, credits: list[Credit]) -> dict[str, Any]:
+    """A part of the statement a transaction, with its customers' notices (record_payments), so a
+    crash midway leaves every booked payment noticed and the rest for the next import of the file.
+    The totals are counted from the statement's payments: the same whichever run finishes it."""
     by_number: dict[str, str | None] = {}
+    items = []
     for credit, external_id in zip(credits, external_ids(credits), strict=True):
         number = nrb.customer_number_for(settings, credit.account) if credit.account else None
         customer_id = None
@@ -196,24 +209,19 @@ async def import_statement(settings: Settings, filename: str, data: bytes, user_
             if number not in by_number:
                 by_number[number] = await customers.customer_id_by_number(number)
             customer_id = by_number[number]
-        stored = await payments.record_payment(
-            customer_id=customer_id, amount_grosze=credit.amount_grosze, booked_on=credit.booked_on, source="bank",
-            external_id=external_id, account=credit.account, payer=credit.payer, title=credit.title,
-            statement_id=str(statement_id), notice=False)
-        if stored is None:
-            duplicates += 1
-        elif customer_id:
-            matched += 1
-            notices.append(payments.payment_notice(stored, customer_id, credit.amount_grosze, credit.booked_on))
-        else:
-            unmatched += 1
-    async with transaction():  # the customers' notices go out in bulk (a job per 500), with the import's totals
-        [row] = await StatementImport.update({
-            StatementImport.credits: len(credits), StatementImport.matched: matched,
-            StatementImport.unmatched: unmatched, StatementImport.duplicates: duplicates,
-        }).where(StatementImport.id == statement_id).returning(*StatementImport.all_columns())
-        await notify.emit(notices)
-    return _out(row, already=False)
+        items.append({"customer_id": customer_id, "amount_grosze": credit.amount_grosze, "booked_on": credit.booked_on,
+                      "external_id": external_id, "account": credit.account, "payer": credit.payer,
+                      "title": credit.title})
+    for i in range(0, len(items), PART):
+        await payments.record_payments(items[i:i + PART], source="bank", statement_id=statement_id)
+    booked = Payment.statement == statement_id
+    matched = await Payment.count().where(booked & Payment.customer.is_not_null())
+    unmatched = await Payment.count().where(booked & Payment.customer.is_null())
+    [row] = await StatementImport.update({
+        StatementImport.credits: len(credits), StatementImport.matched: matched,
+        StatementImport.unmatched: unmatched, StatementImport.duplicates: len(credits) - matched - unmatched,
+    }).where(StatementImport.id == statement_id).returning(*StatementImport.all_columns())
+    return dict(row)
 
 
 def _out(row: dict[str, Any], already: bool) -> StatementOut:

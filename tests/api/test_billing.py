@@ -514,3 +514,55 @@ async def test_price_list_is_public_with_net_gross_and_earlier_tariffs(client):
     assert current["sewage_per_m3"] == {"net_grosze": 559, "vat_pct": 8, "gross_grosze": 604}
     assert current["fee_per_meter_month"] == {"net_grosze": 386, "vat_pct": 8, "gross_grosze": 417}
     assert listed[0]["valid_to"] is None
+
+
+async def test_a_statement_import_that_crashes_midway_notices_what_it_booked_and_finishes_once(client, settings,
+                                                                                              billed):
+    """600 credits; the database refuses the 550th (a trigger standing in for a full disk or a lost
+    connection): the first part stays booked with its customers' notices, and importing the file
+    again books the rest — no payment twice, no notice twice."""
+    from backend.billing import statements
+    from backend.core.db import is_postgres
+    from backend.core.tables import OutboxJob
+    ola_acc, piotr_acc = nrb.customer_account(settings, "400001"), nrb.customer_account(settings, "400002")
+    lines = ["Data księgowania;Kwota;Rachunek odbiorcy;Nadawca;Tytuł;Identyfikator"]
+    for n in range(600):
+        account = nrb.format_nrb(ola_acc if n % 2 else piotr_acc) if n % 5 else "11 1020 3040 0000 0000 0000 0001"
+        lines.append(f"2026-11-05;{1 + n // 100},{n % 100:02d};{account};Wpłacający;wpłata {n};TX{n}")
+    data = ("\n".join(lines) + "\n").encode()
+    crash_at = 5 * 100 + 50  # the 551st credit: 6,50 zł, in the second part
+    if is_postgres():
+        await Payment.raw("CREATE FUNCTION refuse_payment() RETURNS trigger AS $$ BEGIN "
+                          f"IF NEW.amount_grosze = {100 + crash_at} THEN RAISE EXCEPTION 'disk full'; END IF; "
+                          "RETURN NEW; END $$ LANGUAGE plpgsql")
+        await Payment.raw("CREATE TRIGGER refuse_payment BEFORE INSERT ON payment FOR EACH ROW "
+                          "EXECUTE FUNCTION refuse_payment()")
+    else:
+        await Payment.raw(f"CREATE TRIGGER refuse_payment BEFORE INSERT ON payment WHEN NEW.amount_grosze = "
+                          f"{100 + crash_at} BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+
+    async def noticed() -> list[str]:
+        jobs = await OutboxJob.select().where(OutboxJob.kind == "notice_fanout").output(load_json=True)
+        return [e["ref"] for j in jobs for e in j["payload"]["events"] if e["kind"] == "payment"]
+
+    async def booked_to_customers() -> set[str]:
+        return {str(p["id"]) for p in await Payment.select(Payment.id).where(
+            (Payment.source == "bank") & Payment.customer.is_not_null())}
+
+    try:
+        with pytest.raises(Exception, match="disk full"):
+            await statements.import_statement(settings, "wyciag.csv", data, None)
+    finally:
+        await Payment.raw("DROP TRIGGER refuse_payment" + (" ON payment" if is_postgres() else ""))
+    first = await booked_to_customers()
+    assert await Payment.count().where(Payment.source == "bank") == 500
+    assert sorted(await noticed()) == sorted(first) and len(first) == 400  # every 5th has no account of ours
+
+    again = await statements.import_statement(settings, "wyciag.csv", data, None)
+    assert (again.credits, again.matched, again.unmatched, again.duplicates) == (600, 480, 120, 0)
+    refs = await noticed()
+    assert len(refs) == len(set(refs)) and set(refs) == await booked_to_customers()
+    assert len(refs) == 480 and await Payment.count().where(Payment.source == "bank") == 600
+    third = await statements.import_statement(settings, "wyciag.csv", data, None)
+    assert third.already_imported and third.matched == 480
+    assert sorted(await noticed()) == sorted(refs) and await Payment.count().where(Payment.source == "bank") == 600
