@@ -356,7 +356,7 @@ async def store(settings: Settings, user: CurrentUser, meter: dict[str, Any], su
         source="inspector" if user.role == "inspector" else "resident",
         status="flagged" if flags else "accepted", flags=flags, comment=sub.comment.strip()[:500],
         photo_hash=photo_hash, photo_taken_at=photo_taken_at, outside_window=not window.is_open,
-        submitted_by=user.id,
+        submitted_by=user.id, customer=meter.get("customer_id"),
     )
     body = msgspec.to_builtins(_reading_out(row.to_dict()))
     async with transaction():
@@ -488,8 +488,9 @@ async def _review(user: CurrentUser, reading_id: str, decision: str, note: str) 
 
 
 def _notice(kind: str, r: dict[str, Any], meter: dict[str, Any], found_litres: int | None = None) -> notify.Event:
-    """The resident's notice that the office rejected, or an inspector corrected, their reading."""
-    return notify.Event(kind, str(meter["customer_id"]), str(r["id"]), {
+    """The resident's notice that the office rejected, or an inspector corrected, their reading: to
+    the customer it was given for, not the meter's customer of today (the point may have changed hands)."""
+    return notify.Event(kind, str(r.get("customer") or meter["customer_id"]), str(r["id"]), {
         "meter_id": str(r["meter"]), "serial": meter["serial"], "value_litres": int(r["value_litres"]),
         "day": local_day(r["captured_at"]).isoformat(), "note": r.get("review_note") or "",
         "found_litres": found_litres})
@@ -508,10 +509,12 @@ async def record_office_reading(meter_id: str, litres: int, captured_at: datetim
     exchange; `source` "import" when the billing system's registry file gave it): accepted,
     inside the caller's transaction."""
     reading_id = uuid.uuid4()
+    meter = await customers.meter(meter_id)
     row = Reading(id=reading_id, meter=meter_id, value_litres=litres, captured_at=captured_at, source=source,
-                  status="accepted", submitted_by=staff_id, received_at=now())
+                  status="accepted", submitted_by=staff_id, received_at=now(),
+                  customer=meter["customer_id"] if meter else None)
     await Reading.insert(row)
-    await webhooks.emit("reading.received", _event(row.to_dict(), await customers.meter(meter_id)))
+    await webhooks.emit("reading.received", _event(row.to_dict(), meter))
     return str(reading_id)
 
 

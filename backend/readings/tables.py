@@ -28,6 +28,9 @@ class Reading(Table):
     # what an inspector's visit found about this reading: confirmed | corrected | "" (not verified)
     verification = Varchar(length=10)
     submitted_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    # whose point the meter was on when the reading came: its notices go there even after the point
+    # changed hands (null: none known)
+    customer = UUID(null=True, default=None)
 
 
 

@@ -545,3 +545,44 @@ async def test_an_online_payment_confirmed_by_the_gateway_is_told_once(client, s
     [payload] = pushes(push, "phone")
     amount = f"{doc['remaining_grosze'] // 100},{doc['remaining_grosze'] % 100:02d} zł"
     assert payload["kind"] == "payment" and amount in payload["body"].replace("\u00a0", "")
+
+
+async def test_a_rejected_reading_is_told_to_whose_it_was_after_the_point_changed_hands(client, settings, push,
+                                                                                      tmp_path):
+    """A gives a reading; before the office reviews it, the billing system's registry file moves the
+    point (with its meter) to B — the change of customer as the office imports it. The rejection is
+    A's news: A is told, B nothing."""
+    from backend.customers.tables import Meter, ServicePoint
+    from tests.api.test_readings import add_reading
+    from tests.api.test_registry import HEADER, run, write
+
+    a = await person(client, settings, push, "a@example.com", device="phone-a")
+    b = await person(client, settings, push, "b@example.com", device="phone-b", street="ul. Długa")
+    await add_reading(a["meter_id"], 50_000, datetime.now(UTC) - timedelta(days=30))
+    await log_in(client, a["email"])
+    flagged = (await post_reading(client, a["meter_id"], "40")).json()
+    assert flagged["status"] == "flagged"
+    await client.delete("/api/session")
+
+    serial = (await Meter.select(Meter.serial).where(Meter.id == a["meter_id"]).first())["serial"]
+
+    def row(number: str) -> str:
+        return (f"{number};Jan Testowy;;;ul. Testowa;1;19-400;Olecko;1;P-0007;ul. Lipowa;7;;19-400;Olecko;"
+                f"{serial};main;5;2024-01-01;2029-01-01;0")
+
+    # the point gets its code in the registry (still A's), then the next file names B its customer
+    for n, number in enumerate((a["number"], b["number"])):
+        plan = await run(write(tmp_path, f"{HEADER}\r\n{row(number)}\r\n", f"registry-{n}.csv"))
+        assert not plan.errors, plan.errors
+    point = await ServicePoint.select(ServicePoint.customer).where(ServicePoint.id == a["service_point_id"]).first()
+    assert str(point["customer"]) == b["id"]
+
+    await staff_session(client, settings)
+    answer = await client.post(f"/api/staff/readings/{flagged['id']}/review",
+                               json={"decision": "reject", "note": "Na zdjęciu jest 50,2 m³."})
+    assert answer.status_code == 200, answer.text
+    await deliver(settings, DAY)
+    [told] = pushes(push, "phone-a")
+    assert told["kind"] == "reading_rejected" and "50,2 m³" in told["body"]
+    assert pushes(push, "phone-b") == []
+    assert {str(n["customer"]) for n in await Notice.select(Notice.customer)} == {a["id"]}
