@@ -303,12 +303,12 @@ async def update(user: CurrentUser, outage_id: str, data: OutageUpdateIn) -> Sta
         await Outage.update({**{getattr(Outage, k): v for k, v in values.items()}, Outage.updated_at: now()}).where(
             Outage.id == row["id"]
         )
-        if row["status"] == "published" and data.notify:
-            await _publish(row["id"], "updated")
         end = values.get("expected_end")
         if row["status"] == "published" and row["expected_end"] and end and end > row["expected_end"]:
             # the end moved later: those alerted about it are told (whether or not the alert is sent again)
             await _notice({**row, **values}, "outage_extended", alerted=data.notify)
+        if row["status"] == "published" and data.notify:
+            await _publish(row["id"], "updated")
         await audit.record(user, "outage.update", "outage", row["id"],
                            *audit.changed({k: json_column(row[k]) if isinstance(row[k], str) and not isinstance(v, str)
                                            else row[k] for k, v in values.items()}, values))
@@ -326,44 +326,73 @@ async def close(user: CurrentUser, outage_id: str) -> StaffOutageOut:
             Outage.id == row["id"]
         )
         if row["status"] == "published":
-            await _publish(row["id"], "closed")
             await _notice(row, "outage_ended", alerted=True)
+            await _publish(row["id"], "closed")
         await audit.record(user, "outage.close", "outage", row["id"], {"status": row["status"]}, {"status": "closed"})
     return await staff_one(outage_id)
 
 
-async def alerted_customers(outage: dict[str, Any]) -> set[str]:
+async def alerted_customers(outage: dict[str, Any], upto: int | None = None) -> set[str]:
     """The customers (with a service point in the outage's area) whom an alert about it reached:
-    a device of one of their accounts was pushed, an account got the alert e-mail, or an SMS went."""
-    pubs = [r["id"] for r in await Publication.select(Publication.id).where(Publication.outage == outage["id"])]
+    a device of one of their accounts was pushed, an account got the alert e-mail, or an SMS went.
+    `upto`: only the alerts of the publications up to this one (seq)."""
+    where = Publication.outage == outage["id"]
+    if upto is not None:
+        where &= Publication.seq <= upto
+    pubs = await Publication.select(Publication.id, Publication.seq).where(where)
     if not pubs:
         return set()
+    seqs = {int(r["seq"]) for r in pubs}
+    pub_ids = [r["id"] for r in pubs]
     users: set[str] = set()
     pushed = await PushDelivery.select(PushDelivery.subscription_id).where(
-        PushDelivery.publication.is_in(pubs) & (PushDelivery.status == "sent"))
+        PushDelivery.publication.is_in(pub_ids) & (PushDelivery.status == "sent"))
     subs = [r["subscription_id"] for r in pushed]
     for i in range(0, len(subs), 500):
         users |= {str(r["user"]) for r in await PushSubscription.select(PushSubscription.user).where(
             PushSubscription.id.is_in(subs[i:i + 500]))}
     users |= {str(r["user_id"]) for r in await AlertEmail.select(AlertEmail.user_id).where(
-        AlertEmail.publication.is_in(pubs))}
-    texted = {str(r["customer"]) for r in await SmsMessage.select(SmsMessage.customer).where(
-        (SmsMessage.kind == "outage") & SmsMessage.key.like(f"outage:{outage['id']}:%")
-        & SmsMessage.status.is_in(["sending", "sent", "delivered"]))}
+        AlertEmail.publication.is_in(pub_ids))}
+    texted = set()
+    for r in await SmsMessage.select(SmsMessage.key).where(
+            (SmsMessage.kind == "outage") & SmsMessage.key.like(f"outage:{outage['id']}:%")
+            & SmsMessage.status.is_in(["sending", "sent", "delivered"])):
+        _, _, seq, customer = r["key"].split(":", 3)  # sms_key
+        if int(seq) in seqs:
+            texted.add(customer)
     in_area = sorted((await targeting.audience(_area(outage), outage["town"])).customers)
     linked = await accounts.accounts_of_customers(in_area) if users else {}
     return {c for c in in_area if c in texted or any(u["id"] in users for u in linked.get(c, []))}
 
 
+NOTICE_JOB = "outage_notice"
+
+
 async def _notice(outage: dict[str, Any], kind: str, alerted: bool) -> None:
-    """Inside the caller's transaction: the notices (core/notify) to the customers alerted about the
-    outage that it lasts longer or is over. `alerted`: the outage's own alert goes out with the
-    change too, so the notices leave out the channels it uses (backend/notices/fanout.py)."""
+    """Inside the caller's transaction: a job that tells the customers alerted about the outage that
+    it lasts longer or is over (core/notify). Finding them reads every delivery of the outage and its
+    area's customers (100,000 for a town): that is the job's, outside the office's write transaction.
+    The job counts the alerts up to the outage's publications as they are now (the one this change
+    sends comes after). `alerted`: the outage's own alert goes out with the change too, so the
+    notices leave out the channels it uses (backend/notices/fanout.py)."""
     expected_end = outage.get("expected_end")
     data = {"outage_id": str(outage["id"]), "title": outage["title"], "alerted": alerted,
             "expected_end": iso(expected_end) if isinstance(expected_end, datetime) else expected_end}
-    ref = f"{outage['id']}:{kind}:{data['expected_end'] or ''}"
-    await notify.emit([notify.Event(kind, c, ref, data) for c in sorted(await alerted_customers(outage))])
+    [current] = await Outage.select(Outage.version).where(Outage.id == outage["id"])
+    await outbox.enqueue(NOTICE_JOB, {"kind": kind, "data": data, "upto": int(current["version"])})
+
+
+async def send_notices(payload: dict[str, Any]) -> None:
+    """The `outage_notice` job: the events in one short transaction. Run again, it queues the same
+    events, and the notices domain writes each notice once (its unique key), so none goes twice."""
+    kind, data = payload["kind"], payload["data"]
+    outage = await Outage.select().where(Outage.id == data["outage_id"]).first()
+    if outage is None:
+        return
+    customers_told = sorted(await alerted_customers(outage, upto=payload["upto"]))
+    ref = f"{data['outage_id']}:{kind}:{data['expected_end'] or ''}"
+    async with transaction():
+        await notify.emit([notify.Event(kind, c, ref, data) for c in customers_told])
 
 
 async def preview(data: AreaIn) -> AreaPreviewOut:

@@ -21,6 +21,7 @@ from backend.core.tables import OutboxJob
 from backend.customers.tables import Customer
 from backend.notices import fanout
 from backend.notices.tables import Notice
+from backend.outages import services as outages
 from tests.api.test_outages import fresh_vapid_keys, resident, subscribe  # noqa: F401
 from tests.api.test_readings import post_reading
 from tests.push_service import PushService
@@ -91,16 +92,19 @@ async def deliver(settings, at: datetime, *, twice: bool = False) -> None:
     retried after its work was done), then the mail and SMS jobs they queued."""
     sender = fanout.NoticeSender(settings)
     for _ in range(5):
-        # a fan-out job is due when queued (by the real clock); a send job when its notices are
+        # a fan-out job is due when queued (by the real clock), as is an outage's job that finds whom
+        # to tell; a send job when its notices are
         jobs = await OutboxJob.select().where(
-            (OutboxJob.status == "pending") & ((OutboxJob.kind == fanout.FANOUT_JOB)
+            (OutboxJob.status == "pending") & ((OutboxJob.kind.is_in([fanout.FANOUT_JOB, outages.NOTICE_JOB]))
                                                | ((OutboxJob.kind == fanout.SEND_JOB) & (OutboxJob.run_after <= at)))
         ).order_by(OutboxJob.created_at).output(load_json=True)
         if not jobs:
             break
         for job in jobs:
             for _ in range(2 if twice else 1):
-                if job["kind"] == fanout.FANOUT_JOB:
+                if job["kind"] == outages.NOTICE_JOB:
+                    await outages.send_notices(job["payload"])
+                elif job["kind"] == fanout.FANOUT_JOB:
                     await fanout.fan_out(job["payload"]["events"], at)
                 else:
                     await sender.send(job["payload"], at)
@@ -488,6 +492,9 @@ async def test_an_outage_extended_or_ended_is_told_to_those_alerted(client, sett
     answer = await client.put(f"/api/staff/outages/{outage['id']}", json={**body, "expected_end": iso(later),
                                                                          "notify": False})
     assert answer.status_code == 200, answer.text
+    # whom to tell is found by a job, not inside the office's write transaction (a town: 100,000)
+    assert await OutboxJob.count().where(OutboxJob.kind == fanout.FANOUT_JOB) == 0
+    assert await OutboxJob.count().where(OutboxJob.kind == outages.NOTICE_JOB) == 1
     await deliver(settings, DAY, twice=True)
     [extended] = pushes(push, "phone")
     assert extended["kind"] == "outage_extended" and extended["title"] == "The outage will last longer"
