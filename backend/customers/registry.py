@@ -28,6 +28,7 @@ from backend.core.clock import now, today_in_warsaw
 from backend.core.db import engine, transaction
 from backend.customers.registry_file import BadValue, CellError, Table, cell_error
 from backend.customers.tables import Customer, Meter, ServicePoint
+from backend.webhooks import services as webhooks
 
 Progress = Callable[[int], None]
 
@@ -82,6 +83,9 @@ class Records:
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, key) -> line
     errors: list[CellError] = field(default_factory=list)
     rows: int = 0
+    # the contact fields the rows carry: None, all of them (a file); a partial update may give a few, and
+    # agreeing on those does not tell that the billing system has caught up with e-BOK on the others
+    contact_given: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,7 +470,9 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 held = {f: fields.pop(f) for f in CONTACT_FIELDS if f in fields}
                 plan.conflicts.extend(Conflict(key, f, before, after, old["contact_changed_at"])
                                       for f, (before, after) in held.items())
-                if not held:  # the billing system has caught up: the file is the source again
+                caught_up = not held and (records.contact_given is None
+                                          or set(CONTACT_FIELDS) <= set(records.contact_given))
+                if caught_up:  # the billing system has caught up: the file is the source again
                     fields["contact_changed_at"] = (old["contact_changed_at"], None)
             if kind == "meter":  # on the point unless the file gives removed_on (the _diff has that one)
                 if bool(old["active"]) != (values["removed_on"] is None):
@@ -483,7 +489,7 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 merged = {f: (old[f] if f in held or (f in KEEP_WHEN_EMPTY and v == "") else v)
                           for f, v in values.items()}
                 if kind == "customer":
-                    merged["contact_changed_at"] = old["contact_changed_at"] if held else None
+                    merged["contact_changed_at"] = None if "contact_changed_at" in fields else old["contact_changed_at"]
                 writes[kind][key] = (old["id"], merged, None)
         if full:
             for key, old in existing.items():
@@ -586,6 +592,86 @@ async def run(records: Records, full: bool, today: date, write: bool,
     return plan
 
 
+# --- one entry by its key (the integration API's PATCH): the same rules, plan and writing ----------
+
+# the columns a partial update of each kind may give (the file import's names, so errors name them)
+PATCH_COLUMNS = {
+    "customer": ("name", "email", "phone", "street", "house_number", "postcode", "town", "billing_period_months"),
+    "meter": ("meter_kind", "meter_digits", "installed_on", "verification_due", "initial_reading", "removed_on",
+              "final_reading"),
+}
+# _row checks a whole file row; an update of one entry fills the columns of the others with these
+# stand-ins, which pass every rule and are not written
+_STAND_INS = {"customer_number": "-", "name": "-", "street": "-", "house_number": "-", "postcode": "00-000",
+              "town": "-", "point_code": "-", "meter_serial": "-", "installed_on": "2000-01-01",
+              "verification_due": "2000-01-01"}
+
+
+async def _customer_cells(number: str) -> dict[str, str] | None:
+    row = await Customer.select(*(getattr(Customer, f) for f in CUSTOMER_FIELDS)).where(
+        Customer.number == number).first()
+    return None if row is None else {f: str(row[f]) for f in CUSTOMER_FIELDS}
+
+
+async def _meter_entry(serial: str) -> tuple[dict[str, str], str, dict[str, Any]] | None:
+    """The meter's cells as a file row has them, the key of its point (its code, or "\\0id" for a point
+    made before codes, as _state keys it) and that point's registry values."""
+    row = await Meter.select(
+        Meter.kind, Meter.digits, Meter.installed_on, Meter.verification_due, Meter.initial_litres, Meter.removed_on,
+        Meter.service_point.id, Meter.service_point.code, Meter.service_point.street,
+        Meter.service_point.house_number, Meter.service_point.apartment, Meter.service_point.postcode,
+        Meter.service_point.town, Meter.service_point._.customer.number).where(Meter.serial == serial).first()
+    if row is None:
+        return None
+    removed = _as_date(row["removed_on"])
+    cells = {"meter_serial": serial, "meter_kind": row["kind"], "meter_digits": str(row["digits"]),
+             "installed_on": str(_as_date(row["installed_on"])), "verification_due": str(_as_date(row["verification_due"])),
+             "initial_reading": _m3(int(row["initial_litres"])), "removed_on": removed.isoformat() if removed else ""}
+    code = row["service_point.code"]
+    point = {"customer": row["service_point.customer.number"],
+             **{f: row[f"service_point.{f}"] for f in POINT_FIELDS if f != "customer"}}
+    return cells, code if code is not None else f"\0{row['service_point.id']}", point
+
+
+async def update_entry(kind: str, key: str, given: dict[str, str], today: date, actor: audit.Actor = "api",
+                       readings: Readings | None = None) -> Plan | None:
+    """A partial update of one customer (by number) or meter (by serial): the entry as e-BOK has it
+    with the `given` cells instead of its own, checked by the file import's rules and planned and
+    written by build_plan and apply (audit, final reading, contact kept when newer in e-BOK), in one
+    transaction. None when e-BOK has no entry of that key (nothing is added)."""
+    assert kind in PATCH_COLUMNS and set(given) <= set(PATCH_COLUMNS[kind]), given
+    async with transaction():
+        records = Records(rows=1)
+        if kind == "customer":
+            cells = await _customer_cells(key)
+            if cells is None:
+                return None
+            row = _row(1, _STAND_INS | cells | given | {"customer_number": key}, records.errors, today)
+            if row is not None:
+                records.customers[key] = row["customer_values"]
+        else:
+            entry = await _meter_entry(key)
+            if entry is None:
+                return None
+            cells, point, point_values = entry
+            row = _row(1, _STAND_INS | cells | given, records.errors, today)
+            if row is not None:
+                # the meter stays on its point, the point with its customer (records say them as they are)
+                records.points[point] = point_values
+                records.meters[key] = row["meter_values"] | {"point": point}
+                if row["final"] is not None:
+                    records.finals[key] = row["final"]
+        records.contact_given = tuple(f for f in CONTACT_FIELDS if f in given)
+        records.lines = {(k, key_): 1 for k, store in (("customer", records.customers), ("point", records.points),
+                                                       ("meter", records.meters)) for key_ in store}
+        if records.errors:
+            return Plan(errors=records.errors)
+        plan = await build_plan(records, full=False, today=today, readings=readings)
+        if not plan.errors and not plan.empty:
+            await apply(plan, None, actor, readings)
+    return plan
+
+
 # --- step 3: writing --------------------------------------------------------------------------
 
 _CHUNK = 5000
@@ -631,9 +717,22 @@ async def apply(plan: Plan, progress: Progress | None = None, actor: audit.Actor
             assert readings is not None
             await readings.record_final(str(w["meter"][final.serial][0]), final.litres, final.removed_on, actor)
         await audit.record_many(actor, _audit_entries(plan, ids))
+        await webhooks.emit_many("customer.contact_changed", list(_contact_events(plan)))
         await audit.record(actor, "registry.import", "registry", "import", None, {
             f"{part}_{kind}": len(keys) for part, kinds in (("add", plan.add), ("change", plan.change),
                                                             ("end", plan.end)) for kind, keys in kinds.items()})
+
+
+def _contact_events(plan: Plan) -> Iterator[dict[str, Any]]:
+    """customer.contact_changed for every customer whose contact data or correspondence address the
+    plan changes, shaped as customers.services.update_correspondence sends it for a change in e-BOK:
+    a subscriber hears of every change, whichever way it came."""
+    for change in plan.change["customer"]:
+        changed = {f: change.fields[f][1] for f in CONTACT_FIELDS if f in change.fields}
+        if changed:
+            row_id, values, _ = plan._writes["customer"][change.key]
+            yield {"customer_id": str(row_id), "customer_number": change.key, "changed": changed,
+                   "contact": {f: values[f] for f in CONTACT_FIELDS}}
 
 
 _OBJECT_KIND = {"customer": "customer", "point": "service_point", "meter": "meter"}

@@ -325,6 +325,16 @@ async def registry_upsert(rows: Sequence[dict[str, Any]], dry_run: bool, today: 
 
 
 
+async def registry_update(kind: str, key: str, given: dict[str, Any], today: Any, actor: str = "api",
+                          readings: Any = None) -> Any:
+    """A partial update of one customer (kind "customer", by number) or meter ("meter", by serial)
+    by the registry import's rules and writer (registry.update_entry): the plan, written when it
+    has no errors; None for a key e-BOK does not know."""
+    from backend.customers import registry
+
+    cells = {k: str(v).strip() for k, v in given.items() if v is not None}
+    return await registry.update_entry(kind, key.strip(), cells, today, actor=actor, readings=readings)
+
 
 async def main_meters_by_period(periods: Sequence[int]) -> list[dict[str, Any]]:
     """Every active main meter of a current customer whose billing period is one of `periods`

@@ -10,11 +10,11 @@ import binascii
 from typing import Annotated, Any, TypeAlias
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Example, SecurityScheme
-from litestar.params import Body, FromPath, JSONBody, QueryParameter, SkipValidation
+from litestar.params import Body, FromPath, JSONBody, Parameter, QueryParameter, SkipValidation
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.accounts.guards import UserDep, logged_in, staff_only
@@ -27,11 +27,13 @@ from backend.customers import services as customers
 from backend.imports import services as imports
 from backend.integration import export, services
 from backend.integration.schemas import (
+    CustomerPatch,
     DocumentsIn,
     DocumentsOut,
     FeedEntry,
     FeedPage,
     FieldChange,
+    MeterPatch,
     OwnBalance,
     OwnMeter,
     OwnReading,
@@ -44,6 +46,7 @@ from backend.integration.schemas import (
     PaymentsIn,
     PaymentsOut,
     RegistryChange,
+    RegistryConflict,
     RegistryIn,
     RegistryPlanOut,
     WebhookIn,
@@ -86,6 +89,30 @@ _REGISTRY_ERROR = {"code": "registry_invalid", "message": "1 errors: nothing was
                    "errors": [{"row": 1, "column": "postcode", "code": "postcode", "params": {"value": "19400"},
                                "reason": "'19400' is not a postcode NN-NNN"}],
                    "error_count": 1}
+
+_CUSTOMER_PATCH_IN = {"email": "jan.kowalski@example.com", "phone": "+48 600 100 200"}
+_CUSTOMER_PATCH_EXAMPLE = RegistryPlanOut(
+    dry_run=False, applied=True, unchanged=False, add={"customer": [], "point": [], "meter": []},
+    change=[RegistryChange(kind="customer", key="100001", fields={
+        "email": FieldChange(before="jan@example.com", after="jan.kowalski@example.com"),
+        "phone": FieldChange(before="", after="+48 600 100 200")})])
+_UNKNOWN_CUSTOMER = {"code": "unknown_customer", "message": "No customer has the number '999999'",
+                     "field": "customer_number"}
+_PATCH_ERROR = {"code": "registry_invalid", "message": "1 errors: nothing was written", "field": None,
+                "errors": [{"column": "postcode", "code": "postcode", "params": {"value": "19400"},
+                            "reason": "'19400' is not a postcode NN-NNN"}], "error_count": 1}
+_METER_PATCH_IN = {"removed_on": "2026-11-20", "final_reading": "130,500"}
+_METER_PATCH_EXAMPLE = RegistryPlanOut(
+    dry_run=False, applied=True, unchanged=False, add={"customer": [], "point": [], "meter": []},
+    change=[RegistryChange(kind="meter", key="WM-2023-004512", fields={
+        "removed_on": FieldChange(before=None, after="2026-11-20"), "active": FieldChange(before=True, after=False),
+        "final_litres": FieldChange(before=None, after=130500)})])
+_UNKNOWN_METER = {"code": "unknown_meter", "message": "No meter has the serial 'WM-0000'", "field": "meter_serial"}
+_METER_PATCH_ERROR = {"code": "registry_invalid", "message": "1 errors: nothing was written", "field": None,
+                      "errors": [{"column": "final_reading", "code": "final_below_last",
+                                  "params": {"value": "120,000", "last": "125,310", "day": "2026-11-02"},
+                                  "reason": "the final reading 120,000 m³ is lower than the meter's last reading "
+                                            "in e-BOK, 125,310 m³ on 2026-11-02"}], "error_count": 1}
 
 DOCUMENTS_MAX_BODY = 64 * 1024 * 1024  # up to 50 documents a request; each PDF's own limit is checked
 _TINY_PDF = "JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nL1BhZ2VzIDIgMCBSPj4KZW5kb2JqCi4uLg=="
@@ -164,17 +191,70 @@ class IntegrationController(Controller):
         plan = await customers.registry_upsert(data.rows, data.dry_run, today_in_warsaw(),
                                                actor=f"api:{client.name}",  # the audit trail names the token
                                                readings=readings.registry_readings)  # final readings (13.4)
-        if plan.errors:
-            raise ApiError("registry_invalid", f"{len(plan.errors)} errors: nothing was written", 422, extra={
-                "errors": [{"row": e.line, "column": e.column, "code": e.code, "params": dict(e.params), "reason": e.reason}
-                           for e in plan.errors[:1000]],
-                "error_count": len(plan.errors)})
-        return RegistryPlanOut(
-            dry_run=data.dry_run, applied=not data.dry_run and not plan.empty, unchanged=plan.empty,
-            add={k: list(v) for k, v in plan.add.items()},
-            change=[RegistryChange(kind=c.kind, key=c.key, fields={
-                f: FieldChange(before=_plain(b), after=_plain(a)) for f, (b, a) in c.fields.items()})
-                for changes in plan.change.values() for c in changes])
+        return _plan_out(plan, data.dry_run)
+
+    @patch("/customers/{customer_number:str}", opt={"scope": "registry:write"},
+           summary="A customer's contact data, by the customer number (scope registry:write)",
+           description=(
+               "Only the fields given change (absent or null: unchanged): `name`, `email`, `phone`, the "
+               "correspondence address (`street`, `house_number`, `postcode`, `town`), "
+               "`billing_period_months`. Checked by the registry import's rules and written by the same "
+               "code as `POST /registry` (audit entry, the `customer.contact_changed` webhook for contact "
+               "data). Answers the plan. 404 `unknown_customer` for a number e-BOK does not know (nothing is "
+               "added: that is `POST /registry`); 422 `registry_invalid` with `errors` (the column and the "
+               "file import's code) and nothing written; 409 `registry_busy` while the office imports a file. "
+               "A contact field a resident changed in e-BOK after the billing system's last value is kept "
+               "and listed in `conflicts` until the billing system sends e-BOK's value (README, \"Registry "
+               "import\"); an empty `email` or `phone` keeps e-BOK's."),
+           responses={
+               200: ResponseSpec(data_container=RegistryPlanOut, description="The plan, applied",
+                                 examples=[Example(summary="The e-mail changed",
+                                                   value=msgspec.to_builtins(_CUSTOMER_PATCH_EXAMPLE))]),
+               404: ResponseSpec(data_container=dict[str, Any], description="No customer has this number",
+                                 examples=[Example(summary="An unknown number", value=_UNKNOWN_CUSTOMER)]),
+               422: ResponseSpec(data_container=dict[str, Any], description="Errors: nothing was written",
+                                 examples=[Example(summary="A bad postcode", value=_PATCH_ERROR)])})
+    async def update_customer(
+        self, client: ClientDep, customer_number: Annotated[str, Parameter(pattern=LINE_PATTERN, max_length=20)],
+        data: Annotated[CustomerPatch, Body(examples=[Example(summary="A new e-mail and phone",
+                                                               value=_CUSTOMER_PATCH_IN)])],
+    ) -> RegistryPlanOut:
+        plan = await _update("customer", customer_number, msgspec.to_builtins(data), client)
+        if plan is None:
+            raise ApiError("unknown_customer", f"No customer has the number {customer_number!r}", 404,
+                           field="customer_number")
+        return _plan_out(plan, False, rows=False)
+
+    @patch("/meters/{meter_serial:str}", opt={"scope": "registry:write"},
+           summary="A meter's registry data, by its serial (scope registry:write)",
+           description=(
+               "Only the fields given change (absent or null: unchanged): `meter_kind`, `meter_digits`, "
+               "`installed_on`, `verification_due`, `initial_reading`, and `removed_on` with `final_reading` "
+               "to take the meter off its point: the registry import's rules (not in the future, not before "
+               "installation or the meter's last reading in e-BOK, the final value within the register and "
+               "not below the last reading), the final reading recorded as the import records it (source "
+               "`import`, the `reading.received` webhook), the audit entry. The meter stays on its point "
+               "(a move is `POST /registry`). 404 `unknown_meter` for a serial e-BOK does not know; 422 "
+               "`registry_invalid` with `errors` and nothing written; 409 `registry_busy` while the office "
+               "imports a file."),
+           responses={
+               200: ResponseSpec(data_container=RegistryPlanOut, description="The plan, applied",
+                                 examples=[Example(summary="Taken off with its final reading",
+                                                   value=msgspec.to_builtins(_METER_PATCH_EXAMPLE))]),
+               404: ResponseSpec(data_container=dict[str, Any], description="No meter has this serial",
+                                 examples=[Example(summary="An unknown serial", value=_UNKNOWN_METER)]),
+               422: ResponseSpec(data_container=dict[str, Any], description="Errors: nothing was written",
+                                 examples=[Example(summary="A final reading below the last one",
+                                                   value=_METER_PATCH_ERROR)])})
+    async def update_meter(
+        self, client: ClientDep, meter_serial: Annotated[str, Parameter(pattern=LINE_PATTERN, max_length=40)],
+        data: Annotated[MeterPatch, Body(examples=[Example(summary="Taken off with its final reading",
+                                                            value=_METER_PATCH_IN)])],
+    ) -> RegistryPlanOut:
+        plan = await _update("meter", meter_serial, msgspec.to_builtins(data), client)
+        if plan is None:
+            raise ApiError("unknown_meter", f"No meter has the serial {meter_serial!r}", 404, field="meter_serial")
+        return _plan_out(plan, False, rows=False)
 
     @post("/documents", opt={"scope": "documents:write"}, status_code=200,
           request_max_body_size=DOCUMENTS_MAX_BODY, summary="Documents with their PDF (scope documents:write)",
@@ -284,6 +364,31 @@ class IntegrationController(Controller):
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+async def _update(kind: str, key: str, given: dict[str, Any], client: services.Client) -> Any:
+    if (held := await imports.holder()) is not None:
+        raise imports.busy(held)  # one registry import at a time: the office's is under way
+    return await customers.registry_update(kind, key, given, today_in_warsaw(), actor=f"api:{client.name}",
+                                           readings=readings.registry_readings)
+
+
+def _plan_out(plan: Any, dry_run: bool, rows: bool = True) -> RegistryPlanOut:
+    """The plan as the answer, or 422 registry_invalid naming each error's row (of `rows`; a
+    partial update has none), column and the file import's code."""
+    if plan.errors:
+        raise ApiError("registry_invalid", f"{len(plan.errors)} errors: nothing was written", 422, extra={
+            "errors": [{**({"row": e.line} if rows else {}), "column": e.column, "code": e.code,
+                        "params": dict(e.params), "reason": e.reason} for e in plan.errors[:1000]],
+            "error_count": len(plan.errors)})
+    return RegistryPlanOut(
+        dry_run=dry_run, applied=not dry_run and not plan.empty, unchanged=plan.empty,
+        add={k: list(v) for k, v in plan.add.items()},
+        change=[RegistryChange(kind=c.kind, key=c.key, fields={
+            f: FieldChange(before=_plain(b), after=_plain(a)) for f, (b, a) in c.fields.items()})
+            for changes in plan.change.values() for c in changes],
+        conflicts=[RegistryConflict(customer_number=c.key, field=c.field, ebok=c.ebok, given=c.file,
+                                    changed_in_ebok_at=_plain(c.changed_at)) for c in plan.conflicts])
 
 
 class AppTokensController(Controller):

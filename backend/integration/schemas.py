@@ -68,12 +68,55 @@ class RegistryChange(msgspec.Struct):
     fields: dict[str, FieldChange]
 
 
+class RegistryConflict(msgspec.Struct):
+    """A contact field a resident or the office changed in e-BOK after the billing system last sent
+    it: e-BOK's value is kept and the billing system's not written (README, "Registry import")."""
+
+    customer_number: str
+    field: str
+    ebok: Any  # kept
+    given: Any  # not written
+    changed_in_ebok_at: str
+
+
 class RegistryPlanOut(msgspec.Struct):
     dry_run: bool
     applied: bool  # written (false for a dry run and when nothing changes)
     unchanged: bool  # the registry already matches the rows
     add: dict[str, list[str]]  # customer | point | meter -> keys to add
     change: list[RegistryChange]
+    conflicts: list[RegistryConflict] = []
+
+
+PatchText = Annotated[str, msgspec.Meta(max_length=300, pattern=LINE_PATTERN)]  # the file's lengths are its rules
+PatchCell = PatchText | int | float  # as in the rows of POST /registry: text or a number
+
+
+class CustomerPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A customer's registry fields by the file import's column names; absent or null: unchanged.
+    An empty email or phone keeps e-BOK's, as in the file import."""
+
+    name: PatchText | None = None
+    email: PatchText | None = None
+    phone: PatchText | None = None
+    street: PatchText | None = None
+    house_number: PatchText | None = None
+    postcode: PatchText | None = None
+    town: PatchText | None = None
+    billing_period_months: PatchCell | None = None
+
+
+class MeterPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A meter's registry fields by the file import's column names; absent or null: unchanged.
+    `removed_on` (with `final_reading`) takes the meter off its point as a file row does."""
+
+    meter_kind: PatchText | None = None
+    meter_digits: PatchCell | None = None
+    installed_on: PatchText | None = None
+    verification_due: PatchText | None = None
+    initial_reading: PatchCell | None = None
+    removed_on: PatchText | None = None
+    final_reading: PatchCell | None = None
 
 
 Number = Annotated[str, msgspec.Meta(min_length=1, max_length=24, pattern=LINE_PATTERN)]

@@ -3,6 +3,8 @@ columns, the same rules and errors (one mechanism: customers.registry), dry runs
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from backend.audit.tables import AuditEntry
@@ -149,3 +151,218 @@ async def test_a_meter_exchange_with_its_final_reading_over_the_api(machine):
     [final] = await Reading.select().where(Reading.meter == old["id"])
     assert (final["value_litres"], final["source"], final["submitted_by"]) == (130_500, "import", None)
     assert (await post(machine, token, {"rows": rows})).json()["unchanged"]
+
+
+# --- partial updates by the utility's keys (PATCH /customers/{number}, /meters/{serial}) ----------
+
+
+async def contact_events() -> list[dict]:
+    from backend.webhooks.tables import WebhookEvent
+
+    found = await WebhookEvent.select(WebhookEvent.payload).where(WebhookEvent.type == "customer.contact_changed")
+    return [(json.loads(e["payload"]) if isinstance(e["payload"], str) else e["payload"])["data"] for e in found]
+
+
+@pytest.fixture
+async def hooked(settings):
+    """An endpoint that wants customer.contact_changed: the events are then stored with the change."""
+    from backend.webhooks import services as webhooks
+
+    await webhooks.create_endpoint(settings, "https://127.0.0.1:9/hook", ["customer.contact_changed"])
+
+
+async def test_a_customer_patch_changes_only_the_given_fields_with_audit_and_webhook(machine, hooked):
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row(phone="+48 600 100 200")]})).json()["applied"]
+    before = await Customer.select().first()
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token),
+                            json={"email": "jan.kowalski@example.com", "town": "Ełk", "name": None})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["applied"] and body["change"] == [{"kind": "customer", "key": "300001", "fields": {
+        "email": {"before": "jan@example.com", "after": "jan.kowalski@example.com"},
+        "town": {"before": "Olecko", "after": "Ełk"}}}]
+    after = await Customer.select().first()
+    assert {k for k in before if before[k] != after[k]} == {"email", "town"}
+    assert after["contact_changed_at"] is None  # the billing system's own value: not newer in e-BOK
+    entry = await AuditEntry.select().where(AuditEntry.action == "customer.update").first()
+    after_json = json.loads(entry["after"]) if isinstance(entry["after"], str) else entry["after"]
+    assert entry["actor"] == "api:erp" and after_json == {"email": "jan.kowalski@example.com", "town": "Ełk"}
+    [event] = await contact_events()
+    assert event["customer_number"] == "300001" and event["changed"] == {
+        "email": "jan.kowalski@example.com", "town": "Ełk"}
+    assert event["contact"]["phone"] == "+48 600 100 200" and event["contact"]["street"] == "ul. Lipowa"
+    # the billing period and the name are registry data but no contact: audited, no event
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token),
+                            json={"billing_period_months": 2, "name": "Jan Kowalski-Nowak"})
+    assert r.status_code == 200 and len(r.json()["change"][0]["fields"]) == 2
+    assert len(await contact_events()) == 1
+    # the same values again change nothing
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token), json={"town": "Ełk"})
+    assert r.json()["unchanged"] and not r.json()["applied"]
+
+
+async def test_the_upsert_sends_the_contact_webhook_like_a_patch(machine, hooked):
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).json()["applied"]
+    assert await contact_events() == []  # a new customer: no change of contact data
+    assert (await post(machine, token, {"rows": [row(postcode="19-401", name="Jan K.")]})).json()["applied"]
+    [event] = await contact_events()
+    assert event["changed"] == {"postcode": "19-401"} and event["contact"]["town"] == "Olecko"
+
+
+async def test_a_bad_patch_answers_the_file_import_codes_and_changes_nothing(machine, hooked):
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).json()["applied"]
+    before = await Customer.select().first()
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token), json={
+        "email": "nowy@example.com", "postcode": "19400", "street": "", "billing_period_months": 4})
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["code"] == "registry_invalid" and body["error_count"] == 3
+    assert {(e["column"], e["code"]) for e in body["errors"]} == {
+        ("postcode", "postcode"), ("street", "required"), ("billing_period_months", "billing_period")}
+    assert all("row" not in e for e in body["errors"])
+    assert await Customer.select().first() == before  # the good e-mail was not written either
+    assert await contact_events() == []
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token), json={"colour": "blue"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_request"
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"verification_due": "31.02.2030", "meter_digits": 2})
+    assert r.status_code == 422
+    assert {(e["column"], e["code"]) for e in r.json()["errors"]} == {
+        ("verification_due", "date"), ("meter_digits", "digits")}
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"initial_reading": "100000"})  # does not fit the meter's 5 digits
+    assert [(e["column"], e["code"]) for e in r.json()["errors"]] == [("initial_reading", "reading_digits")]
+    meter = await Meter.select(Meter.digits, Meter.verification_due).first()
+    assert meter["digits"] == 5 and str(meter["verification_due"]) == "2029-03-01"
+
+
+async def test_unknown_keys_are_404_and_nothing_is_added(machine):
+    token = await new_token("erp", "registry:write")
+    r = await machine.patch("/api/integration/customers/999999", headers=bearer(token), json={"town": "Ełk"})
+    assert r.status_code == 404 and r.json()["code"] == "unknown_customer"
+    r = await machine.patch("/api/integration/meters/WM-0", headers=bearer(token), json={"meter_digits": 6})
+    assert r.status_code == 404 and r.json()["code"] == "unknown_meter"
+    assert await counts() == (0, 0, 0)
+
+
+async def test_patches_need_the_registry_scope(machine):
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).json()["applied"]
+    feed = await new_token("feed", "readings:read")
+    for path, body in (("customers/300001", {"town": "Ełk"}), ("meters/WM-1", {"meter_digits": 6})):
+        r = await machine.patch(f"/api/integration/{path}", json=body)
+        assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+        r = await machine.patch(f"/api/integration/{path}", json=body, headers=bearer(feed))
+        assert r.status_code == 403 and r.json()["code"] == "scope_missing"
+    customer = await Customer.select(Customer.town).first()
+    meter = await Meter.select(Meter.digits).first()
+    assert (customer["town"], meter["digits"]) == ("Olecko", 5)
+
+
+async def test_a_meter_patch_changes_only_the_given_fields_and_a_removal_records_the_final_reading(machine):
+    from backend.readings.tables import Reading
+
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).json()["applied"]
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"verification_due": "2030-03-01", "meter_digits": 6})
+    assert r.status_code == 200, r.text
+    assert r.json()["change"] == [{"kind": "meter", "key": "WM-1", "fields": {
+        "digits": {"before": 5, "after": 6}, "verification_due": {"before": "2029-03-01", "after": "2030-03-01"}}}]
+    meter = await Meter.select().first()
+    assert (meter["digits"], str(meter["verification_due"]), meter["initial_litres"], meter["active"]) == (
+        6, "2030-03-01", 123_456, True)
+    # a removal by the file import's rules: the final reading below the initial one is refused
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"removed_on": "2026-11-20", "final_reading": "99"})
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["final_below_initial"]
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token), json={"final_reading": "130"})
+    assert [e["code"] for e in r.json()["errors"]] == ["final_without_removal"]
+    assert (await Meter.select(Meter.active).first())["active"] and await Reading.count() == 0
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"removed_on": "2026-11-20", "final_reading": "130,5"})
+    assert r.status_code == 200, r.text
+    [change] = r.json()["change"]
+    assert change["fields"]["final_litres"] == {"before": None, "after": 130_500}
+    meter = await Meter.select().first()
+    assert (str(meter["removed_on"]), meter["active"]) == ("2026-11-20", False)
+    [final] = await Reading.select()
+    assert (final["value_litres"], final["source"]) == (130_500, "import")
+    entry = await AuditEntry.select().where(AuditEntry.action == "meter.end").first()
+    assert entry is not None and entry["actor"] == "api:erp"
+
+
+async def test_a_final_reading_below_the_last_one_in_e_bok_is_refused(machine):
+    from backend.readings import services as readings
+
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row(installed_on="2024-03-01")]})).json()["applied"]
+    meter = await Meter.select().first()
+    from datetime import date
+    await readings.registry_readings.record_final(str(meter["id"]), 140_000, date(2026, 11, 2), "cli")
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"removed_on": "2026-11-20", "final_reading": "130,5"})
+    assert r.status_code == 422 and [(e["column"], e["code"]) for e in r.json()["errors"]] == [
+        ("final_reading", "final_below_last")]
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token),
+                            json={"removed_on": "2026-11-01", "final_reading": "150"})
+    assert [(e["column"], e["code"]) for e in r.json()["errors"]] == [("removed_on", "removed_before_reading")]
+    assert (await Meter.select(Meter.active).first())["active"]
+
+
+async def test_a_contact_changed_in_e_bok_is_kept_and_reported_by_a_patch(machine, hooked):
+    from backend.customers import services as customers
+
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).json()["applied"]
+    jan = await Customer.select().first()
+    await customers.update_correspondence(str(jan["id"]), {"street": "ul. Polna", "house_number": "9"})
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token),
+                            json={"street": "ul. Lipowa", "name": "Jan Kowalski-Nowak"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [(c["field"], c["ebok"], c["given"]) for c in body["conflicts"]] == [("street", "ul. Polna", "ul. Lipowa")]
+    assert body["change"][0]["fields"] == {"name": {"before": "Jan Kowalski", "after": "Jan Kowalski-Nowak"}}
+    jan = await Customer.select().first()
+    assert (jan["street"], jan["name"]) == ("ul. Polna", "Jan Kowalski-Nowak") and jan["contact_changed_at"]
+    # agreeing on a few fields does not tell the billing system has the others: the mark stays
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token), json={"street": "ul. Polna"})
+    assert r.json()["unchanged"] and (await Customer.select().first())["contact_changed_at"] is not None
+    # all of them agreeing does: the billing system is the source again
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token), json={
+        "street": "ul. Polna", "house_number": "9", "postcode": "19-400", "town": "Olecko", "email": "jan@example.com",
+        "phone": ""})
+    assert list(r.json()["change"][0]["fields"]) == ["contact_changed_at"]
+    assert (await Customer.select().first())["contact_changed_at"] is None
+
+
+async def test_a_point_moved_to_another_customer_is_named_in_the_plan_as_the_file_import_does(machine):
+    """The file import's rules: a point follows the file to another customer (a property changing
+    hands: the change names `customer`), a meter never moves onto another customer's point."""
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row()]})).status_code == 200
+    anna = row(customer_number="300002", name="Anna Nowak")  # P-1 with WM-1, now Anna's
+    r = await post(machine, token, {"rows": [anna], "dry_run": True})
+    assert r.status_code == 200
+    assert r.json()["add"]["customer"] == ["300002"] and r.json()["change"] == [{
+        "kind": "point", "key": "P-1", "fields": {"customer": {"before": "300001", "after": "300002"}}}]
+    assert await counts() == (1, 1, 1)
+    # a meter of Jan's P-1 onto Anna's new point: refused whole, the row named, nothing applied
+    r = await post(machine, token, {"rows": [row("WM-7"), row(customer_number="300002", name="Anna Nowak",
+                                                               point_code="P-2")]})
+    assert r.status_code == 422
+    assert [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]] == [(2, "meter_serial", "meter_elsewhere")]
+    assert await counts() == (1, 1, 1)
+
+
+async def test_the_openapi_schema_documents_the_patches_with_examples(machine):
+    schema = (await machine.get("/api/schema/openapi.json")).json()
+    for path in ("/api/integration/customers/{customer_number}", "/api/integration/meters/{meter_serial}"):
+        op = schema["paths"][path]["patch"]
+        assert op["security"] == [{"bearer": []}]
+        assert op["requestBody"]["content"]["application/json"]["schema"]["examples"]
+        for status in ("200", "404", "422"):
+            assert "examples" in op["responses"][status]["content"]["application/json"], (path, status)
