@@ -366,3 +366,19 @@ async def test_the_openapi_schema_documents_the_patches_with_examples(machine):
         assert op["requestBody"]["content"]["application/json"]["schema"]["examples"]
         for status in ("200", "404", "422"):
             assert "examples" in op["responses"][status]["content"]["application/json"], (path, status)
+
+
+async def test_a_meter_on_a_point_without_a_code_is_updated_on_that_point(machine):
+    """Points made before codes (the demo's) are keyed by their id in the plan: the meter stays there."""
+    from tests.support import make_customer
+
+    customer = await make_customer(number="300005")
+    serial = (await Meter.select(Meter.serial).first())["serial"]
+    token = await new_token("erp", "registry:write")
+    r = await machine.patch(f"/api/integration/meters/{serial}", headers=bearer(token),
+                            json={"verification_due": "2031-01-01"})
+    assert r.status_code == 200, r.text
+    assert [c["kind"] for c in r.json()["change"]] == ["meter"] and r.json()["add"]["point"] == []
+    meter = await Meter.select().first()
+    assert (str(meter["service_point"]), str(meter["verification_due"])) == (customer["service_point_id"], "2031-01-01")
+    assert (await ServicePoint.select(ServicePoint.code).first())["code"] is None
