@@ -480,8 +480,9 @@ async def build_plan(records: Records, full: bool = False, today: date | None = 
                 if old["removed_on"] is None and values["removed_on"] is not None and key in records.finals:
                     fields["final_litres"] = (None, records.finals[key])
                     plan.finals.append(Final(key, values["removed_on"], records.finals[key]))
-            elif old[end_field] is not None:
-                fields[end_field] = (old[end_field], None)  # listed again: open again
+            elif old[end_field] is not None and end_field not in values:
+                # listed again: open again (a partial update's values carry ended_on: it opens nothing)
+                fields[end_field] = (old[end_field], None)
             if old.get("adopted"):
                 fields["code"] = (None, key)
             if fields:
@@ -607,10 +608,11 @@ _STAND_INS = {"customer_number": "-", "name": "-", "street": "-", "house_number"
               "verification_due": "2000-01-01"}
 
 
-async def _customer_cells(number: str) -> dict[str, str] | None:
-    row = await Customer.select(*(getattr(Customer, f) for f in CUSTOMER_FIELDS)).where(
+async def _customer_cells(number: str) -> tuple[dict[str, str], date | None] | None:
+    """The customer's cells as a file row has them, and the day its contract ended (if it did)."""
+    row = await Customer.select(*(getattr(Customer, f) for f in CUSTOMER_FIELDS), Customer.ended_on).where(
         Customer.number == number).first()
-    return None if row is None else {f: str(row[f]) for f in CUSTOMER_FIELDS}
+    return None if row is None else ({f: str(row[f]) for f in CUSTOMER_FIELDS}, _as_date(row["ended_on"]))
 
 
 async def _meter_entry(serial: str) -> tuple[dict[str, str], str, dict[str, Any]] | None:
@@ -620,7 +622,8 @@ async def _meter_entry(serial: str) -> tuple[dict[str, str], str, dict[str, Any]
         Meter.kind, Meter.digits, Meter.installed_on, Meter.verification_due, Meter.initial_litres, Meter.removed_on,
         Meter.service_point.id, Meter.service_point.code, Meter.service_point.street,
         Meter.service_point.house_number, Meter.service_point.apartment, Meter.service_point.postcode,
-        Meter.service_point.town, Meter.service_point._.customer.number).where(Meter.serial == serial).first()
+        Meter.service_point.town, Meter.service_point.ended_on, Meter.service_point._.customer.number).where(
+        Meter.serial == serial).first()
     if row is None:
         return None
     removed = _as_date(row["removed_on"])
@@ -629,7 +632,8 @@ async def _meter_entry(serial: str) -> tuple[dict[str, str], str, dict[str, Any]
              "initial_reading": _m3(int(row["initial_litres"])), "removed_on": removed.isoformat() if removed else ""}
     code = row["service_point.code"]
     point = {"customer": row["service_point.customer.number"],
-             **{f: row[f"service_point.{f}"] for f in POINT_FIELDS if f != "customer"}}
+             **{f: row[f"service_point.{f}"] for f in POINT_FIELDS if f != "customer"},
+             "ended_on": _as_date(row["service_point.ended_on"])}
     return cells, code if code is not None else f"\0{row['service_point.id']}", point
 
 
@@ -638,17 +642,19 @@ async def update_entry(kind: str, key: str, given: dict[str, str], today: date, 
     """A partial update of one customer (by number) or meter (by serial): the entry as e-BOK has it
     with the `given` cells instead of its own, checked by the file import's rules and planned and
     written by build_plan and apply (audit, final reading, contact kept when newer in e-BOK), in one
-    transaction. None when e-BOK has no entry of that key (nothing is added)."""
+    transaction. It opens nothing a full import ended (the values carry ended_on). None when e-BOK
+    has no entry of that key (nothing is added)."""
     assert kind in PATCH_COLUMNS and set(given) <= set(PATCH_COLUMNS[kind]), given
     async with transaction():
         records = Records(rows=1)
         if kind == "customer":
-            cells = await _customer_cells(key)
-            if cells is None:
+            found = await _customer_cells(key)
+            if found is None:
                 return None
+            cells, ended_on = found
             row = _row(1, _STAND_INS | cells | given | {"customer_number": key}, records.errors, today)
-            if row is not None:
-                records.customers[key] = row["customer_values"]
+            if row is not None:  # with ended_on: an update does not open an ended contract again
+                records.customers[key] = row["customer_values"] | {"ended_on": ended_on}
         else:
             entry = await _meter_entry(key)
             if entry is None:
@@ -799,9 +805,9 @@ def _insert_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[s
 
 def _update_row(kind: str, key: str, row_id: Any, v: dict[str, Any], ids: dict[str, Any]) -> tuple:
     if kind == "customer":
-        return (*(v[f] for f in CUSTOMER_FIELDS), None, v["contact_changed_at"], row_id)
+        return (*(v[f] for f in CUSTOMER_FIELDS), v.get("ended_on"), v["contact_changed_at"], row_id)
     if kind == "point":
         return (ids["customer"][v["customer"]], key, v["street"], v["house_number"], v["apartment"], v["postcode"],
-                v["town"], None, row_id)
+                v["town"], v.get("ended_on"), row_id)
     return (ids["point"][v["point"]], v["kind"], v["installed_on"], v["verification_due"], v["digits"],
             v["initial_litres"], v["removed_on"], v["removed_on"] is None, row_id)

@@ -382,3 +382,25 @@ async def test_a_meter_on_a_point_without_a_code_is_updated_on_that_point(machin
     meter = await Meter.select().first()
     assert (str(meter["service_point"]), str(meter["verification_due"])) == (customer["service_point_id"], "2031-01-01")
     assert (await ServicePoint.select(ServicePoint.code).first())["code"] is None
+
+
+async def test_a_patch_opens_nothing_a_full_import_ended(machine):
+    """A row listing an ended customer opens it again (the file's rule); a partial update only
+    changes the fields it gives, of the customer or of a removed meter on an ended point."""
+    from datetime import date
+
+    token = await new_token("erp", "registry:write")
+    assert (await post(machine, token, {"rows": [row(removed_on="2026-11-20")]})).json()["applied"]
+    ended = date(2026, 11, 30)
+    await Customer.update({Customer.ended_on: ended}).where(Customer.number == "300001")
+    await ServicePoint.update({ServicePoint.ended_on: ended}).where(ServicePoint.code == "P-1")
+    r = await machine.patch("/api/integration/customers/300001", headers=bearer(token), json={"town": "Ełk"})
+    assert r.status_code == 200 and list(r.json()["change"][0]["fields"]) == ["town"], r.text
+    r = await machine.patch("/api/integration/meters/WM-1", headers=bearer(token), json={"meter_digits": 6})
+    assert r.status_code == 200 and [c["kind"] for c in r.json()["change"]] == ["meter"], r.text
+    assert list(r.json()["change"][0]["fields"]) == ["digits"]
+    customer = await Customer.select(Customer.town, Customer.ended_on).first()
+    point = await ServicePoint.select(ServicePoint.ended_on).first()
+    meter = await Meter.select(Meter.digits, Meter.removed_on, Meter.active).first()
+    assert (customer["town"], str(customer["ended_on"]), str(point["ended_on"])) == ("Ełk", "2026-11-30", "2026-11-30")
+    assert (meter["digits"], str(meter["removed_on"]), meter["active"]) == (6, "2026-11-20", False)
