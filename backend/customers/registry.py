@@ -312,10 +312,10 @@ def validate(table: Table, progress: Progress | None = None) -> Records:
 # --- step 2: against the database -------------------------------------------------------------
 
 
-async def _select(sql: str) -> list[dict[str, Any]]:
+async def _select(sql: str, *args: Any) -> list[dict[str, Any]]:
     from piccolo.querystring import QueryString
 
-    rows = await engine().run_querystring(QueryString(sql))
+    rows = await engine().run_querystring(QueryString(sql, *args))
     for i, r in enumerate(rows):  # asyncpg's records (inside a transaction) become dicts in place
         if not isinstance(r, dict):
             rows[i] = dict(r)
@@ -346,6 +346,54 @@ async def _chunks(columns: str, table: str) -> Any:
             return
 
 
+# a plan that adds and changes (not --full) of at most this many keys reads only the entries they
+# name and their neighbours (_keyed), not the whole registry: a PATCH or a small upsert costs
+# milliseconds, not the seconds of a 100,000-customer scan inside the write transaction
+KEYED_MAX = 2000
+
+
+def _in(column: str, values: list[str], args: list[Any]) -> str:
+    """`column IN ({}, …)` with the values appended to `args` (FALSE for none)."""
+    if not values:
+        return "1 = 0"
+    args.extend(values)
+    return f"{column} IN ({', '.join('{}' for _ in values)})"
+
+
+def _keyed(records: Records) -> dict[str, tuple[str, list[Any]]]:
+    """The WHERE of each table for a plan that does not end anything: the entries the records name,
+    the points their meters are on (adoption of a point without a code), the meters on those points
+    (an exchange ends the one the records no longer list) and the customers of those points."""
+    numbers = sorted(set(records.customers) | {p["customer"] for p in records.points.values()})
+    codes = sorted(k for k in records.points if not k.startswith("\0"))
+    serials = sorted(records.meters)
+
+    def points(args: list[Any]) -> str:
+        code_in = _in("code", codes, args)  # placeholders only: the values go in args
+        return f"({code_in} OR id IN (SELECT service_point FROM meter WHERE {_in('serial', serials, args)}))"  # noqa: S608
+
+    where: dict[str, tuple[str, list[Any]]] = {}
+    args: list[Any] = []
+    where["service_point"] = (points(args), args)
+    args = []
+    customer_sql = f"{_in('number', numbers, args)} OR id IN (SELECT customer FROM service_point WHERE "  # noqa: S608
+    where["customer"] = (customer_sql + points(args) + ")", args)
+    args = []
+    meter_sql = f"{_in('serial', serials, args)} OR service_point IN (SELECT id FROM service_point WHERE "  # noqa: S608
+    where["meter"] = (meter_sql + points(args) + ")", args)
+    return where
+
+
+async def _entries(columns: str, table: str, where: dict[str, tuple[str, list[Any]]] | None) -> Any:
+    """The table's rows in chunks: all of them, or those `where` names (one chunk)."""
+    if where is None:
+        async for rows in _chunks(columns, table):
+            yield rows
+        return
+    sql, args = where[table]
+    yield await _select(f"SELECT {columns} FROM {table} WHERE {sql}", *args)  # noqa: S608 - our columns, placeholders
+
+
 class _Same:
     """An entry the file lists with the values e-BOK has: only what the plan still looks up."""
 
@@ -368,15 +416,17 @@ def _same(row: dict[str, Any], incoming: dict[str, Any] | None, fields: tuple[st
         row[f] == incoming[f] or (f in keep_when_empty and incoming[f] == "") for f in fields)
 
 
-async def _state(records: Records | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+async def _state(records: Records | None = None, keyed: bool = False
+                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The registry as it is: customers by number, points by code (or id when they have none), meters by serial.
     An entry the file has with the same values (and not ended, nor changed in e-BOK) is kept as a small
     _Same (points with their customer, meters with their point): a re-import compares 300,000
     rows and keeps only the few that differ, instead of every row's texts."""
     incoming = records or Records()
+    where = _keyed(incoming) if keyed else None  # else the whole registry
     customers: dict[str, Any] = {}
-    async for rows in _chunks("id, number, name, email, phone, street, house_number, postcode, town, "
-                              "billing_period_months, ended_on, contact_changed_at", "customer"):
+    async for rows in _entries("id, number, name, email, phone, street, house_number, postcode, town, "
+                               "billing_period_months, ended_on, contact_changed_at", "customer", where):
         for r in rows:
             number = r["number"]
             r["ended_on"] = _as_date(r["ended_on"])
@@ -386,8 +436,8 @@ async def _state(records: Records | None = None) -> tuple[dict[str, Any], dict[s
             customers[number] = r
     number_of = {str(r["id"]): n for n, r in customers.items()}
     points: dict[str, Any] = {}
-    async for rows in _chunks("id, customer, code, street, house_number, apartment, postcode, town, ended_on",
-                              "service_point"):
+    async for rows in _entries("id, customer, code, street, house_number, apartment, postcode, town, ended_on",
+                               "service_point", where):
         for r in rows:
             r["customer"] = number_of[str(r["customer"])]
             r["ended_on"] = _as_date(r["ended_on"])
@@ -397,8 +447,8 @@ async def _state(records: Records | None = None) -> tuple[dict[str, Any], dict[s
             points[key] = r
     code_of = {str(p["id"]): k for k, p in points.items()}
     meters: dict[str, Any] = {}
-    async for rows in _chunks("id, service_point, serial, kind, digits, installed_on, verification_due, "
-                              "initial_litres, removed_on, active", "meter"):
+    async for rows in _entries("id, service_point, serial, kind, digits, installed_on, verification_due, "
+                               "initial_litres, removed_on, active", "meter", where):
         for r in rows:
             r["point"] = code_of[str(r["service_point"])]
             r["installed_on"], r["verification_due"] = _as_date(r["installed_on"]), _as_date(r["verification_due"])
@@ -421,7 +471,8 @@ def _diff(before: dict[str, Any], after: dict[str, Any], keep_when_empty: tuple[
 async def build_plan(records: Records, full: bool = False, today: date | None = None,
                      readings: Readings | None = None) -> Plan:
     """`readings` is needed when the file gives final readings (see Readings)."""
-    customers, points, meters = await _state(records)
+    keyed = not full and len(records.customers) + len(records.points) + len(records.meters) <= KEYED_MAX
+    customers, points, meters = await _state(records, keyed)
     plan = Plan(errors=list(records.errors))
     # a point made before codes existed is adopted by the code of the file's point that has its meter
     for serial, m in records.meters.items():
