@@ -404,3 +404,33 @@ async def test_a_patch_opens_nothing_a_full_import_ended(machine):
     meter = await Meter.select(Meter.digits, Meter.removed_on, Meter.active).first()
     assert (customer["town"], str(customer["ended_on"]), str(point["ended_on"])) == ("Ełk", "2026-11-30", "2026-11-30")
     assert (meter["digits"], str(meter["removed_on"]), meter["active"]) == (6, "2026-11-20", False)
+
+
+async def test_a_small_plan_reads_only_its_neighbourhood_and_plans_as_the_whole_registry_would(machine):
+    """registry._keyed: an upsert reads the entries its rows name, the meters on their points and
+    the customers of those points; what it reads is what the whole registry says of them, and an
+    exchange still ends the meter the rows no longer list."""
+    from backend.customers import registry
+
+    token = await new_token("erp", "registry:write")
+    others = [row(f"WM-1{n:02d}", customer_number=f"3001{n:02d}", point_code=f"P-1{n:02d}") for n in range(5)]
+    r = await post(machine, token, {"rows": [row(), *others]})
+    assert r.status_code == 200 and r.json()["applied"], r.text
+    new = row("WM-9", installed_on="2026-11-20", verification_due="2032-11-20", initial_reading=0)
+    records = registry.validate(registry_rows([new]))
+    keyed, whole = await registry._state(records, keyed=True), await registry._state(records)
+    assert [sorted(part) for part in keyed] == [["300001"], ["P-1"], ["WM-1"]]
+    for part, every in zip(keyed, whole, strict=True):
+        for key, entry in part.items():
+            assert (entry.get("same"), entry["id"]) == (every[key].get("same"), every[key]["id"])
+    r = await post(machine, token, {"rows": [new]})  # WM-1 is not listed: the new meter replaces it
+    assert r.status_code == 200, r.text
+    assert [(c["key"], c["fields"]["replaced_by"]["after"]) for c in r.json()["change"]] == [("WM-1", "WM-9")]
+    assert (await Meter.select(Meter.active).where(Meter.serial == "WM-1").first())["active"] is False
+    assert await Meter.count().where(Meter.active.eq(True)) == 6
+
+
+def registry_rows(rows: list[dict]):
+    from backend.customers.services import rows_table
+
+    return rows_table(rows)
