@@ -78,6 +78,7 @@ class DemoReading:
     captured_at: datetime
     received_at: datetime
     source: str
+    customer_id: uuid.UUID  # whose point the meter was on (reading.customer)
     status: str = "accepted"
 
 
@@ -263,12 +264,12 @@ class _Customer:
         sources = [source for source, _ in visits]
         main = self._meter(point.id, "main", 5)
         before, steps = usage.household_use(rng, per_day, main.installed_on, captures)
-        self._readings(main, before, steps, captures, sources)
+        self._readings(main, customer_id, before, steps, captures, sources)
         if garden is not None:
             sub = self._meter(point.id, "sub", rng.choice((4, 5)))
             sub_captures = [t + timedelta(minutes=rng.randint(1, 3)) for t in captures]
             before, steps = usage.garden_use(rng, garden, sub.installed_on, sub_captures)
-            self._readings(sub, before, steps, sub_captures, sources)
+            self._readings(sub, customer_id, before, steps, sub_captures, sources)
 
     def _meter(self, point_id: uuid.UUID, kind: str, digits: int) -> DemoMeter:
         rng = self.rng
@@ -290,7 +291,8 @@ class _Customer:
         return meter
 
     def _readings(
-        self, meter: DemoMeter, before: int, steps: list[int], captures: list[datetime], sources: list[str]
+        self, meter: DemoMeter, customer_id: uuid.UUID, before: int, steps: list[int], captures: list[datetime],
+        sources: list[str],
     ) -> None:
         rng, today = self.rng, self.today
         true_value = recorded = meter.initial_litres + before
@@ -311,6 +313,7 @@ class _Customer:
                     captured_at=captured,
                     received_at=usage.received_time(rng, source, captured, today),
                     source=source,
+                    customer_id=customer_id,
                 )
             )
 

@@ -142,7 +142,7 @@ _TARGETS = (
     _Target(
         Reading,
         "readings",
-        "id meter=meter_id value_litres captured_at received_at source status",
+        "id meter=meter_id value_litres captured_at received_at source status customer=customer_id",
         {"flags": "[]", "comment": "", "review_note": "", "photo_hash": "", "submitted_by": None},
     ),
 )

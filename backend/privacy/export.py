@@ -28,7 +28,9 @@ BY_CUSTOMER: dict[str, str] = {
     "customer": "id",
     "service_point": "customer",
     "meter": "service_point.customer",
-    "reading": "meter.service_point.customer",
+    # the customer the reading was given for, not the point's present one: after a change of
+    # customer the previous one's readings stay theirs (readings.customer)
+    "reading": "customer",
     "consent_event": "customer",
     "customer_document": "customer",
     "contact_thread": "customer",

@@ -6,6 +6,9 @@ reminders' tests do; the mail and SMS jobs run through their real handlers to th
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 
 import msgspec
@@ -593,3 +596,14 @@ async def test_a_rejected_reading_is_told_to_whose_it_was_after_the_point_change
     assert told["kind"] == "reading_rejected" and "50,2 m³" in told["body"]
     assert pushes(push, "phone-b") == []
     assert {str(n["customer"]) for n in await Notice.select(Notice.customer)} == {a["id"]}
+
+    async def exported_readings(email: str) -> set[str]:
+        await log_in(client, email)
+        answer = await client.get("/api/my-data/export")
+        assert answer.status_code == 200, answer.text
+        data = json.loads(zipfile.ZipFile(io.BytesIO(answer.content)).read("dane.json"))
+        return {r["id"] for r in data["reading"]}
+
+    # Moje dane follows the same rule: the reading stays in A's export and is not in B's
+    assert flagged["id"] in await exported_readings(a["email"])
+    assert flagged["id"] not in await exported_readings(b["email"])
