@@ -66,6 +66,17 @@ async def may_see(user: CurrentUser, meter: dict[str, Any]) -> bool:
     return meter["customer_id"] in user.customer_ids
 
 
+def _given_for(user: CurrentUser) -> Any:
+    """A resident sees the readings given for their own customers: after a change of customer the
+    point's earlier readings are the previous customer's data (null: from before readings recorded
+    their customer). The office and inspectors see all of them."""
+    if user.role != "resident":
+        return Reading.id.is_not_null()
+    if not user.customer_ids:
+        return Reading.customer.is_null()
+    return Reading.customer.is_null() | Reading.customer.is_in(list(user.customer_ids))
+
+
 async def visible_meter(user: CurrentUser, meter_id: str) -> dict[str, Any]:
     """The meter if this user may see it; otherwise 404 whether or not it exists."""
     found = await customers.meter(meter_id)
@@ -168,7 +179,7 @@ def _reading_out(r: dict[str, Any]) -> ReadingOut:
 
 async def history(user: CurrentUser, meter_id: str) -> HistoryOut:
     meter = await visible_meter(user, meter_id)
-    rows = await Reading.select().where(Reading.meter == meter_id).order_by(Reading.captured_at)
+    rows = await Reading.select().where((Reading.meter == meter_id) & _given_for(user)).order_by(Reading.captured_at)
     out: list[HistoryRow] = []
     previous: dict[str, Any] | None = None
     monthly: dict[str, int] = {}
@@ -380,7 +391,8 @@ def storage_unavailable() -> ApiError:
 
 async def photo(settings: Settings, user: CurrentUser, reading_id: str, thumb: bool) -> bytes:
     try:
-        row = await Reading.select(Reading.meter, Reading.photo_hash).where(Reading.id == reading_id).first()
+        row = await Reading.select(Reading.meter, Reading.photo_hash).where(
+            (Reading.id == reading_id) & _given_for(user)).first()
     except ValueError:
         row = None
     if not row or not row["photo_hash"]:

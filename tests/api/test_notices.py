@@ -604,6 +604,15 @@ async def test_a_rejected_reading_is_told_to_whose_it_was_after_the_point_change
         data = json.loads(zipfile.ZipFile(io.BytesIO(answer.content)).read("dane.json"))
         return {r["id"] for r in data["reading"]}
 
+    # B's history of the meter starts with B's readings: A's are A's data (the one from before
+    # readings recorded their customer, add_reading's, stays in both)
+    await log_in(client, b["email"])
+    history = (await client.get(f"/api/meters/{a['meter_id']}/readings")).json()
+    assert [r["value_litres"] for r in history["readings"]] == [50_000]
+    await log_in(client, "biuro@example.com")
+    history = (await client.get(f"/api/meters/{a['meter_id']}/readings")).json()
+    assert flagged["id"] in {r["id"] for r in history["readings"]}  # the office sees every reading
+
     # Moje dane follows the same rule: the reading stays in A's export and is not in B's
     assert flagged["id"] in await exported_readings(a["email"])
     assert flagged["id"] not in await exported_readings(b["email"])
