@@ -29,6 +29,7 @@ from backend.core.clock import iso, local_midnight, now, today_in_warsaw
 from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
+from backend.customers.schemas import CustomerOut
 from backend.settings import Settings
 
 
@@ -53,6 +54,10 @@ def _row(d: dict[str, Any], numbers: dict[str, str], addresses: dict[str, str], 
 
 async def _point_addresses(customer_ids: Sequence[str]) -> dict[str, str]:
     registry, _ = await customers.registry(customer_ids)
+    return _addresses(registry)
+
+
+def _addresses(registry: Sequence[CustomerOut]) -> dict[str, str]:
     return {p.id: f"{street_address(p.street, p.house_number, p.apartment)}, {p.postcode} {p.town}"
             for c in registry for p in c.service_points}
 
@@ -62,9 +67,11 @@ async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
     today = today_in_warsaw()
     # the screen's reads go through db.rows() (committed data, no query builder): one each
     docs = await payments.documents_read(ids)
-    brief = await customers.customers_brief(ids)
+    # the registry holds the customers' numbers and names as customers_brief() gives them (by number)
+    registry, _ = await customers.registry(ids)
+    brief = [{"id": c.id, "number": c.number, "name": c.name} for c in registry]
     numbers = {c["id"]: c["number"] for c in brief}
-    addresses = await _point_addresses(ids)
+    addresses = _addresses(registry)
     out_customers = []
     each = await payments.balances_read([c["id"] for c in brief], today, docs)
     states = await einvoice.statuses([c["id"] for c in brief])

@@ -18,8 +18,8 @@ from backend.settings import SettingsDep
 
 @get("/api/dashboard", guards=[logged_in], responses=conditional.NOT_MODIFIED)
 async def dashboard(request: Request, user: UserDep, settings: SettingsDep) -> Response[DashboardOut]:
-    registry, meter_ids = await customers.registry(user.customer_ids)
-    last = await readings.last_accepted(meter_ids)
+    registry, periods = await customers.registry_with_periods(user.customer_ids)
+    last, windows = await readings.dashboard_readings(settings, periods)
     for customer in registry:
         for point in customer.service_points:
             for meter in point.meters:
@@ -27,7 +27,6 @@ async def dashboard(request: Request, user: UserDep, settings: SettingsDep) -> R
     outages = [msgspec.structs.asdict(o) for o in await outage_alerts.for_dashboard(user, registry)]
     return conditional.answer(request, user.id, DashboardOut(
         customers=registry, balance=await settlements.balance(user.customer_ids), outages=outages,
-        windows=await readings.windows(settings, user)))
-
+        windows=windows))
 
 controllers = [dashboard]
