@@ -150,24 +150,29 @@ class _State:
     year: list[rules.Previous] = dataclasses.field(default_factory=list)  # averages()' first and last
 
 
-async def _states(meter_ids: Sequence[str]) -> dict[str, _State]:
-    """last_accepted(), _latest_not_rejected() and averages()' readings of the meters in one query
-    (the start screens ask for them together; each query is a round trip and, on PostgreSQL, a
-    backend's CPU on the same cores): per meter and status its newest reading, and its oldest
-    accepted one of the last 12 months."""
-    if not meter_ids:
-        return {}
-    since = now() - timedelta(days=365)
-    # three reads in one statement (UNION ALL): one round trip; on SQLite no dearer than the three
-    found = await rows("""SELECT 'last', CAST(meter AS TEXT), value_litres, captured_at, source FROM (
+_LAST_AND_LATEST = """SELECT 'last', CAST(meter AS TEXT), value_litres, captured_at, source FROM (
   SELECT meter, value_litres, captured_at, source,
          ROW_NUMBER() OVER (PARTITION BY meter ORDER BY captured_at DESC) AS n
   FROM reading WHERE meter IN ({each}) AND status = 'accepted') a WHERE n = 1
+UNION ALL SELECT 'latest', CAST(meter AS TEXT), NULL, MAX(captured_at), NULL FROM reading
+  WHERE meter IN ({each}) AND status <> 'rejected' GROUP BY meter"""
+_YEARS_FIRST = """
 UNION ALL SELECT 'first', CAST(meter AS TEXT), value_litres, captured_at, NULL FROM (
   SELECT meter, value_litres, captured_at, ROW_NUMBER() OVER (PARTITION BY meter ORDER BY captured_at) AS n
-  FROM reading WHERE meter IN ({each}) AND status = 'accepted' AND captured_at >= $1) f WHERE n = 1
-UNION ALL SELECT 'latest', CAST(meter AS TEXT), NULL, MAX(captured_at), NULL FROM reading
-  WHERE meter IN ({each}) AND status <> 'rejected' GROUP BY meter""", since, each=list(meter_ids))
+  FROM reading WHERE meter IN ({each}) AND status = 'accepted' AND captured_at >= $1) f WHERE n = 1"""
+_STATES = {False: _LAST_AND_LATEST, True: _LAST_AND_LATEST + _YEARS_FIRST}
+
+
+async def _states(meter_ids: Sequence[str], year: bool = True) -> dict[str, _State]:
+    """last_accepted(), _latest_not_rejected() and averages()' readings of the meters in one query
+    (the start screens ask for them together; each query is a round trip and, on PostgreSQL, a
+    backend's CPU on the same cores): per meter its newest accepted reading, the time of its newest
+    one not rejected and (`year`) its oldest accepted one of the last 12 months."""
+    if not meter_ids:
+        return {}
+    since = now() - timedelta(days=365)
+    # the reads in one statement (UNION ALL): one round trip; on SQLite no dearer than apart
+    found = await rows(_STATES[year], *([since] if year else []), each=list(meter_ids))
     out: dict[str, _State] = {}
     first: dict[str, rules.Previous] = {}
     for part, meter, value, captured_at, source in found:
@@ -182,9 +187,9 @@ UNION ALL SELECT 'latest', CAST(meter AS TEXT), NULL, MAX(captured_at), NULL FRO
         else:
             first[str(meter)] = rules.Previous(int(value), _instant(captured_at))
     for meter, previous in first.items():
-        year = out[meter].year
-        if year and year[0].captured_at != previous.captured_at:  # the year's first, when not also its last
-            year.insert(0, previous)
+        known = out[meter].year
+        if known and known[0].captured_at != previous.captured_at:  # the year's first, when not also its last
+            known.insert(0, previous)
     return out
 
 
@@ -193,7 +198,7 @@ async def dashboard_readings(settings: Settings, periods: dict[str, int]) -> tup
     """For the dashboard, of the meters (id -> their customer's billing period in months, as
     customers.registry_with_periods() gives them): the last accepted readings, as last_accepted(),
     and the reading windows today, as windows(); one query."""
-    states = await _states(list(periods))
+    states = await _states(list(periods), year=False)
     today = today_in_warsaw()
     last = {m: s.last for m, s in states.items() if s.last is not None}
     return last, {m: _window(settings, {"billing_period_months": months}, today,
