@@ -150,46 +150,39 @@ class _State:
     year: list[rules.Previous] = dataclasses.field(default_factory=list)  # averages()' first and last
 
 
-_LAST_AND_LATEST = """SELECT 'last', CAST(meter AS TEXT), value_litres, captured_at, source FROM (
-  SELECT meter, value_litres, captured_at, source,
-         ROW_NUMBER() OVER (PARTITION BY meter ORDER BY captured_at DESC) AS n
-  FROM reading WHERE meter IN ({each}) AND status = 'accepted') a WHERE n = 1
-UNION ALL SELECT 'latest', CAST(meter AS TEXT), NULL, MAX(captured_at), NULL FROM reading
-  WHERE meter IN ({each}) AND status <> 'rejected' GROUP BY meter"""
-_YEARS_FIRST = """
-UNION ALL SELECT 'first', CAST(meter AS TEXT), value_litres, captured_at, NULL FROM (
-  SELECT meter, value_litres, captured_at, ROW_NUMBER() OVER (PARTITION BY meter ORDER BY captured_at) AS n
-  FROM reading WHERE meter IN ({each}) AND status = 'accepted' AND captured_at >= $1) f WHERE n = 1"""
-_STATES = {False: _LAST_AND_LATEST, True: _LAST_AND_LATEST + _YEARS_FIRST}
+# a row per meter: subqueries on the meter's index (window functions sort, ~2x the CPU on SQLite)
+_STATES = """SELECT CAST(s.meter AS TEXT), s.latest, l.value_litres, l.captured_at, l.source, f.value_litres,
+  f.captured_at
+FROM (SELECT m.meter,
+  (SELECT MAX(x.captured_at) FROM reading x WHERE x.meter = m.meter AND x.status <> 'rejected') AS latest,
+  (SELECT x.id FROM reading x WHERE x.meter = m.meter AND x.status = 'accepted'
+   ORDER BY x.captured_at DESC LIMIT 1) AS last_id,
+  (SELECT x.id FROM reading x WHERE x.meter = m.meter AND x.status = 'accepted' AND x.captured_at >= $1
+   ORDER BY x.captured_at LIMIT 1) AS first_id
+  FROM (SELECT DISTINCT meter FROM reading WHERE meter IN ({each})) m) s
+LEFT JOIN reading l ON l.id = s.last_id LEFT JOIN reading f ON f.id = s.first_id"""
 
 
-async def _states(meter_ids: Sequence[str], year: bool = True) -> dict[str, _State]:
+async def _states(meter_ids: Sequence[str]) -> dict[str, _State]:
     """last_accepted(), _latest_not_rejected() and averages()' readings of the meters in one query
     (the start screens ask for them together; each query is a round trip and, on PostgreSQL, a
     backend's CPU on the same cores): per meter its newest accepted reading, the time of its newest
-    one not rejected and (`year`) its oldest accepted one of the last 12 months."""
+    one not rejected and its oldest accepted one of the last 12 months."""
     if not meter_ids:
         return {}
     since = now() - timedelta(days=365)
-    # the reads in one statement (UNION ALL): one round trip; on SQLite no dearer than apart
-    found = await rows(_STATES[year], *([since] if year else []), each=list(meter_ids))
     out: dict[str, _State] = {}
-    first: dict[str, rules.Previous] = {}
-    for part, meter, value, captured_at, source in found:
-        state = out.setdefault(str(meter), _State())
-        if part == "latest":
-            state.latest = _instant(captured_at)
-        elif part == "last":
-            state.last = LastReading(value_litres=int(value), captured_at=iso(_instant(captured_at)), source=source,
-                                     status="accepted")
-            if _instant(captured_at) >= since:  # the newest accepted reading is also the year's last
-                state.year.append(rules.Previous(int(value), _instant(captured_at)))
-        else:
-            first[str(meter)] = rules.Previous(int(value), _instant(captured_at))
-    for meter, previous in first.items():
-        known = out[meter].year
-        if known and known[0].captured_at != previous.captured_at:  # the year's first, when not also its last
-            known.insert(0, previous)
+    for meter, latest, value, captured_at, source, first_value, first_at in await rows(
+            _STATES, since, each=list(meter_ids)):
+        state = out[str(meter)] = _State(latest=_instant(latest) if latest is not None else None)
+        if value is None:
+            continue
+        at = _instant(captured_at)
+        state.last = LastReading(value_litres=int(value), captured_at=iso(at), source=source, status="accepted")
+        if at >= since:  # the newest accepted reading is the year's last; with the year's first, if another
+            first = _instant(first_at) if first_at is not None else at
+            state.year = [rules.Previous(int(first_value), first), rules.Previous(int(value), at)] if first != at \
+                else [rules.Previous(int(value), at)]
     return out
 
 
@@ -198,7 +191,7 @@ async def dashboard_readings(settings: Settings, periods: dict[str, int]) -> tup
     """For the dashboard, of the meters (id -> their customer's billing period in months, as
     customers.registry_with_periods() gives them): the last accepted readings, as last_accepted(),
     and the reading windows today, as windows(); one query."""
-    states = await _states(list(periods), year=False)
+    states = await _states(list(periods))
     today = today_in_warsaw()
     last = {m: s.last for m, s in states.items() if s.last is not None}
     return last, {m: _window(settings, {"billing_period_months": months}, today,
