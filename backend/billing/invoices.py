@@ -66,14 +66,14 @@ async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
     ids = list(user.customer_ids)
     today = today_in_warsaw()
     # the screen's reads go through db.rows() (committed data, no query builder): one each
-    docs = await payments.documents_read(ids)
+    docs, paid = await payments.documents_and_paid_read(ids)
     # the registry holds the customers' numbers and names as customers_brief() gives them (by number)
     registry, _ = await customers.registry(ids)
     brief = [{"id": c.id, "number": c.number, "name": c.name} for c in registry]
     numbers = {c["id"]: c["number"] for c in brief}
     addresses = _addresses(registry)
     out_customers = []
-    each = await payments.balances_read([c["id"] for c in brief], today, docs)
+    each = await payments.balances_read([c["id"] for c in brief], today, docs, paid)
     states = await einvoice.statuses([c["id"] for c in brief])
     for c in brief:
         account = nrb.customer_account(settings, c["number"])

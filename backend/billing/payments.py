@@ -89,14 +89,42 @@ async def paid_read(customer_ids: Sequence[str]) -> dict[str, int]:
     return {str(customer): int(total) for customer, total in found}
 
 
+_DOCUMENTS_AND_PAID_READ = """SELECT 'document', CAST(d.id AS TEXT), CAST(d.customer AS TEXT),
+  CAST(d.service_point AS TEXT), d.kind, d.number, d.issue_date, d.due_date,
+  d.period_start, d.period_end, d.gross_grosze, d.estimated,
+  d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
+    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0)
+FROM document d WHERE d.customer IN ({each})
+UNION ALL SELECT 'paid', NULL, CAST(p.customer AS TEXT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  SUM(p.amount_grosze)
+FROM payment p WHERE p.customer IN ({each}) GROUP BY p.customer
+ORDER BY 1, 7 DESC, 6 DESC"""
+
+
+async def documents_and_paid_read(customer_ids: Sequence[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """documents_read() and paid_read() in one statement (the settlements screen: a round trip less)."""
+    if not customer_ids:
+        return [], {}
+    docs, paid = [], {}
+    for part, *r in await read_rows(_DOCUMENTS_AND_PAID_READ, each=list(customer_ids)):
+        if part == "paid":
+            paid[str(r[1])] = int(r[-1])
+            continue
+        d = dict(zip(_DOCUMENT_KEYS, r, strict=True))
+        d["gross_grosze"], d["remaining_grosze"] = int(d["gross_grosze"]), int(d["remaining_grosze"])
+        docs.append(d)
+    return docs, paid
+
+
 async def balances_read(customer_ids: Sequence[str], today: date,
-                        docs: list[dict[str, Any]] | None = None) -> dict[str, dict[str, int]]:
-    """balances() for a screen, from documents_read() (read here unless given)."""
+                        docs: list[dict[str, Any]] | None = None,
+                        paid: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
+    """balances() for a screen, from documents_read() and paid_read() (read here unless given)."""
     if docs is None:
         docs = await documents_read(customer_ids)
     out = {str(c): {"total_grosze": 0, "overdue_grosze": 0} for c in customer_ids}
-    for customer, paid in (await paid_read(customer_ids)).items():
-        out[customer]["total_grosze"] -= paid
+    for customer, total in (await paid_read(customer_ids) if paid is None else paid).items():
+        out[customer]["total_grosze"] -= total
     for d in docs:
         row = out[str(d["customer"])]
         row["total_grosze"] += d["gross_grosze"]
