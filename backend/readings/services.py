@@ -19,7 +19,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.audit import services as audit
 from backend.core import idempotency, metrics, notify, storage
 from backend.core.clock import WARSAW, iso, local_day, local_midnight, now, today_in_warsaw
-from backend.core.db import json_list, rows, transaction
+from backend.core.db import is_postgres, json_list, rows, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.photos import PhotoError, process_photo_async
 from backend.core.security import secret_key
@@ -150,7 +150,17 @@ class _State:
     year: list[rules.Previous] = dataclasses.field(default_factory=list)  # averages()' first and last
 
 
-# a row per meter: subqueries on the meter's index (window functions sort, ~2x the CPU on SQLite)
+# a row per meter: subqueries on the meter's index (window functions sort, ~2x the CPU on SQLite).
+# PostgreSQL plans the join back to the readings' rows as a scan of the whole table (5 ms on the
+# demo); LATERAL keeps it on the meter's index, and SQLite has no LATERAL.
+_STATES_PG = """SELECT CAST(m.meter AS TEXT), m.latest, l.value_litres, l.captured_at, l.source, f.value_litres,
+  f.captured_at
+FROM (SELECT meter, MAX(captured_at) AS latest FROM reading WHERE meter IN ({each}) AND status <> 'rejected'
+      GROUP BY meter) m
+LEFT JOIN LATERAL (SELECT x.value_litres, x.captured_at, x.source FROM reading x
+  WHERE x.meter = m.meter AND x.status = 'accepted' ORDER BY x.captured_at DESC LIMIT 1) l ON TRUE
+LEFT JOIN LATERAL (SELECT x.value_litres, x.captured_at FROM reading x
+  WHERE x.meter = m.meter AND x.status = 'accepted' AND x.captured_at >= $1 ORDER BY x.captured_at LIMIT 1) f ON TRUE"""
 _STATES = """SELECT CAST(s.meter AS TEXT), s.latest, l.value_litres, l.captured_at, l.source, f.value_litres,
   f.captured_at
 FROM (SELECT m.meter,
@@ -173,7 +183,7 @@ async def _states(meter_ids: Sequence[str]) -> dict[str, _State]:
     since = now() - timedelta(days=365)
     out: dict[str, _State] = {}
     for meter, latest, value, captured_at, source, first_value, first_at in await rows(
-            _STATES, since, each=list(meter_ids)):
+            _STATES_PG if is_postgres() else _STATES, since, each=list(meter_ids)):
         state = out[str(meter)] = _State(latest=_instant(latest) if latest is not None else None)
         if value is None:
             continue
