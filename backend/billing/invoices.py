@@ -73,7 +73,7 @@ async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
     numbers = {c["id"]: c["number"] for c in brief}
     addresses = _addresses(registry)
     out_customers = []
-    each = await payments.balances_read([c["id"] for c in brief], today, docs, paid)
+    each = payments.balances_read([c["id"] for c in brief], today, docs, paid)
     states = await einvoice.statuses([c["id"] for c in brief])
     for c in brief:
         account = nrb.customer_account(settings, c["number"])

@@ -55,54 +55,28 @@ async def documents_with_remaining(customer_ids: Sequence[str]) -> list[dict[str
 
 
 # The hot read path of the resident's screens (dashboard, settlements): what documents_with_remaining
-# and balance() compute, in two queries through db.rows() (no query builder, no thread hop on SQLite).
+# and balance() compute, in one query each through db.rows() (no query builder, no thread hop on SQLite).
 # It reads committed data only, so a write transaction (allocation) keeps using the functions above.
-_DOCUMENTS_READ = """SELECT CAST(d.id AS TEXT), CAST(d.customer AS TEXT), CAST(d.service_point AS TEXT),
-  d.kind, d.number, d.issue_date, d.due_date,
-  d.period_start, d.period_end, d.gross_grosze, d.estimated,
-  d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
-    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0)
-FROM document d WHERE d.customer IN ({each}) ORDER BY d.issue_date DESC, d.number DESC"""
-_DOCUMENT_KEYS = ("id", "customer", "service_point", "kind", "number", "issue_date", "due_date", "period_start",
-                  "period_end", "gross_grosze", "estimated", "remaining_grosze")
-
-
-async def documents_read(customer_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """documents_with_remaining() for a screen (committed data; not inside a write transaction):
-    the columns a document row shows, newest first, each with `remaining_grosze`."""
-    if not customer_ids:
-        return []
-    out = []
-    for r in await read_rows(_DOCUMENTS_READ, each=list(customer_ids)):
-        d = dict(zip(_DOCUMENT_KEYS, r, strict=True))
-        d["gross_grosze"], d["remaining_grosze"] = int(d["gross_grosze"]), int(d["remaining_grosze"])
-        out.append(d)
-    return out
-
-
-async def paid_read(customer_ids: Sequence[str]) -> dict[str, int]:
-    """customer id -> the sum of its payments (committed data), for balances_read()."""
-    if not customer_ids:
-        return {}
-    found = await read_rows("SELECT CAST(customer AS TEXT), SUM(amount_grosze) FROM payment "
-                            "WHERE customer IN ({each}) GROUP BY customer", each=list(customer_ids))
-    return {str(customer): int(total) for customer, total in found}
-
-
+# A document's remaining amount: its gross less what was allocated to it, plus what it credited away.
+_REMAINING = """d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
+    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0)"""
 _DOCUMENTS_AND_PAID_READ = """SELECT 'document', CAST(d.id AS TEXT), CAST(d.customer AS TEXT),
   CAST(d.service_point AS TEXT), d.kind, d.number, d.issue_date, d.due_date,
   d.period_start, d.period_end, d.gross_grosze, d.estimated,
-  d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
-    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0)
+  """ + _REMAINING + """
 FROM document d WHERE d.customer IN ({each})
 UNION ALL SELECT 'paid', NULL, CAST(p.customer AS TEXT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   SUM(p.amount_grosze)
 FROM payment p WHERE p.customer IN ({each}) GROUP BY p.customer
 ORDER BY 1, 7 DESC, 6 DESC"""
+_DOCUMENT_KEYS = ("id", "customer", "service_point", "kind", "number", "issue_date", "due_date", "period_start",
+                  "period_end", "gross_grosze", "estimated", "remaining_grosze")
 
 
 async def documents_and_paid_read(customer_ids: Sequence[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """documents_read() and paid_read() in one statement (the settlements screen: a round trip less)."""
+    """documents_with_remaining() for a screen (committed data; not inside a write transaction): the
+    columns a document row shows, newest first, each with `remaining_grosze`; and customer id -> the
+    sum of its payments. One statement (the settlements screen)."""
     if not customer_ids:
         return [], {}
     docs, paid = [], {}
@@ -116,14 +90,11 @@ async def documents_and_paid_read(customer_ids: Sequence[str]) -> tuple[list[dic
     return docs, paid
 
 
-async def balances_read(customer_ids: Sequence[str], today: date,
-                        docs: list[dict[str, Any]] | None = None,
-                        paid: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
-    """balances() for a screen, from documents_read() and paid_read() (read here unless given)."""
-    if docs is None:
-        docs = await documents_read(customer_ids)
+def balances_read(customer_ids: Sequence[str], today: date, docs: list[dict[str, Any]],
+                  paid: dict[str, int]) -> dict[str, dict[str, int]]:
+    """balances() for a screen, from documents_and_paid_read()."""
     out = {str(c): {"total_grosze": 0, "overdue_grosze": 0} for c in customer_ids}
-    for customer, total in (await paid_read(customer_ids) if paid is None else paid).items():
+    for customer, total in paid.items():
         out[customer]["total_grosze"] -= total
     for d in docs:
         row = out[str(d["customer"])]
@@ -137,9 +108,8 @@ _BALANCE_READ = """SELECT SUM(x.gross_grosze),
   SUM(CASE WHEN x.due_date < $1 AND x.remaining > 0 THEN x.remaining ELSE 0 END),
   (SELECT SUM(p.amount_grosze) FROM payment p WHERE p.customer IN ({each}))
 FROM (SELECT d.gross_grosze, d.due_date,
-  d.gross_grosze - COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.document = d.id), 0)
-    + COALESCE((SELECT SUM(a.amount_grosze) FROM allocation a WHERE a.credit_document = d.id), 0) AS remaining
-  FROM document d WHERE d.customer IN ({each})) x"""
+  """ + _REMAINING + """ AS remaining
+  FROM document d WHERE d.customer IN ({each})) x"""  # noqa: S608 - constant fragments, placeholders
 
 
 async def balance_read(customer_ids: Sequence[str], today: date) -> dict[str, int]:

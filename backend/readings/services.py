@@ -129,15 +129,6 @@ def _window(settings: Settings, meter: dict[str, Any], today: date, latest: date
                      opens=w.opens.isoformat(), is_open=w.is_open, wanted=w.is_open and not submitted)
 
 
-async def _latest_not_rejected(meter_ids: Sequence[str]) -> dict[str, datetime]:
-    if not meter_ids:
-        return {}
-    ids = list(meter_ids)
-    found = await rows("""SELECT CAST(meter AS TEXT), MAX(captured_at) FROM reading
-WHERE meter IN ({each}) AND status <> 'rejected' GROUP BY meter""", each=ids)
-    return {str(meter): _instant(latest) for meter, latest in found}
-
-
 def _instant(value: Any) -> datetime:
     # MAX() of a SQLite column loses its declared type (and with it Piccolo's converter): text comes back
     return datetime.fromisoformat(value).replace(tzinfo=UTC) if isinstance(value, str) else value
@@ -146,7 +137,7 @@ def _instant(value: Any) -> datetime:
 @dataclass
 class _State:
     last: LastReading | None = None  # the newest accepted reading (last_accepted())
-    latest: datetime | None = None  # the newest reading not rejected (_latest_not_rejected())
+    latest: datetime | None = None  # the newest reading not rejected (its reading window's)
     year: list[rules.Previous] = dataclasses.field(default_factory=list)  # averages()' first and last
 
 
@@ -174,7 +165,7 @@ LEFT JOIN reading l ON l.id = s.last_id LEFT JOIN reading f ON f.id = s.first_id
 
 
 async def _states(meter_ids: Sequence[str]) -> dict[str, _State]:
-    """last_accepted(), _latest_not_rejected() and averages()' readings of the meters in one query
+    """last_accepted(), the newest reading not rejected and averages()' readings of the meters in one query
     (the start screens ask for them together; each query is a round trip and, on PostgreSQL, a
     backend's CPU on the same cores): per meter its newest accepted reading, the time of its newest
     one not rejected and its oldest accepted one of the last 12 months."""
