@@ -191,7 +191,8 @@ async def dashboard_readings(settings: Settings, periods: dict[str, int]) -> tup
                                                                                  dict[str, WindowOut]]:
     """For the dashboard, of the meters (id -> their customer's billing period in months, as
     customers.registry_with_periods() gives them): the last accepted readings, as last_accepted(),
-    and the reading windows today, as windows(); one query."""
+    and each meter's reading window today (open, and whether a reading came in it, or the day it
+    opens); one query."""
     states = await _states(list(periods))
     today = today_in_warsaw()
     last = {m: s.last for m, s in states.items() if s.last is not None}
