@@ -25,7 +25,7 @@ from backend.core.errors import exception_handlers
 from backend.core.metrics import metrics_middleware
 from backend.core.openapi import CompleteJson
 from backend.core.outbox import Handler, Worker
-from backend.core.security import csrf_config, security_headers
+from backend.core.security import csrf_config, csrf_middleware, security_headers
 from backend.domains import DOMAINS
 from backend.integration.api import SECURITY_COMPONENTS
 from backend.settings import Settings
@@ -98,10 +98,11 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         route_handlers=[controller for domain in DOMAINS for controller in domain.controllers],
         dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
                       **guards.dependencies},
-        # metrics outermost: every answer; gzip (core/compression.py) instead of Litestar's compression_config
-        middleware=[metrics_middleware, session_middleware_factory(settings), compression_middleware],
+        # metrics outermost: every answer; gzip (core/compression.py) instead of Litestar's compression_config;
+        # CSRF innermost, where Litestar's csrf_config would put it (core/security.py csrf_middleware)
+        middleware=[metrics_middleware, session_middleware_factory(settings), compression_middleware,
+                    csrf_middleware(csrf_config(settings))],
         before_send=[security_headers(settings), allow_every_method],
-        csrf_config=csrf_config(settings),
         exception_handlers=exception_handlers,
         # Litestar's records go to the root logger, which `ebok` configures (text or JSON, backend/core/logs.py)
         logging_config=LoggingConfig(configure_root_logger=False,

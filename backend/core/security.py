@@ -10,7 +10,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
-from litestar.types import Message, Scope
+from litestar.connection import ASGIConnection
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.settings import Settings
 
@@ -93,6 +96,28 @@ def secret_key(settings: Settings) -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
+
+
+def csrf_middleware(config: CSRFConfig) -> Callable[[ASGIApp], ASGIApp]:
+    """Litestar's CSRFMiddleware (the app's innermost middleware, where Litestar would put it), except
+    that a safe request already carrying the CSRF cookie goes straight through: there is nothing to
+    check, and nothing to set, yet Litestar's builds a Request, parses its content type and wraps
+    `send` for every such answer (most requests are the PWA's GETs, every one with the cookie). Every
+    other request, and every check of an unsafe one, is Litestar's own."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        checked = CSRFMiddleware(app=app, config=config)
+
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if (scope["type"] == ScopeType.HTTP and scope.get("method") in config.safe_methods
+                    and ASGIConnection(scope).cookies.get(config.cookie_name)):
+                await app(scope, receive, send)
+                return
+            await checked(scope, receive, send)
+
+        return middleware
+
+    return factory
 
 
 def csrf_config(settings: Settings) -> CSRFConfig:

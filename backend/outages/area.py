@@ -4,7 +4,7 @@ the area or it is not, and only devices choosing such a point are alerted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from backend.core.addresses import house_number, house_order, street_address
@@ -17,9 +17,7 @@ def normal(text: str) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def street_covers(rule: dict[str, Any], street: str, number_text: str) -> bool:
-    if normal(rule["street"]) != normal(street):
-        return False
+def _in_range(rule: dict[str, Any], number_text: str) -> bool:
     low, high, parity = rule.get("from_number"), rule.get("to_number"), rule.get("parity", "all")
     if low is None and high is None and parity == "all":
         return True  # the whole street, numbered or not
@@ -31,12 +29,26 @@ def street_covers(rule: dict[str, Any], street: str, number_text: str) -> bool:
     return parity == "all" or (number % 2 == 1) == (parity == "odd")
 
 
-def covers(area: dict[str, Any], town: str, point: dict[str, Any]) -> bool:
-    if str(point["id"]) in {str(i) for i in area.get("service_point_ids", [])}:
-        return True
-    if normal(point["town"]) != normal(town):
-        return False
-    return any(street_covers(rule, point["street"], point["house_number"]) for rule in area.get("streets", []))
+def covering(area: dict[str, Any], town: str) -> Callable[[dict[str, Any]], bool]:
+    """Whether a service point is in the area: one of its points, or on one of its streets (in the
+    town) within the rule's numbers. The area's names are folded and its ids collected once, for
+    all the points it is asked about (every start of the app matches each published outage
+    against the resident's points)."""
+    ids = {str(i) for i in area.get("service_point_ids", [])}
+    place = normal(town)
+    streets: dict[str, list[dict[str, Any]]] = {}
+    for rule in area.get("streets", []):
+        streets.setdefault(normal(rule["street"]), []).append(rule)
+
+    def covered(point: dict[str, Any]) -> bool:
+        if str(point["id"]) in ids:
+            return True
+        if not streets or normal(point["town"]) != place:
+            return False
+        rules = streets.get(normal(point["street"]))
+        return rules is not None and any(_in_range(rule, point["house_number"]) for rule in rules)
+
+    return covered
 
 
 # Read-only queries over the customer registry. They belong in customers/services.py
@@ -52,8 +64,9 @@ async def points_in(area: dict[str, Any], town: str) -> list[dict[str, Any]]:
     streets = sorted({rule["street"] for rule in area.get("streets", [])})
     if streets:
         rows = await ServicePoint.select(*columns).where(ServicePoint.town == town, ServicePoint.street.is_in(streets))
+        covered = covering(area, town)
         for row in rows:
-            if covers(area, town, row):
+            if covered(row):
                 found[str(row["id"])] = row
     ids = [str(i) for i in area.get("service_point_ids", [])]
     for start in range(0, len(ids), 500):

@@ -83,7 +83,8 @@ def _address(point: dict[str, Any]) -> str:
 
 def _out(row: dict[str, Any], points: list[dict[str, Any]], cls: type[OutageOut] = OutageOut, **extra: Any) -> Any:
     a = _area(row)
-    mine = [p for p in points if area.covers(a, row["town"], p)]
+    covered = area.covering(a, row["town"])
+    mine = [p for p in points if covered(p)]
     return cls(
         id=str(row["id"]), kind=row["kind"], status=row["status"], title=row["title"],
         description=row["description"], starts_at=iso(row["starts_at"]) or "",
@@ -168,7 +169,8 @@ async def for_dashboard(user: CurrentUser, registry: list[CustomerOut] | None = 
         return []
     out = []
     for row in await _published():
-        mine = [p for p in points if area.covers(_area(row), row["town"], p)]
+        covered = area.covering(_area(row), row["town"])
+        mine = [p for p in points if covered(p)]
         if mine:
             out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
                                        street=", ".join(_address(p) for p in mine), expected_end=iso(row["expected_end"])))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import functools
 import hashlib
 import hmac
 import uuid
@@ -120,13 +121,21 @@ WHERE n = 1 OR n = total ORDER BY meter, n""", now() - timedelta(days=365), each
     return {m: rules.average_daily(per.get(m, [])) for m in meter_ids}
 
 
+@functools.lru_cache(maxsize=64)
+def _period(today: date, months: int, window_days: int) -> tuple[rules.Window, datetime, str, str, str]:
+    # the window of a day is the same for every meter of the period's length: worked out once a day
+    w = rules.reading_window(today, months, window_days)
+    opens_utc = datetime.combine(w.opens, datetime.min.time(), WARSAW).astimezone(UTC)
+    return w, opens_utc, w.period_start.isoformat(), w.period_end.isoformat(), w.opens.isoformat()
+
+
 def _window(settings: Settings, meter: dict[str, Any], today: date, latest: datetime | None) -> WindowOut:
     """The meter's reading window today; `latest` is its newest reading not rejected."""
-    w = rules.reading_window(today, meter["billing_period_months"], settings.reading_window_days)
-    opens_utc = datetime.combine(w.opens, datetime.min.time(), WARSAW).astimezone(UTC)
+    w, opens_utc, period_start, period_end, opens = _period(today, meter["billing_period_months"],
+                                                            settings.reading_window_days)
     submitted = latest is not None and latest >= opens_utc
-    return WindowOut(period_start=w.period_start.isoformat(), period_end=w.period_end.isoformat(),
-                     opens=w.opens.isoformat(), is_open=w.is_open, wanted=w.is_open and not submitted)
+    return WindowOut(period_start=period_start, period_end=period_end, opens=opens, is_open=w.is_open,
+                     wanted=w.is_open and not submitted)
 
 
 def _instant(value: Any) -> datetime:

@@ -107,6 +107,22 @@ async def test_csrf_is_required_on_unsafe_methods(client, settings):
     assert r.status_code == 200
 
 
+
+async def test_csrf_cookie_is_set_once_and_a_cookie_alone_is_no_token(client, settings):
+    # a GET without the cookie gets one; a GET with it passes untouched (core/security.py csrf_middleware)
+    token = client.cookies["csrftoken"]
+    r = await client.get("/api/config")
+    assert r.status_code == 200 and "csrftoken" not in r.headers.get("set-cookie", "")
+    client.cookies.clear()
+    r = await client.get("/api/config")
+    assert r.status_code == 200 and r.cookies["csrftoken"] and r.cookies["csrftoken"] != token
+    # a cookie the page could have planted, without the signature the server made: still refused
+    await make_user(settings, "ola@example.com")
+    client.cookies.set("csrftoken", "x" * 128)
+    r = await client.post("/api/session", json={"login": "ola@example.com", "password": PASSWORD},
+                          headers={"X-CSRFToken": "x" * 128})
+    assert r.status_code == 403 and r.json()["code"] == "csrf"
+
 WRONG = "wrong-password"
 
 
