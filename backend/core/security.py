@@ -11,8 +11,8 @@ from typing import Any
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.enums import ScopeType
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.settings import Settings
