@@ -10,6 +10,7 @@ from backend.billing.schemas import ConsentChange, EInvoiceOut
 from backend.consents import services as consents
 from backend.consents.schemas import ConsentDecision
 from backend.core.clock import iso
+from backend.core.db import Read, read
 
 
 async def status(customer_id: str) -> EInvoiceOut:
@@ -17,8 +18,15 @@ async def status(customer_id: str) -> EInvoiceOut:
 
 
 async def statuses(customer_ids: Sequence[str]) -> dict[str, EInvoiceOut]:
-    """status() of each customer, in one read (the settlements screen)."""
+    """status() of each customer, in one read a consents.CHUNK of them."""
     return {c: _status(decisions) for c, decisions in (await consents.e_invoice_histories(customer_ids)).items()}
+
+
+def statuses_read(customer_ids: Sequence[str]) -> Read[dict[str, EInvoiceOut]]:
+    """statuses() of at most consents.CHUNK customers as one read (the settlements screen's)."""
+    one = consents.e_invoice_histories_read(customer_ids)
+    return read(one.sql, *one.args, each=one.each,
+                then=lambda found: {c: _status(decisions) for c, decisions in one.then(found).items()})
 
 
 def _status(decisions: Sequence[ConsentDecision]) -> EInvoiceOut:

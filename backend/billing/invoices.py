@@ -24,9 +24,10 @@ from backend.billing.schemas import (
 )
 from backend.billing.tables import BilledMeter, Document, DocumentLine
 from backend.billing.tariffs import all_tariffs
+from backend.consents import services as consents
 from backend.core.addresses import street_address
 from backend.core.clock import iso, local_midnight, now, today_in_warsaw
-from backend.core.db import transaction
+from backend.core.db import read_together, transaction
 from backend.core.errors import ApiError, not_found
 from backend.customers import services as customers
 from backend.customers.schemas import CustomerOut
@@ -65,16 +66,20 @@ def _addresses(registry: Sequence[CustomerOut]) -> dict[str, str]:
 async def settlements(settings: Settings, user: CurrentUser) -> SettlementsOut:
     ids = list(user.customer_ids)
     today = today_in_warsaw()
-    # the screen's reads go through db.rows() (committed data, no query builder): one each
-    docs, paid = await payments.documents_and_paid_read(ids)
-    # the registry holds the customers' numbers and names as customers_brief() gives them (by number)
-    registry, _ = await customers.registry(ids)
+    # the screen's reads go through db.rows() (committed data, no query builder), in one round trip on
+    # PostgreSQL; the registry holds the customers' numbers and names as customers_brief() gives them
+    # (by number). A resident has a few customers; past consents.CHUNK the e-invoice states come apart.
+    together = len(ids) <= consents.CHUNK
+    (docs, paid), (registry, _), states = await read_together(
+        payments.documents_and_paid_read(ids), customers.registry_read(ids),
+        einvoice.statuses_read(ids if together else []))
+    if not together:
+        states = await einvoice.statuses(ids)
     brief = [{"id": c.id, "number": c.number, "name": c.name} for c in registry]
     numbers = {c["id"]: c["number"] for c in brief}
     addresses = _addresses(registry)
     out_customers = []
     each = payments.balances_read([c["id"] for c in brief], today, docs, paid)
-    states = await einvoice.statuses([c["id"] for c in brief])
     for c in brief:
         account = nrb.customer_account(settings, c["number"])
         out_customers.append(CustomerSettlement(

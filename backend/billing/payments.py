@@ -16,8 +16,7 @@ from backend.billing.allocation import OpenDoc, allocate
 from backend.billing.tables import Allocation, Document, Payment, PaymentReport, ReminderItem
 from backend.core import clock, notify
 from backend.core.bulk import insert
-from backend.core.db import is_postgres, is_unique_violation, transaction
-from backend.core.db import rows as read_rows
+from backend.core.db import Read, is_postgres, is_unique_violation, read, transaction
 from backend.customers import services as customers
 from backend.settings import Settings
 from backend.webhooks import services as webhooks
@@ -73,21 +72,25 @@ _DOCUMENT_KEYS = ("id", "customer", "service_point", "kind", "number", "issue_da
                   "period_end", "gross_grosze", "estimated", "remaining_grosze")
 
 
-async def documents_and_paid_read(customer_ids: Sequence[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def documents_and_paid_read(customer_ids: Sequence[str]) -> Read[tuple[list[dict[str, Any]], dict[str, int]]]:
     """documents_with_remaining() for a screen (committed data; not inside a write transaction): the
     columns a document row shows, newest first, each with `remaining_grosze`; and customer id -> the
-    sum of its payments. One statement (the settlements screen)."""
+    sum of its payments. One statement (the settlements screen, with its others: db.read_together())."""
     if not customer_ids:
-        return [], {}
-    docs, paid = [], {}
-    for part, *r in await read_rows(_DOCUMENTS_AND_PAID_READ, each=list(customer_ids)):
-        if part == "paid":
-            paid[str(r[1])] = int(r[-1])
-            continue
-        d = dict(zip(_DOCUMENT_KEYS, r, strict=True))
-        d["gross_grosze"], d["remaining_grosze"] = int(d["gross_grosze"]), int(d["remaining_grosze"])
-        docs.append(d)
-    return docs, paid
+        return read("", then=lambda found: ([], {}))
+
+    def split(found: Sequence[Sequence[Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        docs, paid = [], {}
+        for part, *r in found:
+            if part == "paid":
+                paid[str(r[1])] = int(r[-1])
+                continue
+            d = dict(zip(_DOCUMENT_KEYS, r, strict=True))
+            d["gross_grosze"], d["remaining_grosze"] = int(d["gross_grosze"]), int(d["remaining_grosze"])
+            docs.append(d)
+        return docs, paid
+
+    return read(_DOCUMENTS_AND_PAID_READ, each=list(customer_ids), then=split)
 
 
 def balances_read(customer_ids: Sequence[str], today: date, docs: list[dict[str, Any]],
@@ -112,14 +115,17 @@ FROM (SELECT d.gross_grosze, d.due_date,
   FROM document d WHERE d.customer IN ({each})) x"""  # noqa: S608 - constant fragments, placeholders
 
 
-async def balance_read(customer_ids: Sequence[str], today: date) -> dict[str, int]:
+def balance_read(customer_ids: Sequence[str], today: date) -> Read[dict[str, int]]:
     """balance() for a screen (the dashboard): committed data, the sums computed by the database
-    (no row per document), one read."""
+    (no row per document), one read (db.run(), or db.read_together() with the screen's others)."""
     if not customer_ids:
-        return {"total_grosze": 0, "overdue_grosze": 0}
-    [(billed, overdue, paid)] = await read_rows(_BALANCE_READ, today, each=list(customer_ids))
-    paid = int(paid or 0)
-    return {"total_grosze": int(billed or 0) - paid, "overdue_grosze": int(overdue or 0)}
+        return read("", then=lambda found: {"total_grosze": 0, "overdue_grosze": 0})
+
+    def sums(found: Sequence[Sequence[Any]]) -> dict[str, int]:
+        [(billed, overdue, paid)] = found
+        return {"total_grosze": int(billed or 0) - int(paid or 0), "overdue_grosze": int(overdue or 0)}
+
+    return read(_BALANCE_READ, today, each=list(customer_ids), then=sums)
 
 
 async def balances(customer_ids: Sequence[str], today: date, docs: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

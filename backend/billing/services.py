@@ -11,14 +11,20 @@ from backend.billing import external, invoices, payments
 from backend.billing.external import BatchInvalid, DocumentItem, ItemError, PaymentItem
 from backend.billing.tables import Document
 from backend.core.clock import today_in_warsaw
+from backend.core.db import Read, run
 from backend.core.errors import not_found
 from backend.customers import services as customers
 from backend.settings import Settings
 
 
 async def balance(customer_ids: Sequence[str]) -> dict[str, int]:
-    """{total_grosze, overdue_grosze} of the customers (positive total: owed) for the dashboard."""
-    return await payments.balance_read(list(customer_ids), today_in_warsaw())
+    """{total_grosze, overdue_grosze} of the customers (positive total: owed)."""
+    return await run(balance_read(customer_ids))
+
+
+def balance_read(customer_ids: Sequence[str]) -> Read[dict[str, int]]:
+    """balance() as a read to send with a screen's others (the dashboard's, db.read_together())."""
+    return payments.balance_read(list(customer_ids), today_in_warsaw())
 
 
 async def documents_of(customer_id: str, limit: int = 50) -> list[dict[str, Any]]:

@@ -32,8 +32,8 @@ from backend.consents.schemas import (
 from backend.consents.tables import ConsentEvent
 from backend.core import sms
 from backend.core.clock import iso, now
+from backend.core.db import Read, read, run, transaction
 from backend.core.db import rows as read_rows
-from backend.core.db import transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.files import is_uuid
 from backend.customers import services as customers
@@ -189,17 +189,33 @@ async def e_invoice_history(customer_id: str) -> list[ConsentDecision]:
 
 
 async def e_invoice_histories(customer_ids: Sequence[str]) -> dict[str, list[ConsentDecision]]:
-    """e_invoice_history() of several customers in one read (the settlements screen; committed
-    data through db.rows(), so not for use inside a write transaction)."""
+    """e_invoice_history() of several customers in one read a CHUNK of them (committed data through
+    db.rows(), so not for use inside a write transaction)."""
     ids = list(customer_ids)
     out: dict[str, list[ConsentDecision]] = {c: [] for c in ids}
-    found: list[Sequence[Any]] = []
     for i in range(0, len(ids), CHUNK):
-        found += await read_rows("SELECT customer, action, email, at FROM consent_event "
-                            "WHERE customer IN ({each}) AND kind = 'e_invoice'", each=ids[i:i + CHUNK])
-    for customer, action, email, at in sorted(found, key=lambda r: r[3], reverse=True):
-        out.setdefault(str(customer), []).append(ConsentDecision(given=action == "given", email=email, at=at))
+        found: dict[str, list[ConsentDecision]] = await run(e_invoice_histories_read(ids[i:i + CHUNK]))
+        out.update(found)
     return out
+
+
+def e_invoice_histories_read(customer_ids: Sequence[str]) -> Read[dict[str, list[ConsentDecision]]]:
+    """e_invoice_histories() of at most CHUNK customers as one read (the settlements screen sends it
+    with its others: db.read_together()), each customer's decisions newest first."""
+    ids = list(customer_ids)
+    if len(ids) > CHUNK:
+        raise ValueError(f"at most {CHUNK} customers a read")
+
+    def histories(found: Sequence[Sequence[Any]]) -> dict[str, list[ConsentDecision]]:
+        out: dict[str, list[ConsentDecision]] = {c: [] for c in ids}
+        for customer, action, email, at in sorted(found, key=lambda r: r[3], reverse=True):
+            out.setdefault(str(customer), []).append(ConsentDecision(given=action == "given", email=email, at=at))
+        return out
+
+    if not ids:
+        return read("", then=histories)
+    return read("SELECT customer, action, email, at FROM consent_event WHERE customer IN ({each}) AND kind = 'e_invoice'",
+                each=ids, then=histories)
 
 
 async def e_invoice_addresses(customer_ids: Sequence[str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from piccolo.columns import Column
 from backend.audit import services as audit
 from backend.core.addresses import street_address
 from backend.core.clock import now
-from backend.core.db import fold, fold_sql, rows, transaction
+from backend.core.db import Read, fold, fold_sql, read, rows, run, transaction
 from backend.core.errors import ApiError
 from backend.core.types import is_line
 from backend.customers.schemas import CustomerOut, MeterOut, ServicePointOut
@@ -145,17 +145,27 @@ async def registry(customer_ids: Sequence[str]) -> tuple[list[CustomerOut], list
 async def registry_with_periods(customer_ids: Sequence[str]) -> tuple[list[CustomerOut], dict[str, int]]:
     """registry(), the meters' ids mapped to their customer's billing period (months): what the
     dashboard's reading windows need, without reading the meters a second time."""
-    if not customer_ids:
-        return [], {}
-    ids = list(customer_ids)
-    found = await rows("""SELECT CAST(c.id AS TEXT), c.number, c.name, CAST(p.id AS TEXT),
+    return await run(registry_read(customer_ids))
+
+
+_REGISTRY = """SELECT CAST(c.id AS TEXT), c.number, c.name, CAST(p.id AS TEXT),
   p.street, p.house_number, p.apartment, p.postcode,
   p.town, CAST(m.id AS TEXT), m.serial, m.kind, m.digits, m.installed_on, m.verification_due,
   c.billing_period_months
 FROM customer c LEFT JOIN service_point p ON p.customer = c.id
 LEFT JOIN meter m ON m.service_point = p.id AND m.active = TRUE
 WHERE c.id IN ({each})
-ORDER BY c.number, c.id, p.street, p.house_number, p.id, m.kind, m.serial""", each=ids)
+ORDER BY c.number, c.id, p.street, p.house_number, p.id, m.kind, m.serial"""
+
+
+def registry_read(customer_ids: Sequence[str]) -> Read[tuple[list[CustomerOut], dict[str, int]]]:
+    """registry_with_periods() as a read to send with a screen's others (db.read_together())."""
+    if not customer_ids:
+        return read("", then=lambda found: ([], {}))
+    return read(_REGISTRY, each=list(customer_ids), then=_registry_of)
+
+
+def _registry_of(found: Sequence[Sequence[Any]]) -> tuple[list[CustomerOut], dict[str, int]]:
     out: list[CustomerOut] = []
     periods: dict[str, int] = {}
     customer: CustomerOut | None = None

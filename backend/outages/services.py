@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from backend.consents import services as consents
 from backend.core import notify, outbox, sms
 from backend.core.addresses import street_address
 from backend.core.clock import WARSAW, iso, now
-from backend.core.db import json_column, transaction
+from backend.core.db import Read, json_column, read, read_together, transaction
 from backend.core.db import rows as read_rows
 from backend.core.errors import ApiError, not_found
 from backend.core.tables import SmsMessage
@@ -140,15 +141,17 @@ _PUBLISHED = ("SELECT CAST(id AS TEXT), kind, status, title, description, starts
               "published_at, closed_at, updated_at FROM outage WHERE status = 'published' ORDER BY starts_at, id")
 
 
-async def _published() -> list[dict[str, Any]]:
-    """The published outages by start, the columns a resident's screens show (through db.rows():
-    every start of the app reads them)."""
-    return [dict(zip(_PUBLISHED_KEYS, r, strict=True)) for r in await read_rows(_PUBLISHED)]
+def _published_rows(found: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The rows of _PUBLISHED (the published outages by start, the columns a resident's screens show;
+    through db.rows(): every start of the app reads them) as dicts."""
+    return [dict(zip(_PUBLISHED_KEYS, r, strict=True)) for r in found]
 
 
 async def public_list(user: CurrentUser | None) -> OutageListOut:
-    rows = await _published()
-    points = await my_points(user)
+    # the outages and the resident's points in one round trip on PostgreSQL
+    rows, (registry, _) = await read_together(read(_PUBLISHED, then=_published_rows),
+                                              customers.registry_read(list(user.customer_ids) if user else []))
+    points = _points_of(registry)
     out = sorted((_out(r, points) for r in rows), key=_order)
     return OutageListOut(outages=out, towns=sorted({o.town for o in out}))
 
@@ -161,20 +164,25 @@ async def public_one(user: CurrentUser | None, outage_id: str) -> OutageOut:
     return _out(row, await my_points(user))
 
 
-async def for_dashboard(user: CurrentUser, registry: list[CustomerOut] | None = None) -> list[DashboardOutage]:
-    """Published outages on the user's service points, in the dashboard's shape (`registry`:
-    the user's customers when the caller has them already)."""
-    points = await my_points(user) if registry is None else _points_of(registry)
+def for_dashboard(registry: list[CustomerOut]) -> Read[list[DashboardOutage]]:
+    """Published outages on the service points of `registry` (the user's customers), in the
+    dashboard's shape; one query, to read with the dashboard's others (db.read_together())."""
+    points = _points_of(registry)
     if not points:
-        return []
-    out = []
-    for row in await _published():
-        covered = area.covering(_area(row), row["town"])
-        mine = [p for p in points if covered(p)]
-        if mine:
-            out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
-                                       street=", ".join(_address(p) for p in mine), expected_end=iso(row["expected_end"])))
-    return out
+        return read("", then=lambda found: [])
+
+    def mine_of(found: Sequence[Sequence[Any]]) -> list[DashboardOutage]:
+        out = []
+        for row in _published_rows(found):
+            covered = area.covering(_area(row), row["town"])
+            mine = [p for p in points if covered(p)]
+            if mine:
+                out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
+                                           street=", ".join(_address(p) for p in mine),
+                                           expected_end=iso(row["expected_end"])))
+        return out
+
+    return read(_PUBLISHED, then=mine_of)
 
 
 async def feed_rows() -> list[dict[str, Any]]:

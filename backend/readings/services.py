@@ -20,7 +20,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.audit import services as audit
 from backend.core import idempotency, metrics, notify, storage
 from backend.core.clock import WARSAW, iso, local_day, local_midnight, now, today_in_warsaw
-from backend.core.db import is_postgres, json_list, rows, transaction
+from backend.core.db import Read, is_postgres, json_list, read, rows, run, transaction
 from backend.core.errors import ApiError, not_found
 from backend.core.photos import PhotoError, process_photo_async
 from backend.core.security import secret_key
@@ -173,45 +173,53 @@ FROM (SELECT m.meter,
 LEFT JOIN reading l ON l.id = s.last_id LEFT JOIN reading f ON f.id = s.first_id"""
 
 
-async def _states(meter_ids: Sequence[str]) -> dict[str, _State]:
+def _states_read(meter_ids: Sequence[str]) -> Read[dict[str, _State]]:
     """last_accepted(), the newest reading not rejected and averages()' readings of the meters in one query
     (the start screens ask for them together; each query is a round trip and, on PostgreSQL, a
     backend's CPU on the same cores): per meter its newest accepted reading, the time of its newest
     one not rejected and its oldest accepted one of the last 12 months."""
     if not meter_ids:
-        return {}
+        return read("", then=lambda found: {})
     since = now() - timedelta(days=365)
-    out: dict[str, _State] = {}
-    for meter, latest, value, captured_at, source, first_value, first_at in await rows(
-            _STATES_PG if is_postgres() else _STATES, since, each=list(meter_ids)):
-        state = out[str(meter)] = _State(latest=_instant(latest) if latest is not None else None)
-        if value is None:
-            continue
-        at = _instant(captured_at)
-        state.last = LastReading(value_litres=int(value), captured_at=iso(at), source=source, status="accepted")
-        if at >= since:  # the newest accepted reading is the year's last; with the year's first, if another
-            first = _instant(first_at) if first_at is not None else at
-            state.year = [rules.Previous(int(first_value), first), rules.Previous(int(value), at)] if first != at \
-                else [rules.Previous(int(value), at)]
-    return out
+
+    def states(found: Sequence[Sequence[Any]]) -> dict[str, _State]:
+        out: dict[str, _State] = {}
+        for meter, latest, value, captured_at, source, first_value, first_at in found:
+            state = out[str(meter)] = _State(latest=_instant(latest) if latest is not None else None)
+            if value is None:
+                continue
+            at = _instant(captured_at)
+            state.last = LastReading(value_litres=int(value), captured_at=iso(at), source=source, status="accepted")
+            if at >= since:  # the newest accepted reading is the year's last; with the year's first, if another
+                first = _instant(first_at) if first_at is not None else at
+                state.year = [rules.Previous(int(first_value), first), rules.Previous(int(value), at)] if first != at \
+                    else [rules.Previous(int(value), at)]
+        return out
+
+    return read(_STATES_PG if is_postgres() else _STATES, since, each=list(meter_ids), then=states)
 
 
-async def dashboard_readings(settings: Settings, periods: dict[str, int]) -> tuple[dict[str, LastReading],
-                                                                                 dict[str, WindowOut]]:
+def dashboard_readings(settings: Settings, periods: dict[str, int]) -> Read[tuple[dict[str, LastReading],
+                                                                                 dict[str, WindowOut]]]:
     """For the dashboard, of the meters (id -> their customer's billing period in months, as
     customers.registry_with_periods() gives them): the last accepted readings, as last_accepted(),
     and each meter's reading window today (open, and whether a reading came in it, or the day it
-    opens); one query."""
-    states = await _states(list(periods))
+    opens); one query, to read with the dashboard's others (db.read_together())."""
+    one = _states_read(list(periods))
     today = today_in_warsaw()
-    last = {m: s.last for m, s in states.items() if s.last is not None}
-    return last, {m: _window(settings, {"billing_period_months": months}, today,
-                             states[m].latest if m in states else None) for m, months in periods.items()}
+
+    def made(found: Sequence[Sequence[Any]]) -> tuple[dict[str, LastReading], dict[str, WindowOut]]:
+        states = one.then(found)
+        last = {m: s.last for m, s in states.items() if s.last is not None}
+        return last, {m: _window(settings, {"billing_period_months": months}, today,
+                                 states[m].latest if m in states else None) for m, months in periods.items()}
+
+    return read(one.sql, *one.args, each=one.each, then=made)
 
 
 async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReadingInfo]:
     meters = await customers.meters_of(user.customer_ids)
-    states = await _states([m["id"] for m in meters])
+    states = await run(_states_read([m["id"] for m in meters]))
     last = {m: s.last for m, s in states.items()}
     avg = {m: rules.average_daily(s.year) for m, s in states.items()}
     latest = {m: s.latest for m, s in states.items()}
