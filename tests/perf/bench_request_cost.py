@@ -206,7 +206,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk per endpoint (after 1 s warm-up)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the floor and every endpoint; the median counts")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the floor and every endpoint; the median counts")
     parser.add_argument("--customers", type=int, default=300, help="demo customers (the demo's default)")
     parser.add_argument("--etag", action="store_true", help="also measure each endpoint answering 304")
     parser.add_argument("--no-csrf-cookie", action="store_true",
