@@ -158,13 +158,6 @@ WHERE c.id IN ({each})
 ORDER BY c.number, c.id, p.street, p.house_number, p.id, m.kind, m.serial"""
 
 
-# The active meters of some customers (the registry's meters), as a subquery another domain's read
-# selects from (its `{each}`: the customers' ids): the dashboard reads the meters' readings in the
-# same statement as the registry itself.
-ACTIVE_METERS_OF = ("SELECT am.id FROM meter am JOIN service_point ap ON ap.id = am.service_point "
-                    "WHERE ap.customer IN ({each}) AND am.active = TRUE")
-
-
 def registry_read(customer_ids: Sequence[str]) -> Read[tuple[list[CustomerOut], dict[str, int]]]:
     """registry_with_periods() as a read to send with a screen's others (db.read_together())."""
     if not customer_ids:

@@ -149,7 +149,7 @@ def _published_rows(found: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 async def public_list(user: CurrentUser | None) -> OutageListOut:
     # the outages and the resident's points in one round trip on PostgreSQL
-    rows, (registry, _) = await read_together(published_read(),
+    rows, (registry, _) = await read_together(read(_PUBLISHED, then=_published_rows),
                                               customers.registry_read(list(user.customer_ids) if user else []))
     points = _points_of(registry)
     out = sorted((_out(r, points) for r in rows), key=_order)
@@ -164,23 +164,25 @@ async def public_one(user: CurrentUser | None, outage_id: str) -> OutageOut:
     return _out(row, await my_points(user))
 
 
-def published_read() -> Read[list[dict[str, Any]]]:
-    """The published outages (_PUBLISHED's rows as dicts), a read to send with a screen's others."""
-    return read(_PUBLISHED, then=_published_rows)
-
-
-def for_dashboard(registry: list[CustomerOut], published: list[dict[str, Any]]) -> list[DashboardOutage]:
-    """Of the published outages (published_read()'s), those on the service points of `registry`
-    (the user's customers), in the dashboard's shape."""
+def for_dashboard(registry: list[CustomerOut]) -> Read[list[DashboardOutage]]:
+    """Published outages on the service points of `registry` (the user's customers), in the
+    dashboard's shape; one query, to read with the dashboard's others (db.read_together())."""
     points = _points_of(registry)
-    out = []
-    for row in published if points else []:
-        covered = area.covering(_area(row), row["town"])
-        mine = [p for p in points if covered(p)]
-        if mine:
-            out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
-                                       street=", ".join(_address(p) for p in mine), expected_end=iso(row["expected_end"])))
-    return out
+    if not points:
+        return read("", then=lambda found: [])
+
+    def mine_of(found: Sequence[Sequence[Any]]) -> list[DashboardOutage]:
+        out = []
+        for row in _published_rows(found):
+            covered = area.covering(_area(row), row["town"])
+            mine = [p for p in points if covered(p)]
+            if mine:
+                out.append(DashboardOutage(id=str(row["id"]), kind=row["kind"], title=row["title"],
+                                           street=", ".join(_address(p) for p in mine),
+                                           expected_end=iso(row["expected_end"])))
+        return out
+
+    return read(_PUBLISHED, then=mine_of)
 
 
 async def feed_rows() -> list[dict[str, Any]]:

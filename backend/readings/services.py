@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any
 
 import msgspec
 
@@ -180,10 +180,6 @@ def _states_read(meter_ids: Sequence[str]) -> Read[dict[str, _State]]:
     one not rejected and its oldest accepted one of the last 12 months."""
     if not meter_ids:
         return read("", then=lambda found: {})
-    return _state_read(_STATES_PG if is_postgres() else _STATES, meter_ids)
-
-
-def _state_read(sql: str, each: Sequence[str]) -> Read[dict[str, _State]]:
     since = now() - timedelta(days=365)
 
     def states(found: Sequence[Sequence[Any]]) -> dict[str, _State]:
@@ -200,33 +196,25 @@ def _state_read(sql: str, each: Sequence[str]) -> Read[dict[str, _State]]:
                     else [rules.Previous(int(value), at)]
         return out
 
-    return read(sql, since, each=list(each), then=states)
+    return read(_STATES_PG if is_postgres() else _STATES, since, each=list(meter_ids), then=states)
 
 
-DashboardState: TypeAlias = dict[str, _State]
-
-
-def dashboard_state(customer_ids: Sequence[str]) -> Read[DashboardState]:
-    """The reading state (as for _states_read()) of the customers' active meters, the registry's
-    (customers.ACTIVE_METERS_OF): a read that needs nothing of the registry, so the dashboard sends
-    it in the registry's own statement (db.read_together()); dashboard_readings() makes the screen's
-    parts of it."""
-    if not customer_ids:
-        return read("", then=lambda found: {})
-    sql = (_STATES_PG if is_postgres() else _STATES).replace("IN ({each})", f"IN ({customers.ACTIVE_METERS_OF})")
-    return _state_read(sql, customer_ids)
-
-
-def dashboard_readings(settings: Settings, states: DashboardState,
-                       periods: dict[str, int]) -> tuple[dict[str, LastReading], dict[str, WindowOut]]:
+def dashboard_readings(settings: Settings, periods: dict[str, int]) -> Read[tuple[dict[str, LastReading],
+                                                                                 dict[str, WindowOut]]]:
     """For the dashboard, of the meters (id -> their customer's billing period in months, as
-    customers.registry_with_periods() gives them) and their dashboard_state(): the last accepted
-    readings, as last_accepted(), and each meter's reading window today (open, and whether a reading
-    came in it, or the day it opens)."""
+    customers.registry_with_periods() gives them): the last accepted readings, as last_accepted(),
+    and each meter's reading window today (open, and whether a reading came in it, or the day it
+    opens); one query, to read with the dashboard's others (db.read_together())."""
+    one = _states_read(list(periods))
     today = today_in_warsaw()
-    last = {m: s.last for m, s in states.items() if s.last is not None and m in periods}
-    return last, {m: _window(settings, {"billing_period_months": months}, today,
-                             states[m].latest if m in states else None) for m, months in periods.items()}
+
+    def made(found: Sequence[Sequence[Any]]) -> tuple[dict[str, LastReading], dict[str, WindowOut]]:
+        states = one.then(found)
+        last = {m: s.last for m, s in states.items() if s.last is not None}
+        return last, {m: _window(settings, {"billing_period_months": months}, today,
+                                 states[m].latest if m in states else None) for m, months in periods.items()}
+
+    return read(one.sql, *one.args, each=one.each, then=made)
 
 
 async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReadingInfo]:
