@@ -10,7 +10,7 @@ from backend.billing.schemas import ConsentChange, EInvoiceOut
 from backend.consents import services as consents
 from backend.consents.schemas import ConsentDecision
 from backend.core.clock import iso
-from backend.core.db import Read, read
+from backend.core.db import Read
 
 
 async def status(customer_id: str) -> EInvoiceOut:
@@ -24,9 +24,8 @@ async def statuses(customer_ids: Sequence[str]) -> dict[str, EInvoiceOut]:
 
 def statuses_read(customer_ids: Sequence[str]) -> Read[dict[str, EInvoiceOut]]:
     """statuses() of at most consents.CHUNK customers as one read (the settlements screen's)."""
-    one = consents.e_invoice_histories_read(customer_ids)
-    return read(one.sql, *one.args, each=one.each,
-                then=lambda found: {c: _status(decisions) for c, decisions in one.then(found).items()})
+    return consents.e_invoice_histories_read(customer_ids).map(
+        lambda histories: {c: _status(decisions) for c, decisions in histories.items()})
 
 
 def _status(decisions: Sequence[ConsentDecision]) -> EInvoiceOut:

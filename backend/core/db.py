@@ -21,6 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
@@ -243,6 +244,11 @@ class Read(Generic[T]):
     args: tuple[Any, ...]
     each: Sequence[Any]
     then: Callable[[Sequence[Sequence[Any]]], T]
+
+    def map(self, f: Callable[[T], U]) -> Read[U]:
+        """The same statement, its result made into something more by `f` (one domain building on another's read)."""
+        then = self.then
+        return Read(self.sql, self.args, self.each, lambda found: f(then(found)))
 
 
 def read(sql: str, *args: Any, each: Sequence[Any] = (), then: Callable[[Sequence[Sequence[Any]]], T]) -> Read[T]:

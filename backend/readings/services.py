@@ -205,16 +205,14 @@ def dashboard_readings(settings: Settings, periods: dict[str, int]) -> Read[tupl
     customers.registry_with_periods() gives them): the last accepted readings, as last_accepted(),
     and each meter's reading window today (open, and whether a reading came in it, or the day it
     opens); one query, to read with the dashboard's others (db.read_together())."""
-    one = _states_read(list(periods))
     today = today_in_warsaw()
 
-    def made(found: Sequence[Sequence[Any]]) -> tuple[dict[str, LastReading], dict[str, WindowOut]]:
-        states = one.then(found)
+    def made(states: dict[str, _State]) -> tuple[dict[str, LastReading], dict[str, WindowOut]]:
         last = {m: s.last for m, s in states.items() if s.last is not None}
         return last, {m: _window(settings, {"billing_period_months": months}, today,
                                  states[m].latest if m in states else None) for m, months in periods.items()}
 
-    return read(one.sql, *one.args, each=one.each, then=made)
+    return _states_read(list(periods)).map(made)
 
 
 async def meters_for(settings: Settings, user: CurrentUser) -> list[MeterReadingInfo]:
